@@ -1,0 +1,55 @@
+import type { IssuerEvent } from '../issuer/catalog.js';
+
+export type Provider = 'waltid' | 'igrant' | 'didx' | 'crossmint' | 'standard' | 'unknown';
+
+/** The request part of a webhook record (CONTRACT.md, "Capture record"). */
+export interface CapturedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  /** Raw body as UTF-8 when valid; otherwise `bodyBase64` holds the bytes. */
+  body?: string;
+  bodyBase64?: string;
+}
+
+/** One NDJSON line, version 1. Readers ignore fields they do not know; writers never rename. */
+export interface CaptureRecord {
+  v: 1;
+  source: 'sse' | 'webhook';
+  receivedAt: string;
+  provider: Provider;
+  type: string | null;
+  sessionId: string | null;
+  status: string | null;
+  terminal: boolean;
+  id: string | null;
+  data: unknown;
+  duplicate: boolean;
+  verified?: boolean;
+  scheme?: string | null;
+  reason?: string | null;
+  request?: CapturedRequest;
+  /** SSE: the stream the event came from. */
+  url?: string;
+  /** SSE: the `event:` name when the server sent one. */
+  event?: string;
+}
+
+export function sseRecord(event: IssuerEvent, extra: { url: string; event?: string; provider?: Provider; receivedAt?: Date }): CaptureRecord {
+  const record: CaptureRecord = {
+    v: 1,
+    source: 'sse',
+    receivedAt: (extra.receivedAt ?? new Date()).toISOString(),
+    provider: extra.provider ?? 'waltid',
+    type: event.type,
+    sessionId: event.sessionId ?? null,
+    status: event.status ?? null,
+    terminal: event.terminal,
+    id: event.id ?? null,
+    data: event.data,
+    duplicate: false,
+    url: extra.url,
+  };
+  if (extra.event) record.event = extra.event;
+  return record;
+}

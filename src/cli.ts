@@ -1,0 +1,129 @@
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, ExitCode } from './errors.js';
+import { Output } from './output/output.js';
+import type { CommandContext } from './commands/context.js';
+
+/** Lazily loads a command module so that `--help` and `--version` load almost nothing. */
+type Loader<O> = () => Promise<{ run(ctx: CommandContext<O>, ...args: never[]): Promise<number> }>;
+
+function action<O>(load: Loader<O>) {
+  return async (...args: unknown[]): Promise<void> => {
+    const command = args.at(-1) as Command;
+    const positional = args.slice(0, -2);
+    const [{ createContext }, module] = await Promise.all([import('./commands/context.js'), load()]);
+    const ctx = createContext<O>(command);
+    process.exitCode = await (module.run as (ctx: CommandContext<O>, ...a: unknown[]) => Promise<number>)(ctx, ...positional);
+  };
+}
+
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+function addIssuerOptions(command: Command): Command {
+  return command
+    .option('--base-url <url>', 'issuer base URL (default http://localhost:7005; env ISSUER_EVENTS_BASE_URL)')
+    .option('--target <org.tenant.issuerService>', 'walt.id Enterprise target; selects the Enterprise API (env ISSUER_EVENTS_TARGET)')
+    .option('--token <token>', 'Bearer token for walt.id Enterprise (env ISSUER_EVENTS_TOKEN)');
+}
+
+export function addTailOptions(command: Command): Command {
+  return command
+    .option('--until <condition>', 'exit 0 once an event of this type arrives, or status:<STATUS> is reached')
+    .option('--events <types>', 'comma-separated event types to print (others are still followed)')
+    .option('--timeout <duration>', 'give up after this long in total (exit 124)')
+    .option('--idle-timeout <duration>', 'give up after this long without any bytes (exit 124)')
+    .option('--connect-timeout <duration>', 'bound on each connection attempt', '10s')
+    .option('--retries <n>', 'consecutive failed attempts before exit 1', '10')
+    .option('--save <file>', 'append every event to this NDJSON capture file');
+}
+
+export function buildProgram(version: string): Command {
+  const program = new Command('issuer-events')
+    .description('Follow, capture, verify and replay verifiable-credential issuance events.')
+    .version(version, '--version', 'print the version')
+    .option('--config <file>', 'configuration file (default: searched by cosmiconfig)')
+    .option('--context <name>', 'named environment from the configuration file (env ISSUER_EVENTS_CONTEXT)')
+    .option('--json', 'stdout is NDJSON: one JSON object per line, nothing else')
+    .option('--no-color', 'no colours (NO_COLOR and FORCE_COLOR are honoured too)')
+    .option('-q, --quiet', 'no progress output on stderr')
+    .option('-v, --verbose', 'more detail on stderr, stack traces on errors')
+    .showSuggestionAfterError()
+    .exitOverride();
+  program.addHelpText('after', examples('issuer-events offer create --profile openBadgeCredential --tail', 'issuer-events tail <session-id> --until status:SUCCESSFUL --timeout 2m'));
+
+  const offer = program.command('offer').description('credential offers').exitOverride();
+  addIssuerOptions(
+    offer
+      .command('create')
+      .description('create a credential offer')
+      .option('--profile <profileId>', 'issuance profile, e.g. openBadgeCredential (required)')
+      .addOption(new Option('--auth-method <method>', 'PRE_AUTHORIZED or AUTHORIZED').default('PRE_AUTHORIZED'))
+      .option('--issuer-state-mode <mode>', 'INCLUDE or OMIT (AUTHORIZED only)')
+      .option('--webhook-url <url>', 'per-offer webhook (runtimeOverrides.notifications.webhook.url)')
+      .option('--overrides <json|@file>', 'deep-merged into runtimeOverrides')
+      .option('--credential-data <json|@file>', 'deep-merged into runtimeOverrides.credentialData')
+      .option('--expires-in <duration>', 'offer lifetime, e.g. 5m, or "never"')
+      .option('--tx-code [code]', 'require a transaction code (PRE_AUTHORIZED); a value fixes the code')
+      .option('--session-id <id>', 'choose the session id yourself')
+      .option('--value-mode <mode>', 'BY_REFERENCE (default) or BY_VALUE')
+      .option('--tail', 'then follow the new session (takes every tail option)')
+      .exitOverride(),
+  );
+  const create = offer.commands.find((c) => c.name() === 'create')!;
+  addTailOptions(create)
+    .addHelpText('after', examples(
+      'issuer-events offer create --profile openBadgeCredential',
+      'issuer-events offer create --profile identityCredentialSdJwt --webhook-url http://127.0.0.1:8787/hook --expires-in 10m',
+      "issuer-events offer create --profile openBadgeCredential --credential-data '{\"credentialSubject\":{\"name\":\"Ada\"}}' --json",
+      'issuer-events offer create --profile openBadgeCredential --tail --until status:SUCCESSFUL --timeout 5m',
+    ))
+    .action(action(() => import('./commands/offer-create.js')));
+
+  addTailOptions(addIssuerOptions(
+    program
+      .command('tail')
+      .description("follow issuance sessions' Server-Sent Events")
+      .argument('<session...>', 'session ids, or absolute http(s) URLs of SSE streams')
+      .exitOverride(),
+  ))
+    .addHelpText('after', examples(
+      'issuer-events tail 3f1c…',
+      'issuer-events tail 3f1c… --until status:SUCCESSFUL --timeout 2m',
+      'issuer-events tail a1 b2 c3 --json --save events.ndjson',
+      'issuer-events tail https://issuer.example.com/issuer2/sessions/3f1c…/events',
+    ))
+    .action(action(() => import('./commands/tail.js')));
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; all error-to-exit-code mapping lives here. */
+export async function main(argv: string[], version: string): Promise<number> {
+  const program = buildProgram(version);
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    return handleError(error, argv);
+  }
+}
+
+export function handleError(error: unknown, argv: string[]): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message; help and version are successes.
+    return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+  }
+  const verbose = argv.includes('-v') || argv.includes('--verbose');
+  const output = new Output({ color: argv.includes('--no-color') ? false : undefined });
+  if (error instanceof CliError) {
+    output.error(error.message);
+    if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const err = error as Error;
+  output.error(`unexpected failure: ${err?.message ?? String(error)}${verbose ? '' : ' (run with --verbose for details)'}`);
+  if (verbose && err?.stack) process.stderr.write(`${err.stack}\n`);
+  return ExitCode.FAILURE;
+}

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { loadConfigFile, resolveSettings, type LoadedConfig, type ResolvedSettings, type SettingFlags } from '../config/load.js';
+import { Output } from '../output/output.js';
+
+/** Options every command accepts (CONTRACT.md, "Global options"). */
+export interface GlobalOptions {
+  config?: string;
+  context?: string;
+  json?: boolean;
+  color?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+/** What a command module receives: parsed options, the output layer and lazy settings. */
+export interface CommandContext<O> {
+  options: O & GlobalOptions;
+  output: Output;
+  /** Loads the config file and applies the precedence rules; `flags` are the command's own. */
+  settings(flags?: Omit<SettingFlags, 'context'>): Promise<ResolvedSettings>;
+  config(): Promise<LoadedConfig>;
+}
+
+export function createContext<O>(command: Command): CommandContext<O> {
+  const options = command.optsWithGlobals<O & GlobalOptions>();
+  const output = new Output({ json: options.json, quiet: options.quiet, verbose: options.verbose, color: options.color });
+  let loaded: Promise<LoadedConfig> | undefined;
+  const config = (): Promise<LoadedConfig> => (loaded ??= loadConfigFile({ file: options.config }));
+  return {
+    options,
+    output,
+    config,
+    async settings(flags = {}) {
+      const resolved = resolveSettings(await config(), { ...flags, context: options.context });
+      if (resolved.configFile) output.debug(`config: ${resolved.configFile}${resolved.context ? ` (context ${resolved.context})` : ''}`);
+      return resolved;
+    },
+  };
+}

@@ -1,0 +1,159 @@
+import { ConfigError } from '../errors.js';
+import { ConfigFieldError, validateBaseUrl, validateConfig, validateTarget, type ConfigFile, type Settings } from './schema.js';
+
+export const MODULE_NAME = 'issuer-events';
+export const DEFAULT_BASE_URL = 'http://localhost:7005';
+
+const SEARCH_PLACES = [
+  'package.json',
+  `.${MODULE_NAME}rc`,
+  `.${MODULE_NAME}rc.json`,
+  `.${MODULE_NAME}rc.yaml`,
+  `.${MODULE_NAME}rc.yml`,
+  `.${MODULE_NAME}rc.js`,
+  `.${MODULE_NAME}rc.cjs`,
+  `.${MODULE_NAME}rc.mjs`,
+  `${MODULE_NAME}.config.js`,
+  `${MODULE_NAME}.config.cjs`,
+  `${MODULE_NAME}.config.mjs`,
+  `${MODULE_NAME}.config.ts`,
+  `${MODULE_NAME}.config.json`,
+  `${MODULE_NAME}.config.yaml`,
+  `${MODULE_NAME}.config.yml`,
+];
+
+export interface LoadedConfig {
+  file?: string;
+  config: ConfigFile;
+}
+
+/** Finds (from `cwd` up to the project root) or loads (`--config`) the configuration file. */
+export async function loadConfigFile(options: { file?: string; cwd?: string } = {}): Promise<LoadedConfig> {
+  const { cosmiconfig } = await import('cosmiconfig');
+  const explorer = cosmiconfig(MODULE_NAME, { searchPlaces: SEARCH_PLACES, searchStrategy: 'project', cache: false });
+  let result;
+  try {
+    result = options.file ? await explorer.load(options.file) : await explorer.search(options.cwd ?? process.cwd());
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    const where = options.file ?? 'configuration file';
+    if (err.code === 'ENOENT' || err.code === 'EISDIR') throw new ConfigError(`cannot read config file ${where}: ${err.code}`);
+    throw new ConfigError(`invalid config file ${where}: ${firstLine(err.message)}`);
+  }
+  if (!result || result.isEmpty) return { file: result?.filepath, config: {} };
+  try {
+    return { file: result.filepath, config: validateConfig(result.config) };
+  } catch (error) {
+    if (error instanceof ConfigFieldError) {
+      throw new ConfigError(`invalid config file ${result.filepath}: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? text;
+}
+
+/** Flags the user typed; undefined means "not given". */
+export interface SettingFlags {
+  baseUrl?: string;
+  target?: string;
+  token?: string;
+  webhookSecret?: string[];
+  context?: string;
+}
+
+export interface ResolvedSettings {
+  baseUrl: string;
+  target?: string;
+  token?: string;
+  webhookSecrets: string[];
+  context?: string;
+  configFile?: string;
+  /** Where each value came from, for `--verbose`. */
+  sources: Record<string, 'flag' | 'env' | 'context' | 'config' | 'default'>;
+}
+
+/**
+ * Precedence (CONTRACT.md, "Configuration"), highest first:
+ *   1. flags                      --base-url, --target, --token, --secret, --context
+ *   2. environment                ISSUER_EVENTS_BASE_URL, _TARGET, _TOKEN, _WEBHOOK_SECRET, _CONTEXT
+ *   3. config, selected context   contexts.<name>.*
+ *   4. config, top level
+ *   5. defaults                   baseUrl http://localhost:7005
+ */
+export function resolveSettings(loaded: LoadedConfig, flags: SettingFlags, env: NodeJS.ProcessEnv = process.env): ResolvedSettings {
+  const { config, file } = loaded;
+  const contextName = flags.context ?? nonEmpty(env.ISSUER_EVENTS_CONTEXT) ?? config.context;
+  let contextSettings: Settings = {};
+  if (contextName !== undefined) {
+    const found = config.contexts?.[contextName];
+    if (!found) {
+      const known = Object.keys(config.contexts ?? {});
+      const where = file ? ` in ${file}` : ' (no config file found)';
+      throw new ConfigError(`unknown context "${contextName}"${where}${known.length ? `; known: ${known.join(', ')}` : ''}`);
+    }
+    contextSettings = found;
+  }
+  const envSettings: Settings = {};
+  try {
+    const baseUrl = nonEmpty(env.ISSUER_EVENTS_BASE_URL);
+    if (baseUrl) envSettings.baseUrl = validateBaseUrl(baseUrl, 'ISSUER_EVENTS_BASE_URL');
+    const target = nonEmpty(env.ISSUER_EVENTS_TARGET);
+    if (target) envSettings.target = validateTarget(target, 'ISSUER_EVENTS_TARGET');
+  } catch (error) {
+    throw asConfigError(error);
+  }
+  const token = nonEmpty(env.ISSUER_EVENTS_TOKEN);
+  if (token) envSettings.token = token;
+  const secrets = nonEmpty(env.ISSUER_EVENTS_WEBHOOK_SECRET);
+  if (secrets) envSettings.webhookSecret = secrets.split(',').map((s) => s.trim()).filter(Boolean);
+
+  const flagSettings: Settings = {};
+  try {
+    if (flags.baseUrl !== undefined) flagSettings.baseUrl = validateBaseUrl(flags.baseUrl, '--base-url');
+    if (flags.target !== undefined) flagSettings.target = validateTarget(flags.target, '--target');
+  } catch (error) {
+    throw asConfigError(error);
+  }
+  if (flags.token !== undefined) flagSettings.token = flags.token;
+  if (flags.webhookSecret?.length) flagSettings.webhookSecret = flags.webhookSecret;
+
+  const layers: [ResolvedSettings['sources'][string], Settings][] = [
+    ['flag', flagSettings],
+    ['env', envSettings],
+    ['context', contextSettings],
+    ['config', config],
+  ];
+  const sources: ResolvedSettings['sources'] = {};
+  const pick = <K extends keyof Settings>(key: K): Settings[K] => {
+    for (const [source, layer] of layers) {
+      if (layer[key] !== undefined) {
+        sources[key] = source;
+        return layer[key];
+      }
+    }
+    return undefined;
+  };
+  const baseUrl = pick('baseUrl') ?? DEFAULT_BASE_URL;
+  sources.baseUrl ??= 'default';
+  return {
+    baseUrl,
+    target: pick('target'),
+    token: pick('token'),
+    webhookSecrets: pick('webhookSecret') ?? [],
+    context: contextName,
+    configFile: file,
+    sources,
+  };
+}
+
+// A field error from a flag or variable names it without the quotes used for file fields.
+function asConfigError(error: unknown): unknown {
+  return error instanceof ConfigFieldError ? new ConfigError(error.message.replace(/^"([^"]+)"/, '$1')) : error;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}

@@ -1,0 +1,87 @@
+import { isPlainObject } from '../util/json.js';
+
+/** Settings that may appear at the top level of a config file or inside a context. */
+export interface Settings {
+  baseUrl?: string;
+  target?: string;
+  token?: string;
+  webhookSecret?: string[];
+}
+
+export interface ConfigFile extends Settings {
+  /** Context used when neither --context nor ISSUER_EVENTS_CONTEXT names one. */
+  context?: string;
+  contexts?: Record<string, Settings>;
+  /** Extra sandbox profiles (see `sandbox`). */
+  profiles?: Record<string, unknown>;
+}
+
+export class ConfigFieldError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(message);
+  }
+}
+
+const SETTINGS_FIELDS = ['baseUrl', 'target', 'token', 'webhookSecret'] as const;
+const TOP_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'context', 'contexts', 'profiles', '$schema']);
+
+function expectString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') throw new ConfigFieldError(field, `"${field}" must be a non-empty string`);
+  return value;
+}
+
+function validateSettings(raw: Record<string, unknown>, prefix: string, allowed: Set<string>): Settings {
+  const out: Settings = {};
+  for (const key of Object.keys(raw)) {
+    if (!allowed.has(key)) throw new ConfigFieldError(`${prefix}${key}`, `unknown field "${prefix}${key}"`);
+  }
+  if (raw.baseUrl !== undefined) out.baseUrl = validateBaseUrl(expectString(raw.baseUrl, `${prefix}baseUrl`), `${prefix}baseUrl`);
+  if (raw.target !== undefined) out.target = validateTarget(expectString(raw.target, `${prefix}target`), `${prefix}target`);
+  if (raw.token !== undefined) out.token = expectString(raw.token, `${prefix}token`);
+  if (raw.webhookSecret !== undefined) {
+    const value = raw.webhookSecret;
+    const list = Array.isArray(value) ? value : [value];
+    out.webhookSecret = list.map((item, i) => expectString(item, `${prefix}webhookSecret${Array.isArray(value) ? `[${i}]` : ''}`));
+  }
+  return out;
+}
+
+export function validateBaseUrl(value: string, field: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigFieldError(field, `"${field}" is not a valid URL: ${value}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigFieldError(field, `"${field}" must be an http or https URL: ${value}`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+/** walt.id Enterprise targets are `{org}.{tenant}.{issuerService}`. */
+export function validateTarget(value: string, field: string): string {
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){2}$/.test(value)) {
+    throw new ConfigFieldError(field, `"${field}" must look like org.tenant.issuerService: ${value}`);
+  }
+  return value;
+}
+
+export function validateConfig(raw: unknown): ConfigFile {
+  if (!isPlainObject(raw)) throw new ConfigFieldError('(root)', 'the configuration must be an object');
+  const out: ConfigFile = validateSettings(raw, '', TOP_FIELDS);
+  if (raw.context !== undefined) out.context = expectString(raw.context, 'context');
+  if (raw.contexts !== undefined) {
+    if (!isPlainObject(raw.contexts)) throw new ConfigFieldError('contexts', '"contexts" must be an object of named contexts');
+    out.contexts = {};
+    for (const [name, ctx] of Object.entries(raw.contexts)) {
+      if (!isPlainObject(ctx)) throw new ConfigFieldError(`contexts.${name}`, `"contexts.${name}" must be an object`);
+      out.contexts[name] = validateSettings(ctx, `contexts.${name}.`, new Set(SETTINGS_FIELDS));
+    }
+  }
+  if (raw.profiles !== undefined) {
+    if (!isPlainObject(raw.profiles)) throw new ConfigFieldError('profiles', '"profiles" must be an object');
+    out.profiles = raw.profiles;
+  }
+  return out;
+}

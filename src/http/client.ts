@@ -1,0 +1,108 @@
+import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { NetworkError } from '../errors.js';
+import { USER_AGENT } from '../version.js';
+
+export interface DispatcherOptions {
+  /** Bound on the TCP/TLS handshake of each connection. */
+  connectTimeoutMs?: number;
+  /** Bound on waiting for the response headers. */
+  headersTimeoutMs?: number;
+  /** Bound on silence while reading the body; 0 disables it (streams handle idleness themselves). */
+  bodyTimeoutMs?: number;
+}
+
+/**
+ * One dispatcher per command. EnvHttpProxyAgent honours HTTPS_PROXY/HTTP_PROXY/NO_PROXY
+ * (CONTRACT.md, "Configuration"); NODE_EXTRA_CA_CERTS is applied by Node itself.
+ */
+export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
+  return new EnvHttpProxyAgent({
+    connect: { timeout: options.connectTimeoutMs ?? 10_000 },
+    headersTimeout: options.headersTimeoutMs ?? 30_000,
+    bodyTimeout: options.bodyTimeoutMs ?? 30_000,
+  });
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+}
+
+export interface HttpRequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  dispatcher?: Dispatcher;
+  signal?: AbortSignal;
+}
+
+/** A request whose whole body is read as text; network failures become NetworkError naming the URL. */
+export async function httpRequest(url: string, options: HttpRequestOptions = {}): Promise<HttpResponse> {
+  try {
+    const response = await request(url, {
+      method: (options.method ?? 'GET') as Dispatcher.HttpMethod,
+      headers: { 'user-agent': USER_AGENT, ...options.headers },
+      body: options.body,
+      dispatcher: options.dispatcher,
+      signal: options.signal,
+    });
+    const text = await response.body.text();
+    return { status: response.statusCode, headers: flattenHeaders(response.headers), text };
+  } catch (error) {
+    throw toNetworkError(error, url);
+  }
+}
+
+export function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+const REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connect timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'no response headers in time',
+  UND_ERR_BODY_TIMEOUT: 'response body stalled',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  UND_ERR_CLOSED: 'connection closed',
+  CERT_HAS_EXPIRED: 'TLS certificate expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed TLS certificate (set NODE_EXTRA_CA_CERTS)',
+  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed TLS certificate in chain (set NODE_EXTRA_CA_CERTS)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted (set NODE_EXTRA_CA_CERTS)',
+};
+
+/** The innermost error code in a cause chain (fetch wraps the socket error in TypeError). */
+export function errorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  let code: string | undefined;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const c = (current as { code?: unknown }).code;
+    if (typeof c === 'string') code = c;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return code;
+}
+
+export function describeNetworkError(error: unknown): string {
+  if ((error as Error)?.name === 'AbortError') return 'aborted';
+  const code = errorCode(error);
+  if (code && REASONS[code]) return REASONS[code];
+  if (code) return code;
+  return (error as Error)?.message ?? String(error);
+}
+
+export function toNetworkError(error: unknown, url: string): unknown {
+  if (error instanceof NetworkError) return error;
+  if ((error as Error)?.name === 'AbortError') return error;
+  return new NetworkError(`could not reach ${url}: ${describeNetworkError(error)}`, url, { cause: error });
+}

@@ -1,0 +1,126 @@
+import { isPlainObject, type JsonObject } from '../util/json.js';
+import { judgeStatus, type Outcome } from './status.js';
+
+/** One issuance event, whatever channel (SSE, webhook) or wire style it came in. */
+export interface IssuerEvent {
+  type: string;
+  sessionId?: string;
+  status?: string;
+  terminal: boolean;
+  outcome?: Outcome;
+  /** SSE `id:` or the webhook delivery id. */
+  id?: string;
+  /** Parsed JSON payload, or the raw text when it is not JSON. */
+  data: unknown;
+  /** The payload carries an error (failure events). */
+  failed: boolean;
+}
+
+// Short human descriptions of walt.id event types, both generations (PROVIDERS.md).
+// Unknown types are still shown: the table only adds words.
+const DESCRIPTIONS: Record<string, string> = {
+  resolved_credential_offer: 'wallet resolved the offer',
+  credential_offer_retrieved: 'wallet retrieved the offer',
+  credential_offer_created: 'offer created',
+  requested_token: 'wallet requested a token',
+  token_request_pre_authorized_code_succeeded: 'token issued (pre-authorized code)',
+  token_request_authorization_code_succeeded: 'token issued (authorization code)',
+  token_request_refresh_token_succeeded: 'token refreshed',
+  sdjwt_issue: 'SD-JWT credential issued',
+  jwt_issue: 'JWT credential issued',
+  generated_mdoc: 'mdoc credential issued',
+  credential_request_sd_jwt_vc_succeeded: 'SD-JWT VC issued',
+  credential_request_w3c_vc_succeeded: 'W3C VC issued',
+  credential_request_mso_mdoc_succeeded: 'mdoc issued',
+  issuance_status: 'status changed',
+  issuance_status_changed: 'status changed',
+};
+
+export function describeType(type: string): string | undefined {
+  if (DESCRIPTIONS[type]) return DESCRIPTIONS[type];
+  if (type.endsWith('_failed')) return 'failed';
+  if (type.endsWith('_succeeded')) return 'succeeded';
+  return undefined;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The status in a payload: walt.id's `session.status`, else a top-level `status` (Enterprise). */
+export function statusOf(payload: JsonObject): string | undefined {
+  const session = isPlainObject(payload.session) ? payload.session : undefined;
+  return str(session?.status) ?? str(payload.status);
+}
+
+function isClosedOf(payload: JsonObject): boolean | undefined {
+  const session = isPlainObject(payload.session) ? payload.session : undefined;
+  const value = session?.isClosed ?? payload.isClosed;
+  return typeof value === 'boolean' ? value : undefined;
+}
+
+/** The session a payload belongs to: envelope `target`, `session.id`, Enterprise `offerId`. */
+export function sessionIdOf(payload: JsonObject): string | undefined {
+  const session = isPlainObject(payload.session) ? payload.session : undefined;
+  return str(payload.target) ?? str(session?.id) ?? str(payload.sessionId) ?? str(payload.offerId);
+}
+
+export function parsePayload(text: string): unknown {
+  const first = text.trimStart()[0];
+  if (first !== '{' && first !== '[') return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** An SSE message as parsed off the wire. */
+export interface SseMessage {
+  event?: string;
+  id?: string;
+  data: string;
+}
+
+/**
+ * Turns an SSE message into an event, or null for the `{}` keep-alive.
+ * Both wire styles: data-only messages whose JSON carries `event` (walt.id) and named events
+ * (`event:` lines, the Enterprise docs). Unknown types are kept, never dropped.
+ */
+export function eventFromSse(message: SseMessage, fallbackSessionId?: string): IssuerEvent | null {
+  const data = parsePayload(message.data);
+  // PROVIDERS.md: "The first message is the literal {}" — a keep-alive, not an event.
+  if (message.event === undefined && isPlainObject(data) && Object.keys(data).length === 0) return null;
+  const payload = isPlainObject(data) ? data : {};
+  // SSE spec: a message without `event:` has type "message"; the payload's own name is better.
+  const named = message.event && message.event !== 'message' ? message.event : undefined;
+  const type = named ?? str(payload.event) ?? str(payload.type) ?? str(payload.eventType) ?? 'message';
+  return buildEvent(type, payload, data, message.id, fallbackSessionId);
+}
+
+export function buildEvent(type: string, payload: JsonObject, data: unknown, id: string | undefined, fallbackSessionId?: string): IssuerEvent {
+  const status = statusOf(payload);
+  const verdict = judgeStatus(status, isClosedOf(payload));
+  const failed = payload.error !== undefined || type.endsWith('_failed') || type.endsWith('.failed');
+  return {
+    type,
+    sessionId: sessionIdOf(payload) ?? fallbackSessionId,
+    status: status ?? (verdict.terminal ? (verdict.outcome === 'success' ? 'SUCCESSFUL' : 'CLOSED') : undefined),
+    terminal: verdict.terminal,
+    outcome: verdict.outcome,
+    id,
+    data,
+    failed,
+  };
+}
+
+/** A one-line summary for pretty output (not escaped: the caller escapes). */
+export function summarize(event: IssuerEvent): string {
+  const payload = isPlainObject(event.data) ? event.data : {};
+  const error = str(payload.error);
+  if (error) {
+    const description = str(payload.error_description);
+    return description ? `${error}: ${description}` : error;
+  }
+  return describeType(event.type) ?? '';
+}

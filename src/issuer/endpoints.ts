@@ -1,0 +1,50 @@
+import type { Dispatcher } from 'undici';
+import { UsageError } from '../errors.js';
+
+/** How to reach an issuer: open-source issuer2 (no target) or walt.id Enterprise (target + token). */
+export interface IssuerConnection {
+  baseUrl: string;
+  /** `{org}.{tenant}.{issuerService}`; its presence selects the Enterprise API (CONTRACT.md, "API flavours"). */
+  target?: string;
+  token?: string;
+  dispatcher?: Dispatcher;
+}
+
+export type Flavour = 'issuer2' | 'enterprise';
+
+export function flavourOf(connection: IssuerConnection): Flavour {
+  return connection.target ? 'enterprise' : 'issuer2';
+}
+
+function join(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}${path}`;
+}
+
+const seg = encodeURIComponent;
+
+/** POST target for a new offer; Enterprise puts the profile in the path (PROVIDERS.md). */
+export function offersUrl(connection: IssuerConnection, profileId: string): string {
+  if (connection.target) {
+    return join(connection.baseUrl, `/v2/${connection.target}.${seg(profileId)}/issuer-service-api/credentials/offers`);
+  }
+  return join(connection.baseUrl, '/issuer2/credential-offers');
+}
+
+/** SSE endpoint of one issuance session. */
+export function sessionEventsUrl(connection: IssuerConnection, sessionId: string): string {
+  if (connection.target) {
+    return join(connection.baseUrl, `/v2/${connection.target}/issuer-service-api/issuance-session/${seg(sessionId)}/events`);
+  }
+  return join(connection.baseUrl, `/issuer2/sessions/${seg(sessionId)}/events`);
+}
+
+/** Bearer token for Enterprise; issuer2 has no authentication, but a token given anyway is sent. */
+export function authHeaders(connection: IssuerConnection): Record<string, string> {
+  return connection.token ? { authorization: `Bearer ${connection.token}` } : {};
+}
+
+export function assertUsable(connection: IssuerConnection): void {
+  if (connection.target && !connection.token) {
+    throw new UsageError('walt.id Enterprise (--target) needs a token: pass --token or set ISSUER_EVENTS_TOKEN');
+  }
+}

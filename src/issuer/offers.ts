@@ -1,0 +1,129 @@
+import { HttpError, UsageError } from '../errors.js';
+import { httpRequest } from '../http/client.js';
+import { escapeLine } from '../output/escape.js';
+import { deepMerge, isPlainObject, type JsonObject } from '../util/json.js';
+import { assertUsable, authHeaders, flavourOf, offersUrl, type IssuerConnection } from './endpoints.js';
+
+export type AuthMethod = 'PRE_AUTHORIZED' | 'AUTHORIZED';
+export type ValueMode = 'BY_REFERENCE' | 'BY_VALUE';
+
+export interface OfferRequest {
+  profileId: string;
+  authMethod?: AuthMethod;
+  issuerStateMode?: 'INCLUDE' | 'OMIT';
+  valueMode?: ValueMode;
+  /** Seconds; -1 means never. */
+  expiresInSeconds?: number;
+  /** `true` asks for a 6-digit numeric code; a string is the code itself. */
+  txCode?: boolean | string;
+  sessionId?: string;
+  webhookUrl?: string;
+  /** Deep-merged into `runtimeOverrides`. */
+  overrides?: JsonObject;
+  /** Deep-merged into `runtimeOverrides.credentialData`. */
+  credentialData?: JsonObject;
+}
+
+/** The issuer's 201 answer (PROVIDERS.md); unknown fields are kept. */
+export interface OfferResponse {
+  offerId: string;
+  profileId?: string;
+  authMethod?: string;
+  /** Epoch milliseconds. */
+  expiresAt?: number;
+  txCodeValue?: string;
+  credentialOffer: string;
+  [key: string]: unknown;
+}
+
+const AUTH_METHODS = new Set(['PRE_AUTHORIZED', 'AUTHORIZED']);
+const VALUE_MODES = new Set(['BY_REFERENCE', 'BY_VALUE']);
+
+/**
+ * Builds the JSON body. walt.id rejects unknown fields with 400, so only fields it knows are
+ * sent, and only when set.
+ */
+export function buildOfferBody(request: OfferRequest, connection: Pick<IssuerConnection, 'target'>): JsonObject {
+  const authMethod = request.authMethod ?? 'PRE_AUTHORIZED';
+  if (!AUTH_METHODS.has(authMethod)) throw new UsageError(`invalid --auth-method "${authMethod}": use PRE_AUTHORIZED or AUTHORIZED`);
+  if (request.valueMode !== undefined && !VALUE_MODES.has(request.valueMode)) {
+    throw new UsageError(`invalid --value-mode "${request.valueMode}": use BY_REFERENCE or BY_VALUE`);
+  }
+  if (request.txCode && authMethod !== 'PRE_AUTHORIZED') throw new UsageError('--tx-code needs --auth-method PRE_AUTHORIZED');
+  if (request.issuerStateMode && authMethod !== 'AUTHORIZED') throw new UsageError('--issuer-state-mode needs --auth-method AUTHORIZED');
+  if (request.expiresInSeconds !== undefined && !(Number.isInteger(request.expiresInSeconds) && (request.expiresInSeconds > 0 || request.expiresInSeconds === -1))) {
+    throw new UsageError(`invalid expiry ${request.expiresInSeconds}: a positive number of seconds, or never`);
+  }
+
+  // Enterprise: "the profile is the last part of the path and the body has no profileId".
+  const body: JsonObject = flavourOf(connection as IssuerConnection) === 'enterprise' ? { authMethod } : { profileId: request.profileId, authMethod };
+  if (request.issuerStateMode) body.issuerStateMode = request.issuerStateMode;
+  if (request.valueMode) body.valueMode = request.valueMode;
+  if (request.expiresInSeconds !== undefined) body.expiresInSeconds = request.expiresInSeconds;
+  if (request.sessionId !== undefined) body.sessionId = request.sessionId;
+  if (request.txCode) {
+    const value = typeof request.txCode === 'string' ? request.txCode : undefined;
+    const numeric = value === undefined || /^\d+$/.test(value);
+    body.txCode = { input_mode: numeric ? 'numeric' : 'text', length: value?.length ?? 6 };
+    if (value !== undefined) body.txCodeValue = value;
+  }
+  const overrides = buildRuntimeOverrides(request);
+  if (overrides) body.runtimeOverrides = overrides;
+  return body;
+}
+
+function buildRuntimeOverrides(request: OfferRequest): JsonObject | undefined {
+  let overrides: JsonObject = request.overrides ? { ...request.overrides } : {};
+  if (request.credentialData) {
+    const current = isPlainObject(overrides.credentialData) ? overrides.credentialData : {};
+    overrides.credentialData = deepMerge(current, request.credentialData);
+  }
+  if (request.webhookUrl !== undefined) {
+    // `url` is the only webhook field walt.id knows (PROVIDERS.md).
+    overrides = deepMerge(overrides, { notifications: { webhook: { url: request.webhookUrl } } });
+  }
+  return Object.keys(overrides).length ? overrides : undefined;
+}
+
+/** Creates a credential offer; throws HttpError with the issuer's message on any non-2xx. */
+export async function createOffer(connection: IssuerConnection, request: OfferRequest): Promise<OfferResponse> {
+  assertUsable(connection);
+  if (!request.profileId) throw new UsageError('missing profile: pass --profile <profileId>');
+  const url = offersUrl(connection, request.profileId);
+  const body = buildOfferBody(request, connection);
+  const response = await httpRequest(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...authHeaders(connection) },
+    body: JSON.stringify(body),
+    dispatcher: connection.dispatcher,
+  });
+  if (response.status < 200 || response.status > 299) throw issuerError(response.status, response.text, url);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(response.text);
+  } catch {
+    throw new HttpError(`issuer answered ${response.status} with a body that is not JSON: ${preview(response.text)}`, 502, response.text);
+  }
+  if (!isPlainObject(parsed) || typeof parsed.offerId !== 'string' || typeof parsed.credentialOffer !== 'string') {
+    throw new HttpError(`issuer answered ${response.status} without offerId/credentialOffer: ${preview(response.text)}`, 502, response.text);
+  }
+  return parsed as OfferResponse;
+}
+
+/** An HttpError whose message carries the issuer's own `message` (walt.id error body), escaped. */
+export function issuerError(status: number, text: string, url: string): HttpError {
+  let detail = preview(text);
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (isPlainObject(parsed) && typeof parsed.message === 'string') detail = escapeLine(parsed.message);
+  } catch {
+    // Not JSON: the preview of the raw text is the best we have.
+  }
+  const label = status === 401 || status === 403 ? 'authentication refused' : status === 404 ? 'not found' : 'request failed';
+  return new HttpError(`${label}: ${status} from ${url}${detail ? `: ${detail}` : ''}`, status, text);
+}
+
+function preview(text: string): string {
+  const line = escapeLine(text.trim());
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}

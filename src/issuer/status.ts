@@ -1,0 +1,29 @@
+import { ExitCode } from '../errors.js';
+
+// PROVIDERS.md: "terminal = a status other than ACTIVE, or isClosed: true".
+// COMPLETED is the Enterprise docs' word for success; FAILED appears in the contract.
+const SUCCESS = new Set(['SUCCESSFUL', 'COMPLETED', 'SUCCESS', 'SUCCEEDED', 'ISSUED']);
+// Statuses that mean "still running": ACTIVE is walt.id's; the others guard against
+// providers that report progress, so that they are not mistaken for an ending.
+const RUNNING = new Set(['ACTIVE', 'PENDING', 'IN_PROGRESS', 'CREATED', 'STARTED', 'OPEN']);
+
+export type Outcome = 'success' | 'failure';
+
+export interface StatusVerdict {
+  terminal: boolean;
+  outcome?: Outcome;
+}
+
+export function judgeStatus(status: string | undefined, isClosed: boolean | undefined): StatusVerdict {
+  const normalized = status?.toUpperCase();
+  if (normalized && SUCCESS.has(normalized)) return { terminal: true, outcome: 'success' };
+  if (normalized && !RUNNING.has(normalized)) return { terminal: true, outcome: 'failure' };
+  // A closed session without a success status did not succeed.
+  if (isClosed === true) return { terminal: true, outcome: 'failure' };
+  return { terminal: false };
+}
+
+/** SUCCESSFUL/COMPLETED → 0; every other terminal status → 3 (CONTRACT.md, "Exit codes"). */
+export function exitCodeForOutcome(outcome: Outcome): number {
+  return outcome === 'success' ? ExitCode.OK : ExitCode.UNSUCCESSFUL;
+}

@@ -1,0 +1,127 @@
+import type { ChalkInstance } from 'chalk';
+import { chalkFor } from './color.js';
+import { escapeLine } from './escape.js';
+
+export interface OutputOptions {
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+  stdout?: NodeJS.WriteStream;
+  stderr?: NodeJS.WriteStream;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Spinner {
+  text: string;
+  start(text?: string): void;
+  stop(): void;
+  succeed(text?: string): void;
+  fail(text?: string): void;
+}
+
+const noopSpinner = (): Spinner => ({
+  text: '',
+  start() {},
+  stop() {},
+  succeed() {},
+  fail() {},
+});
+
+/**
+ * The one place that writes to the terminal. stdout is data; stderr is everything else
+ * (CONTRACT.md, "Everywhere"). With `json`, stdout carries NDJSON records only.
+ */
+export class Output {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+  /** Colours for stdout. */
+  readonly color: ChalkInstance;
+  /** Colours for stderr. */
+  readonly errColor: ChalkInstance;
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+  private readonly env: NodeJS.ProcessEnv;
+  private activeSpinner: Spinner | undefined;
+
+  constructor(options: OutputOptions = {}) {
+    this.json = options.json ?? false;
+    this.quiet = options.quiet ?? false;
+    this.verbose = options.verbose ?? false;
+    this.stdout = options.stdout ?? process.stdout;
+    this.stderr = options.stderr ?? process.stderr;
+    this.env = options.env ?? process.env;
+    const colorOptions = { color: options.color, env: this.env };
+    this.color = chalkFor(this.stdout, colorOptions);
+    this.errColor = chalkFor(this.stderr, colorOptions);
+  }
+
+  /** A line of human-readable data on stdout (never used with --json). */
+  data(line: string): void {
+    if (this.json) return;
+    this.writeOut(`${line}\n`);
+  }
+
+  /** One NDJSON record on stdout. */
+  record(value: unknown): void {
+    this.writeOut(`${JSON.stringify(value)}\n`);
+  }
+
+  /** Progress and status on stderr; silenced by --quiet. */
+  info(message: string): void {
+    if (this.quiet) return;
+    this.writeErr(`${message}\n`);
+  }
+
+  /** Extra detail on stderr, only with --verbose. */
+  debug(message: string): void {
+    if (!this.verbose) return;
+    this.writeErr(`${this.errColor.dim(message)}\n`);
+  }
+
+  warn(message: string): void {
+    this.writeErr(`${this.errColor.yellow('warning:')} ${escapeLine(message)}\n`);
+  }
+
+  error(message: string): void {
+    this.writeErr(`${this.errColor.red('error:')} ${escapeLine(message)}\n`);
+  }
+
+  /** Spinners only on an interactive stderr, never with --json, --quiet or CI=true. */
+  get interactive(): boolean {
+    return Boolean(this.stderr.isTTY) && !this.json && !this.quiet && !isCI(this.env) && this.env.TERM !== 'dumb';
+  }
+
+  async spinner(text: string): Promise<Spinner> {
+    if (!this.interactive) return noopSpinner();
+    const { default: ora } = await import('ora');
+    const spinner = ora({ text, stream: this.stderr, discardStdin: false, isEnabled: true });
+    this.activeSpinner = spinner as unknown as Spinner;
+    return this.activeSpinner;
+  }
+
+  private writeOut(text: string): void {
+    this.withSpinnerPaused(() => this.stdout.write(text));
+  }
+
+  private writeErr(text: string): void {
+    this.withSpinnerPaused(() => this.stderr.write(text));
+  }
+
+  // A spinner redraws its line; pause it so other output does not mix into that line.
+  private withSpinnerPaused(write: () => void): void {
+    const spinner = this.activeSpinner as (Spinner & { isSpinning?: boolean; clear?: () => void; render?: () => void }) | undefined;
+    if (spinner?.isSpinning && spinner.clear && spinner.render) {
+      spinner.clear();
+      write();
+      spinner.render();
+      return;
+    }
+    write();
+  }
+}
+
+export function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.CI !== undefined && env.CI !== '' && env.CI !== '0' && env.CI !== 'false';
+}
