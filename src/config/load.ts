@@ -36,9 +36,11 @@ export async function loadConfigFile(options: { file?: string; cwd?: string } = 
     result = options.file ? await explorer.load(options.file) : await explorer.search(options.cwd ?? process.cwd());
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
-    const where = options.file ?? 'configuration file';
-    if (err.code === 'ENOENT' || err.code === 'EISDIR') throw new ConfigError(`cannot read config file ${where}: ${err.code}`);
-    throw new ConfigError(`invalid config file ${where}: ${firstLine(err.message)}`);
+    if (err.code === 'ENOENT' || err.code === 'EISDIR') throw new ConfigError(`cannot read config file ${options.file ?? ''}: ${err.code}`);
+    // cosmiconfig reports "JSON Error in <file>:\n<parser message>"; keep the file and the first line of the reason.
+    const parsed = /^(?:JSON|YAML|\w+) Error in (.+?):\n([\s\S]*)$/.exec(err.message);
+    const file = parsed?.[1] ?? (err as { filepath?: string }).filepath ?? options.file ?? 'configuration file';
+    throw new ConfigError(`invalid config file ${file}: ${firstLine(parsed?.[2] ?? err.message)}`);
   }
   if (!result || result.isEmpty) return { file: result?.filepath, config: {} };
   try {

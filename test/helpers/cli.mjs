@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/issuer-events.js', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Environment without the user's issuer-events settings, colours or CI hints. */
+export function cleanEnv(extra = {}) {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) {
+    if (key.startsWith('ISSUER_EVENTS_') || key === 'FORCE_COLOR' || key === 'NO_COLOR' || key.endsWith('_PROXY') || key.endsWith('_proxy')) delete env[key];
+  }
+  return { ...env, ...extra };
+}
+
+/**
+ * Spawns the real binary. Resolves with { code, signal, stdout, stderr }.
+ * `onStderr`/`onStdout` see data as it arrives (to wait for "Ready" lines).
+ */
+export function runCli(args, options = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: cleanEnv(options.env),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => {
+    stdout += d;
+    options.onStdout?.(d, child);
+  });
+  child.stderr.setEncoding('utf8').on('data', (d) => {
+    stderr += d;
+    options.onStderr?.(d, child);
+  });
+  if (options.input !== undefined) child.stdin.end(options.input);
+  else child.stdin.end();
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const result = new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  result.child = child;
+  return result;
+}
+
+/** Every stdout line must be one JSON object (the --json contract). */
+export function parseNdjson(stdout) {
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const value = JSON.parse(line);
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`not an object: ${line}`);
+      return value;
+    });
+}
+
+export function waitFor(predicate, { timeoutMs = 10_000, intervalMs = 20 } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const tick = () => {
+      const value = predicate();
+      if (value) return resolve(value);
+      if (Date.now() - started > timeoutMs) return reject(new Error('waitFor timed out'));
+      setTimeout(tick, intervalMs);
+    };
+    tick();
+  });
+}

@@ -1,0 +1,39 @@
+import { createServer } from 'node:http';
+
+/** Starts a node:http server on 127.0.0.1, port 0. Returns { server, url, port, close }. */
+export async function listen(handler) {
+  const server = createServer(handler);
+  const sockets = new Set();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    server,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** A port that refuses connections: bound then closed. */
+export async function refusedPort() {
+  const { port, close } = await listen(() => {});
+  await close();
+  return port;
+}

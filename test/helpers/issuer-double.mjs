@@ -1,0 +1,88 @@
+import { listen, readBody } from './http.mjs';
+
+// Fields walt.id issuer2 accepts on POST /issuer2/credential-offers (PROVIDERS.md); anything else is a 400.
+const OFFER_FIELDS = new Set(['profileId', 'authMethod', 'issuerStateMode', 'valueMode', 'expiresInSeconds', 'txCode', 'txCodeValue', 'sessionId', 'runtimeOverrides']);
+const OVERRIDE_FIELDS = new Set(['credentialData', 'issuerDid', 'issuerKey', 'mapping', 'selectiveDisclosure', 'x5Chain', 'credentialStatus', 'notifications']);
+
+function waltError(res, status, id, message) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ exception: true, id, status: status === 400 ? 'Bad Request' : 'Error', code: String(status), message }));
+}
+
+/** Validates an offer body as strictly as walt.id does; returns an error message or null. */
+export function validateOffer(body, { enterprise }) {
+  for (const key of Object.keys(body)) {
+    if (!OFFER_FIELDS.has(key) || (enterprise && key === 'profileId')) return `Unknown field '${key}'`;
+  }
+  if (!enterprise && typeof body.profileId !== 'string') return "Field 'profileId' is required";
+  if (!['PRE_AUTHORIZED', 'AUTHORIZED'].includes(body.authMethod)) return "Field 'authMethod' is required";
+  if (body.valueMode !== undefined && !['BY_REFERENCE', 'BY_VALUE'].includes(body.valueMode)) return 'bad valueMode';
+  if (body.expiresInSeconds !== undefined && !Number.isInteger(body.expiresInSeconds)) return 'bad expiresInSeconds';
+  if (body.txCode !== undefined) {
+    for (const key of Object.keys(body.txCode)) if (!['input_mode', 'length', 'description'].includes(key)) return `Unknown field 'txCode.${key}'`;
+  }
+  const ro = body.runtimeOverrides;
+  if (ro !== undefined) {
+    for (const key of Object.keys(ro)) if (!OVERRIDE_FIELDS.has(key)) return `Unknown field 'runtimeOverrides.${key}'`;
+    if (ro.notifications !== undefined) {
+      for (const key of Object.keys(ro.notifications)) if (key !== 'webhook') return `Unknown field 'notifications.${key}'`;
+      for (const key of Object.keys(ro.notifications.webhook ?? {})) if (key !== 'url') return `Unknown field 'webhook.${key}'`;
+    }
+  }
+  return null;
+}
+
+/**
+ * A local stand-in for walt.id issuer2 and Enterprise offer creation. `respond` can force
+ * a status/body for the next requests. `requests` records everything received.
+ */
+export async function startIssuerDouble({ token = 'ent-token' } = {}) {
+  const requests = [];
+  const state = { forced: null };
+  const srv = await listen(async (req, res) => {
+    const raw = (await readBody(req)).toString('utf8');
+    const entry = { method: req.method, url: req.url, headers: req.headers, raw, body: raw ? safeJson(raw) : undefined };
+    requests.push(entry);
+    if (state.forced) {
+      res.writeHead(state.forced.status, { 'content-type': state.forced.contentType ?? 'application/json' });
+      res.end(state.forced.body);
+      return;
+    }
+    const ent = /^\/v2\/([^/.]+\.[^/.]+\.[^/.]+)\.([^/]+)\/issuer-service-api\/credentials\/offers$/.exec(req.url);
+    if (req.method === 'POST' && (req.url === '/issuer2/credential-offers' || ent)) {
+      if (ent && req.headers.authorization !== `Bearer ${token}`) return waltError(res, 401, 'UnauthorizedException', 'Invalid token');
+      if (entry.body === undefined || typeof entry.body !== 'object') return waltError(res, 400, 'BadRequestException', 'Body is not JSON');
+      const problem = validateOffer(entry.body, { enterprise: Boolean(ent) });
+      if (problem) return waltError(res, 400, 'BadRequestException', problem);
+      const offerId = entry.body.sessionId ?? `sess-${requests.length}`;
+      const expires = entry.body.expiresInSeconds ?? 300;
+      const response = {
+        offerId,
+        profileId: ent ? decodeURIComponent(ent[2]) : entry.body.profileId,
+        authMethod: entry.body.authMethod,
+        expiresAt: expires === -1 ? 8_000_000_000_000 : Date.now() + expires * 1000,
+        credentialOffer: `openid-credential-offer://?credential_offer_uri=http%3A%2F%2F127.0.0.1%2Foffers%2F${offerId}`,
+      };
+      if (entry.body.txCode) response.txCodeValue = entry.body.txCodeValue ?? '123456';
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(response));
+      return;
+    }
+    waltError(res, 404, 'NotFoundException', `No route ${req.method} ${req.url}`);
+  });
+  return {
+    ...srv,
+    requests,
+    force(status, body, contentType) {
+      state.forced = status === null ? null : { status, body, contentType };
+    },
+  };
+}
+
+function safeJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

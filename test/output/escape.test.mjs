@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { escapeControl, escapeLine } from '../../dist/output/escape.js';
+import { colorLevel } from '../../dist/output/color.js';
+import { maskSecret, redactHeaders } from '../../dist/output/redact.js';
+import { parseDuration, parseSize } from '../../dist/index.js';
+
+test('escapeControl keeps \\n and \\t, escapes ESC, other C0, DEL and C1', () => {
+  assert.equal(escapeControl('a\nb\tc'), 'a\nb\tc');
+  assert.equal(escapeControl('\u001b[2J\u0007\r\u007f\u0085\u009b'), '\\x1b[2J\\x07\\r\\x7f\\x85\\x9b');
+  assert.equal(escapeControl('ünïcødé ✓'), 'ünïcødé ✓');
+  assert.equal(escapeLine('a\nb\tc'), 'a\\nb\\tc');
+});
+
+test('colorLevel: --no-color > NO_COLOR > FORCE_COLOR > TTY', () => {
+  const tty = { isTTY: true, getColorDepth: () => 8 };
+  const pipe = { isTTY: false };
+  assert.equal(colorLevel(tty, { env: {} }), 2);
+  assert.equal(colorLevel(pipe, { env: {} }), 0);
+  assert.equal(colorLevel(pipe, { env: { FORCE_COLOR: '1' } }), 1);
+  assert.equal(colorLevel(pipe, { env: { FORCE_COLOR: '3' } }), 3);
+  assert.equal(colorLevel(tty, { env: { FORCE_COLOR: '0' } }), 0);
+  assert.equal(colorLevel(tty, { env: { NO_COLOR: '1', FORCE_COLOR: '1' } }), 0);
+  assert.equal(colorLevel(tty, { env: { NO_COLOR: '' } }), 2, 'an empty NO_COLOR is ignored');
+  assert.equal(colorLevel(tty, { env: { FORCE_COLOR: '1' }, color: false }), 0);
+  assert.equal(colorLevel(tty, { env: { TERM: 'dumb' } }), 0);
+});
+
+test('secrets are masked and credential headers redacted', () => {
+  assert.equal(maskSecret('short'), '****');
+  assert.doesNotMatch(maskSecret('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'), /MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/);
+  assert.deepEqual(redactHeaders({ Authorization: 'Bearer x', cookie: 'a=b', 'webhook-id': 'm' }), { Authorization: '[redacted]', cookie: '[redacted]', 'webhook-id': 'm' });
+});
+
+test('durations and sizes', () => {
+  assert.equal(parseDuration('1500ms'), 1500);
+  assert.equal(parseDuration('30s'), 30_000);
+  assert.equal(parseDuration('5m'), 300_000);
+  assert.equal(parseDuration('1h'), 3_600_000);
+  assert.equal(parseDuration('2'), 2000);
+  assert.equal(parseDuration('0.5s'), 500);
+  assert.throws(() => parseDuration('5 minutes'), { code: 'E_USAGE', exitCode: 2 });
+  assert.throws(() => parseDuration('-1s'), { code: 'E_USAGE' });
+  assert.equal(parseSize('512kb'), 524288);
+  assert.equal(parseSize('1mb'), 1048576);
+  assert.equal(parseSize('100'), 100);
+  assert.throws(() => parseSize('lots'), { code: 'E_USAGE' });
+});
