@@ -146,8 +146,10 @@ class SessionTail {
         onMessage: (message) => this.onMessage(message),
         onDuplicate: (message) => output.debug(`${this.tag()}replayed event skipped${message.id ? ` (id ${escapeLine(message.id)})` : ''}`),
         onConnect: ({ attempt }) => output.debug(`${this.tag()}connected to ${target.url}${attempt > 1 ? ` (attempt ${attempt})` : ''}`),
-        onReconnect: ({ attempt, delayMs, reason }) =>
-          output.info(this.output.errColor.yellow(`${this.tag()}${escapeLine(reason)}; reconnecting in ${formatDuration(delayMs)} (attempt ${attempt}/${plan.retries + 1})`)),
+        onReconnect: ({ failures, delayMs, reason }) => {
+          const attempt = failures > 0 ? ` (attempt ${failures + 1}/${plan.retries + 1})` : '';
+          output.info(output.errColor.yellow(`${this.tag()}${escapeLine(reason)}; reconnecting in ${formatDuration(delayMs)}${attempt}`));
+        },
       },
     );
   }

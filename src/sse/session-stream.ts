@@ -34,7 +34,8 @@ export interface StreamHooks {
   onDuplicate?(message: EventSourceMessage): void;
   /** Connection life: connected, reconnect scheduled. */
   onConnect?(info: { attempt: number }): void;
-  onReconnect?(info: { attempt: number; delayMs: number; reason: string }): void;
+  /** `failures` counts consecutive failed attempts; 0 after a stream that delivered events ended. */
+  onReconnect?(info: { failures: number; delayMs: number; reason: string }): void;
 }
 
 type AttemptResult =
@@ -127,7 +128,7 @@ export class SessionStream {
 
   private async wait(failures: number, reason: string, retryAfterMs: number | undefined): Promise<void> {
     const delayMs = retryAfterMs ?? backoffDelay(Math.max(0, failures - 1), { initialMs: this.retryMs, maxMs: this.options.maxDelayMs ?? 30_000, random: this.options.random });
-    this.hooks.onReconnect?.({ attempt: failures + 1, delayMs, reason });
+    this.hooks.onReconnect?.({ failures, delayMs, reason });
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, delayMs);
       const signal = this.controller.signal;

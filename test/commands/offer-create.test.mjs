@@ -195,3 +195,20 @@ test('NO_COLOR and --no-color win over FORCE_COLOR; FORCE_COLOR colours a pipe',
   r = await create(['--profile', 'p', '--no-color'], { env: { FORCE_COLOR: '1' } });
   assert.doesNotMatch(r.stderr, /\u001b/);
 });
+
+test('--tail follows the new session in the same process with the exit codes of tail', async () => {
+  const env = (id, event, status) => ({ target: id, event, session: { id, ...(status ? { status } : {}) } });
+  issuer.stream('tailed-ok', [env('tailed-ok', 'credential_offer_retrieved'), env('tailed-ok', 'issuance_status_changed', 'SUCCESSFUL')]);
+  issuer.stream('tailed-bad', [env('tailed-bad', 'issuance_status_changed', 'EXPIRED')]);
+  issuer.stream('tailed-slow', []);
+  let r = await create(['--profile', 'p', '--session-id', 'tailed-ok', '--tail', '--json', '--timeout', '20s']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = parseNdjson(r.stdout);
+  assert.deepEqual(lines.map((l) => l.offerId ?? l.type), ['tailed-ok', 'credential_offer_retrieved', 'issuance_status_changed']);
+  r = await create(['--profile', 'p', '--session-id', 'tailed-bad', '--tail']);
+  assert.equal(r.code, 3);
+  assert.match(r.stdout, /^Offer\s+tailed-bad$/m);
+  assert.match(r.stdout, /issuance_status_changed  EXPIRED/);
+  r = await create(['--profile', 'p', '--session-id', 'tailed-slow', '--tail', '--timeout', '300ms', '--quiet']);
+  assert.equal(r.code, 124);
+});

@@ -38,7 +38,7 @@ export function validateOffer(body, { enterprise }) {
  */
 export async function startIssuerDouble({ token = 'ent-token' } = {}) {
   const requests = [];
-  const state = { forced: null };
+  const state = { forced: null, streams: new Map() };
   const srv = await listen(async (req, res) => {
     const raw = (await readBody(req)).toString('utf8');
     const entry = { method: req.method, url: req.url, headers: req.headers, raw, body: raw ? safeJson(raw) : undefined };
@@ -47,6 +47,13 @@ export async function startIssuerDouble({ token = 'ent-token' } = {}) {
       res.writeHead(state.forced.status, { 'content-type': state.forced.contentType ?? 'application/json' });
       res.end(state.forced.body);
       return;
+    }
+    const events = /^\/issuer2\/sessions\/([^/]+)\/events$/.exec(req.url);
+    if (req.method === 'GET' && events && state.streams.has(decodeURIComponent(events[1]))) {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: {}\n\n');
+      for (const e of state.streams.get(decodeURIComponent(events[1]))) res.write(`data: ${JSON.stringify(e)}\n\n`);
+      return; // like walt.id, never closed by the server
     }
     const ent = /^\/v2\/([^/.]+\.[^/.]+\.[^/.]+)\.([^/]+)\/issuer-service-api\/credentials\/offers$/.exec(req.url);
     if (req.method === 'POST' && (req.url === '/issuer2/credential-offers' || ent)) {
@@ -73,6 +80,10 @@ export async function startIssuerDouble({ token = 'ent-token' } = {}) {
   return {
     ...srv,
     requests,
+    /** Events the SSE endpoint of `sessionId` will send. */
+    stream(sessionId, events) {
+      state.streams.set(sessionId, events);
+    },
     force(status, body, contentType) {
       state.forced = status === null ? null : { status, body, contentType };
     },

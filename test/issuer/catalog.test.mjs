@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { eventFromSse, judgeStatus, parseCondition, conditionMet, summarize } from '../../dist/index.js';
+
+test('the {} keep-alive is not an event; a named {} is', () => {
+  assert.equal(eventFromSse({ data: '{}' }), null);
+  assert.equal(eventFromSse({ data: '{}', event: 'ping' }).type, 'ping');
+});
+
+test('type: event: name, else the JSON event/type/eventType, else "message"', () => {
+  assert.equal(eventFromSse({ data: '{"event":"jwt_issue"}', event: 'message' }).type, 'jwt_issue');
+  assert.equal(eventFromSse({ data: '{"event":"a"}', event: 'b' }).type, 'b');
+  assert.equal(eventFromSse({ data: '{"type":"openid.credential.credential_issued"}' }).type, 'openid.credential.credential_issued');
+  assert.equal(eventFromSse({ data: '{"eventType":"openid4vc.issuance.completed"}' }).type, 'openid4vc.issuance.completed');
+  assert.equal(eventFromSse({ data: 'hello' }).type, 'message');
+  assert.equal(eventFromSse({ data: '{broken' }).data, '{broken');
+});
+
+test('status rules: session.status, top-level status, isClosed', () => {
+  assert.deepEqual(judgeStatus(undefined, undefined), { terminal: false });
+  assert.deepEqual(judgeStatus('ACTIVE', false), { terminal: false });
+  assert.deepEqual(judgeStatus('SUCCESSFUL', true), { terminal: true, outcome: 'success' });
+  assert.deepEqual(judgeStatus('COMPLETED', undefined), { terminal: true, outcome: 'success' });
+  for (const s of ['UNSUCCESSFUL', 'REJECTED_BY_USER', 'EXPIRED', 'FAILED']) assert.deepEqual(judgeStatus(s), { terminal: true, outcome: 'failure' });
+  assert.deepEqual(judgeStatus('ACTIVE', true), { terminal: true, outcome: 'failure' });
+  const e = eventFromSse({ data: JSON.stringify({ target: 's1', event: 'x', session: { status: 'EXPIRED' } }) });
+  assert.equal(e.sessionId, 's1');
+  assert.equal(e.status, 'EXPIRED');
+  assert.equal(e.terminal, true);
+  const ent = eventFromSse({ event: 'jwt_issue', data: JSON.stringify({ offerId: 'o1', status: 'COMPLETED' }) });
+  assert.equal(ent.sessionId, 'o1');
+  assert.equal(ent.outcome, 'success');
+});
+
+test('conditions and summaries', () => {
+  assert.deepEqual(parseCondition('status:successful'), { kind: 'status', status: 'SUCCESSFUL' });
+  assert.deepEqual(parseCondition('jwt_issue'), { kind: 'type', type: 'jwt_issue' });
+  assert.throws(() => parseCondition(''), { exitCode: 2 });
+  assert.equal(conditionMet(parseCondition('status:SUCCESSFUL'), { type: 'x', status: 'SUCCESSFUL' }), true);
+  assert.equal(conditionMet(parseCondition('jwt_issue'), { type: 'sdjwt_issue' }), false);
+  const failed = eventFromSse({ data: JSON.stringify({ event: 'token_request_failed', error: 'invalid_grant', error_description: 'expired code' }) });
+  assert.equal(failed.failed, true);
+  assert.equal(summarize(failed), 'invalid_grant: expired code');
+  assert.equal(summarize(eventFromSse({ data: '{"event":"nonce_request_succeeded"}' })), 'succeeded');
+});
