@@ -35,11 +35,36 @@ export interface CaptureRecord {
   event?: string;
 }
 
+let lastMs = 0;
+let lastIso = '';
+/** The current time as ISO 8601, formatted once per millisecond (hot on fast streams). */
+export function isoNow(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
+}
+
+/**
+ * One NDJSON line (no newline). When the payload's own JSON text is at hand and fits on one
+ * line, it is spliced in verbatim instead of serialising the parsed object again.
+ */
+export function serializeRecord(record: CaptureRecord, rawData?: string): string {
+  if (rawData === undefined || rawData.includes('\n') || rawData.includes('\r') || typeof record.data !== 'object' || record.data === null) {
+    return JSON.stringify(record);
+  }
+  const { data: _data, ...rest } = record;
+  const head = JSON.stringify(rest);
+  return `${head.slice(0, -1)},"data":${rawData}}`;
+}
+
 export function sseRecord(event: IssuerEvent, extra: { url: string; event?: string; provider?: Provider; receivedAt?: Date }): CaptureRecord {
   const record: CaptureRecord = {
     v: 1,
     source: 'sse',
-    receivedAt: (extra.receivedAt ?? new Date()).toISOString(),
+    receivedAt: extra.receivedAt ? extra.receivedAt.toISOString() : isoNow(),
     provider: extra.provider ?? 'waltid',
     type: event.type,
     sessionId: event.sessionId ?? null,

@@ -27,8 +27,13 @@ export class CaptureWriter {
 
   /** Resolves once the record is in the file. */
   write(record: unknown): Promise<void> {
+    return this.writeLine(JSON.stringify(record));
+  }
+
+  /** Resolves once the line (one serialised record, no newline) is in the file. */
+  writeLine(line: string): Promise<void> {
     if (this.closed) return Promise.reject(new Error(`capture file ${this.path} is closed`));
-    this.queue.push(`${JSON.stringify(record)}\n`);
+    this.queue.push(`${line}\n`);
     this.count++;
     const done = new Promise<void>((resolve, reject) => {
       this.waiters.push(resolve);

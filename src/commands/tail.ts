@@ -1,6 +1,6 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { CommandContext } from './context.js';
-import { sseRecord } from '../capture/record.js';
+import { serializeRecord, sseRecord, type CaptureRecord } from '../capture/record.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
@@ -122,7 +122,8 @@ class SessionTail {
   private readonly label: string;
   private readonly stream: SessionStream;
   private code: number | undefined;
-  private writes: Promise<void>[] = [];
+  private lastWrite: Promise<void> | undefined;
+  private writeError: Error | undefined;
 
   constructor(
     arg: string,
@@ -144,6 +145,7 @@ class SessionTail {
       },
       {
         onMessage: (message) => this.onMessage(message),
+        backpressure: () => output.drained(),
         onDuplicate: (message) => output.debug(`${this.tag()}replayed event skipped${message.id ? ` (id ${escapeLine(message.id)})` : ''}`),
         onConnect: ({ attempt }) => output.debug(`${this.tag()}connected to ${target.url}${attempt > 1 ? ` (attempt ${attempt})` : ''}`),
         onReconnect: ({ failures, delayMs, reason }) => {
@@ -172,7 +174,11 @@ class SessionTail {
       if (!(error instanceof CliError)) throw error;
       this.stop(error.exitCode, error.message);
     }
-    await Promise.all(this.writes);
+    await this.lastWrite;
+    if (this.writeError) {
+      this.output.error(`${this.tag()}could not write to capture file: ${this.writeError.message}`);
+      return Math.max(this.code ?? ExitCode.FAILURE, ExitCode.FAILURE);
+    }
     return this.code ?? ExitCode.FAILURE;
   }
 
@@ -180,8 +186,13 @@ class SessionTail {
     const event = eventFromSse(message, this.label);
     if (!event) return false;
     const record = sseRecord(event, { url: this.target.url, event: message.event });
-    if (this.capture) this.writes.push(this.capture.write(record));
-    if (!this.plan.events || this.plan.events.has(event.type)) this.print(event, record);
+    const printed = !this.plan.events || this.plan.events.has(event.type);
+    if (this.capture || (printed && this.output.json)) {
+      const line = serializeRecord(record, message.data);
+      if (this.capture) this.trackWrite(this.capture.writeLine(line));
+      if (printed && this.output.json) this.output.recordLine(line);
+    }
+    if (printed && !this.output.json) this.print(event, record);
     return this.judge(event);
   }
 
@@ -203,12 +214,15 @@ class SessionTail {
     return true;
   }
 
-  private print(event: IssuerEvent, record: ReturnType<typeof sseRecord>): void {
+  // Only the newest write is kept: the writer resolves in order, so it covers all before it.
+  private trackWrite(write: Promise<void>): void {
+    this.lastWrite = write.catch((error: Error) => {
+      this.writeError ??= error;
+    });
+  }
+
+  private print(event: IssuerEvent, record: CaptureRecord): void {
     const output = this.output;
-    if (output.json) {
-      output.record(record);
-      return;
-    }
     const c = output.color;
     const time = record.receivedAt.slice(11, 23);
     const paint = event.terminal ? (event.outcome === 'success' ? c.green : c.red) : event.failed ? c.red : (s: string) => s;

@@ -66,8 +66,11 @@ export function sessionIdOf(payload: JsonObject): string | undefined {
 }
 
 export function parsePayload(text: string): unknown {
-  const first = text.trimStart()[0];
-  if (first !== '{' && first !== '[') return text;
+  let i = 0;
+  while (i < text.length && (text.charCodeAt(i) <= 32)) i++;
+  const first = text.charCodeAt(i);
+  // Only objects and arrays are JSON payloads; anything else stays text (no parse attempt).
+  if (first !== 0x7b && first !== 0x5b) return text;
   try {
     return JSON.parse(text);
   } catch {

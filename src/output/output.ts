@@ -44,6 +44,9 @@ export class Output {
   readonly stderr: NodeJS.WriteStream;
   private readonly env: NodeJS.ProcessEnv;
   private activeSpinner: Spinner | undefined;
+  // stdout text not yet written: records are batched into one write per burst (one per SSE chunk).
+  private pending = '';
+  private flushScheduled = false;
 
   constructor(options: OutputOptions = {}) {
     this.json = options.json ?? false;
@@ -66,6 +69,11 @@ export class Output {
   /** One NDJSON record on stdout. */
   record(value: unknown): void {
     this.writeOut(`${JSON.stringify(value)}\n`);
+  }
+
+  /** One already-serialised NDJSON line on stdout. */
+  recordLine(line: string): void {
+    this.writeOut(`${line}\n`);
   }
 
   /** Progress and status on stderr; silenced by --quiet. */
@@ -102,10 +110,37 @@ export class Output {
   }
 
   private writeOut(text: string): void {
+    this.pending += text;
+    if (this.pending.length >= 65_536) {
+      this.flush();
+    } else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  /** Writes batched stdout text now. */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.pending === '') return;
+    const text = this.pending;
+    this.pending = '';
     this.withSpinnerPaused(() => this.stdout.write(text));
   }
 
+  /**
+   * A promise while stdout is backed up (a slow pipe reader), so producers can pause
+   * instead of queueing output in memory; undefined when writing can go on.
+   */
+  drained(): Promise<void> | undefined {
+    this.flush();
+    if (!this.stdout.writableNeedDrain) return undefined;
+    return new Promise((resolve) => this.stdout.once('drain', () => resolve()));
+  }
+
   private writeErr(text: string): void {
+    // Keep stdout and stderr in the order they were produced.
+    this.flush();
     this.withSpinnerPaused(() => this.stderr.write(text));
   }
 

@@ -30,6 +30,8 @@ export interface StreamOptions {
 export interface StreamHooks {
   /** Every message not seen before; return true to stop following. */
   onMessage(message: EventSourceMessage): boolean | void;
+  /** After each chunk: a promise to wait on before reading more (output backpressure). */
+  backpressure?(): Promise<void> | undefined;
   /** A message dropped as a replay of one already delivered. */
   onDuplicate?(message: EventSourceMessage): void;
   /** Connection life: connected, reconnect scheduled. */
@@ -208,7 +210,8 @@ export class SessionStream {
         if (message.id !== undefined) this.lastEventId = message.id;
         if (message.data === KEEP_ALIVE && message.event === undefined) return;
         events++;
-        const key = message.id ? `id\u0000${message.id}` : `c\u0000${message.event ?? ''}\u0000${message.data}`;
+        // Dedupe by id when the server sends ids, else by content (walt.id sends none).
+        const key = message.id ? `\u0001${message.id}` : message.event === undefined ? message.data : `${message.event}\u0000${message.data}`;
         if (this.recent.seen(key)) {
           this.hooks.onDuplicate?.(message);
           return;
@@ -226,6 +229,8 @@ export class SessionStream {
         this.lastByteAt = Date.now();
         parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
         if (stop) return { kind: 'stopped' };
+        const slow = this.hooks.backpressure?.();
+        if (slow) await slow;
       }
       parser.feed(decoder.decode());
     } catch (error) {
