@@ -95,6 +95,60 @@ export function buildProgram(version: string): Command {
     ))
     .action(action(() => import('./commands/tail.js')));
 
+  const scheme = (cmd: Command): Command =>
+    cmd
+      .option('--signature-header <name>', 'hmac-sha256: header holding the signature', undefined)
+      .option('--signature-encoding <hex|base64>', 'hmac-sha256: signature encoding (default hex)')
+      .option('--signature-prefix <text>', 'hmac-sha256: prefix before the signature, e.g. sha256=');
+  const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+  scheme(
+    program
+      .command('listen')
+      .description('receive webhooks locally: verify signatures, capture, wait for a condition')
+      .option('--port <n>', 'port (0 picks a free one)', '8787')
+      .option('--host <host>', 'interface to bind', '127.0.0.1')
+      .option('--path <path>', 'only this path is a receiver; others get 404 (default: every path)')
+      .option('--scheme <scheme>', 'auto|standard|svix|igrant|stripe|github|hmac-sha256|bearer|none', 'auto')
+      .option('--secret <secret>', 'signing secret; repeat for rotation (env ISSUER_EVENTS_WEBHOOK_SECRET)', collect)
+      .option('--tolerance <duration>', 'allowed timestamp skew, both directions', '5m')
+      .option('--allow-unsigned', 'accept requests without a signature (walt.id sends none)')
+      .option('--max-body <size>', 'largest accepted body', '1mb')
+      .option('--save <file>', 'append every request to this NDJSON capture file')
+      .option('--forward-to <url>', 'forward each accepted delivery (exact bytes and headers) to a local app')
+      .option('--until <condition>', 'exit 0 once an event of this type, or status:<STATUS>, arrives')
+      .option('--count <n>', 'exit 0 after this many accepted deliveries')
+      .option('--timeout <duration>', 'exit 124 if the condition is not met in time')
+      .option('--fail-on-invalid', 'exit 6 at the first delivery whose signature fails')
+      .exitOverride(),
+  )
+    .addHelpText('after', examples(
+      'issuer-events listen --port 8787 --allow-unsigned',
+      'issuer-events listen --scheme standard --secret whsec_… --save hooks.ndjson',
+      'issuer-events listen --port 0 --secret whsec_… --until openid4vc.issuance.completed --timeout 2m',
+      'issuer-events listen --scheme igrant --secret "$IGRANT_SECRET" --forward-to http://localhost:3000/webhooks',
+    ))
+    .action(action(() => import('./commands/listen.js')));
+
+  scheme(
+    program
+      .command('verify')
+      .description('explain whether one webhook delivery verifies, offline')
+      .option('--scheme <scheme>', 'auto|standard|svix|igrant|stripe|github|hmac-sha256|bearer', 'auto')
+      .option('--secret <secret>', 'signing secret; repeat to try several', collect)
+      .option('--header <name: value>', 'a request header; repeat', collect)
+      .option('--body <text|@file|->', 'the raw body: text, @file, or - for stdin')
+      .option('--record <file[:line]>', 'take headers and body from a capture record (default: first webhook record)')
+      .option('--at <unix|ISO>', 'verify as if now were this time')
+      .option('--tolerance <duration>', 'allowed timestamp skew, both directions', '5m')
+      .exitOverride(),
+  )
+    .addHelpText('after', examples(
+      "issuer-events verify --scheme standard --secret whsec_… --header 'webhook-id: msg_1' --header 'webhook-timestamp: 1614265330' --header 'webhook-signature: v1,…' --body @body.json --at 1614265330",
+      'issuer-events verify --secret whsec_… --record hooks.ndjson:3',
+    ))
+    .action(action(() => import('./commands/verify.js')));
+
   return program;
 }
 

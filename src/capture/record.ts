@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer';
 import type { IssuerEvent } from '../issuer/catalog.js';
+import { REDACTED, SENSITIVE_HEADERS } from '../output/redact.js';
 
 export type Provider = 'waltid' | 'igrant' | 'didx' | 'crossmint' | 'standard' | 'unknown';
 
@@ -77,4 +79,24 @@ export function sseRecord(event: IssuerEvent, extra: { url: string; event?: stri
   };
   if (extra.event) record.event = extra.event;
   return record;
+}
+
+/** The request part of a webhook record: secrets redacted, body as UTF-8 or base64. */
+export function capturedRequest(method: string, path: string, headers: Record<string, string | string[] | undefined>, body: Buffer | undefined): CapturedRequest {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name] = SENSITIVE_HEADERS.has(name) ? REDACTED : Array.isArray(value) ? value.join(', ') : value;
+  }
+  const request: CapturedRequest = { method, path, headers: out };
+  if (body === undefined) return request;
+  if (isUtf8(body)) request.body = body.toString('utf8');
+  else request.bodyBase64 = body.toString('base64');
+  return request;
+}
+
+/** The exact bytes of a captured request body. */
+export function requestBodyBytes(request: CapturedRequest): Buffer {
+  if (request.bodyBase64 !== undefined) return Buffer.from(request.bodyBase64, 'base64');
+  return Buffer.from(request.body ?? '', 'utf8');
 }

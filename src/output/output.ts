@@ -82,6 +82,11 @@ export class Output {
     this.writeErr(`${message}\n`);
   }
 
+  /** A line on stderr that scripts wait for (e.g. "Ready"); printed even with --quiet. */
+  notice(message: string): void {
+    this.writeErr(`${message}\n`);
+  }
+
   /** Extra detail on stderr, only with --verbose. */
   debug(message: string): void {
     if (!this.verbose) return;

@@ -10,6 +10,11 @@ export class RecentKeys {
 
   constructor(private readonly capacity = 1024) {}
 
+  /** Forgets a key (e.g. its record could not be written, so a retry must not count as a repeat). */
+  forget(key: string): void {
+    this.keys.delete(key);
+  }
+
   /** True when the key was seen within the window; otherwise remembers it. */
   seen(key: string): boolean {
     if (this.keys.has(key)) return true;

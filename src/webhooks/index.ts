@@ -1,0 +1,47 @@
+import { bearerScheme } from './bearer.js';
+import { DEFAULT_HMAC, githubScheme, hmacScheme } from './hmac.js';
+import { igrantScheme } from './igrant.js';
+import { standardScheme, svixScheme } from './standard.js';
+import { stripeScheme } from './stripe.js';
+import { invalid, type Delivery, type SignatureScheme, type Verdict, type VerifyContext } from './types.js';
+
+export const SCHEMES: Record<string, SignatureScheme> = {
+  standard: standardScheme,
+  svix: svixScheme,
+  igrant: igrantScheme,
+  stripe: stripeScheme,
+  github: githubScheme,
+  'hmac-sha256': hmacScheme,
+  bearer: bearerScheme,
+};
+
+export const SCHEME_NAMES = ['auto', ...Object.keys(SCHEMES), 'none'] as const;
+
+// Order of detection in `auto`: the most specific headers first.
+const AUTO_ORDER = [standardScheme, igrantScheme, stripeScheme, githubScheme];
+
+/** Picks the scheme from the headers present; undefined for an unsigned request. */
+export function detectScheme(headers: Delivery['headers'], context: Pick<VerifyContext, 'hmac' | 'secrets'>): SignatureScheme | undefined {
+  const found = AUTO_ORDER.find((scheme) => scheme.detect(headers));
+  if (found) return found;
+  if (headers[(context.hmac ?? DEFAULT_HMAC).header] !== undefined) return hmacScheme;
+  if (context.secrets.length > 0 && bearerScheme.detect(headers)) return bearerScheme;
+  return undefined;
+}
+
+/**
+ * Verifies one delivery. `scheme` is a name from SCHEME_NAMES. An unsigned request (no
+ * signature header for `auto`) gets code `unsigned`; the caller decides whether that is allowed.
+ */
+export function verifyDelivery(delivery: Delivery, scheme: string, context: VerifyContext): Verdict {
+  if (scheme === 'none') return { ok: true, scheme: 'none', code: 'unsigned', reason: 'not verified (--scheme none)' };
+  const chosen = scheme === 'auto' ? detectScheme(delivery.headers, context) : SCHEMES[scheme];
+  if (!chosen) {
+    if (scheme === 'auto') return invalid('none', 'unsigned', 'unsigned request: no signature header');
+    throw new Error(`unknown scheme ${scheme}`);
+  }
+  if (context.secrets.length === 0) return invalid(chosen.name, 'no_usable_secret', `a ${chosen.name} signature is present but no --secret was given`);
+  return chosen.verify(delivery, context);
+}
+
+export type { Delivery, Verdict, VerifyContext, SignatureScheme } from './types.js';

@@ -1,0 +1,95 @@
+import type { Provider } from '../capture/record.js';
+import { buildEvent, parsePayload } from '../issuer/catalog.js';
+import { judgeStatus } from '../issuer/status.js';
+import { isPlainObject, type JsonObject } from '../util/json.js';
+import type { Delivery } from './types.js';
+
+/** What a webhook payload says, in the capture record's terms. */
+export interface NormalizedPayload {
+  provider: Provider;
+  type: string | null;
+  sessionId: string | null;
+  status: string | null;
+  terminal: boolean;
+  /** The parsed payload (JSON), the text, or null for an empty body. */
+  data: unknown;
+  /** iGrant pings: empty body, no signature; answered 2xx and recorded, not an event. */
+  ping: boolean;
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+// Terminal statuses implied by provider event types (PROVIDERS.md).
+const TYPE_STATUS: Record<string, string> = {
+  'openid.credential.credential_acked': 'SUCCESSFUL',
+  'openid.credential.credential_accepted': 'SUCCESSFUL',
+  'openid.credential.issuance_denied': 'REJECTED_BY_USER',
+  'openid4vc.issuance.completed': 'SUCCESSFUL',
+  'openid4vc.issuance.failed': 'FAILED',
+  'openid4vc.issuance.expired': 'EXPIRED',
+  'credential.creation.succeeded': 'SUCCESSFUL',
+  'credential.creation.failed': 'FAILED',
+};
+
+function withStatus(base: Omit<NormalizedPayload, 'status' | 'terminal'>, status: string | null): NormalizedPayload {
+  return { ...base, status, terminal: status ? judgeStatus(status, undefined).terminal : false };
+}
+
+/** The JSON a delivery carries: the body, or iGrant's form-encoded `payload=` field. */
+export function payloadText(delivery: Delivery): string {
+  const type = delivery.headers['content-type'] ?? '';
+  if (/^application\/x-www-form-urlencoded\b/i.test(type)) {
+    return new URLSearchParams(delivery.body.toString('utf8')).get('payload') ?? delivery.body.toString('utf8');
+  }
+  return delivery.body.toString('utf8');
+}
+
+/** Recognises walt.id envelopes, iGrant, didx:me, Crossmint and generic Standard Webhooks payloads. */
+export function normalizePayload(delivery: Delivery, scheme: string): NormalizedPayload {
+  if (delivery.body.length === 0) {
+    return { provider: scheme === 'igrant' ? 'igrant' : 'unknown', type: null, sessionId: null, status: null, terminal: false, data: null, ping: true };
+  }
+  const data = parsePayload(payloadText(delivery));
+  if (!isPlainObject(data)) {
+    return { provider: 'unknown', type: null, sessionId: null, status: null, terminal: false, data, ping: false };
+  }
+  return classify(data, scheme);
+}
+
+function classify(data: JsonObject, scheme: string): NormalizedPayload {
+  // walt.id issuer2: {"target","event","session",...}
+  if (typeof data.event === 'string' && ('target' in data || 'session' in data)) {
+    const event = buildEvent(data.event, data, data, undefined);
+    return { provider: 'waltid', type: event.type, sessionId: event.sessionId ?? null, status: event.status ?? null, terminal: event.terminal, data, ping: false };
+  }
+  const inner = isPlainObject(data.data) ? data.data : isPlainObject(data.payload) ? data.payload : {};
+  // iGrant: {"deliveryID","webhookID","timestamp","type":"openid.…","data":{…}}
+  if (typeof data.deliveryID === 'string' || (typeof data.type === 'string' && data.type.startsWith('openid.'))) {
+    const type = str(data.type);
+    return withStatus({ provider: 'igrant', type, sessionId: str(inner.credentialExchangeId) ?? str(inner.presentationExchangeId) ?? str(inner.exchangeId), data, ping: false }, type ? TYPE_STATUS[type] ?? null : null);
+  }
+  // didx:me: {"eventType":"openid4vc.issuance.completed","payload":{"openId4VcIssuanceId":"…"}}
+  if (typeof data.eventType === 'string' && data.eventType.startsWith('openid4vc.')) {
+    return withStatus({ provider: 'didx', type: data.eventType, sessionId: str(inner.openId4VcIssuanceId), data, ping: false }, TYPE_STATUS[data.eventType] ?? null);
+  }
+  // Crossmint: {"type":"credential.creation.succeeded","data":{…}}
+  if (typeof data.type === 'string' && data.type.startsWith('credential.')) {
+    return withStatus({ provider: 'crossmint', type: data.type, sessionId: str(inner.credentialId) ?? str(inner.id) ?? str(inner.actionId), data, ping: false }, TYPE_STATUS[data.type] ?? null);
+  }
+  const type = str(data.type) ?? str(data.eventType) ?? str(data.event);
+  const status = str(data.status) ?? (isPlainObject(data.session) ? str(data.session.status) : null);
+  const provider: Provider = scheme === 'standard' || scheme === 'svix' ? 'standard' : 'unknown';
+  return withStatus({ provider, type, sessionId: str(data.sessionId) ?? str(inner.sessionId) ?? str(data.id), data, ping: false }, status);
+}
+
+/** The delivery id used for deduplication: webhook-id, svix-id, iGrant deliveryID, X-GitHub-Delivery. */
+export function deliveryIdOf(headers: Delivery['headers'], data: unknown): string | null {
+  return (
+    str(headers['webhook-id']) ??
+    str(headers['svix-id']) ??
+    str(headers['x-github-delivery']) ??
+    (isPlainObject(data) ? str(data.deliveryID) : null)
+  );
+}

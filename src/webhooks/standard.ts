@@ -1,0 +1,63 @@
+import { checkTolerance, fromBase64, hmacSha256, parseUnixSeconds, safeEqual, splitSignatureList } from './crypto.js';
+import { invalid, valid, type Delivery, type SignatureScheme, type SignOptions, type Verdict, type VerifyContext } from './types.js';
+import { randomBytes } from 'node:crypto';
+
+/** Standard Webhooks key: base64 after an optional `whsec_` prefix; undefined when not valid base64. */
+export function standardKey(secret: string): Buffer | undefined {
+  const encoded = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
+  return fromBase64(encoded);
+}
+
+function headerSet(headers: Delivery['headers'], prefix: 'webhook' | 'svix') {
+  return { id: headers[`${prefix}-id`], timestamp: headers[`${prefix}-timestamp`], signature: headers[`${prefix}-signature`] };
+}
+
+/**
+ * Standard Webhooks (`webhook-*`) and Svix (`svix-*`): HMAC-SHA256 over `${id}.${timestamp}.${body}`,
+ * key = base64-decoded secret, signatures `v1,<base64>` separated by spaces.
+ */
+function makeScheme(name: 'standard' | 'svix', prefixes: ('webhook' | 'svix')[]): SignatureScheme {
+  return {
+    name,
+    detect: (headers) => prefixes.some((p) => headers[`${p}-signature`] !== undefined),
+    verify(delivery: Delivery, context: VerifyContext): Verdict {
+      const prefix = prefixes.find((p) => delivery.headers[`${p}-signature`] !== undefined) ?? prefixes[0]!;
+      const { id, timestamp, signature } = headerSet(delivery.headers, prefix);
+      if (signature === undefined) return invalid(name, 'missing_signature', `missing ${prefix}-signature header`);
+      if (id === undefined || id === '') return invalid(name, 'missing_signature', `missing ${prefix}-id header`);
+      if (timestamp === undefined) return invalid(name, 'missing_signature', `missing ${prefix}-timestamp header`);
+      const seconds = parseUnixSeconds(timestamp);
+      if (seconds === undefined) return invalid(name, 'bad_timestamp', `${prefix}-timestamp is not Unix seconds: "${timestamp.slice(0, 40)}"`);
+      const skew = checkTolerance(name, seconds, context.nowMs, context.toleranceSec);
+      if (typeof skew !== 'number') return skew;
+      // Only v1 is defined; unknown versions (e.g. v1a) are skipped, and empty or short values never match.
+      const candidates = splitSignatureList(signature)
+        .filter((part) => part.startsWith('v1,'))
+        .map((part) => fromBase64(part.slice(3), 32))
+        .filter((sig): sig is Buffer => sig !== undefined);
+      if (candidates.length === 0) return invalid(name, 'malformed_signature', `no v1 signature of 32 bytes in ${prefix}-signature`, skew);
+      let usable = 0;
+      for (const [i, secret] of context.secrets.entries()) {
+        const key = standardKey(secret);
+        if (!key) continue; // not a Standard Webhooks secret: skipped for this scheme, not an error
+        usable++;
+        const expected = hmacSha256(key, `${id}.${timestamp}.`, delivery.body);
+        if (candidates.some((sig) => safeEqual(expected, sig))) return valid(name, i + 1, skew);
+      }
+      if (usable === 0) return invalid(name, 'no_usable_secret', 'no configured secret is a Standard Webhooks secret (whsec_ + base64)', skew);
+      return invalid(name, 'no_match', `no signature matches any of ${usable} secret${usable === 1 ? '' : 's'}`, skew);
+    },
+    sign(body: Buffer, secret: string, options: SignOptions): Record<string, string> {
+      const key = standardKey(secret);
+      if (!key) throw new Error('not a Standard Webhooks secret (whsec_ + base64)');
+      const id = options.id ?? `msg_${randomBytes(12).toString('hex')}`;
+      const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
+      const signature = hmacSha256(key, `${id}.${timestamp}.`, body).toString('base64');
+      const p = prefixes[0]!;
+      return { [`${p}-id`]: id, [`${p}-timestamp`]: timestamp, [`${p}-signature`]: `v1,${signature}` };
+    },
+  };
+}
+
+export const standardScheme = makeScheme('standard', ['webhook', 'svix']);
+export const svixScheme = makeScheme('svix', ['svix']);
