@@ -42,7 +42,7 @@ export function parseUnixSeconds(text: string | undefined): number | undefined {
 
 /** Checks |timestamp − now| ≤ tolerance; returns a failing verdict or the skew. */
 export function checkTolerance(scheme: string, timestampSec: number, nowMs: number, toleranceSec: number): Verdict | number {
-  const skew = Math.round(timestampSec - nowMs / 1000);
+  const skew = timestampSec - Math.floor(nowMs / 1000);
   if (skew < -toleranceSec) return invalid(scheme, 'timestamp_too_old', `timestamp too old by ${-skew - toleranceSec} s (${-skew} s old, tolerance ${toleranceSec} s)`, skew);
   if (skew > toleranceSec) return invalid(scheme, 'timestamp_too_new', `timestamp too far in the future by ${skew - toleranceSec} s (${skew} s ahead, tolerance ${toleranceSec} s)`, skew);
   return skew;

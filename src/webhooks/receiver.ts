@@ -138,12 +138,12 @@ export class WebhookReceiver {
     }
     const declared = Number(req.headers['content-length']);
     if (declared > this.options.maxBody) {
-      req.resume();
-      return this.reject(req, res, path, undefined, 413, `body of ${declared} bytes exceeds --max-body ${this.options.maxBody}`, 'payload too large', {}, { connection: 'close' });
+      discard(req);
+      return this.reject(req, res, path, undefined, 413, `body of ${declared} bytes exceeds --max-body ${this.options.maxBody}`, 'payload too large');
     }
     const body = await readLimited(req, this.options.maxBody);
     if (body === undefined) {
-      return this.reject(req, res, path, undefined, 413, `body exceeds --max-body ${this.options.maxBody} bytes`, 'payload too large', {}, { connection: 'close' });
+      return this.reject(req, res, path, undefined, 413, `body exceeds --max-body ${this.options.maxBody} bytes`, 'payload too large');
     }
     await this.accept(req, res, path, body);
   }
@@ -202,7 +202,20 @@ export class WebhookReceiver {
   }
 }
 
-/** The whole body, or undefined once it grows past `limit` (the rest is not read). */
+/**
+ * Reads and drops the rest of a refused body so that the sender, still writing, gets the
+ * answer instead of a reset connection; past 64 MiB the connection is cut.
+ */
+function discard(req: IncomingMessage, already = 0): void {
+  let dropped = already;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > 64 * 1024 * 1024) req.socket.destroy();
+  });
+  req.resume();
+}
+
+/** The whole body, or undefined once it grows past `limit` (the rest is discarded). */
 function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -211,7 +224,7 @@ function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | unde
       size += chunk.length;
       if (size > limit) {
         req.removeAllListeners('data');
-        req.resume();
+        discard(req, size);
         resolve(undefined);
         return;
       }

@@ -71,3 +71,24 @@ export function waitFor(predicate, { timeoutMs = 10_000, intervalMs = 20 } = {})
     tick();
   });
 }
+
+/**
+ * Starts `issuer-events listen ...` and resolves once it printed its Ready line.
+ * Returns { url, origin, result, child, stderr() }.
+ */
+export async function startListen(args, options = {}) {
+  let ready;
+  const readyPromise = new Promise((resolve) => (ready = resolve));
+  let err = '';
+  const result = runCli(['listen', '--port', '0', ...args], {
+    ...options,
+    timeoutMs: options.timeoutMs ?? 60_000,
+    onStderr(d) {
+      err += d;
+      const m = /Ready! Listening on (\S+)/.exec(err);
+      if (m) ready(m[1]);
+    },
+  });
+  const url = await Promise.race([readyPromise, result.then((r) => { throw new Error(`listen exited ${r.code}: ${r.stderr}`); })]);
+  return { url, origin: new URL(url).origin, result, child: result.child, stderr: () => err };
+}
