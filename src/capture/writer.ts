@@ -1,28 +1,32 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 
 /**
- * The single writer of a capture file. Each record is one line, and lines queued while a
- * write is in flight go out together in the next single write: lines never interleave or
- * tear, and the file sees one syscall per batch rather than per record.
+ * The single writer of a capture file. Each record is one whole line handed to one append-mode
+ * stream: lines never interleave or tear, and lines queued while a write is in flight go out
+ * together in one writev.
  */
 export class CaptureWriter {
-  private queue: string[] = [];
-  private waiters: (() => void)[] = [];
-  private failures: ((error: Error) => void)[] = [];
-  private writing: Promise<void> | undefined;
-  private closed = false;
+  private error: Error | undefined;
+  private closing: Promise<void> | undefined;
   count = 0;
 
-  private constructor(readonly path: string, private readonly handle: FileHandle) {}
+  private constructor(readonly path: string, private readonly stream: WriteStream) {
+    stream.on('error', (error) => {
+      this.error ??= error;
+    });
+  }
 
   /** Opens for appending; an unwritable path is a usage error (exit 2) before any work starts. */
   static async open(path: string): Promise<CaptureWriter> {
+    let handle;
     try {
-      return new CaptureWriter(path, await open(path, 'a', 0o600));
+      handle = await open(path, 'a', 0o600);
     } catch (error) {
       throw new UsageError(`cannot open capture file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
+    return new CaptureWriter(path, createWriteStream('', { fd: handle, autoClose: true, highWaterMark: 256 * 1024 }));
   }
 
   /** Resolves once the record is in the file. */
@@ -32,41 +36,21 @@ export class CaptureWriter {
 
   /** Resolves once the line (one serialised record, no newline) is in the file. */
   writeLine(line: string): Promise<void> {
-    if (this.closed) return Promise.reject(new Error(`capture file ${this.path} is closed`));
-    this.queue.push(`${line}\n`);
+    if (this.error) return Promise.reject(this.error);
+    if (this.closing) return Promise.reject(new Error(`capture file ${this.path} is closed`));
     this.count++;
-    const done = new Promise<void>((resolve, reject) => {
-      this.waiters.push(resolve);
-      this.failures.push(reject);
+    return new Promise((resolve, reject) => {
+      this.stream.write(`${line}\n`, (error) => (error ? reject(error) : resolve()));
     });
-    this.writing ??= this.flush();
-    return done;
-  }
-
-  private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      const text = this.queue.join('');
-      const waiters = this.waiters;
-      const failures = this.failures;
-      this.queue = [];
-      this.waiters = [];
-      this.failures = [];
-      try {
-        await this.handle.appendFile(text);
-        for (const resolve of waiters) resolve();
-      } catch (error) {
-        for (const reject of failures) reject(error as Error);
-      }
-    }
-    this.writing = undefined;
   }
 
   /** Waits for queued lines, then closes the file. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    while (this.writing) await this.writing;
-    await this.handle.sync().catch(() => {});
-    await this.handle.close();
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      if (this.stream.destroyed) return resolve();
+      this.stream.once('close', () => resolve());
+      this.stream.end();
+    });
+    return this.closing;
   }
 }

