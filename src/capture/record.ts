@@ -57,8 +57,11 @@ export function serializeRecord(record: CaptureRecord, rawData?: string): string
   if (rawData === undefined || rawData.includes('\n') || rawData.includes('\r') || typeof record.data !== 'object' || record.data === null) {
     return JSON.stringify(record);
   }
-  const { data: _data, ...rest } = record;
-  const head = JSON.stringify(rest);
+  // JSON.stringify leaves out undefined members: the record is serialised without `data`, no copy.
+  const data = record.data;
+  record.data = undefined;
+  const head = JSON.stringify(record);
+  record.data = data;
   return `${head.slice(0, -1)},"data":${rawData}}`;
 }
 

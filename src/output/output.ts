@@ -119,8 +119,10 @@ export class Output {
     if (this.pending.length >= 65_536) {
       this.flush();
     } else if (!this.flushScheduled) {
+      // setImmediate, not a microtask: everything produced in one turn of the event loop (every
+      // event of an SSE chunk, every delivery answered in one poll) goes out in one write.
       this.flushScheduled = true;
-      queueMicrotask(() => this.flush());
+      setImmediate(() => this.flush());
     }
   }
 

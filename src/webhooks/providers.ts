@@ -34,7 +34,10 @@ const TYPE_STATUS: Record<string, string> = {
 };
 
 function withStatus(base: Omit<NormalizedPayload, 'status' | 'terminal'>, status: string | null): NormalizedPayload {
-  return { ...base, status, terminal: status ? judgeStatus(status, undefined).terminal : false };
+  const out = base as NormalizedPayload;
+  out.status = status;
+  out.terminal = status ? judgeStatus(status, undefined).terminal : false;
+  return out;
 }
 
 /** The JSON a delivery carries: the body, or iGrant's form-encoded `payload=` field. */

@@ -35,6 +35,9 @@ export interface ReceiveResult {
   delivery?: Delivery;
 }
 
+const OK_BODY = { ok: true };
+const OK_TEXT = JSON.stringify(OK_BODY);
+const JSON_HEADERS = { 'content-type': 'application/json' };
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
 
 /**
@@ -90,9 +93,9 @@ export class WebhookReceiver {
     if (this.inflight === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
   }
 
-  private respond(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  private respond(res: ServerResponse, status: number, body: object, headers?: Record<string, string>): void {
+    const text = body === OK_BODY ? OK_TEXT : JSON.stringify(body);
+    res.writeHead(status, headers ? { ...JSON_HEADERS, 'content-length': String(Buffer.byteLength(text)), ...headers } : { ...JSON_HEADERS, 'content-length': String(Buffer.byteLength(text)) });
     res.end(text);
   }
 
@@ -162,19 +165,17 @@ export class WebhookReceiver {
     const accepted = verdict.ok || ping || (unsigned && this.options.allowUnsigned);
     const normalized = normalizePayload(delivery, verdict.scheme);
     const id = deliveryIdOf(delivery.headers, normalized.data);
-    const record: CaptureRecord = {
-      ...this.baseRecord(req, path, body),
-      provider: normalized.provider,
-      type: normalized.type,
-      sessionId: normalized.sessionId,
-      status: normalized.status,
-      terminal: normalized.terminal,
-      id,
-      data: normalized.data,
-      verified: verdict.ok && verdict.code === 'valid',
-      scheme: verdict.scheme,
-      reason: accepted ? (unsigned ? (ping ? 'ping' : 'unsigned (allowed)') : null) : verdict.reason,
-    };
+    const record = this.baseRecord(req, path, body);
+    record.provider = normalized.provider;
+    record.type = normalized.type;
+    record.sessionId = normalized.sessionId;
+    record.status = normalized.status;
+    record.terminal = normalized.terminal;
+    record.id = id;
+    record.data = normalized.data;
+    record.verified = verdict.ok && verdict.code === 'valid';
+    record.scheme = verdict.scheme;
+    record.reason = accepted ? (unsigned ? (ping ? 'ping' : 'unsigned (allowed)') : null) : verdict.reason;
     if (!accepted) {
       await this.options.capture?.write(record);
       // The reason stays in the local log; the sender gets a generic answer.
@@ -199,7 +200,7 @@ export class WebhookReceiver {
       if (id !== null) this.seen.forget(id);
       throw error;
     }
-    this.respond(res, 200, { ok: true });
+    this.respond(res, 200, OK_BODY);
     this.options.onResult?.({ status: 200, record, counted: !ping, duplicate: false, ping, verdict, delivery });
   }
 }
