@@ -12,7 +12,12 @@ function action<O>(load: Loader<O>) {
     const positional = args.slice(0, -2);
     const [{ createContext }, module] = await Promise.all([import('./commands/context.js'), load()]);
     const ctx = createContext<O>(command);
-    process.exitCode = await (module.run as (ctx: CommandContext<O>, ...a: unknown[]) => Promise<number>)(ctx, ...positional);
+    try {
+      process.exitCode = await (module.run as (ctx: CommandContext<O>, ...a: unknown[]) => Promise<number>)(ctx, ...positional);
+    } finally {
+      // Batched stdout is written before the exit code is returned (and the process exits).
+      ctx.output.flush();
+    }
   };
 }
 
