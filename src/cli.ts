@@ -154,6 +154,35 @@ export function buildProgram(version: string): Command {
     ))
     .action(action(() => import('./commands/verify.js')));
 
+  program
+    .command('replay')
+    .description('send captured events again (in order, rate-limited, re-signed), or serve them as SSE')
+    .argument('<capture-file...>', 'NDJSON files written by listen --save or tail --save')
+    .option('--to <url>', 'POST each record there')
+    .option('--scheme <scheme>', 're-sign now with this scheme: standard|svix|igrant|stripe|github|hmac-sha256')
+    .option('--secret <secret>', 'secret to re-sign with (env ISSUER_EVENTS_WEBHOOK_SECRET)', collect)
+    .option('--new-ids', 'fresh delivery ids when re-signing (default: keep the captured ones)')
+    .option('--concurrency <n>', 'deliveries in flight (1 keeps file order)', '1')
+    .option('--rate <n/s>', 'at most this many deliveries per second')
+    .option('--speed <x>', 'keep the captured gaps, divided by x (e.g. 1, 10)')
+    .option('--filter <key=value>', 'type=, session=, provider=, source=, id=, status= (repeatable; value* matches a prefix)', collect)
+    .option('--include-rejected', 'also replay records that listen refused (401, 400, …)')
+    .option('--retries <n>', 'retries on 5xx, 429 and network errors', '2')
+    .option('--timeout <duration>', 'per delivery', '30s')
+    .option('--dry-run', 'show what would be sent, send nothing')
+    .option('--skip-invalid', 'skip malformed lines (counted) instead of exiting 2')
+    .option('--serve-sse', 'serve the captured sessions as walt.id-style SSE streams instead')
+    .option('--port <n>', 'port for --serve-sse (0 picks a free one)', '7005')
+    .option('--host <host>', 'interface for --serve-sse', '127.0.0.1')
+    .exitOverride()
+    .addHelpText('after', examples(
+      'issuer-events replay hooks.ndjson --to http://localhost:3000/webhooks',
+      'issuer-events replay hooks.ndjson --to http://localhost:3000/webhooks --scheme standard --secret whsec_…',
+      'issuer-events replay hooks.ndjson --to http://localhost:3000/webhooks --filter type=openid4vc.issuance.completed --rate 5/s',
+      'issuer-events replay events.ndjson --serve-sse --port 7005 --speed 10',
+    ))
+    .action(action(() => import('./commands/replay.js')));
+
   return program;
 }
 

@@ -31,6 +31,8 @@ export interface CaptureRecord {
   scheme?: string | null;
   reason?: string | null;
   request?: CapturedRequest;
+  /** Webhook: the status `listen` answered with. */
+  responseStatus?: number;
   /** SSE: the stream the event came from. */
   url?: string;
   /** SSE: the `event:` name when the server sent one. */

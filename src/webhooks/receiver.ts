@@ -121,7 +121,7 @@ export class WebhookReceiver {
 
   /** Records a rejected request, then answers it. */
   private async reject(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer | undefined, status: number, reason: string, publicMessage: string, extra: Partial<CaptureRecord> = {}, headers: Record<string, string> = {}): Promise<void> {
-    const record = { ...this.baseRecord(req, path, body), ...extra, reason };
+    const record = { ...this.baseRecord(req, path, body), ...extra, reason, responseStatus: status };
     await this.options.capture?.write(record);
     this.respond(res, status, { error: publicMessage }, headers);
     this.options.onResult?.({ status, record, counted: false, duplicate: false, ping: false, verdict: undefined });
@@ -176,6 +176,7 @@ export class WebhookReceiver {
     record.verified = verdict.ok && verdict.code === 'valid';
     record.scheme = verdict.scheme;
     record.reason = accepted ? (unsigned ? (ping ? 'ping' : 'unsigned (allowed)') : null) : verdict.reason;
+    record.responseStatus = accepted ? 200 : 401;
     if (!accepted) {
       await this.options.capture?.write(record);
       // The reason stays in the local log; the sender gets a generic answer.

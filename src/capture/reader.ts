@@ -1,0 +1,74 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { UsageError } from '../errors.js';
+import { isPlainObject } from '../util/json.js';
+import type { CaptureRecord } from './record.js';
+
+export interface RecordAt {
+  record: CaptureRecord;
+  file: string;
+  /** 1-based line number. */
+  line: number;
+}
+
+export class CaptureFormatError extends UsageError {}
+
+/** Why a line is not a capture record, or undefined when it is one. */
+export function checkRecord(value: unknown): string | undefined {
+  if (!isPlainObject(value)) return 'not a JSON object';
+  if (value.v !== 1) return `unsupported record version ${JSON.stringify(value.v)}`;
+  if (value.source !== 'sse' && value.source !== 'webhook') return `unknown source ${JSON.stringify(value.source)}`;
+  if (value.source === 'webhook' && value.request !== undefined && !isPlainObject(value.request)) return 'request is not an object';
+  return undefined;
+}
+
+/**
+ * Streams the records of capture files line by line (constant memory for any file size).
+ * Blank lines are ignored. A bad line throws CaptureFormatError naming file and line, unless
+ * `onInvalid` is given, which is then told and the line skipped.
+ */
+export async function* readCaptures(files: readonly string[], onInvalid?: (file: string, line: number, why: string) => void): AsyncGenerator<RecordAt> {
+  for (const file of files) {
+    const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 });
+    const opened = new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', reject);
+    });
+    try {
+      await opened;
+    } catch (error) {
+      throw new UsageError(`cannot read capture file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    const lines = createInterface({ input: stream, crlfDelay: Infinity });
+    let n = 0;
+    for await (const text of lines) {
+      n++;
+      if (text.trim() === '') continue;
+      let value: unknown;
+      let why: string | undefined;
+      try {
+        value = JSON.parse(text);
+        why = checkRecord(value);
+      } catch {
+        why = 'invalid JSON';
+      }
+      if (why) {
+        if (!onInvalid) {
+          stream.destroy();
+          throw new CaptureFormatError(`${file}:${n}: ${why}`);
+        }
+        onInvalid(file, n, why);
+        continue;
+      }
+      yield { record: value as CaptureRecord, file, line: n };
+    }
+  }
+}
+
+/** Reads every file once to check it, before anything is sent; returns counts. */
+export async function validateCaptures(files: readonly string[], skipInvalid: boolean): Promise<{ records: number; invalid: number }> {
+  let records = 0;
+  let invalid = 0;
+  for await (const _ of readCaptures(files, skipInvalid ? () => invalid++ : undefined)) records++;
+  return { records, invalid };
+}

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { requestBodyBytes, type CaptureRecord } from '../capture/record.js';
+import { REDACTED } from '../output/redact.js';
+import { SCHEMES } from '../webhooks/index.js';
+
+/** One HTTP request to send again. */
+export interface OutgoingDelivery {
+  body: Buffer;
+  headers: Record<string, string>;
+  /** The delivery id it carries (for logs and results). */
+  id: string | null;
+  /** Age in seconds of the original signature timestamp, when it has one. */
+  signatureAgeSec?: number;
+}
+
+// Never copied from a capture: set by the HTTP client, hop-by-hop (RFC 9110 §7.6.1), or redacted.
+const DROP = new Set(['host', 'content-length', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection', 'expect']);
+// Signature headers of every scheme: replaced when re-signing.
+const SIGNATURE_HEADERS = new Set(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'svix-id', 'svix-timestamp', 'svix-signature', 'x-igrant-signature', 'stripe-signature', 'x-hub-signature-256', 'x-signature']);
+
+export interface ResignOptions {
+  scheme: string;
+  secret: string;
+  /** A fresh delivery id instead of the captured one. */
+  newIds: boolean;
+}
+
+/** The signed timestamp in captured headers, in Unix seconds. */
+function signedAt(headers: Record<string, string>): number | undefined {
+  const unix = headers['webhook-timestamp'] ?? headers['svix-timestamp'] ?? /(?:^|,)\s*t=(\d+)/.exec(headers['stripe-signature'] ?? '')?.[1];
+  if (unix && /^\d+$/.test(unix)) return Number(unix);
+  const igrant = /(?:^|,)\s*t=([^,]+)/.exec(headers['x-igrant-signature'] ?? '')?.[1];
+  if (!igrant) return undefined;
+  if (/^\d+$/.test(igrant)) return Number(igrant);
+  const ms = Date.parse(igrant);
+  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+}
+
+/**
+ * Webhook records: the exact captured bytes and headers. SSE records: the walt.id envelope as
+ * JSON. With `resign`, old signature headers are replaced by fresh ones made now through the
+ * same scheme module `listen` verifies with.
+ */
+export function toDelivery(record: CaptureRecord, resign?: ResignOptions): OutgoingDelivery {
+  const headers: Record<string, string> = {};
+  let body: Buffer;
+  if (record.source === 'webhook' && record.request) {
+    for (const [name, value] of Object.entries(record.request.headers)) {
+      const lower = name.toLowerCase();
+      if (!DROP.has(lower) && value !== REDACTED) headers[lower] = value;
+    }
+    body = requestBodyBytes(record.request);
+  } else {
+    headers['content-type'] = 'application/json';
+    body = Buffer.from(typeof record.data === 'string' ? record.data : JSON.stringify(record.data), 'utf8');
+  }
+  const capturedId = headers['webhook-id'] ?? headers['svix-id'] ?? record.id ?? null;
+  if (!resign) {
+    const at = signedAt(headers);
+    return { body, headers, id: capturedId, signatureAgeSec: at === undefined ? undefined : Math.floor(Date.now() / 1000) - at };
+  }
+  for (const name of Object.keys(headers)) if (SIGNATURE_HEADERS.has(name)) delete headers[name];
+  const id = resign.newIds || !capturedId ? `msg_${randomBytes(12).toString('hex')}` : capturedId;
+  const scheme = SCHEMES[resign.scheme];
+  if (!scheme?.sign) throw new Error(`scheme ${resign.scheme} cannot sign`);
+  for (const [name, value] of Object.entries(scheme.sign(body, resign.secret, { id, timestamp: Math.floor(Date.now() / 1000) }))) headers[name.toLowerCase()] = value;
+  return { body, headers, id };
+}
+
+/** Schemes that can re-sign. */
+export function signingSchemes(): string[] {
+  return Object.entries(SCHEMES).filter(([, s]) => s.sign).map(([name]) => name);
+}

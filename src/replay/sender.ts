@@ -1,0 +1,119 @@
+import { request, type Dispatcher } from 'undici';
+import type { RecordAt } from '../capture/reader.js';
+import { describeNetworkError } from '../http/client.js';
+import { backoffDelay, parseRetryAfter } from '../sse/backoff.js';
+import { USER_AGENT } from '../version.js';
+import type { OutgoingDelivery } from './delivery.js';
+
+export interface SendOptions {
+  to: string;
+  concurrency: number;
+  /** Deliveries per second at most. */
+  ratePerSec?: number;
+  /** Replays the original gaps between records divided by this factor. */
+  speed?: number;
+  retries: number;
+  timeoutMs: number;
+  dispatcher?: Dispatcher;
+}
+
+export interface SendResult {
+  index: number;
+  file: string;
+  line: number;
+  id: string | null;
+  type: string | null;
+  status: number | null;
+  ok: boolean;
+  attempts: number;
+  ms: number;
+  error?: string;
+}
+
+export interface Planned {
+  at: RecordAt;
+  delivery: OutgoingDelivery;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Spaces the starts of deliveries: at most `rate` per second, and/or the captured gaps scaled
+ * by `speed`. Starts are granted in file order, one after another.
+ */
+class Pacer {
+  private chain: Promise<void> = Promise.resolve();
+  private lastStart = 0;
+  private lastCapturedAt: number | undefined;
+
+  constructor(private readonly options: Pick<SendOptions, 'ratePerSec' | 'speed'>) {}
+
+  wait(capturedAt: string): Promise<void> {
+    const captured = Date.parse(capturedAt);
+    const gapCaptured = this.options.speed && this.lastCapturedAt !== undefined && !Number.isNaN(captured) ? Math.max(0, captured - this.lastCapturedAt) / this.options.speed : 0;
+    if (!Number.isNaN(captured)) this.lastCapturedAt = captured;
+    const gapRate = this.options.ratePerSec ? 1000 / this.options.ratePerSec : 0;
+    const gap = Math.max(gapCaptured, gapRate);
+    this.chain = this.chain.then(async () => {
+      const due = this.lastStart === 0 ? 0 : this.lastStart + gap - performance.now();
+      if (due > 0) await sleep(due);
+      this.lastStart = performance.now();
+    });
+    return this.chain;
+  }
+}
+
+/** Sends every planned delivery; `onResult` sees each outcome as it completes. */
+export async function sendAll(items: AsyncIterable<Planned>, options: SendOptions, onResult: (result: SendResult) => void): Promise<void> {
+  const iterator = items[Symbol.asyncIterator]();
+  const pacer = new Pacer(options);
+  let index = 0;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      const myIndex = ++index;
+      await pacer.wait(next.value.at.record.receivedAt);
+      onResult(await sendOne(myIndex, next.value, options));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+}
+
+async function sendOne(index: number, planned: Planned, options: SendOptions): Promise<SendResult> {
+  const { at, delivery } = planned;
+  const base = { index, file: at.file, line: at.line, id: delivery.id, type: at.record.type ?? null };
+  let attempts = 0;
+  for (;;) {
+    attempts++;
+    const started = performance.now();
+    let status: number | null = null;
+    let error: string | undefined;
+    let retryAfterMs: number | undefined;
+    try {
+      const response = await request(options.to, {
+        method: 'POST',
+        headers: { 'user-agent': USER_AGENT, ...delivery.headers },
+        body: delivery.body,
+        dispatcher: options.dispatcher,
+        signal: AbortSignal.timeout(options.timeoutMs),
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      });
+      await response.body.dump();
+      status = response.statusCode;
+      const retryAfter = response.headers['retry-after'];
+      retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+    } catch (err) {
+      error = (err as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs}ms` : describeNetworkError(err);
+    }
+    const ms = performance.now() - started;
+    const ok = status !== null && status >= 200 && status <= 299;
+    // Retried: network errors, 5xx and 429. Other 4xx will not change by asking again.
+    const retriable = status === null || status >= 500 || status === 429;
+    if (ok || !retriable || attempts > options.retries) {
+      return { ...base, status, ok, attempts, ms, error: error ?? (ok ? undefined : `HTTP ${status}`) };
+    }
+    await sleep(retryAfterMs ?? Math.max(50, backoffDelay(attempts - 1, { initialMs: 200, maxMs: 10_000 })));
+  }
+}
