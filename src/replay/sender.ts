@@ -66,14 +66,14 @@ class Pacer {
 /** Sends every planned delivery; `onResult` sees each outcome as it completes. */
 export async function sendAll(items: AsyncIterable<Planned>, options: SendOptions, onResult: (result: SendResult) => void): Promise<void> {
   const iterator = items[Symbol.asyncIterator]();
-  const pacer = new Pacer(options);
+  const pacer = options.ratePerSec || options.speed ? new Pacer(options) : undefined;
   let index = 0;
   const worker = async (): Promise<void> => {
     for (;;) {
       const next = await iterator.next();
       if (next.done) return;
       const myIndex = ++index;
-      await pacer.wait(next.value.at.record.receivedAt);
+      if (pacer) await pacer.wait(next.value.at.record.receivedAt);
       onResult(await sendOne(myIndex, next.value, options));
     }
   };
@@ -96,7 +96,7 @@ async function sendOne(index: number, planned: Planned, options: SendOptions): P
         headers: { 'user-agent': USER_AGENT, ...delivery.headers },
         body: delivery.body,
         dispatcher: options.dispatcher,
-        signal: AbortSignal.timeout(options.timeoutMs),
+        // Both undici timeouts bound the delivery; no AbortSignal timer per request is needed.
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
       });
@@ -105,7 +105,8 @@ async function sendOne(index: number, planned: Planned, options: SendOptions): P
       const retryAfter = response.headers['retry-after'];
       retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
     } catch (err) {
-      error = (err as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs}ms` : describeNetworkError(err);
+      const code = (err as { code?: string }).code;
+      error = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ? `no answer within ${options.timeoutMs}ms` : describeNetworkError(err);
     }
     const ms = performance.now() - started;
     const ok = status !== null && status >= 200 && status <= 299;
