@@ -183,6 +183,37 @@ export function buildProgram(version: string): Command {
     ))
     .action(action(() => import('./commands/replay.js')));
 
+  program
+    .command('sandbox')
+    .description('run an embedded issuer (walt.id issuer2 wire format) with a simulated wallet, offline')
+    .option('--port <n>', 'port (0 picks a free one)', '7005')
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--token <token>', 'require this Bearer token on the Enterprise routes')
+    .option('--event-names <generation>', 'current or legacy walt.id event names', 'current')
+    .option('--webhook-scheme <scheme>', 'sign webhooks: standard or igrant')
+    .option('--webhook-secret <secret>', 'secret for --webhook-scheme')
+    .option('--auto-claim <duration>', 'the wallet claims every new offer after this delay')
+    .option('--auto-claim-outcome <outcome>', 'success, fail or wrong-tx-code', 'success')
+    .option('--step-delay <duration>', 'pause between the events of a claim', '10ms')
+    .exitOverride()
+    .addHelpText('after', examples(
+      'issuer-events sandbox',
+      'issuer-events sandbox --port 0 --auto-claim 500ms --webhook-scheme standard --webhook-secret whsec_…',
+      'curl -X POST "http://127.0.0.1:7005/sandbox/sessions/<id>/claim?outcome=fail"',
+    ))
+    .action(action(() => import('./commands/sandbox.js')));
+
+  program
+    .command('demo')
+    .description('sandbox + listen + offer create + tail on free local ports: both channels, side by side')
+    .option('--profile <profileId>', 'sandbox profile to issue', 'openBadgeCredential')
+    .option('--outcome <outcome>', 'what the simulated wallet does: success, fail, wrong-tx-code', 'success')
+    .option('--event-names <generation>', 'current or legacy walt.id event names', 'current')
+    .option('--timeout <duration>', 'give up after this long', '30s')
+    .exitOverride()
+    .addHelpText('after', examples('issuer-events demo', 'issuer-events demo --profile isoMdl --event-names legacy', 'issuer-events demo --json'))
+    .action(action(() => import('./commands/demo.js')));
+
   return program;
 }
 

@@ -1,35 +1,10 @@
 import { listen, readBody } from './http.mjs';
 
-// Fields walt.id issuer2 accepts on POST /issuer2/credential-offers (PROVIDERS.md); anything else is a 400.
-const OFFER_FIELDS = new Set(['profileId', 'authMethod', 'issuerStateMode', 'valueMode', 'expiresInSeconds', 'txCode', 'txCodeValue', 'sessionId', 'runtimeOverrides']);
-const OVERRIDE_FIELDS = new Set(['credentialData', 'issuerDid', 'issuerKey', 'mapping', 'selectiveDisclosure', 'x5Chain', 'credentialStatus', 'notifications']);
+import { validateOfferRequest } from '../../dist/sandbox/validation.js';
 
 function waltError(res, status, id, message) {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ exception: true, id, status: status === 400 ? 'Bad Request' : 'Error', code: String(status), message }));
-}
-
-/** Validates an offer body as strictly as walt.id does; returns an error message or null. */
-export function validateOffer(body, { enterprise }) {
-  for (const key of Object.keys(body)) {
-    if (!OFFER_FIELDS.has(key) || (enterprise && key === 'profileId')) return `Unknown field '${key}'`;
-  }
-  if (!enterprise && typeof body.profileId !== 'string') return "Field 'profileId' is required";
-  if (!['PRE_AUTHORIZED', 'AUTHORIZED'].includes(body.authMethod)) return "Field 'authMethod' is required";
-  if (body.valueMode !== undefined && !['BY_REFERENCE', 'BY_VALUE'].includes(body.valueMode)) return 'bad valueMode';
-  if (body.expiresInSeconds !== undefined && !Number.isInteger(body.expiresInSeconds)) return 'bad expiresInSeconds';
-  if (body.txCode !== undefined) {
-    for (const key of Object.keys(body.txCode)) if (!['input_mode', 'length', 'description'].includes(key)) return `Unknown field 'txCode.${key}'`;
-  }
-  const ro = body.runtimeOverrides;
-  if (ro !== undefined) {
-    for (const key of Object.keys(ro)) if (!OVERRIDE_FIELDS.has(key)) return `Unknown field 'runtimeOverrides.${key}'`;
-    if (ro.notifications !== undefined) {
-      for (const key of Object.keys(ro.notifications)) if (key !== 'webhook') return `Unknown field 'notifications.${key}'`;
-      for (const key of Object.keys(ro.notifications.webhook ?? {})) if (key !== 'url') return `Unknown field 'webhook.${key}'`;
-    }
-  }
-  return null;
 }
 
 /**
@@ -59,8 +34,9 @@ export async function startIssuerDouble({ token = 'ent-token' } = {}) {
     if (req.method === 'POST' && (req.url === '/issuer2/credential-offers' || ent)) {
       if (ent && req.headers.authorization !== `Bearer ${token}`) return waltError(res, 401, 'UnauthorizedException', 'Invalid token');
       if (entry.body === undefined || typeof entry.body !== 'object') return waltError(res, 400, 'BadRequestException', 'Body is not JSON');
-      const problem = validateOffer(entry.body, { enterprise: Boolean(ent) });
-      if (problem) return waltError(res, 400, 'BadRequestException', problem);
+      // The sandbox's validator: as strict as walt.id (unknown fields → 400), tested on its own.
+      const checked = validateOfferRequest(entry.body, ent ? decodeURIComponent(ent[2]) : undefined);
+      if (checked.body) return waltError(res, 400, 'BadRequestException', checked.body.message);
       const offerId = entry.body.sessionId ?? `sess-${requests.length}`;
       const expires = entry.body.expiresInSeconds ?? 300;
       const response = {

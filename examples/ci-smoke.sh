@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# CI gate: create a credential offer, follow the issuance, and fail the build unless it succeeds.
+#
+#   Against a real issuer: set ISSUER_EVENTS_BASE_URL (plus ISSUER_EVENTS_TARGET and
+#   ISSUER_EVENTS_TOKEN for walt.id Enterprise) and let your wallet automation claim the offer.
+#   Without ISSUER_EVENTS_BASE_URL, an embedded sandbox issuer is started on a free port and its
+#   simulated wallet claims the offer (SANDBOX_OUTCOME=success|fail|wrong-tx-code).
+#
+# Exit code: the one of `offer create --tail` (0 issued, 3 unsuccessful, 124 timed out, …).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+# The installed binary if ISSUER_EVENTS_BIN names it, else this checkout's.
+if [ -n "${ISSUER_EVENTS_BIN:-}" ]; then ie=("$ISSUER_EVENTS_BIN"); else ie=(node "$here/../bin/issuer-events.js"); fi
+profile=${PROFILE:-openBadgeCredential}
+timeout=${TIMEOUT:-60s}
+
+if [ -z "${ISSUER_EVENTS_BASE_URL:-}" ]; then
+  log=$(mktemp)
+  "${ie[@]}" sandbox --port 0 --auto-claim 1s --auto-claim-outcome "${SANDBOX_OUTCOME:-success}" 2>"$log" &
+  sandbox_pid=$!
+  trap 'kill "$sandbox_pid" 2>/dev/null || true; rm -f "$log"' EXIT
+  for _ in $(seq 1 100); do
+    url=$(sed -n 's/^Ready! Sandbox issuer on \(http[^ ]*\).*/\1/p' "$log")
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  [ -n "${url:-}" ] || { echo "sandbox did not start:" >&2; cat "$log" >&2; exit 1; }
+  export ISSUER_EVENTS_BASE_URL=$url
+fi
+
+echo "issuing $profile at $ISSUER_EVENTS_BASE_URL" >&2
+set +e
+"${ie[@]}" offer create --profile "$profile" --tail --until status:SUCCESSFUL --timeout "$timeout"
+code=$?
+set -e
+echo "issuance gate: exit $code" >&2
+exit "$code"
