@@ -1,7 +1,10 @@
-import { Command, CommanderError, Option } from 'commander';
-import { CliError, ExitCode } from './errors.js';
-import { Output } from './output/output.js';
+import { createRequire } from 'node:module';
+import type { Command as CommandType } from 'commander';
 import type { CommandContext } from './commands/context.js';
+
+// commander is CommonJS: require() skips the ESM wrapper's export scan (~4 ms of every start-up).
+const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof import('commander');
+type Command = CommandType;
 
 /** Lazily loads a command module so that `--help` and `--version` load almost nothing. */
 type Loader<O> = () => Promise<{ run(ctx: CommandContext<O>, ...args: never[]): Promise<number> }>;
@@ -43,7 +46,195 @@ export function addTailOptions(command: Command): Command {
     .option('--save <file>', 'append every event to this NDJSON capture file');
 }
 
-export function buildProgram(version: string): Command {
+/** hmac-sha256 options, shared by listen and verify. */
+function scheme(cmd: Command): Command {
+  return cmd
+    .option('--signature-header <name>', 'hmac-sha256: header holding the signature')
+    .option('--signature-encoding <hex|base64>', 'hmac-sha256: signature encoding (default hex)')
+    .option('--signature-prefix <text>', 'hmac-sha256: prefix before the signature, e.g. sha256=');
+}
+
+/** Repeatable options (`--secret a --secret b`). */
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** One registrar per command, so a run registers only the command it names. */
+const COMMANDS: Record<string, (program: Command) => void> = {
+  offer: (program) => {
+    const offer = program.command('offer').description('credential offers').exitOverride();
+    addIssuerOptions(
+      offer
+        .command('create')
+        .description('create a credential offer')
+        .option('--profile <profileId>', 'issuance profile, e.g. openBadgeCredential (required)')
+        .addOption(new Option('--auth-method <method>', 'PRE_AUTHORIZED or AUTHORIZED').default('PRE_AUTHORIZED'))
+        .option('--issuer-state-mode <mode>', 'INCLUDE or OMIT (AUTHORIZED only)')
+        .option('--webhook-url <url>', 'per-offer webhook (runtimeOverrides.notifications.webhook.url)')
+        .option('--overrides <json|@file>', 'deep-merged into runtimeOverrides')
+        .option('--credential-data <json|@file>', 'deep-merged into runtimeOverrides.credentialData')
+        .option('--expires-in <duration>', 'offer lifetime, e.g. 5m, or "never"')
+        .option('--tx-code [code]', 'require a transaction code (PRE_AUTHORIZED); a value fixes the code')
+        .option('--session-id <id>', 'choose the session id yourself')
+        .option('--value-mode <mode>', 'BY_REFERENCE (default) or BY_VALUE')
+        .option('--tail', 'then follow the new session (takes every tail option)')
+        .exitOverride(),
+    );
+    const create = offer.commands.find((c) => c.name() === 'create')!;
+    addTailOptions(create)
+      .addHelpText('after', examples(
+        'issuer-events offer create --profile openBadgeCredential',
+        'issuer-events offer create --profile identityCredentialSdJwt --webhook-url http://127.0.0.1:8787/hook --expires-in 10m',
+        "issuer-events offer create --profile openBadgeCredential --credential-data '{\"credentialSubject\":{\"name\":\"Ada\"}}' --json",
+        'issuer-events offer create --profile openBadgeCredential --tail --until status:SUCCESSFUL --timeout 5m',
+      ))
+      .action(action(() => import('./commands/offer-create.js')));
+  },
+  tail: (program) => {
+    addTailOptions(addIssuerOptions(
+      program
+        .command('tail')
+        .description("follow issuance sessions' Server-Sent Events")
+        .argument('<session...>', 'session ids, or absolute http(s) URLs of SSE streams')
+        .exitOverride(),
+    ))
+      .addHelpText('after', examples(
+        'issuer-events tail 3f1c…',
+        'issuer-events tail 3f1c… --until status:SUCCESSFUL --timeout 2m',
+        'issuer-events tail a1 b2 c3 --json --save events.ndjson',
+        'issuer-events tail https://issuer.example.com/issuer2/sessions/3f1c…/events',
+      ))
+      .action(action(() => import('./commands/tail.js')));
+  },
+  listen: (program) => {
+    scheme(
+      program
+        .command('listen')
+        .description('receive webhooks locally: verify signatures, capture, wait for a condition')
+        .option('--port <n>', 'port (0 picks a free one)', '8787')
+        .option('--host <host>', 'interface to bind', '127.0.0.1')
+        .option('--path <path>', 'only this path is a receiver; others get 404 (default: every path)')
+        .option('--scheme <scheme>', 'auto|standard|svix|igrant|stripe|github|hmac-sha256|bearer|none', 'auto')
+        .option('--secret <secret>', 'signing secret; repeat for rotation (env ISSUER_EVENTS_WEBHOOK_SECRET)', collect)
+        .option('--tolerance <duration>', 'allowed timestamp skew, both directions', '5m')
+        .option('--allow-unsigned', 'accept requests without a signature (walt.id sends none)')
+        .option('--max-body <size>', 'largest accepted body', '1mb')
+        .option('--save <file>', 'append every request to this NDJSON capture file')
+        .option('--forward-to <url>', 'forward each accepted delivery (exact bytes and headers) to a local app')
+        .option('--until <condition>', 'exit 0 once an event of this type, or status:<STATUS>, arrives')
+        .option('--count <n>', 'exit 0 after this many accepted deliveries')
+        .option('--timeout <duration>', 'exit 124 if the condition is not met in time')
+        .option('--fail-on-invalid', 'exit 6 at the first delivery whose signature fails')
+        .exitOverride(),
+    )
+      .addHelpText('after', examples(
+        'issuer-events listen --port 8787 --allow-unsigned',
+        'issuer-events listen --scheme standard --secret whsec_… --save hooks.ndjson',
+        'issuer-events listen --port 0 --secret whsec_… --until openid4vc.issuance.completed --timeout 2m',
+        'issuer-events listen --scheme igrant --secret "$IGRANT_SECRET" --forward-to http://localhost:3000/webhooks',
+      ))
+      .action(action(() => import('./commands/listen.js')));
+  },
+  verify: (program) => {
+    scheme(
+      program
+        .command('verify')
+        .description('explain whether one webhook delivery verifies, offline')
+        .option('--scheme <scheme>', 'auto|standard|svix|igrant|stripe|github|hmac-sha256|bearer', 'auto')
+        .option('--secret <secret>', 'signing secret; repeat to try several', collect)
+        .option('--header <name: value>', 'a request header; repeat', collect)
+        .option('--body <text|@file|->', 'the raw body: text, @file, or - for stdin')
+        .option('--record <file[:line]>', 'take headers and body from a capture record (default: first webhook record)')
+        .option('--at <unix|ISO>', 'verify as if now were this time')
+        .option('--tolerance <duration>', 'allowed timestamp skew, both directions', '5m')
+        .exitOverride(),
+    )
+      .addHelpText('after', examples(
+        "issuer-events verify --scheme standard --secret whsec_… --header 'webhook-id: msg_1' --header 'webhook-timestamp: 1614265330' --header 'webhook-signature: v1,…' --body @body.json --at 1614265330",
+        'issuer-events verify --secret whsec_… --record hooks.ndjson:3',
+      ))
+      .action(action(() => import('./commands/verify.js')));
+  },
+  replay: (program) => {
+    program
+      .command('replay')
+      .description('send captured events again (in order, rate-limited, re-signed), or serve them as SSE')
+      .argument('<capture-file...>', 'NDJSON files written by listen --save or tail --save')
+      .option('--to <url>', 'POST each record there')
+      .option('--scheme <scheme>', 're-sign now with this scheme: standard|svix|igrant|stripe|github|hmac-sha256')
+      .option('--secret <secret>', 'secret to re-sign with (env ISSUER_EVENTS_WEBHOOK_SECRET)', collect)
+      .option('--new-ids', 'fresh delivery ids when re-signing (default: keep the captured ones)')
+      .option('--concurrency <n>', 'deliveries in flight (1 keeps file order)', '1')
+      .option('--rate <n/s>', 'at most this many deliveries per second')
+      .option('--speed <x>', 'keep the captured gaps, divided by x (e.g. 1, 10)')
+      .option('--filter <key=value>', 'type=, session=, provider=, source=, id=, status= (repeatable; value* matches a prefix)', collect)
+      .option('--include-rejected', 'also replay records that listen refused (401, 400, …)')
+      .option('--retries <n>', 'retries on 5xx, 429 and network errors', '2')
+      .option('--timeout <duration>', 'per delivery', '30s')
+      .option('--dry-run', 'show what would be sent, send nothing')
+      .option('--skip-invalid', 'skip malformed lines (counted) instead of exiting 2')
+      .option('--serve-sse', 'serve the captured sessions as walt.id-style SSE streams instead')
+      .option('--port <n>', 'port for --serve-sse (0 picks a free one)', '7005')
+      .option('--host <host>', 'interface for --serve-sse', '127.0.0.1')
+      .exitOverride()
+      .addHelpText('after', examples(
+        'issuer-events replay hooks.ndjson --to http://localhost:3000/webhooks',
+        'issuer-events replay hooks.ndjson --to http://localhost:3000/webhooks --scheme standard --secret whsec_…',
+        'issuer-events replay hooks.ndjson --to http://localhost:3000/webhooks --filter type=openid4vc.issuance.completed --rate 5/s',
+        'issuer-events replay events.ndjson --serve-sse --port 7005 --speed 10',
+      ))
+      .action(action(() => import('./commands/replay.js')));
+  },
+  sandbox: (program) => {
+    program
+      .command('sandbox')
+      .description('run an embedded issuer (walt.id issuer2 wire format) with a simulated wallet, offline')
+      .option('--port <n>', 'port (0 picks a free one)', '7005')
+      .option('--host <host>', 'interface to bind', '127.0.0.1')
+      .option('--token <token>', 'require this Bearer token on the Enterprise routes')
+      .option('--event-names <generation>', 'current or legacy walt.id event names', 'current')
+      .option('--webhook-scheme <scheme>', 'sign webhooks: standard or igrant')
+      .option('--webhook-secret <secret>', 'secret for --webhook-scheme')
+      .option('--auto-claim <duration>', 'the wallet claims every new offer after this delay')
+      .option('--auto-claim-outcome <outcome>', 'success, fail or wrong-tx-code', 'success')
+      .option('--step-delay <duration>', 'pause between the events of a claim', '10ms')
+      .exitOverride()
+      .addHelpText('after', examples(
+        'issuer-events sandbox',
+        'issuer-events sandbox --port 0 --auto-claim 500ms --webhook-scheme standard --webhook-secret whsec_…',
+        'curl -X POST "http://127.0.0.1:7005/sandbox/sessions/<id>/claim?outcome=fail"',
+      ))
+      .action(action(() => import('./commands/sandbox.js')));
+  },
+  demo: (program) => {
+    program
+      .command('demo')
+      .description('sandbox + listen + offer create + tail on free local ports: both channels, side by side')
+      .option('--profile <profileId>', 'sandbox profile to issue', 'openBadgeCredential')
+      .option('--outcome <outcome>', 'what the simulated wallet does: success, fail, wrong-tx-code', 'success')
+      .option('--event-names <generation>', 'current or legacy walt.id event names', 'current')
+      .option('--timeout <duration>', 'give up after this long', '30s')
+      .exitOverride()
+      .addHelpText('after', examples('issuer-events demo', 'issuer-events demo --profile isoMdl --event-names legacy', 'issuer-events demo --json'))
+      .action(action(() => import('./commands/demo.js')));
+  },
+};
+
+// Global options that take a value, so that `--config x tail` still finds `tail`.
+const GLOBAL_WITH_VALUE = new Set(['--config', '--context']);
+
+/** The command named in argv, when it is a known one; undefined means "register them all". */
+function commandNamed(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (GLOBAL_WITH_VALUE.has(arg)) i++;
+    else if (!arg.startsWith('-')) return arg in COMMANDS ? arg : undefined;
+  }
+  return undefined;
+}
+
+/** The program; with `argv`, only the command it names is registered (faster start-up). */
+export function buildProgram(version: string, argv: readonly string[] = []): Command {
   const program = new Command('issuer-events')
     .description('Follow, capture, verify and replay verifiable-credential issuance events.')
     .version(version, '--version', 'print the version')
@@ -57,169 +248,15 @@ export function buildProgram(version: string): Command {
     .exitOverride();
   program.addHelpText('after', examples('issuer-events offer create --profile openBadgeCredential --tail', 'issuer-events tail <session-id> --until status:SUCCESSFUL --timeout 2m'));
 
-  const offer = program.command('offer').description('credential offers').exitOverride();
-  addIssuerOptions(
-    offer
-      .command('create')
-      .description('create a credential offer')
-      .option('--profile <profileId>', 'issuance profile, e.g. openBadgeCredential (required)')
-      .addOption(new Option('--auth-method <method>', 'PRE_AUTHORIZED or AUTHORIZED').default('PRE_AUTHORIZED'))
-      .option('--issuer-state-mode <mode>', 'INCLUDE or OMIT (AUTHORIZED only)')
-      .option('--webhook-url <url>', 'per-offer webhook (runtimeOverrides.notifications.webhook.url)')
-      .option('--overrides <json|@file>', 'deep-merged into runtimeOverrides')
-      .option('--credential-data <json|@file>', 'deep-merged into runtimeOverrides.credentialData')
-      .option('--expires-in <duration>', 'offer lifetime, e.g. 5m, or "never"')
-      .option('--tx-code [code]', 'require a transaction code (PRE_AUTHORIZED); a value fixes the code')
-      .option('--session-id <id>', 'choose the session id yourself')
-      .option('--value-mode <mode>', 'BY_REFERENCE (default) or BY_VALUE')
-      .option('--tail', 'then follow the new session (takes every tail option)')
-      .exitOverride(),
-  );
-  const create = offer.commands.find((c) => c.name() === 'create')!;
-  addTailOptions(create)
-    .addHelpText('after', examples(
-      'issuer-events offer create --profile openBadgeCredential',
-      'issuer-events offer create --profile identityCredentialSdJwt --webhook-url http://127.0.0.1:8787/hook --expires-in 10m',
-      "issuer-events offer create --profile openBadgeCredential --credential-data '{\"credentialSubject\":{\"name\":\"Ada\"}}' --json",
-      'issuer-events offer create --profile openBadgeCredential --tail --until status:SUCCESSFUL --timeout 5m',
-    ))
-    .action(action(() => import('./commands/offer-create.js')));
-
-  addTailOptions(addIssuerOptions(
-    program
-      .command('tail')
-      .description("follow issuance sessions' Server-Sent Events")
-      .argument('<session...>', 'session ids, or absolute http(s) URLs of SSE streams')
-      .exitOverride(),
-  ))
-    .addHelpText('after', examples(
-      'issuer-events tail 3f1c…',
-      'issuer-events tail 3f1c… --until status:SUCCESSFUL --timeout 2m',
-      'issuer-events tail a1 b2 c3 --json --save events.ndjson',
-      'issuer-events tail https://issuer.example.com/issuer2/sessions/3f1c…/events',
-    ))
-    .action(action(() => import('./commands/tail.js')));
-
-  const scheme = (cmd: Command): Command =>
-    cmd
-      .option('--signature-header <name>', 'hmac-sha256: header holding the signature', undefined)
-      .option('--signature-encoding <hex|base64>', 'hmac-sha256: signature encoding (default hex)')
-      .option('--signature-prefix <text>', 'hmac-sha256: prefix before the signature, e.g. sha256=');
-  const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-
-  scheme(
-    program
-      .command('listen')
-      .description('receive webhooks locally: verify signatures, capture, wait for a condition')
-      .option('--port <n>', 'port (0 picks a free one)', '8787')
-      .option('--host <host>', 'interface to bind', '127.0.0.1')
-      .option('--path <path>', 'only this path is a receiver; others get 404 (default: every path)')
-      .option('--scheme <scheme>', 'auto|standard|svix|igrant|stripe|github|hmac-sha256|bearer|none', 'auto')
-      .option('--secret <secret>', 'signing secret; repeat for rotation (env ISSUER_EVENTS_WEBHOOK_SECRET)', collect)
-      .option('--tolerance <duration>', 'allowed timestamp skew, both directions', '5m')
-      .option('--allow-unsigned', 'accept requests without a signature (walt.id sends none)')
-      .option('--max-body <size>', 'largest accepted body', '1mb')
-      .option('--save <file>', 'append every request to this NDJSON capture file')
-      .option('--forward-to <url>', 'forward each accepted delivery (exact bytes and headers) to a local app')
-      .option('--until <condition>', 'exit 0 once an event of this type, or status:<STATUS>, arrives')
-      .option('--count <n>', 'exit 0 after this many accepted deliveries')
-      .option('--timeout <duration>', 'exit 124 if the condition is not met in time')
-      .option('--fail-on-invalid', 'exit 6 at the first delivery whose signature fails')
-      .exitOverride(),
-  )
-    .addHelpText('after', examples(
-      'issuer-events listen --port 8787 --allow-unsigned',
-      'issuer-events listen --scheme standard --secret whsec_… --save hooks.ndjson',
-      'issuer-events listen --port 0 --secret whsec_… --until openid4vc.issuance.completed --timeout 2m',
-      'issuer-events listen --scheme igrant --secret "$IGRANT_SECRET" --forward-to http://localhost:3000/webhooks',
-    ))
-    .action(action(() => import('./commands/listen.js')));
-
-  scheme(
-    program
-      .command('verify')
-      .description('explain whether one webhook delivery verifies, offline')
-      .option('--scheme <scheme>', 'auto|standard|svix|igrant|stripe|github|hmac-sha256|bearer', 'auto')
-      .option('--secret <secret>', 'signing secret; repeat to try several', collect)
-      .option('--header <name: value>', 'a request header; repeat', collect)
-      .option('--body <text|@file|->', 'the raw body: text, @file, or - for stdin')
-      .option('--record <file[:line]>', 'take headers and body from a capture record (default: first webhook record)')
-      .option('--at <unix|ISO>', 'verify as if now were this time')
-      .option('--tolerance <duration>', 'allowed timestamp skew, both directions', '5m')
-      .exitOverride(),
-  )
-    .addHelpText('after', examples(
-      "issuer-events verify --scheme standard --secret whsec_… --header 'webhook-id: msg_1' --header 'webhook-timestamp: 1614265330' --header 'webhook-signature: v1,…' --body @body.json --at 1614265330",
-      'issuer-events verify --secret whsec_… --record hooks.ndjson:3',
-    ))
-    .action(action(() => import('./commands/verify.js')));
-
-  program
-    .command('replay')
-    .description('send captured events again (in order, rate-limited, re-signed), or serve them as SSE')
-    .argument('<capture-file...>', 'NDJSON files written by listen --save or tail --save')
-    .option('--to <url>', 'POST each record there')
-    .option('--scheme <scheme>', 're-sign now with this scheme: standard|svix|igrant|stripe|github|hmac-sha256')
-    .option('--secret <secret>', 'secret to re-sign with (env ISSUER_EVENTS_WEBHOOK_SECRET)', collect)
-    .option('--new-ids', 'fresh delivery ids when re-signing (default: keep the captured ones)')
-    .option('--concurrency <n>', 'deliveries in flight (1 keeps file order)', '1')
-    .option('--rate <n/s>', 'at most this many deliveries per second')
-    .option('--speed <x>', 'keep the captured gaps, divided by x (e.g. 1, 10)')
-    .option('--filter <key=value>', 'type=, session=, provider=, source=, id=, status= (repeatable; value* matches a prefix)', collect)
-    .option('--include-rejected', 'also replay records that listen refused (401, 400, …)')
-    .option('--retries <n>', 'retries on 5xx, 429 and network errors', '2')
-    .option('--timeout <duration>', 'per delivery', '30s')
-    .option('--dry-run', 'show what would be sent, send nothing')
-    .option('--skip-invalid', 'skip malformed lines (counted) instead of exiting 2')
-    .option('--serve-sse', 'serve the captured sessions as walt.id-style SSE streams instead')
-    .option('--port <n>', 'port for --serve-sse (0 picks a free one)', '7005')
-    .option('--host <host>', 'interface for --serve-sse', '127.0.0.1')
-    .exitOverride()
-    .addHelpText('after', examples(
-      'issuer-events replay hooks.ndjson --to http://localhost:3000/webhooks',
-      'issuer-events replay hooks.ndjson --to http://localhost:3000/webhooks --scheme standard --secret whsec_…',
-      'issuer-events replay hooks.ndjson --to http://localhost:3000/webhooks --filter type=openid4vc.issuance.completed --rate 5/s',
-      'issuer-events replay events.ndjson --serve-sse --port 7005 --speed 10',
-    ))
-    .action(action(() => import('./commands/replay.js')));
-
-  program
-    .command('sandbox')
-    .description('run an embedded issuer (walt.id issuer2 wire format) with a simulated wallet, offline')
-    .option('--port <n>', 'port (0 picks a free one)', '7005')
-    .option('--host <host>', 'interface to bind', '127.0.0.1')
-    .option('--token <token>', 'require this Bearer token on the Enterprise routes')
-    .option('--event-names <generation>', 'current or legacy walt.id event names', 'current')
-    .option('--webhook-scheme <scheme>', 'sign webhooks: standard or igrant')
-    .option('--webhook-secret <secret>', 'secret for --webhook-scheme')
-    .option('--auto-claim <duration>', 'the wallet claims every new offer after this delay')
-    .option('--auto-claim-outcome <outcome>', 'success, fail or wrong-tx-code', 'success')
-    .option('--step-delay <duration>', 'pause between the events of a claim', '10ms')
-    .exitOverride()
-    .addHelpText('after', examples(
-      'issuer-events sandbox',
-      'issuer-events sandbox --port 0 --auto-claim 500ms --webhook-scheme standard --webhook-secret whsec_…',
-      'curl -X POST "http://127.0.0.1:7005/sandbox/sessions/<id>/claim?outcome=fail"',
-    ))
-    .action(action(() => import('./commands/sandbox.js')));
-
-  program
-    .command('demo')
-    .description('sandbox + listen + offer create + tail on free local ports: both channels, side by side')
-    .option('--profile <profileId>', 'sandbox profile to issue', 'openBadgeCredential')
-    .option('--outcome <outcome>', 'what the simulated wallet does: success, fail, wrong-tx-code', 'success')
-    .option('--event-names <generation>', 'current or legacy walt.id event names', 'current')
-    .option('--timeout <duration>', 'give up after this long', '30s')
-    .exitOverride()
-    .addHelpText('after', examples('issuer-events demo', 'issuer-events demo --profile isoMdl --event-names legacy', 'issuer-events demo --json'))
-    .action(action(() => import('./commands/demo.js')));
+  const wanted = commandNamed(argv);
+  for (const [name, register] of Object.entries(COMMANDS)) if (!wanted || name === wanted) register(program);
 
   return program;
 }
 
 /** Runs the CLI and returns the exit code; all error-to-exit-code mapping lives here. */
 export async function main(argv: string[], version: string): Promise<number> {
-  const program = buildProgram(version);
+  const program = buildProgram(version, argv);
   process.exitCode = undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -229,11 +266,11 @@ export async function main(argv: string[], version: string): Promise<number> {
   }
 }
 
-export function handleError(error: unknown, argv: string[]): number {
-  if (error instanceof CommanderError) {
-    // Commander has already printed its message; help and version are successes.
-    return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
-  }
+export async function handleError(error: unknown, argv: string[]): Promise<number> {
+  // Commander has already printed its message; help and version are successes, the rest usage errors (2).
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  // Loaded only on failure: `--help` and successful runs never pay for them here.
+  const [{ Output }, { CliError, ExitCode }] = await Promise.all([import('./output/output.js'), import('./errors.js')]);
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   const output = new Output({ color: argv.includes('--no-color') ? false : undefined });
   if (error instanceof CliError) {
