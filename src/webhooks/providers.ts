@@ -41,20 +41,18 @@ function withStatus(base: Omit<NormalizedPayload, 'status' | 'terminal'>, status
 }
 
 /** The JSON a delivery carries: the body, or iGrant's form-encoded `payload=` field. */
-export function payloadText(delivery: Delivery): string {
+export function payloadText(delivery: Delivery, bodyText = delivery.body.toString('utf8')): string {
   const type = delivery.headers['content-type'] ?? '';
-  if (/^application\/x-www-form-urlencoded\b/i.test(type)) {
-    return new URLSearchParams(delivery.body.toString('utf8')).get('payload') ?? delivery.body.toString('utf8');
-  }
-  return delivery.body.toString('utf8');
+  if (/^application\/x-www-form-urlencoded\b/i.test(type)) return new URLSearchParams(bodyText).get('payload') ?? bodyText;
+  return bodyText;
 }
 
 /** Recognises walt.id envelopes, iGrant, didx:me, Crossmint and generic Standard Webhooks payloads. */
-export function normalizePayload(delivery: Delivery, scheme: string): NormalizedPayload {
+export function normalizePayload(delivery: Delivery, scheme: string, bodyText?: string): NormalizedPayload {
   if (delivery.body.length === 0) {
     return { provider: scheme === 'igrant' ? 'igrant' : 'unknown', type: null, sessionId: null, status: null, terminal: false, data: null, ping: true };
   }
-  const data = parsePayload(payloadText(delivery));
+  const data = parsePayload(payloadText(delivery, bodyText));
   if (!isPlainObject(data)) {
     return { provider: 'unknown', type: null, sessionId: null, status: null, terminal: false, data, ping: false };
   }

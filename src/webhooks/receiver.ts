@@ -163,9 +163,10 @@ export class WebhookReceiver {
     // iGrant pings: an empty body without a signature is answered 2xx and recorded, not counted.
     const ping = unsigned && body.length === 0;
     const accepted = verdict.ok || ping || (unsigned && this.options.allowUnsigned);
-    const normalized = normalizePayload(delivery, verdict.scheme);
-    const id = deliveryIdOf(delivery.headers, normalized.data);
     const record = this.baseRecord(req, path, body);
+    // The body text decoded for the record is reused for the payload.
+    const normalized = normalizePayload(delivery, verdict.scheme, record.request?.body);
+    const id = deliveryIdOf(delivery.headers, normalized.data);
     record.provider = normalized.provider;
     record.type = normalized.type;
     record.sessionId = normalized.sessionId;

@@ -2,10 +2,16 @@ import { checkTolerance, fromBase64, hmacSha256, parseUnixSeconds, safeEqual, sp
 import { invalid, valid, type Delivery, type SignatureScheme, type SignOptions, type Verdict, type VerifyContext } from './types.js';
 import { randomBytes } from 'node:crypto';
 
+const keys = new Map<string, Buffer | undefined>();
+
 /** Standard Webhooks key: base64 after an optional `whsec_` prefix; undefined when not valid base64. */
 export function standardKey(secret: string): Buffer | undefined {
+  // Decoded once per secret, not once per delivery.
+  if (keys.has(secret)) return keys.get(secret);
   const encoded = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
-  return fromBase64(encoded);
+  const key = fromBase64(encoded);
+  if (keys.size < 64) keys.set(secret, key);
+  return key;
 }
 
 function headerSet(headers: Delivery['headers'], prefix: 'webhook' | 'svix') {
