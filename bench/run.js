@@ -1,4 +1,5 @@
-// npm run bench [-- --json] [-- --only startup,tail,listen,replay] [-- --rounds N] [-- --events N]
+// npm run bench [-- --json] [-- --only startup,tail,concurrent,listen,replay] [-- --rounds N] [-- --events N]
+//   [-- --requests N (listen)] [-- --deliveries N (replay)] [-- --sessions N (concurrent)]
 // Each figure: the tool vs a baseline doing the same work on the bare platform, run alternately
 // in the same run, medians over rounds. Ratios are what to compare across machines.
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,7 +12,7 @@ const flag = (name, fallback) => {
   return i === -1 ? fallback : args[i + 1];
 };
 const json = args.includes('--json');
-const only = flag('only', 'startup,tail,concurrent').split(',');
+const only = flag('only', 'startup,tail,concurrent,listen,replay').split(',');
 const rounds = Number(flag('rounds', '3'));
 const events = Number(flag('events', '1000000'));
 const rows = [];
@@ -66,7 +67,15 @@ async function benchTail() {
     source.stop();
   }
   row(`tail: events/s (${events} events)`, median(tool), median(base), 'events/s', '≥ 0.8x', 'vs undici + eventsource-parser');
-  row(`tail: peak RSS (${events} events)`, median(rss) / 1048576, median(baseRss) / 1048576, 'MB', '< 100 MB');
+  row(`tail: peak RSS (${events} events)`, median(rss) / 1048576, median(baseRss) / 1048576, 'MB', '< 100 MB', 'baseline = the bare script');
+  // Flatness: the same stream a tenth as long should peak at about the same RSS.
+  const small = await startSource(Math.round(events / 10));
+  try {
+    const t = await measure(node, [BIN, 'tail', `http://127.0.0.1:${small.port}/issuer2/sessions/small/events`, '--json'], { env: { CI: 'true' } });
+    row(`tail: peak RSS, ${events} vs ${Math.round(events / 10)} events`, median(rss) / 1048576, t.peakRss / 1048576, 'MB', 'flat (≈ 1x)', 'ratio ≈ 1 means no growth with length');
+  } finally {
+    small.stop();
+  }
 }
 
 async function benchConcurrent() {
@@ -100,10 +109,8 @@ async function benchConcurrent() {
 const sections = { startup: benchStartup, tail: benchTail, concurrent: benchConcurrent };
 for (const name of only) {
   if (sections[name]) await sections[name]();
-  else if (name.startsWith('listen') || name.startsWith('replay')) {
-    const mod = await import(`./${name}.js`).catch(() => undefined);
-    if (mod) await mod.run({ rounds, row, log, flag });
-  }
+  else if (name === 'listen' || name === 'replay') await (await import(`./${name}.js`)).run({ rounds, row, log, flag });
+  else throw new Error(`unknown section ${name}: use startup, tail, concurrent, listen, replay`);
 }
 
 if (json) {
