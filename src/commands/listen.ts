@@ -6,6 +6,7 @@ import { escapeLine, escapeControl } from '../output/escape.js';
 import { maskSecret } from '../output/redact.js';
 import type { Output } from '../output/output.js';
 import { formatDuration, parseDuration, parseInteger, parseSize } from '../util/duration.js';
+import { bindError, untilSignal } from '../util/process.js';
 import { SCHEME_NAMES } from '../webhooks/index.js';
 import { forwardDelivery } from '../webhooks/forward.js';
 import { WebhookReceiver, type ReceiveResult } from '../webhooks/receiver.js';
@@ -92,8 +93,7 @@ export async function run(ctx: CommandContext<ListenOptions>): Promise<number> {
     await receiver.start();
   } catch (error) {
     await capture?.close();
-    const err = error as NodeJS.ErrnoException;
-    throw new UsageError(`cannot listen on ${options.host}:${port}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.code ?? err.message}`);
+    throw bindError(options.host, port, error);
   }
   const secretInfo = secrets.length ? `, ${secrets.length} secret${secrets.length > 1 ? 's' : ''} (${secrets.map(maskSecret).join(', ')})` : '';
   output.notice(`Ready! Listening on ${receiver.url} (scheme ${scheme}${secretInfo})${capture ? `, saving to ${capture.path}` : ''}`);
@@ -102,14 +102,8 @@ export async function run(ctx: CommandContext<ListenOptions>): Promise<number> {
     output.error(`no ${what} within ${formatDuration(timeoutMs)} (--timeout)`);
     finish(ExitCode.TIMEOUT);
   }, timeoutMs);
-  const onSigint = (): void => finish(ExitCode.INTERRUPTED);
-  const onSigterm = (): void => finish(ExitCode.OK);
-  process.once('SIGINT', onSigint);
-  process.once('SIGTERM', onSigterm);
-  const code = await finished;
+  const code = await untilSignal(finished);
   clearTimeout(timer);
-  process.off('SIGINT', onSigint);
-  process.off('SIGTERM', onSigterm);
   // Stop accepting, let in-flight requests finish and be recorded, then close the capture.
   await receiver.close();
   await Promise.allSettled([...forwards]);

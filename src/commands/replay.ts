@@ -9,6 +9,7 @@ import { parseFilters, wasRejected } from '../replay/filter.js';
 import { sendAll, type Planned, type SendResult } from '../replay/sender.js';
 import { CapturedSseServer } from '../replay/sse-server.js';
 import { parseDuration, parseInteger } from '../util/duration.js';
+import { bindError, untilSignal } from '../util/process.js';
 
 export interface ReplayOptions {
   to?: string;
@@ -183,8 +184,7 @@ async function serveSse(ctx: CommandContext<ReplayOptions>, records: AsyncIterab
   try {
     await server.start(options.host, port);
   } catch (error) {
-    const err = error as NodeJS.ErrnoException;
-    throw new UsageError(`cannot listen on ${options.host}:${port}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.code ?? err.message}`);
+    throw bindError(options.host, port, error);
   }
   for (const s of sessions) {
     const url = `${server.url}/issuer2/sessions/${encodeURIComponent(s.id)}/events`;
@@ -193,10 +193,7 @@ async function serveSse(ctx: CommandContext<ReplayOptions>, records: AsyncIterab
   }
   output.flush();
   output.notice(`Ready! Serving ${sessions.length} session${sessions.length === 1 ? '' : 's'} at ${server.url}/issuer2/sessions/{id}/events (speed ${speed}x)`);
-  const code = await new Promise<number>((resolve) => {
-    process.once('SIGINT', () => resolve(ExitCode.INTERRUPTED));
-    process.once('SIGTERM', () => resolve(ExitCode.OK));
-  });
+  const code = await untilSignal();
   await server.close();
   return code;
 }

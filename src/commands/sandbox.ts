@@ -1,5 +1,6 @@
 import type { CommandContext } from './context.js';
-import { ConfigError, ExitCode, UsageError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { bindError, untilSignal } from '../util/process.js';
 import { loadProfiles } from '../sandbox/profiles.js';
 import { SandboxIssuer } from '../sandbox/server.js';
 import type { EventNames, Outcome } from '../sandbox/wallet.js';
@@ -62,17 +63,13 @@ export async function run(ctx: CommandContext<SandboxCliOptions>): Promise<numbe
   try {
     await sandbox.start();
   } catch (error) {
-    const err = error as NodeJS.ErrnoException;
-    throw new UsageError(`cannot listen on ${options.host}:${port}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.code ?? err.message}`);
+    throw bindError(options.host, port, error);
   }
   output.notice(`Ready! Sandbox issuer on ${sandbox.url} (${eventNames} event names; profiles: ${[...profiles.keys()].join(', ')})`);
   output.info(`  offers:  POST ${sandbox.url}/issuer2/credential-offers`);
   output.info(`  events:  GET  ${sandbox.url}/issuer2/sessions/{id}/events`);
   output.info(`  wallet:  POST ${sandbox.url}/sandbox/sessions/{id}/claim?outcome=success|fail|wrong-tx-code${options.autoClaim ? ` (auto-claim: ${options.autoClaimOutcome} after ${options.autoClaim})` : ''}`);
-  const code = await new Promise<number>((resolve) => {
-    process.once('SIGINT', () => resolve(ExitCode.INTERRUPTED));
-    process.once('SIGTERM', () => resolve(ExitCode.OK));
-  });
+  const code = await untilSignal();
   await sandbox.close();
   return code;
 }
