@@ -38,6 +38,7 @@ export interface ReceiveResult {
 const OK_BODY = { ok: true };
 const OK_TEXT = JSON.stringify(OK_BODY);
 const JSON_HEADERS = { 'content-type': 'application/json' };
+const OK_HEADERS = ['content-type', 'application/json', 'content-length', String(OK_TEXT.length)];
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
 
 /**
@@ -94,8 +95,14 @@ export class WebhookReceiver {
   }
 
   private respond(res: ServerResponse, status: number, body: object, headers?: Record<string, string>): void {
-    const text = body === OK_BODY ? OK_TEXT : JSON.stringify(body);
-    res.writeHead(status, headers ? { ...JSON_HEADERS, 'content-length': String(Buffer.byteLength(text)), ...headers } : { ...JSON_HEADERS, 'content-length': String(Buffer.byteLength(text)) });
+    if (body === OK_BODY) {
+      // The hot path: a constant answer with its headers prepared once.
+      res.writeHead(200, OK_HEADERS);
+      res.end(OK_TEXT);
+      return;
+    }
+    const text = JSON.stringify(body);
+    res.writeHead(status, { ...JSON_HEADERS, 'content-length': String(Buffer.byteLength(text)), ...headers });
     res.end(text);
   }
 
