@@ -103,7 +103,8 @@ export class Output {
 
   /** Spinners only on an interactive stderr, never with --json, --quiet or CI=true. */
   get interactive(): boolean {
-    return Boolean(this.stderr.isTTY) && !this.json && !this.quiet && !isCI(this.env) && this.env.TERM !== 'dumb';
+    // A pty without a size (columns 0) would make the spinner's line arithmetic loop forever.
+    return Boolean(this.stderr.isTTY) && (this.stderr.columns ?? 0) > 0 && !this.json && !this.quiet && !isCI(this.env) && this.env.TERM !== 'dumb';
   }
 
   async spinner(text: string): Promise<Spinner> {

@@ -47,3 +47,16 @@ test('durations and sizes', () => {
   assert.equal(parseSize('100'), 100);
   assert.throws(() => parseSize('lots'), { code: 'E_USAGE' });
 });
+
+test('spinners only on a sized interactive stderr, never with --json, --quiet or CI', async () => {
+  const { Output } = await import('../../dist/output/output.js');
+  const tty = (columns) => ({ isTTY: true, columns, write() {}, getColorDepth: () => 8 });
+  const make = (stderr, opts = {}, env = {}) => new Output({ stderr, stdout: tty(80), env, ...opts });
+  assert.equal(make(tty(80)).interactive, true);
+  assert.equal(make(tty(0)).interactive, false, 'a pty without a size');
+  assert.equal(make({ isTTY: false, write() {} }).interactive, false);
+  assert.equal(make(tty(80), { json: true }).interactive, false);
+  assert.equal(make(tty(80), { quiet: true }).interactive, false);
+  assert.equal(make(tty(80), {}, { CI: 'true' }).interactive, false);
+  assert.equal(make(tty(80), {}, { CI: 'false' }).interactive, true);
+});
