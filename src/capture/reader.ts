@@ -8,6 +8,8 @@ export interface RecordAt {
   file: string;
   /** 1-based line number. */
   line: number;
+  /** Length of the line's text. */
+  bytes: number;
 }
 
 export class CaptureFormatError extends UsageError {}
@@ -58,7 +60,7 @@ export async function* readCaptures(files: readonly string[], onInvalid?: (file:
         onInvalid(file, n, why);
         continue;
       }
-      yield { record: value as CaptureRecord, file, line: n };
+      yield { record: value as CaptureRecord, file, line: n, bytes: text.length };
     }
   }
 }
@@ -81,10 +83,29 @@ async function* lines(stream: ReadStream): AsyncGenerator<string> {
   if (rest !== '') yield rest;
 }
 
-/** Reads every file once to check it, before anything is sent; returns counts. */
-export async function validateCaptures(files: readonly string[], skipInvalid: boolean): Promise<{ records: number; invalid: number }> {
+export interface Validated {
+  records: number;
+  invalid: number;
+  /** The records themselves when the files were small enough to keep (see `keepBytes`). */
+  kept?: RecordAt[];
+}
+
+/**
+ * Reads every file once to check it, before anything is sent. Records are kept in memory only
+ * while their text stays under `keepBytes`, so small captures are not parsed twice and huge ones
+ * are streamed again in constant memory.
+ */
+export async function validateCaptures(files: readonly string[], skipInvalid: boolean, keepBytes = 0): Promise<Validated> {
   let records = 0;
   let invalid = 0;
-  for await (const _ of readCaptures(files, skipInvalid ? () => invalid++ : undefined)) records++;
-  return { records, invalid };
+  let kept: RecordAt[] | undefined = keepBytes > 0 ? [] : undefined;
+  let size = 0;
+  for await (const at of readCaptures(files, skipInvalid ? () => invalid++ : undefined)) {
+    records++;
+    if (!kept) continue;
+    size += at.bytes;
+    if (size > keepBytes) kept = undefined;
+    else kept.push(at);
+  }
+  return { records, invalid, kept };
 }

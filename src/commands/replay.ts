@@ -42,6 +42,13 @@ function parseSpeed(text: string): number {
   return value;
 }
 
+/** Captures up to this size are parsed once and kept; larger ones are streamed twice. */
+const KEEP_BYTES = 32 * 1024 * 1024;
+
+async function* fromArray<T>(items: T[]): AsyncGenerator<T> {
+  yield* items;
+}
+
 export async function run(ctx: CommandContext<ReplayOptions>, files: string[]): Promise<number> {
   const { options, output } = ctx;
   if (!files?.length) throw new UsageError('missing capture file: replay <capture-file>...');
@@ -53,11 +60,11 @@ export async function run(ctx: CommandContext<ReplayOptions>, files: string[]): 
   // Every flag is checked before the files are read.
   const sending = options.to ? await sendPlan(ctx) : undefined;
   // Validate every line before anything is sent (or served).
-  const { records, invalid } = await validateCaptures(files, Boolean(options.skipInvalid));
+  const { records, invalid, kept } = await validateCaptures(files, Boolean(options.skipInvalid), KEEP_BYTES);
   if (invalid) output.warn(`skipped ${invalid} invalid line${invalid === 1 ? '' : 's'} (--skip-invalid)`);
   output.debug(`${records} records in ${files.length} file${files.length === 1 ? '' : 's'}`);
   const selected = (at: RecordAt): boolean => filter(at.record) && (options.includeRejected || !wasRejected(at.record));
-  const stream = (): AsyncIterable<RecordAt> => readCaptures(files, options.skipInvalid ? () => {} : undefined);
+  const stream = (): AsyncIterable<RecordAt> => (kept ? fromArray(kept) : readCaptures(files, options.skipInvalid ? () => {} : undefined));
   if (!sending) return serveSse(ctx, stream(), selected, speed ?? 1);
   return sendToTarget(ctx, stream(), selected, { ...sending, speed });
 }

@@ -28,6 +28,8 @@ const noopSpinner = (): Spinner => ({
   fail() {},
 });
 
+const FLUSH_MS = 8;
+
 /**
  * The one place that writes to the terminal. stdout is data; stderr is everything else
  * (CONTRACT.md, "Everywhere"). With `json`, stdout carries NDJSON records only.
@@ -120,10 +122,10 @@ export class Output {
     if (this.pending.length >= 65_536) {
       this.flush();
     } else if (!this.flushScheduled) {
-      // setImmediate, not a microtask: everything produced in one turn of the event loop (every
-      // event of an SSE chunk, every delivery answered in one poll) goes out in one write.
+      // Lines produced within a few milliseconds (an SSE chunk's events, a burst of deliveries
+      // or replay results) go out in one write: far fewer syscalls, no visible delay.
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      setTimeout(() => this.flush(), FLUSH_MS).unref();
     }
   }
 

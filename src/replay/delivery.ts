@@ -6,6 +6,8 @@ import { SCHEMES } from '../webhooks/index.js';
 /** One HTTP request to send again. */
 export interface OutgoingDelivery {
   body: Buffer;
+  /** The same body as text when it is UTF-8: undici sends a string body in one write with the headers. */
+  text?: string;
   headers: Record<string, string>;
   /** The delivery id it carries (for logs and results). */
   id: string | null;
@@ -44,27 +46,30 @@ function signedAt(headers: Record<string, string>): number | undefined {
 export function toDelivery(record: CaptureRecord, resign?: ResignOptions): OutgoingDelivery {
   const headers: Record<string, string> = {};
   let body: Buffer;
+  let text: string | undefined;
   if (record.source === 'webhook' && record.request) {
     for (const [name, value] of Object.entries(record.request.headers)) {
       const lower = name.toLowerCase();
       if (!DROP.has(lower) && value !== REDACTED) headers[lower] = value;
     }
     body = requestBodyBytes(record.request);
+    text = record.request.body;
   } else {
     headers['content-type'] = 'application/json';
-    body = Buffer.from(typeof record.data === 'string' ? record.data : JSON.stringify(record.data), 'utf8');
+    text = typeof record.data === 'string' ? record.data : JSON.stringify(record.data);
+    body = Buffer.from(text, 'utf8');
   }
   const capturedId = headers['webhook-id'] ?? headers['svix-id'] ?? record.id ?? null;
   if (!resign) {
     const at = signedAt(headers);
-    return { body, headers, id: capturedId, signatureAgeSec: at === undefined ? undefined : Math.floor(Date.now() / 1000) - at };
+    return { body, text, headers, id: capturedId, signatureAgeSec: at === undefined ? undefined : Math.floor(Date.now() / 1000) - at };
   }
   for (const name of Object.keys(headers)) if (SIGNATURE_HEADERS.has(name)) delete headers[name];
   const id = resign.newIds || !capturedId ? `msg_${randomBytes(12).toString('hex')}` : capturedId;
   const scheme = SCHEMES[resign.scheme];
   if (!scheme?.sign) throw new Error(`scheme ${resign.scheme} cannot sign`);
   for (const [name, value] of Object.entries(scheme.sign(body, resign.secret, { id, timestamp: Math.floor(Date.now() / 1000) }))) headers[name.toLowerCase()] = value;
-  return { body, headers, id };
+  return { body, text, headers, id };
 }
 
 /** Schemes that can re-sign. */

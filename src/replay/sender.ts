@@ -94,7 +94,7 @@ async function sendOne(index: number, planned: Planned, options: SendOptions): P
       const response = await request(options.to, {
         method: 'POST',
         headers: { 'user-agent': USER_AGENT, ...delivery.headers },
-        body: delivery.body,
+        body: delivery.text ?? delivery.body,
         dispatcher: options.dispatcher,
         // Both undici timeouts bound the delivery; no AbortSignal timer per request is needed.
         headersTimeout: options.timeoutMs,
