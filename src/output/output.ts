@@ -57,6 +57,7 @@ export class Output {
     this.stdout = options.stdout ?? process.stdout;
     this.stderr = options.stderr ?? process.stderr;
     this.env = options.env ?? process.env;
+    watchForClosedPipe(this.stdout);
     const colorOptions = { color: options.color, env: this.env };
     this.color = chalkFor(this.stdout, colorOptions);
     this.errColor = chalkFor(this.stderr, colorOptions);
@@ -132,7 +133,10 @@ export class Output {
   /** Writes batched stdout text now. */
   flush(): void {
     this.flushScheduled = false;
-    if (this.pending === '') return;
+    if (this.pending === '' || closedPipes.has(this.stdout)) {
+      this.pending = '';
+      return;
+    }
     const text = this.pending;
     this.pending = '';
     this.withSpinnerPaused(() => this.stdout.write(text));
@@ -144,8 +148,15 @@ export class Output {
    */
   drained(): Promise<void> | undefined {
     this.flush();
-    if (!this.stdout.writableNeedDrain) return undefined;
-    return new Promise((resolve) => this.stdout.once('drain', () => resolve()));
+    if (!this.stdout.writableNeedDrain || closedPipes.has(this.stdout)) return undefined;
+    // A reader that goes away never drains: closing or failing ends the wait too.
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.stdout.off('drain', done).off('close', done).off('error', done);
+        resolve();
+      };
+      this.stdout.on('drain', done).on('close', done).on('error', done);
+    });
   }
 
   private writeErr(text: string): void {
@@ -165,6 +176,23 @@ export class Output {
     }
     write();
   }
+}
+
+const closedPipes = new WeakSet<NodeJS.WriteStream>();
+
+/**
+ * `issuer-events tail … | head -1`: once the reader goes away, stdout is dropped and the command
+ * is asked to stop as on SIGTERM (captures closed cleanly), instead of crashing on EPIPE.
+ */
+function watchForClosedPipe(stream: NodeJS.WriteStream): void {
+  if ((stream as { __issuerEventsWatched?: boolean }).__issuerEventsWatched) return;
+  (stream as { __issuerEventsWatched?: boolean }).__issuerEventsWatched = true;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    if (closedPipes.has(stream)) return;
+    closedPipes.add(stream);
+    process.emit('SIGTERM');
+  });
 }
 
 export function isCI(env: NodeJS.ProcessEnv = process.env): boolean {

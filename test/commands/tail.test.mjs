@@ -334,3 +334,26 @@ test('usage errors exit 2: no session, bad durations, bad --retries', async () =
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
 });
+
+test('a reader that goes away (| head -1) stops tail cleanly: no EPIPE crash, capture complete', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ie-pipe-'));
+  const file = join(dir, 'events.ndjson');
+  const many = await startSseServer({
+    '/issuer2/sessions/firehose/events': async (req, res) => {
+      openStream(res);
+      for (let i = 0; i < 100_000 && !res.destroyed; i++) {
+        if (!res.write(frame(envelope('firehose', 'credential_request_w3c_vc_succeeded', { requestId: `r${i}` })))) await new Promise((r) => res.once('drain', r));
+      }
+    },
+  });
+  const pending = runCli(['tail', 'firehose', '--base-url', many.url, '--json', '--save', file], {
+    onStdout: (d, child) => child.stdout.destroy(),
+  });
+  const r = await pending;
+  await many.close();
+  assert.equal(r.code, 130, r.stderr);
+  assert.doesNotMatch(r.stderr, /EPIPE|\n\s+at /);
+  const lines = readFileSync(file, 'utf8').split('\n');
+  assert.equal(lines.pop(), '', 'the file ends with a whole line');
+  for (const line of lines) JSON.parse(line);
+});
