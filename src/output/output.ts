@@ -185,7 +185,7 @@ const closedPipes = new WeakSet<NodeJS.WriteStream>();
  * is asked to stop as on SIGTERM (captures closed cleanly), instead of crashing on EPIPE.
  */
 function watchForClosedPipe(stream: NodeJS.WriteStream): void {
-  if ((stream as { __issuerEventsWatched?: boolean }).__issuerEventsWatched) return;
+  if (typeof stream.on !== 'function' || (stream as { __issuerEventsWatched?: boolean }).__issuerEventsWatched) return;
   (stream as { __issuerEventsWatched?: boolean }).__issuerEventsWatched = true;
   stream.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
