@@ -13,20 +13,3 @@ export function maskSecret(secret: string): string {
   const prefix = secret.startsWith('whsec_') ? 'whsec_' : '';
   return `${prefix}…#${createHash('sha256').update(secret).digest('hex').slice(0, 6)}`;
 }
-
-export function redactHeaders(headers: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    out[name] = SENSITIVE_HEADERS.has(name.toLowerCase()) ? REDACTED : value;
-  }
-  return out;
-}
-
-/** Removes every known secret from a message before it is printed (e.g. a URL echoed in an error). */
-export function scrubSecrets(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) out = out.split(secret).join(REDACTED);
-  }
-  return out;
-}

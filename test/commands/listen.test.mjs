@@ -292,3 +292,20 @@ test('thousands of signed deliveries over 64 connections, SIGINT mid-burst: ever
   // stdout (--json) has the same records, each line whole.
   assert.equal(parseNdjson(done.stdout).length, records.length);
 });
+
+test('bearer tokens and cookies never reach the capture file or the output', async () => {
+  const file = join(tmp(), 'hooks.ndjson');
+  const token = 'walt-token-0123456789-secret';
+  const l = await startListen(['--scheme', 'bearer', '--secret', token, '--save', file, '--count', '1', '--json', '-v']);
+  assert.equal((await post(l.url, '{"target":"s","event":"x","session":{}}', { authorization: 'Bearer wrong-token-value', 'content-type': 'application/json' })).status, 401);
+  assert.equal((await post(l.url, '{"target":"s","event":"x","session":{}}', { authorization: `Bearer ${token}`, cookie: 'sid=cookie-secret-value', 'content-type': 'application/json' })).status, 200);
+  const done = await l.result;
+  assert.equal(done.code, 0, done.stderr);
+  const text = readFileSync(file, 'utf8');
+  const records = parseNdjson(text);
+  assert.deepEqual(records.map((x) => [x.verified, x.scheme, x.request.headers.authorization]), [[false, 'bearer', '[redacted]'], [true, 'bearer', '[redacted]']]);
+  assert.equal(records[1].request.headers.cookie, '[redacted]');
+  for (const secret of [token, 'wrong-token-value', 'cookie-secret-value']) {
+    assert.ok(!text.includes(secret) && !done.stdout.includes(secret) && !done.stderr.includes(secret), `${secret} leaked`);
+  }
+});

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { escapeControl, escapeLine } from '../../dist/output/escape.js';
 import { colorLevel } from '../../dist/output/color.js';
-import { maskSecret, redactHeaders } from '../../dist/output/redact.js';
+import { maskSecret } from '../../dist/output/redact.js';
+import { capturedRequest } from '../../dist/capture/record.js';
 import { parseDuration, parseSize } from '../../dist/index.js';
 
 test('escapeControl keeps \\n and \\t, escapes ESC, other C0, DEL and C1', () => {
@@ -30,7 +31,10 @@ test('secrets are masked and credential headers redacted', () => {
   assert.match(maskSecret('short'), /^…#[0-9a-f]{6}$/);
   assert.match(maskSecret('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'), /^whsec_…#[0-9a-f]{6}$/);
   assert.notEqual(maskSecret('secret-one'), maskSecret('secret-two'));
-  assert.deepEqual(redactHeaders({ Authorization: 'Bearer x', cookie: 'a=b', 'webhook-id': 'm' }), { Authorization: '[redacted]', cookie: '[redacted]', 'webhook-id': 'm' });
+  const req = capturedRequest('POST', '/', { authorization: 'Bearer x', cookie: 'a=b', 'webhook-id': 'm', 'x-list': ['a', 'b'] }, Buffer.from([0xff, 0x00]));
+  assert.deepEqual(req.headers, { authorization: '[redacted]', cookie: '[redacted]', 'webhook-id': 'm', 'x-list': 'a, b' });
+  assert.equal(req.body, undefined);
+  assert.equal(req.bodyBase64, '/wA=');
 });
 
 test('durations and sizes', () => {
