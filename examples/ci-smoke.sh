@@ -17,7 +17,7 @@ timeout=${TIMEOUT:-60s}
 
 if [ -z "${ISSUER_EVENTS_BASE_URL:-}" ]; then
   log=$(mktemp)
-  "${ie[@]}" sandbox --port 0 --auto-claim 1s --auto-claim-outcome "${SANDBOX_OUTCOME:-success}" 2>"$log" &
+  "${ie[@]}" sandbox --port 0 --auto-claim 300ms --auto-claim-outcome "${SANDBOX_OUTCOME:-success}" 2>"$log" &
   sandbox_pid=$!
   trap 'kill "$sandbox_pid" 2>/dev/null || true; rm -f "$log"' EXIT
   for _ in $(seq 1 100); do

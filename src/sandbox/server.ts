@@ -142,7 +142,7 @@ export class SandboxIssuer {
     this.send(res, 201, response);
     // Current walt.id also reports the creation, by webhook only.
     if (this.options.eventNames === 'current') void this.emit(session, { event: 'credential_offer_created' }, { sse: false });
-    if (this.options.autoClaimMs !== undefined) setTimeout(() => void this.claim(session.id, this.options.autoClaimOutcome ?? 'success'), this.options.autoClaimMs).unref();
+    if (this.options.autoClaimMs !== undefined) setTimeout(() => void this.autoClaim(session), this.options.autoClaimMs).unref();
   }
 
   private offerObject(session: Session): object {
@@ -159,6 +159,17 @@ export class SandboxIssuer {
     // walt.id answers an unknown or expired session with 200 and closes the stream at once.
     if (!session) return void res.end();
     this.store.subscribe(session, res);
+  }
+
+  /**
+   * `--auto-claim`: events before the first SSE subscriber are not delivered (like walt.id), so
+   * the wallet waits up to 5 s more for one — a `tail` started right after the offer sees them all.
+   */
+  private async autoClaim(session: Session): Promise<void> {
+    for (let waited = 0; session.subscribers.size === 0 && this.store.global.size === 0 && waited < 5000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await this.claim(session.id, this.options.autoClaimOutcome ?? 'success');
   }
 
   /** The simulated wallet: runs the profile's event sequence for `outcome`. */

@@ -151,6 +151,19 @@ test('SSE like walt.id: {} first, data-only envelopes, last 10 replayed to each 
   }
 });
 
+test('--auto-claim waits for a first subscriber, so a tail started late still sees every event', async () => {
+  const s = await sandbox({ autoClaimMs: 0 });
+  try {
+    const { body } = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: 'openBadgeCredential', authMethod: 'PRE_AUTHORIZED' } });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.equal((await json(`${s.url}/issuer2/sessions/${body.offerId}`)).body.status, undefined, 'not claimed without a subscriber');
+    const stream = await readSse(`${s.url}/issuer2/sessions/${body.offerId}/events`, 6);
+    assert.equal(stream.messages.at(-1).session.status, 'SUCCESSFUL');
+  } finally {
+    await s.close();
+  }
+});
+
 test('wallet outcomes map to the right events and statuses for every format, both generations', async () => {
   const expected = {
     current: {
