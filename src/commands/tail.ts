@@ -78,7 +78,9 @@ export async function tailSessions(ctx: CommandContext<TailCliOptions>, sessions
   const { output, options } = ctx;
   const tailPlan = plan(options);
   const capture = options.save ? await CaptureWriter.open(options.save) : undefined;
-  const dispatcher = connection.dispatcher ?? createDispatcher({ connectTimeoutMs: tailPlan.connectTimeoutMs, bodyTimeoutMs: 0, headersTimeoutMs: tailPlan.connectTimeoutMs });
+  // Streams get their own dispatcher: no body timeout (walt.id sends no heartbeats; silence is
+  // --idle-timeout's business), headers bounded by --connect-timeout.
+  const dispatcher = createDispatcher({ connectTimeoutMs: tailPlan.connectTimeoutMs, bodyTimeoutMs: 0, headersTimeoutMs: tailPlan.connectTimeoutMs });
   const spinner = await output.spinner(`Following ${sessions.length === 1 ? labelOf(sessions[0]!) : `${sessions.length} sessions`}`);
   const tails = sessions.map((arg) => new SessionTail(arg, sessions.length > 1, tailPlan, output, capture, {
     url: isAbsoluteUrl(arg) ? arg : sessionEventsUrl(connection, arg),
@@ -107,7 +109,7 @@ export async function tailSessions(ctx: CommandContext<TailCliOptions>, sessions
     process.off('SIGTERM', onSignal);
     // Captures are closed before the exit code is returned, also on SIGINT.
     await capture?.close();
-    if (!connection.dispatcher) await dispatcher.close().catch(() => {});
+    await dispatcher.close().catch(() => {});
   }
 }
 
