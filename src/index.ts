@@ -12,3 +12,13 @@ export { sseRecord, type CaptureRecord, type CapturedRequest, type Provider } fr
 export { createDispatcher } from './http/client.js';
 export { CliError, UsageError, ConfigError, HttpError, NetworkError, ExitCode } from './errors.js';
 export { parseDuration, parseSize } from './util/duration.js';
+export { verifyDelivery, detectScheme, SCHEMES, SCHEME_NAMES, type Delivery, type Verdict, type VerifyContext, type SignatureScheme } from './webhooks/index.js';
+export { WebhookReceiver, type ReceiverOptions, type ReceiveResult } from './webhooks/receiver.js';
+export { normalizePayload, deliveryIdOf, type NormalizedPayload } from './webhooks/providers.js';
+export { readCaptures, validateCaptures, type RecordAt } from './capture/reader.js';
+export { toDelivery, type OutgoingDelivery, type ResignOptions } from './replay/delivery.js';
+export { sendAll, type SendOptions, type SendResult } from './replay/sender.js';
+export { parseFilters, wasRejected } from './replay/filter.js';
+export { SandboxIssuer, type SandboxOptions } from './sandbox/server.js';
+export { loadProfiles, BUILT_IN_PROFILES, type SandboxProfile, type CredentialFormat } from './sandbox/profiles.js';
+export { validateOfferRequest } from './sandbox/validation.js';
