@@ -67,12 +67,12 @@ export function serializeRecord(record: CaptureRecord, rawData?: string): string
   return `${head.slice(0, -1)},"data":${rawData}}`;
 }
 
-export function sseRecord(event: IssuerEvent, extra: { url: string; event?: string; provider?: Provider; receivedAt?: Date }): CaptureRecord {
+export function sseRecord(event: IssuerEvent, extra: { url: string; event?: string }): CaptureRecord {
   const record: CaptureRecord = {
     v: 1,
     source: 'sse',
-    receivedAt: extra.receivedAt ? extra.receivedAt.toISOString() : isoNow(),
-    provider: extra.provider ?? 'waltid',
+    receivedAt: isoNow(),
+    provider: 'waltid',
     type: event.type,
     sessionId: event.sessionId ?? null,
     status: event.status ?? null,

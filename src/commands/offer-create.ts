@@ -9,7 +9,7 @@ import { readJsonArgument } from '../util/json.js';
 import { UsageError } from '../errors.js';
 import type { TailCliOptions } from './tail.js';
 
-export interface OfferCreateOptions extends Partial<TailCliOptions> {
+export interface OfferCreateOptions extends TailCliOptions {
   profile?: string;
   authMethod?: string;
   issuerStateMode?: string;
@@ -20,9 +20,6 @@ export interface OfferCreateOptions extends Partial<TailCliOptions> {
   txCode?: boolean | string;
   sessionId?: string;
   valueMode?: string;
-  baseUrl?: string;
-  target?: string;
-  token?: string;
   tail?: boolean;
 }
 
@@ -50,7 +47,7 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
   else await printOffer(output, offer);
   if (!options.tail) return 0;
   const { tailSessions } = await import('./tail.js');
-  return tailSessions(ctx as unknown as CommandContext<TailCliOptions>, [offer.offerId], connection);
+  return tailSessions(ctx, [offer.offerId], connection);
 }
 
 function toOfferRequest(options: OfferCreateOptions): OfferRequest {

@@ -1,5 +1,6 @@
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { NetworkError } from '../errors.js';
+import { escapeLine } from '../output/escape.js';
 import { USER_AGENT } from '../version.js';
 
 export interface DispatcherOptions {
@@ -111,4 +112,19 @@ export function toNetworkError(error: unknown, url: string): unknown {
   if (error instanceof NetworkError) return error;
   if ((error as Error)?.name === 'AbortError') return error;
   return new NetworkError(`could not reach ${url}: ${describeNetworkError(error)}`, url, { cause: error });
+}
+
+/**
+ * What an error body says, for a one-line message: the `message` of a walt.id error body
+ * (`{"exception":true,…,"message":"…"}`), else the text itself, escaped and cut to 300 characters.
+ */
+export function errorDetail(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown } | null;
+    if (parsed && typeof parsed.message === 'string') return escapeLine(parsed.message);
+  } catch {
+    // Not JSON: the text is the best we have.
+  }
+  const line = escapeLine(text.trim());
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }

@@ -1,6 +1,5 @@
 import { HttpError, UsageError } from '../errors.js';
-import { httpRequest } from '../http/client.js';
-import { escapeLine } from '../output/escape.js';
+import { errorDetail, httpRequest } from '../http/client.js';
 import { deepMerge, isPlainObject, type JsonObject } from '../util/json.js';
 import { assertUsable, authHeaders, flavourOf, offersUrl, type IssuerConnection } from './endpoints.js';
 
@@ -102,28 +101,18 @@ export async function createOffer(connection: IssuerConnection, request: OfferRe
   try {
     parsed = JSON.parse(response.text);
   } catch {
-    throw new HttpError(`issuer answered ${response.status} with a body that is not JSON: ${preview(response.text)}`, 502, response.text);
+    throw new HttpError(`issuer answered ${response.status} with a body that is not JSON: ${errorDetail(response.text)}`, 502, response.text);
   }
   if (!isPlainObject(parsed) || typeof parsed.offerId !== 'string' || typeof parsed.credentialOffer !== 'string') {
-    throw new HttpError(`issuer answered ${response.status} without offerId/credentialOffer: ${preview(response.text)}`, 502, response.text);
+    throw new HttpError(`issuer answered ${response.status} without offerId/credentialOffer: ${errorDetail(response.text)}`, 502, response.text);
   }
   return parsed as OfferResponse;
 }
 
 /** An HttpError whose message carries the issuer's own `message` (walt.id error body), escaped. */
 export function issuerError(status: number, text: string, url: string): HttpError {
-  let detail = preview(text);
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (isPlainObject(parsed) && typeof parsed.message === 'string') detail = escapeLine(parsed.message);
-  } catch {
-    // Not JSON: the preview of the raw text is the best we have.
-  }
+  const detail = errorDetail(text);
   const label = status === 401 || status === 403 ? 'authentication refused' : status === 404 ? 'not found' : 'request failed';
   return new HttpError(`${label}: ${status} from ${url}${detail ? `: ${detail}` : ''}`, status, text);
 }
 
-function preview(text: string): string {
-  const line = escapeLine(text.trim());
-  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
-}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../http/body.js';
 import { deliverWebhook, type DeliveryOutcome, type WebhookSigning } from './webhook-delivery.js';
 import { SessionStore, sessionView, type Session } from './session-store.js';
 import { isWaltError, validateOfferRequest, waltError, type WaltError } from './validation.js';
@@ -117,7 +118,9 @@ export class SandboxIssuer {
   }
 
   private async postOffer(req: IncomingMessage, res: ServerResponse, profileFromPath?: string): Promise<void> {
-    const text = await readText(req);
+    const body = await readBody(req, 1024 * 1024);
+    if (body === undefined) return this.send(res, waltError(413, 'Request body over 1 MB'));
+    const text = body.toString('utf8');
     if (this.options.verbose) this.options.log?.(`  body: ${text}`);
     let raw: unknown;
     try {
@@ -206,17 +209,4 @@ export class SandboxIssuer {
 function openSse(res: ServerResponse): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   res.flushHeaders();
-}
-
-function readText(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= 1024 * 1024) chunks.push(chunk);
-    });
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
-  });
 }

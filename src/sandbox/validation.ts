@@ -11,6 +11,7 @@ const REASONS: Record<number, [string, string]> = {
   401: ['UnauthorizedException', 'Unauthorized'],
   404: ['NotFoundException', 'Not Found'],
   409: ['ConflictException', 'Conflict'],
+  413: ['PayloadTooLargeException', 'Payload Too Large'],
 };
 
 export function waltError(status: number, message: string): WaltError {

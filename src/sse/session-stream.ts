@@ -1,7 +1,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { request, type Dispatcher } from 'undici';
 import { CliError, ExitCode } from '../errors.js';
-import { describeNetworkError, flattenHeaders } from '../http/client.js';
+import { describeNetworkError, errorDetail, flattenHeaders } from '../http/client.js';
 import { USER_AGENT } from '../version.js';
 import { backoffDelay, parseRetryAfter } from './backoff.js';
 import { RecentKeys } from './dedupe.js';
@@ -257,15 +257,7 @@ export class SessionStream {
   }
 }
 
-/** ": <message>" from a walt.id error body, or a short preview of the text. */
+/** ": <detail>" of an error body, or nothing for an empty one. */
 function messageOf(body: string): string {
-  if (!body.trim()) return '';
-  try {
-    const parsed = JSON.parse(body) as { message?: unknown };
-    if (typeof parsed.message === 'string') return `: ${parsed.message}`;
-  } catch {
-    // not JSON
-  }
-  const text = body.trim().replace(/\s+/g, ' ');
-  return `: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
+  return body.trim() ? `: ${errorDetail(body)}` : '';
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { capturedRequest, isoNow, serializeRecord, type CaptureRecord } from '../capture/record.js';
 import type { CaptureWriter } from '../capture/writer.js';
+import { discardBody, readBody } from '../http/body.js';
 import { RecentKeys } from '../sse/dedupe.js';
 import { verifyDelivery } from './index.js';
 import { deliveryIdOf, normalizePayload } from './providers.js';
@@ -148,10 +149,10 @@ export class WebhookReceiver {
     }
     const declared = Number(req.headers['content-length']);
     if (declared > this.options.maxBody) {
-      discard(req);
+      discardBody(req);
       return this.reject(req, res, path, undefined, 413, `body of ${declared} bytes exceeds --max-body ${this.options.maxBody}`, 'payload too large');
     }
-    const body = await readLimited(req, this.options.maxBody);
+    const body = await readBody(req, this.options.maxBody);
     if (body === undefined) {
       return this.reject(req, res, path, undefined, 413, `body exceeds --max-body ${this.options.maxBody} bytes`, 'payload too large');
     }
@@ -212,37 +213,4 @@ export class WebhookReceiver {
     this.respond(res, 200, OK_BODY);
     this.options.onResult?.({ status: 200, record, counted: !ping, duplicate: false, ping, verdict, delivery });
   }
-}
-
-/**
- * Reads and drops the rest of a refused body so that the sender, still writing, gets the
- * answer instead of a reset connection; past 64 MiB the connection is cut.
- */
-function discard(req: IncomingMessage, already = 0): void {
-  let dropped = already;
-  req.on('data', (chunk: Buffer) => {
-    dropped += chunk.length;
-    if (dropped > 64 * 1024 * 1024) req.socket.destroy();
-  });
-  req.resume();
-}
-
-/** The whole body, or undefined once it grows past `limit` (the rest is discarded). */
-function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        discard(req, size);
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.once('error', reject);
-  });
 }
