@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Command as CommandType } from 'commander';
-import type { CommandContext } from './commands/context.js';
+import type { CommandContext } from './cli/command-context.js';
 
 // commander is CommonJS: require() skips the ESM wrapper's export scan (~4 ms of every start-up).
 const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof import('commander');
@@ -13,7 +13,7 @@ function action<O>(load: Loader<O>) {
   return async (...args: unknown[]): Promise<void> => {
     const command = args.at(-1) as Command;
     const positional = args.slice(0, -2);
-    const [{ createContext }, module] = await Promise.all([import('./commands/context.js'), load()]);
+    const [{ createContext }, module] = await Promise.all([import('./cli/command-context.js'), load()]);
     const ctx = createContext<O>(command);
     try {
       process.exitCode = await (module.run as (ctx: CommandContext<O>, ...a: unknown[]) => Promise<number>)(ctx, ...positional);

@@ -1,4 +1,4 @@
-/** Exit codes of the command-line contract (CONTRACT.md, "Exit codes"). */
+/** Exit codes of the command-line contract (docs/exit-codes.md). */
 export const ExitCode = {
   OK: 0,
   FAILURE: 1,
@@ -9,6 +9,7 @@ export const ExitCode = {
   INVALID_SIGNATURE: 6,
   TIMEOUT: 124,
   INTERRUPTED: 130,
+  TERMINATED: 143,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

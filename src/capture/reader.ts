@@ -1,6 +1,6 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { isPlainObject } from '../util/json.js';
+import { isPlainObject } from '../shared/json.js';
 import type { CaptureRecord } from './record.js';
 
 export interface RecordAt {

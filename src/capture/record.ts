@@ -33,6 +33,8 @@ export interface CaptureRecord {
   request?: CapturedRequest;
   /** Webhook: the status `listen` answered with. */
   responseStatus?: number;
+  /** Webhook: how `listen` judged it (verified, unsigned, ping, rejected). */
+  acceptance?: 'verified' | 'unsigned' | 'ping' | 'rejected';
   /** SSE: the stream the event came from. */
   url?: string;
   /** SSE: the `event:` name when the server sent one. */

@@ -1,4 +1,4 @@
-import { isPlainObject } from '../util/json.js';
+import { isPlainObject } from '../shared/json.js';
 
 /** Settings that may appear at the top level of a config file or inside a context. */
 export interface Settings {

@@ -1,5 +1,5 @@
-import { isPlainObject, type JsonObject } from '../util/json.js';
-import { judgeStatus, type Outcome } from './status.js';
+import { isPlainObject, type JsonObject } from '../shared/json.js';
+import { judgeSessionStatus, type SessionOutcome } from './status.js';
 
 /** One issuance event, whatever channel (SSE, webhook) or wire style it came in. */
 export interface IssuerEvent {
@@ -7,7 +7,7 @@ export interface IssuerEvent {
   sessionId?: string;
   status?: string;
   terminal: boolean;
-  outcome?: Outcome;
+  outcome?: SessionOutcome;
   /** SSE `id:` or the webhook delivery id. */
   id?: string;
   /** Parsed JSON payload, or the raw text when it is not JSON. */
@@ -103,7 +103,7 @@ export function eventFromSse(message: SseMessage, fallbackSessionId?: string): I
 
 export function buildEvent(type: string, payload: JsonObject, data: unknown, id: string | undefined, fallbackSessionId?: string): IssuerEvent {
   const status = statusOf(payload);
-  const verdict = judgeStatus(status, isClosedOf(payload));
+  const verdict = judgeSessionStatus(status, isClosedOf(payload));
   const failed = payload.error !== undefined || type.endsWith('_failed') || type.endsWith('.failed');
   return {
     type,
@@ -118,7 +118,7 @@ export function buildEvent(type: string, payload: JsonObject, data: unknown, id:
 }
 
 /** A one-line summary for pretty output (not escaped: the caller escapes). */
-export function summarize(event: IssuerEvent): string {
+export function describeEvent(event: IssuerEvent): string {
   const payload = isPlainObject(event.data) ? event.data : {};
   const error = str(payload.error);
   if (error) {

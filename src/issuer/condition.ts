@@ -4,12 +4,12 @@ import type { IssuerEvent } from './catalog.js';
 /** `--until`: an event type, or `status:<STATUS>`. */
 export type Condition = { kind: 'type'; type: string } | { kind: 'status'; status: string };
 
+/** An event type, or `status:<STATUS>`; anything else is a usage error (exit 2). */
 export function parseCondition(text: string): Condition {
   const trimmed = text.trim();
-  if (trimmed === '') throw new UsageError('empty --until condition: use an event type or status:<STATUS>');
   const match = /^status:(.+)$/i.exec(trimmed);
   if (match) return { kind: 'status', status: match[1]!.trim().toUpperCase() };
-  if (/\s/.test(trimmed)) throw new UsageError(`invalid --until "${text}": use an event type or status:<STATUS>`);
+  if (trimmed === '' || /\s/.test(trimmed)) throw new UsageError(`invalid condition "${text}": use an event type or status:<STATUS>`);
   return { kind: 'type', type: trimmed };
 }
 

@@ -1,10 +1,11 @@
 import type { Dispatcher } from 'undici';
 import { UsageError } from '../errors.js';
+import { isHttpUrl } from '../shared/url.js';
 
 /** How to reach an issuer: open-source issuer2 (no target) or walt.id Enterprise (target + token). */
 export interface IssuerConnection {
   baseUrl: string;
-  /** `{org}.{tenant}.{issuerService}`; its presence selects the Enterprise API (CONTRACT.md, "API flavours"). */
+  /** `{org}.{tenant}.{issuerService}`; its presence selects the Enterprise API (docs/providers.md). */
   target?: string;
   token?: string;
   dispatcher?: Dispatcher;
@@ -46,5 +47,32 @@ export function authHeaders(connection: IssuerConnection): Record<string, string
 export function assertUsable(connection: IssuerConnection): void {
   if (connection.target && !connection.token) {
     throw new UsageError('walt.id Enterprise (--target) needs a token: pass --token or set ISSUER_EVENTS_TOKEN');
+  }
+}
+
+/** What `tail` follows for one argument: a session id on the configured issuer, or a stream URL. */
+export function followTarget(connection: IssuerConnection, arg: string, options: { tokenForAnyUrl?: boolean } = {}): { label: string; url: string; headers: Record<string, string> } {
+  if (!isHttpUrl(arg)) return { label: arg, url: sessionEventsUrl(connection, arg), headers: authHeaders(connection) };
+  // Credentials go to the configured issuer's origin only, unless the token came from the command line.
+  const sameOrigin = originOf(arg) === originOf(connection.baseUrl);
+  return { label: labelOfStreamUrl(arg), url: arg, headers: sameOrigin || options.tokenForAnyUrl ? authHeaders(connection) : {} };
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A short name for a stream URL: the path segment before `/events`. */
+function labelOfStreamUrl(arg: string): string {
+  try {
+    const parts = new URL(arg).pathname.split('/').filter(Boolean);
+    const i = parts.lastIndexOf('events');
+    return decodeURIComponent((i > 0 ? parts[i - 1] : parts.at(-1)) ?? arg);
+  } catch {
+    return arg;
   }
 }

@@ -1,6 +1,6 @@
 import { HttpError, UsageError } from '../errors.js';
 import { errorDetail, httpRequest } from '../http/client.js';
-import { deepMerge, isPlainObject, type JsonObject } from '../util/json.js';
+import { deepMerge, isPlainObject, type JsonObject } from '../shared/json.js';
 import { assertUsable, authHeaders, flavourOf, offersUrl, type IssuerConnection } from './endpoints.js';
 
 export type AuthMethod = 'PRE_AUTHORIZED' | 'AUTHORIZED';
@@ -23,7 +23,7 @@ export interface OfferRequest {
   credentialData?: JsonObject;
 }
 
-/** The issuer's 201 answer (PROVIDERS.md); unknown fields are kept. */
+/** The issuer's 201 answer (docs/providers.md); unknown fields are kept. */
 export interface OfferResponse {
   offerId: string;
   profileId?: string;
@@ -35,8 +35,8 @@ export interface OfferResponse {
   [key: string]: unknown;
 }
 
-const AUTH_METHODS = new Set(['PRE_AUTHORIZED', 'AUTHORIZED']);
-const VALUE_MODES = new Set(['BY_REFERENCE', 'BY_VALUE']);
+export const AUTH_METHODS = ['PRE_AUTHORIZED', 'AUTHORIZED'] as const;
+export const VALUE_MODES = ['BY_REFERENCE', 'BY_VALUE'] as const;
 
 /**
  * Builds the JSON body. walt.id rejects unknown fields with 400, so only fields it knows are
@@ -44,12 +44,12 @@ const VALUE_MODES = new Set(['BY_REFERENCE', 'BY_VALUE']);
  */
 export function buildOfferBody(request: OfferRequest, connection: Pick<IssuerConnection, 'target'>): JsonObject {
   const authMethod = request.authMethod ?? 'PRE_AUTHORIZED';
-  if (!AUTH_METHODS.has(authMethod)) throw new UsageError(`invalid --auth-method "${authMethod}": use PRE_AUTHORIZED or AUTHORIZED`);
-  if (request.valueMode !== undefined && !VALUE_MODES.has(request.valueMode)) {
-    throw new UsageError(`invalid --value-mode "${request.valueMode}": use BY_REFERENCE or BY_VALUE`);
+  if (!AUTH_METHODS.includes(authMethod)) throw new UsageError(`invalid authMethod "${authMethod}": use PRE_AUTHORIZED or AUTHORIZED`);
+  if (request.valueMode !== undefined && !VALUE_MODES.includes(request.valueMode)) {
+    throw new UsageError(`invalid valueMode "${request.valueMode}": use BY_REFERENCE or BY_VALUE`);
   }
-  if (request.txCode && authMethod !== 'PRE_AUTHORIZED') throw new UsageError('--tx-code needs --auth-method PRE_AUTHORIZED');
-  if (request.issuerStateMode && authMethod !== 'AUTHORIZED') throw new UsageError('--issuer-state-mode needs --auth-method AUTHORIZED');
+  if (request.txCode && authMethod !== 'PRE_AUTHORIZED') throw new UsageError('a txCode needs authMethod PRE_AUTHORIZED');
+  if (request.issuerStateMode && authMethod !== 'AUTHORIZED') throw new UsageError('issuerStateMode needs authMethod AUTHORIZED');
   if (request.expiresInSeconds !== undefined && !(Number.isInteger(request.expiresInSeconds) && (request.expiresInSeconds > 0 || request.expiresInSeconds === -1))) {
     throw new UsageError(`invalid expiry ${request.expiresInSeconds}: a positive number of seconds, or never`);
   }
@@ -78,7 +78,7 @@ function buildRuntimeOverrides(request: OfferRequest): JsonObject | undefined {
     overrides.credentialData = deepMerge(current, request.credentialData);
   }
   if (request.webhookUrl !== undefined) {
-    // `url` is the only webhook field walt.id knows (PROVIDERS.md).
+    // `url` is the only webhook field walt.id knows (docs/providers.md).
     overrides = deepMerge(overrides, { notifications: { webhook: { url: request.webhookUrl } } });
   }
   return Object.keys(overrides).length ? overrides : undefined;
@@ -87,7 +87,7 @@ function buildRuntimeOverrides(request: OfferRequest): JsonObject | undefined {
 /** Creates a credential offer; throws HttpError with the issuer's message on any non-2xx. */
 export async function createOffer(connection: IssuerConnection, request: OfferRequest): Promise<OfferResponse> {
   assertUsable(connection);
-  if (!request.profileId) throw new UsageError('missing profile: pass --profile <profileId>');
+  if (!request.profileId) throw new UsageError('missing profileId');
   const url = offersUrl(connection, request.profileId);
   const body = buildOfferBody(request, connection);
   const response = await httpRequest(url, {

@@ -7,14 +7,14 @@ const SUCCESS = new Set(['SUCCESSFUL', 'COMPLETED', 'SUCCESS', 'SUCCEEDED', 'ISS
 // providers that report progress, so that they are not mistaken for an ending.
 const RUNNING = new Set(['ACTIVE', 'PENDING', 'IN_PROGRESS', 'CREATED', 'STARTED', 'OPEN']);
 
-export type Outcome = 'success' | 'failure';
+export type SessionOutcome = 'success' | 'failure';
 
 export interface StatusVerdict {
   terminal: boolean;
-  outcome?: Outcome;
+  outcome?: SessionOutcome;
 }
 
-export function judgeStatus(status: string | undefined, isClosed: boolean | undefined): StatusVerdict {
+export function judgeSessionStatus(status: string | undefined, isClosed: boolean | undefined): StatusVerdict {
   const normalized = status?.toUpperCase();
   if (normalized && SUCCESS.has(normalized)) return { terminal: true, outcome: 'success' };
   if (normalized && !RUNNING.has(normalized)) return { terminal: true, outcome: 'failure' };
@@ -24,6 +24,6 @@ export function judgeStatus(status: string | undefined, isClosed: boolean | unde
 }
 
 /** SUCCESSFUL/COMPLETED → 0; every other terminal status → 3 (CONTRACT.md, "Exit codes"). */
-export function exitCodeForOutcome(outcome: Outcome): number {
+export function exitCodeForOutcome(outcome: SessionOutcome): number {
   return outcome === 'success' ? ExitCode.OK : ExitCode.UNSUCCESSFUL;
 }

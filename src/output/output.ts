@@ -1,3 +1,4 @@
+import { requestStop } from '../shared/shutdown.js';
 import type { ChalkInstance } from 'chalk';
 import { chalkFor } from './color.js';
 import { escapeLine } from './escape.js';
@@ -32,7 +33,7 @@ const FLUSH_MS = 8;
 
 /**
  * The one place that writes to the terminal. stdout is data; stderr is everything else
- * (CONTRACT.md, "Everywhere"). With `json`, stdout carries NDJSON records only.
+ * (docs/cli.md, "Output"). With `json`, stdout carries NDJSON records only.
  */
 export class Output {
   readonly json: boolean;
@@ -182,7 +183,7 @@ const closedPipes = new WeakSet<NodeJS.WriteStream>();
 
 /**
  * `issuer-events tail … | head -1`: once the reader goes away, stdout is dropped and the command
- * is asked to stop as on SIGTERM (captures closed cleanly), instead of crashing on EPIPE.
+ * is asked to stop (captures closed cleanly; exit 0), instead of crashing on EPIPE.
  */
 function watchForClosedPipe(stream: NodeJS.WriteStream): void {
   if (typeof stream.on !== 'function' || (stream as { __issuerEventsWatched?: boolean }).__issuerEventsWatched) return;
@@ -191,7 +192,7 @@ function watchForClosedPipe(stream: NodeJS.WriteStream): void {
     if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
     if (closedPipes.has(stream)) return;
     closedPipes.add(stream);
-    process.emit('SIGTERM');
+    requestStop('stdout-closed');
   });
 }
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { requestBodyBytes, type CaptureRecord } from '../capture/record.js';
 import { REDACTED } from '../output/redact.js';
-import { SCHEMES } from '../webhooks/index.js';
+import { NOT_FORWARDED } from '../shared/http-headers.js';
+import { SCHEMES, SIGNATURE_HEADERS, signedAtOf } from '../webhooks/index.js';
 
 /** One HTTP request to send again. */
 export interface OutgoingDelivery {
@@ -15,27 +16,11 @@ export interface OutgoingDelivery {
   signatureAgeSec?: number;
 }
 
-// Never copied from a capture: set by the HTTP client, hop-by-hop (RFC 9110 §7.6.1), or redacted.
-const DROP = new Set(['host', 'content-length', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection', 'expect']);
-// Signature headers of every scheme: replaced when re-signing.
-const SIGNATURE_HEADERS = new Set(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'svix-id', 'svix-timestamp', 'svix-signature', 'x-igrant-signature', 'stripe-signature', 'x-hub-signature-256', 'x-signature']);
-
 export interface ResignOptions {
   scheme: string;
   secret: string;
   /** A fresh delivery id instead of the captured one. */
   newIds: boolean;
-}
-
-/** The signed timestamp in captured headers, in Unix seconds. */
-function signedAt(headers: Record<string, string>): number | undefined {
-  const unix = headers['webhook-timestamp'] ?? headers['svix-timestamp'] ?? /(?:^|,)\s*t=(\d+)/.exec(headers['stripe-signature'] ?? '')?.[1];
-  if (unix && /^\d+$/.test(unix)) return Number(unix);
-  const igrant = /(?:^|,)\s*t=([^,]+)/.exec(headers['x-igrant-signature'] ?? '')?.[1];
-  if (!igrant) return undefined;
-  if (/^\d+$/.test(igrant)) return Number(igrant);
-  const ms = Date.parse(igrant);
-  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
 }
 
 /**
@@ -50,7 +35,7 @@ export function toDelivery(record: CaptureRecord, resign?: ResignOptions): Outgo
   if (record.source === 'webhook' && record.request) {
     for (const [name, value] of Object.entries(record.request.headers)) {
       const lower = name.toLowerCase();
-      if (!DROP.has(lower) && value !== REDACTED) headers[lower] = value;
+      if (!NOT_FORWARDED.has(lower) && value !== REDACTED) headers[lower] = value;
     }
     body = requestBodyBytes(record.request);
     text = record.request.body;
@@ -59,9 +44,10 @@ export function toDelivery(record: CaptureRecord, resign?: ResignOptions): Outgo
     text = typeof record.data === 'string' ? record.data : JSON.stringify(record.data);
     body = Buffer.from(text, 'utf8');
   }
-  const capturedId = headers['webhook-id'] ?? headers['svix-id'] ?? record.id ?? null;
+  // The id the verifying scheme signed when the delivery was captured.
+  const capturedId = record.id ?? null;
   if (!resign) {
-    const at = signedAt(headers);
+    const at = signedAtOf(headers);
     return { body, text, headers, id: capturedId, signatureAgeSec: at === undefined ? undefined : Math.floor(Date.now() / 1000) - at };
   }
   for (const name of Object.keys(headers)) if (SIGNATURE_HEADERS.has(name)) delete headers[name];
@@ -70,9 +56,4 @@ export function toDelivery(record: CaptureRecord, resign?: ResignOptions): Outgo
   if (!scheme?.sign) throw new Error(`scheme ${resign.scheme} cannot sign`);
   for (const [name, value] of Object.entries(scheme.sign(body, resign.secret, { id, timestamp: Math.floor(Date.now() / 1000) }))) headers[name.toLowerCase()] = value;
   return { body, text, headers, id };
-}
-
-/** Schemes that can re-sign. */
-export function signingSchemes(): string[] {
-  return Object.entries(SCHEMES).filter(([, s]) => s.sign).map(([name]) => name);
 }

@@ -27,7 +27,7 @@ export function parseFilters(specs: readonly string[]): RecordFilter {
 /** A webhook record that was refused when captured (401, 400, 413…); SSE records never are. */
 export function wasRejected(record: CaptureRecord): boolean {
   if (record.source !== 'webhook') return false;
-  const status = (record as { responseStatus?: unknown }).responseStatus;
-  if (typeof status === 'number') return status < 200 || status > 299;
-  return record.verified === false && typeof record.reason === 'string' && record.reason !== 'ping' && record.reason !== 'unsigned (allowed)';
+  if (record.acceptance !== undefined) return record.acceptance === 'rejected';
+  const status = record.responseStatus;
+  return typeof status === 'number' && (status < 200 || status > 299);
 }

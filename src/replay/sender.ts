@@ -1,7 +1,7 @@
 import { request, type Dispatcher } from 'undici';
 import type { RecordAt } from '../capture/reader.js';
 import { describeNetworkError } from '../http/client.js';
-import { backoffDelay, parseRetryAfter } from '../sse/backoff.js';
+import { backoffDelay, parseRetryAfter } from '../shared/backoff.js';
 import { USER_AGENT } from '../version.js';
 import type { OutgoingDelivery } from './delivery.js';
 

@@ -1,7 +1,7 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { closeServer, listenOn } from '../shared/http-server.js';
 import type { RecordAt } from '../capture/reader.js';
-import { isPlainObject } from '../util/json.js';
+import { isPlainObject } from '../shared/json.js';
 
 interface Timed {
   text: string;
@@ -9,7 +9,7 @@ interface Timed {
 }
 
 /**
- * Serves captured sessions as walt.id-style SSE streams (PROVIDERS.md): data-only messages,
+ * Serves captured sessions as walt.id-style SSE streams (docs/providers.md): data-only messages,
  * `{}` first, the stream left open; events in captured order with the captured gaps / speed.
  */
 export class CapturedSseServer {
@@ -38,46 +38,56 @@ export class CapturedSseServer {
   }
 
   async start(host: string, port: number): Promise<string> {
-    this.server = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0]!;
-      const match = /^\/issuer2\/sessions\/([^/]+)\/events$/.exec(path);
-      const events = path === '/issuer2/events' ? this.all : match ? this.sessions.get(decodeURIComponent(match[1]!)) : undefined;
-      if (req.method !== 'GET' || (!match && path !== '/issuer2/events')) {
-        res.writeHead(404, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ exception: true, id: 'NotFoundException', status: 'Not Found', code: '404', message: `No route ${req.method} ${path}` }));
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-      // walt.id answers an unknown session with 200 and closes the stream at once.
-      if (!events) return void res.end();
-      void this.stream(res, events);
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, () => resolve());
-    });
-    const address = this.server.address() as AddressInfo;
-    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+    this.server = createServer((req, res) => this.route(req, res));
+    this.url = await listenOn(this.server, host, port);
     return this.url;
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse): void {
+    const path = (req.url ?? '/').split('?')[0]!;
+    // A browser app on another local origin may read these streams (docs/cli.md, "replay").
+    res.setHeader('access-control-allow-origin', '*');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { 'access-control-allow-methods': 'GET', 'access-control-allow-headers': 'last-event-id, authorization, accept, cache-control', 'access-control-max-age': '600' });
+      return void res.end();
+    }
+    const match = /^\/issuer2\/sessions\/([^/]+)\/events$/.exec(path);
+    if (req.method !== 'GET' || (!match && path !== '/issuer2/events')) return this.fail(res, 404, 'NotFoundException', `No route ${req.method} ${path}`);
+    let id: string | undefined;
+    try {
+      id = match ? decodeURIComponent(match[1]!) : undefined;
+    } catch {
+      return this.fail(res, 400, 'BadRequestException', 'malformed percent-encoding in the session id');
+    }
+    const events = path === '/issuer2/events' ? this.all : this.sessions.get(id!);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+    // walt.id answers an unknown session with 200 and closes the stream at once.
+    if (!events) return void res.end();
+    void this.stream(res, events);
+  }
+
+  private fail(res: ServerResponse, status: number, id: string, message: string): void {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ exception: true, id, status: status === 400 ? 'Bad Request' : 'Not Found', code: String(status), message }));
   }
 
   private async stream(res: ServerResponse, events: Timed[]): Promise<void> {
     this.open.add(res);
     res.once('close', () => this.open.delete(res));
-    res.write('data: {}\n\n');
+    res.write('data: {}\r\n\r\n');
     let previous: number | undefined;
     for (const event of events) {
       const gap = previous === undefined ? 0 : Math.max(0, event.at - previous) / this.speed;
       previous = event.at;
       if (gap >= 1) await new Promise((resolve) => setTimeout(resolve, gap));
       if (res.destroyed) return;
-      res.write(`data: ${event.text}\n\n`);
+      res.write(`data: ${event.text}\r\n\r\n`);
     }
     // Like walt.id, the server never closes the stream: the client does.
   }
 
   async close(): Promise<void> {
     for (const res of this.open) res.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    if (this.server) await closeServer(this.server);
   }
 }

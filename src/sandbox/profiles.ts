@@ -1,4 +1,4 @@
-import { isPlainObject } from '../util/json.js';
+import { isPlainObject } from '../shared/json.js';
 
 /** Credential formats, named as in walt.id's event types (`credential_request_<format>_…`). */
 export type CredentialFormat = 'w3c_vc' | 'sd_jwt_vc' | 'mso_mdoc';

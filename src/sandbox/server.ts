@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOn } from '../shared/http-server.js';
 import { readBody } from '../http/body.js';
 import { deliverWebhook, type DeliveryOutcome, type WebhookSigning } from './webhook-delivery.js';
 import { SessionStore, sessionView, type Session } from './session-store.js';
 import { isWaltError, validateOfferRequest, waltError, type WaltError } from './validation.js';
-import { claimSteps, type EventNames, type Outcome, type Step } from './wallet.js';
+import { OUTCOMES, claimSteps, isOutcome, type EventNames, type ClaimOutcome, type Step } from './wallet.js';
 import type { SandboxProfile } from './profiles.js';
 
 export interface SandboxOptions {
@@ -19,7 +19,7 @@ export interface SandboxOptions {
   /** Claim every new offer after this delay… */
   autoClaimMs?: number;
   /** …with this outcome (default success). */
-  autoClaimOutcome?: Outcome;
+  autoClaimOutcome?: ClaimOutcome;
   /** Pause between the events of one claim, so channels can be told apart in time. */
   stepDelayMs?: number;
   /** One line per request and per webhook delivery. */
@@ -28,12 +28,11 @@ export interface SandboxOptions {
   verbose?: boolean;
 }
 
-const OUTCOMES = new Set(['success', 'fail', 'wrong-tx-code']);
 const ENTERPRISE_OFFERS = /^\/v2\/([^/.]+\.[^/.]+\.[^/.]+)\.([^/]+)\/issuer-service-api\/credentials\/offers$/;
 const ENTERPRISE_EVENTS = /^\/v2\/([^/.]+\.[^/.]+\.[^/.]+)\/issuer-service-api\/issuance-session\/([^/]+)\/events$/;
 
 /**
- * The embedded issuer: the open-source issuer2 wire format (PROVIDERS.md), Enterprise routes,
+ * The embedded issuer: the open-source issuer2 wire format (docs/providers.md), Enterprise routes,
  * SSE like walt.id's, webhook delivery, and a simulated wallet.
  */
 export class SandboxIssuer {
@@ -45,6 +44,10 @@ export class SandboxIssuer {
 
   constructor(private readonly options: SandboxOptions) {}
 
+  get settings(): Readonly<SandboxOptions> {
+    return this.options;
+  }
+
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
       const started = performance.now();
@@ -53,19 +56,13 @@ export class SandboxIssuer {
         if (!res.headersSent) this.send(res, waltError(500, error.message));
       });
     });
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.options.port, this.options.host, () => resolve());
-    });
-    const { port } = this.server.address() as AddressInfo;
-    this.url = `http://${this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host}:${port}`;
+    this.url = await listenOn(this.server, this.options.host, this.options.port);
     return this.url;
   }
 
   async close(): Promise<void> {
     this.store.closeAll();
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    if (this.server) await closeServer(this.server);
   }
 
   private send(res: ServerResponse, error: WaltError): void;
@@ -106,8 +103,8 @@ export class SandboxIssuer {
     }
     if (method === 'POST' && (m = /^\/sandbox\/sessions\/([^/]+)\/claim$/.exec(path))) {
       const outcome = url.searchParams.get('outcome') ?? 'success';
-      if (!OUTCOMES.has(outcome)) return this.send(res, waltError(400, `outcome must be one of ${[...OUTCOMES].join(', ')}`));
-      const result = await this.claim(decodeURIComponent(m[1]!), outcome as Outcome);
+      if (!isOutcome(outcome)) return this.send(res, waltError(400, `outcome must be one of ${OUTCOMES.join(', ')}`));
+      const result = await this.claim(decodeURIComponent(m[1]!), outcome as ClaimOutcome);
       return 'body' in result ? this.send(res, result) : this.send(res, 200, result);
     }
     this.send(res, waltError(404, `No route for ${method} ${path}`));
@@ -176,7 +173,7 @@ export class SandboxIssuer {
   }
 
   /** The simulated wallet: runs the profile's event sequence for `outcome`. */
-  async claim(id: string, outcome: Outcome): Promise<{ sessionId: string; outcome: Outcome; status: string } | WaltError> {
+  async claim(id: string, outcome: ClaimOutcome): Promise<{ sessionId: string; outcome: ClaimOutcome; status: string } | WaltError> {
     const session = this.store.get(id);
     if (!session) return waltError(404, `Session not found: ${id}`);
     if (session.status !== 'ACTIVE') return waltError(409, `Session ${id} is ${session.status}`);

@@ -1,4 +1,4 @@
-import { isPlainObject, type JsonObject } from '../util/json.js';
+import { isPlainObject, type JsonObject } from '../shared/json.js';
 
 /** walt.id's error body: `{"exception":true,"id","status","code","message"}` (PROVIDERS.md). */
 export interface WaltError {

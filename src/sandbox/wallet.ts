@@ -1,7 +1,13 @@
 import type { CredentialFormat } from './profiles.js';
 import type { Session, SessionStatus } from './session-store.js';
 
-export type Outcome = 'success' | 'fail' | 'wrong-tx-code';
+/** What the sandbox's wallet does when it claims: succeed, send an invalid proof, or a wrong tx code. */
+export const OUTCOMES = ['success', 'fail', 'wrong-tx-code'] as const;
+export type ClaimOutcome = (typeof OUTCOMES)[number];
+
+export function isOutcome(text: string): text is ClaimOutcome {
+  return (OUTCOMES as readonly string[]).includes(text);
+}
 export type EventNames = 'current' | 'legacy';
 
 /** One step of an issuance as the issuer reports it. */
@@ -17,9 +23,9 @@ const LEGACY_ISSUE: Record<CredentialFormat, string> = { w3c_vc: 'jwt_issue', sd
 
 /**
  * The events a wallet claiming the offer causes, per credential format, outcome and naming
- * generation (PROVIDERS.md, "Event types"). The last step carries the terminal status.
+ * generation (docs/providers.md, "Event types"). The last step carries the terminal status.
  */
-export function claimSteps(session: Session, outcome: Outcome, names: EventNames): Step[] {
+export function claimSteps(session: Session, outcome: ClaimOutcome, names: EventNames): Step[] {
   const format = session.profile.format;
   const preAuth = session.offer.authMethod === 'PRE_AUTHORIZED';
   if (names === 'legacy') {

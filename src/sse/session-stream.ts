@@ -3,8 +3,8 @@ import { request, type Dispatcher } from 'undici';
 import { CliError, ExitCode } from '../errors.js';
 import { describeNetworkError, errorDetail, flattenHeaders } from '../http/client.js';
 import { USER_AGENT } from '../version.js';
-import { backoffDelay, parseRetryAfter } from './backoff.js';
-import { RecentKeys } from './dedupe.js';
+import { backoffDelay, parseRetryAfter } from '../shared/backoff.js';
+import { RecentKeys } from '../shared/recent-keys.js';
 
 /** Why a stream stopped for good. */
 export class StreamError extends CliError {}
@@ -191,7 +191,7 @@ export class SessionStream {
     const headers = flattenHeaders(response.headers);
     if (status !== 200) {
       const body = await response.body.text().catch(() => '');
-      return this.judgeStatus(status, headers, body);
+      return this.judgeHttpStatus(status, headers, body);
     }
     const contentType = headers['content-type'] ?? '';
     // SSE spec: a Content-Type other than text/event-stream "must fail the connection".
@@ -241,7 +241,7 @@ export class SessionStream {
     return { kind: 'ended', events, aliveMs: Date.now() - openedAt };
   }
 
-  private judgeStatus(status: number, headers: Record<string, string>, body: string): AttemptResult {
+  private judgeHttpStatus(status: number, headers: Record<string, string>, body: string): AttemptResult {
     const url = this.options.url;
     if (status === 401 || status === 403) {
       throw new StreamError(`authentication refused: ${status} from ${url}${messageOf(body)}`, 'E_AUTH', ExitCode.AUTH);

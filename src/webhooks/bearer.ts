@@ -4,6 +4,9 @@ import { invalid, valid, type Delivery, type SignatureScheme, type Verdict, type
 /** `Authorization: Bearer <token>` compared in constant time with each secret (walt.id's optional token). */
 export const bearerScheme: SignatureScheme = {
   name: 'bearer',
+  headers: ['authorization'],
+  signedId: () => null,
+  signedAt: () => undefined,
   detect: (headers) => /^bearer\s/i.test(headers.authorization ?? ''),
   verify(delivery: Delivery, context: VerifyContext): Verdict {
     const match = /^bearer\s+(\S+)\s*$/i.exec(delivery.headers.authorization ?? '');

@@ -1,29 +1,32 @@
 import { request } from 'undici';
 import { describeNetworkError } from '../http/client.js';
-import { escapeControl, escapeLine } from '../output/escape.js';
-import type { Output } from '../output/output.js';
+import { NOT_FORWARDED } from '../shared/http-headers.js';
 import type { ReceiveResult } from './receiver.js';
 
-// RFC 9110 §7.6.1 hop-by-hop headers, plus those the forwarding request sets itself.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host', 'content-length']);
+export interface ForwardResult {
+  target: string;
+  id: string | null;
+  status?: number;
+  ms: number;
+  /** The app's answer body (for --verbose). */
+  text?: string;
+  error?: string;
+}
 
-/** Sends the exact bytes and headers to a local app and reports its status and latency. */
-export async function forwardDelivery(target: string, result: ReceiveResult, output: Output): Promise<void> {
+/** Sends the exact bytes and headers to a local app; resolves with its status and latency. */
+export async function forwardDelivery(target: string, result: ReceiveResult): Promise<ForwardResult> {
   const delivery = result.delivery!;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(delivery.headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+    if (value !== undefined && !NOT_FORWARDED.has(name)) headers[name] = value;
   }
   const started = performance.now();
+  const id = result.record.id;
   try {
     const response = await request(target, { method: 'POST', headers, body: delivery.body });
     const text = await response.body.text();
-    const ms = Math.round(performance.now() - started);
-    const ok = response.statusCode >= 200 && response.statusCode < 300;
-    const line = `→ ${target} ${response.statusCode} in ${ms}ms${result.record.id ? ` (${escapeLine(result.record.id)})` : ''}`;
-    output.info(ok ? output.errColor.green(line) : output.errColor.red(line));
-    if (output.verbose && text) output.debug(escapeControl(text));
+    return { target, id, status: response.statusCode, ms: Math.round(performance.now() - started), text };
   } catch (error) {
-    output.warn(`forward to ${target} failed: ${describeNetworkError(error)} (the delivery is captured)`);
+    return { target, id, ms: Math.round(performance.now() - started), error: describeNetworkError(error) };
   }
 }

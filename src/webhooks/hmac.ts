@@ -1,3 +1,4 @@
+import { nonEmptyString } from '../shared/http-headers.js';
 import { fromBase64, fromHex, hmacSha256, safeEqual } from './crypto.js';
 import { invalid, valid, type Delivery, type HmacOptions, type SignatureScheme, type SignOptions, type Verdict, type VerifyContext } from './types.js';
 
@@ -12,6 +13,10 @@ export function makeHmacScheme(name: string, fixed?: HmacOptions): SignatureSche
   const optionsOf = (context?: VerifyContext): HmacOptions => fixed ?? context?.hmac ?? DEFAULT_HMAC;
   return {
     name,
+    headers: [optionsOf().header],
+    // GitHub does not sign X-GitHub-Delivery; it is the only id GitHub gives, so it is used as is.
+    signedId: (delivery) => (name === 'github' ? nonEmptyString(delivery.headers['x-github-delivery']) : null),
+    signedAt: () => undefined,
     detect: (headers) => headers[optionsOf().header] !== undefined,
     verify(delivery: Delivery, context: VerifyContext): Verdict {
       const opts = optionsOf(context);

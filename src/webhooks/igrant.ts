@@ -1,3 +1,5 @@
+import { isFormEncoded, nonEmptyString } from '../shared/http-headers.js';
+import { isPlainObject } from '../shared/json.js';
 import { checkTolerance, fromHex, hmacSha256, parseUnixSeconds, safeEqual } from './crypto.js';
 import { invalid, valid, type Delivery, type SignatureScheme, type SignOptions, type Verdict, type VerifyContext } from './types.js';
 
@@ -15,8 +17,7 @@ function parseIgrantTime(t: string): number | undefined {
 
 /** The signed payload: the raw body, or for form posts the decoded `payload=` field. */
 export function igrantPayload(delivery: Delivery): Buffer | undefined {
-  const type = delivery.headers['content-type'] ?? '';
-  if (!/^application\/x-www-form-urlencoded\b/i.test(type)) return delivery.body;
+  if (!isFormEncoded(delivery.headers['content-type'])) return delivery.body;
   const payload = new URLSearchParams(delivery.body.toString('utf8')).get('payload');
   return payload === null ? undefined : Buffer.from(payload, 'utf8');
 }
@@ -37,6 +38,22 @@ function parseHeader(value: string): { t?: string; sigs: string[] } {
 /** iGrant.io: `X-IGrant-Signature: t=<time>,sig=<hex>`, HMAC-SHA256 of `t + "." + payload`, key = secret UTF-8. */
 export const igrantScheme: SignatureScheme = {
   name: 'igrant',
+  headers: [HEADER],
+  // deliveryID lives inside the signed payload.
+  signedId(delivery) {
+    const payload = igrantPayload(delivery);
+    if (!payload) return null;
+    try {
+      const data: unknown = JSON.parse(payload.toString('utf8'));
+      return isPlainObject(data) ? nonEmptyString(data.deliveryID) : null;
+    } catch {
+      return null;
+    }
+  },
+  signedAt: (headers) => {
+    const t = parseHeader(headers[HEADER] ?? '').t;
+    return t === undefined ? undefined : parseIgrantTime(t);
+  },
   detect: (headers) => headers[HEADER] !== undefined,
   verify(delivery: Delivery, context: VerifyContext): Verdict {
     const header = delivery.headers[HEADER];

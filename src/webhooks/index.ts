@@ -40,8 +40,24 @@ export function verifyDelivery(delivery: Delivery, scheme: string, context: Veri
     if (scheme === 'auto') return invalid('none', 'unsigned', 'unsigned request: no signature header');
     throw new Error(`unknown scheme ${scheme}`);
   }
-  if (context.secrets.length === 0) return invalid(chosen.name, 'no_usable_secret', `a ${chosen.name} signature is present but no --secret was given`);
-  return chosen.verify(delivery, context);
+  if (context.secrets.length === 0) return invalid(chosen.name, 'no_usable_secret', `a ${chosen.name} signature is present but no secret was given`);
+  const verdict = chosen.verify(delivery, context);
+  if (verdict.ok) verdict.deliveryId = chosen.signedId(delivery);
+  return verdict;
+}
+
+/** Names of the schemes that can sign (replay re-signing, sandbox webhooks, trigger). */
+export function signingSchemeNames(): string[] {
+  return Object.entries(SCHEMES).filter(([, s]) => s.sign).map(([name]) => name);
+}
+
+/** Every header name any scheme signs with. */
+export const SIGNATURE_HEADERS: ReadonlySet<string> = new Set(Object.values(SCHEMES).flatMap((s) => s.headers.filter((h) => h !== 'authorization')));
+
+/** The signed time of captured headers, from whichever scheme's headers are present. */
+export function signedAtOf(headers: Delivery['headers']): number | undefined {
+  for (const scheme of Object.values(SCHEMES)) if (scheme.detect(headers)) return scheme.signedAt(headers);
+  return undefined;
 }
 
 export type { Delivery, Verdict, VerifyContext, SignatureScheme } from './types.js';

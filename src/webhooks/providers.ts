@@ -1,7 +1,8 @@
+import { isFormEncoded, nonEmptyString } from '../shared/http-headers.js';
 import type { Provider } from '../capture/record.js';
 import { buildEvent, parsePayload } from '../issuer/catalog.js';
-import { judgeStatus } from '../issuer/status.js';
-import { isPlainObject, type JsonObject } from '../util/json.js';
+import { judgeSessionStatus } from '../issuer/status.js';
+import { isPlainObject, type JsonObject } from '../shared/json.js';
 import type { Delivery } from './types.js';
 
 /** What a webhook payload says, in the capture record's terms. */
@@ -17,9 +18,7 @@ export interface NormalizedPayload {
   ping: boolean;
 }
 
-function str(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
-}
+const str = nonEmptyString;
 
 // Terminal statuses implied by provider event types (PROVIDERS.md).
 const TYPE_STATUS: Record<string, string> = {
@@ -36,14 +35,13 @@ const TYPE_STATUS: Record<string, string> = {
 function withStatus(base: Omit<NormalizedPayload, 'status' | 'terminal'>, status: string | null): NormalizedPayload {
   const out = base as NormalizedPayload;
   out.status = status;
-  out.terminal = status ? judgeStatus(status, undefined).terminal : false;
+  out.terminal = status ? judgeSessionStatus(status, undefined).terminal : false;
   return out;
 }
 
 /** The JSON a delivery carries: the body, or iGrant's form-encoded `payload=` field. */
 export function payloadText(delivery: Delivery, bodyText = delivery.body.toString('utf8')): string {
-  const type = delivery.headers['content-type'] ?? '';
-  if (/^application\/x-www-form-urlencoded\b/i.test(type)) return new URLSearchParams(bodyText).get('payload') ?? bodyText;
+  if (isFormEncoded(delivery.headers['content-type'])) return new URLSearchParams(bodyText).get('payload') ?? bodyText;
   return bodyText;
 }
 
@@ -83,14 +81,4 @@ function classify(data: JsonObject, scheme: string): NormalizedPayload {
   const status = str(data.status) ?? (isPlainObject(data.session) ? str(data.session.status) : null);
   const provider: Provider = scheme === 'standard' || scheme === 'svix' ? 'standard' : 'unknown';
   return withStatus({ provider, type, sessionId: str(data.sessionId) ?? str(inner.sessionId) ?? str(data.id), data, ping: false }, status);
-}
-
-/** The delivery id used for deduplication: webhook-id, svix-id, iGrant deliveryID, X-GitHub-Delivery. */
-export function deliveryIdOf(headers: Delivery['headers'], data: unknown): string | null {
-  return (
-    str(headers['webhook-id']) ??
-    str(headers['svix-id']) ??
-    str(headers['x-github-delivery']) ??
-    (isPlainObject(data) ? str(data.deliveryID) : null)
-  );
 }

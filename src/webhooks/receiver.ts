@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { capturedRequest, isoNow, serializeRecord, type CaptureRecord } from '../capture/record.js';
 import type { CaptureWriter } from '../capture/writer.js';
 import { discardBody, readBody } from '../http/body.js';
-import { RecentKeys } from '../sse/dedupe.js';
+import { closeServer, listenOn } from '../shared/http-server.js';
+import { isFormEncoded, isJsonType } from '../shared/http-headers.js';
+import { RecentKeys } from '../shared/recent-keys.js';
 import { verifyDelivery } from './index.js';
-import { deliveryIdOf, normalizePayload } from './providers.js';
+import { normalizePayload, type NormalizedPayload } from './providers.js';
 import type { Delivery, HmacOptions, Verdict } from './types.js';
 
 export interface ReceiverOptions {
@@ -20,12 +21,18 @@ export interface ReceiverOptions {
   maxBody: number;
   hmac?: HmacOptions;
   capture?: CaptureWriter;
+  /** Bound on waiting for in-flight requests at close (ms). */
+  drainMs?: number;
   /** Called after each request has been recorded and answered. */
   onResult?(result: ReceiveResult): void;
 }
 
+/** How a request was judged: a typed code; the human reason is in `record.reason`. */
+export type Acceptance = 'verified' | 'unsigned' | 'ping' | 'rejected';
+
 export interface ReceiveResult {
   status: number;
+  acceptance: Acceptance;
   record: CaptureRecord;
   /** Accepted deliveries that are events (not pings, not duplicates). */
   counted: boolean;
@@ -36,15 +43,26 @@ export interface ReceiveResult {
   delivery?: Delivery;
 }
 
+/** A request refused before or after verification. */
+interface Rejection {
+  status: number;
+  /** Local log only. */
+  reason: string;
+  /** What the sender is told. */
+  publicMessage: string;
+  body?: Buffer;
+  extra?: Partial<CaptureRecord>;
+  headers?: Record<string, string>;
+}
+
 const OK_BODY = { ok: true };
 const OK_TEXT = JSON.stringify(OK_BODY);
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const OK_HEADERS = ['content-type', 'application/json', 'content-length', String(OK_TEXT.length)];
-const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
 
 /**
  * The webhook receiver behind `listen`: raw bytes first, then verification, deduplication,
- * capture and only then the response (CONTRACT.md, "listen").
+ * capture and only then the response (docs/architecture.md, "listen").
  */
 export class WebhookReceiver {
   private readonly server: Server;
@@ -68,26 +86,14 @@ export class WebhookReceiver {
   }
 
   async start(): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = this.server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    this.url = `http://${host}:${address.port}${this.options.path ?? '/'}`;
+    this.url = `${await listenOn(this.server, this.options.host, this.options.port)}${this.options.path ?? '/'}`;
     return this.url;
   }
 
-  /** Stops accepting, lets in-flight requests finish (they are recorded), then resolves. */
+  /** Stops accepting, lets in-flight requests finish (they are recorded) for a bounded time, then resolves. */
   async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
-    if (this.inflight > 0) await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
-    this.server.closeAllConnections();
-    await closed;
+    const drained = this.inflight === 0 ? undefined : new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+    await closeServer(this.server, { inflight: drained, drainMs: this.options.drainMs });
   }
 
   private done(): void {
@@ -128,11 +134,12 @@ export class WebhookReceiver {
   }
 
   /** Records a rejected request, then answers it. */
-  private async reject(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer | undefined, status: number, reason: string, publicMessage: string, extra: Partial<CaptureRecord> = {}, headers: Record<string, string> = {}): Promise<void> {
-    const record = { ...this.baseRecord(req, path, body), ...extra, reason, responseStatus: status };
+  private async reject(req: IncomingMessage, res: ServerResponse, path: string, rejection: Rejection): Promise<void> {
+    const { status, reason, publicMessage, body, extra, headers } = rejection;
+    const record: CaptureRecord = { ...this.baseRecord(req, path, body), ...extra, reason, acceptance: 'rejected', responseStatus: status };
     await this.options.capture?.write(record);
     this.respond(res, status, { error: publicMessage }, headers);
-    this.options.onResult?.({ status, record, counted: false, duplicate: false, ping: false, verdict: undefined });
+    this.options.onResult?.({ status, acceptance: 'rejected', record, counted: false, duplicate: false, ping: false });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -141,76 +148,89 @@ export class WebhookReceiver {
     const path = q === -1 ? rawUrl : rawUrl.slice(0, q);
     if (this.options.path !== undefined && path !== this.options.path) {
       req.resume();
-      return this.reject(req, res, path, undefined, 404, `no receiver at ${path}`, 'not found');
+      return this.reject(req, res, path, { status: 404, reason: `no receiver at ${path}`, publicMessage: 'not found' });
     }
     if (req.method !== 'POST') {
       req.resume();
-      return this.reject(req, res, path, undefined, 405, `method ${req.method} not allowed`, 'method not allowed', {}, { allow: 'POST' });
+      return this.reject(req, res, path, { status: 405, reason: `method ${req.method} not allowed`, publicMessage: 'method not allowed', headers: { allow: 'POST' } });
     }
     const declared = Number(req.headers['content-length']);
     if (declared > this.options.maxBody) {
       discardBody(req);
-      return this.reject(req, res, path, undefined, 413, `body of ${declared} bytes exceeds --max-body ${this.options.maxBody}`, 'payload too large');
+      return this.reject(req, res, path, { status: 413, reason: `body of ${declared} bytes exceeds --max-body ${this.options.maxBody}`, publicMessage: 'payload too large' });
     }
     const body = await readBody(req, this.options.maxBody);
     if (body === undefined) {
-      return this.reject(req, res, path, undefined, 413, `body exceeds --max-body ${this.options.maxBody} bytes`, 'payload too large');
+      return this.reject(req, res, path, { status: 413, reason: `body exceeds --max-body ${this.options.maxBody} bytes`, publicMessage: 'payload too large' });
     }
     await this.accept(req, res, path, body);
   }
 
-  private async accept(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer): Promise<void> {
-    const delivery: Delivery = { headers: req.headers as Delivery['headers'], body };
-    const verdict = verifyDelivery(delivery, this.options.scheme, {
-      secrets: this.options.secrets,
-      toleranceSec: this.options.toleranceSec,
-      nowMs: Date.now(),
-      hmac: this.options.hmac,
-    });
+  private verify(delivery: Delivery): Verdict {
+    const { scheme, secrets, toleranceSec, hmac } = this.options;
+    return verifyDelivery(delivery, scheme, { secrets, toleranceSec, nowMs: Date.now(), hmac });
+  }
+
+  /** iGrant pings (empty body, no signature) are accepted and recorded but are not events. */
+  private judge(verdict: Verdict, body: Buffer): Acceptance {
+    if (verdict.ok && verdict.code === 'valid') return 'verified';
     const unsigned = verdict.code === 'unsigned';
-    // iGrant pings: an empty body without a signature is answered 2xx and recorded, not counted.
-    const ping = unsigned && body.length === 0;
-    const accepted = verdict.ok || ping || (unsigned && this.options.allowUnsigned);
-    const record = this.baseRecord(req, path, body);
-    // The body text decoded for the record is reused for the payload.
-    const normalized = normalizePayload(delivery, verdict.scheme, record.request?.body);
-    const id = deliveryIdOf(delivery.headers, normalized.data);
+    if (unsigned && body.length === 0) return 'ping';
+    if (verdict.ok || (unsigned && this.options.allowUnsigned)) return 'unsigned';
+    return 'rejected';
+  }
+
+  private describe(record: CaptureRecord, normalized: NormalizedPayload, verdict: Verdict, acceptance: Acceptance): void {
     record.provider = normalized.provider;
     record.type = normalized.type;
     record.sessionId = normalized.sessionId;
     record.status = normalized.status;
     record.terminal = normalized.terminal;
-    record.id = id;
+    // Only what the verifying scheme signed identifies a delivery: unsigned headers never do.
+    record.id = acceptance === 'verified' ? verdict.deliveryId ?? null : null;
     record.data = normalized.data;
-    record.verified = verdict.ok && verdict.code === 'valid';
+    record.verified = acceptance === 'verified';
     record.scheme = verdict.scheme;
-    record.reason = accepted ? (unsigned ? (ping ? 'ping' : 'unsigned (allowed)') : null) : verdict.reason;
-    record.responseStatus = accepted ? 200 : 401;
-    if (!accepted) {
+    record.acceptance = acceptance;
+    record.reason = acceptance === 'ping' ? 'ping' : acceptance === 'unsigned' ? 'unsigned (allowed)' : acceptance === 'rejected' ? verdict.reason : null;
+    record.responseStatus = acceptance === 'rejected' ? 401 : 200;
+  }
+
+  private async accept(req: IncomingMessage, res: ServerResponse, path: string, body: Buffer): Promise<void> {
+    const delivery: Delivery = { headers: req.headers as Delivery['headers'], body };
+    const verdict = this.verify(delivery);
+    const acceptance = this.judge(verdict, body);
+    const record = this.baseRecord(req, path, body);
+    // The body text decoded for the record is reused for the payload.
+    const normalized = normalizePayload(delivery, verdict.scheme, record.request?.body);
+    this.describe(record, normalized, verdict, acceptance);
+    const ping = acceptance === 'ping';
+    if (acceptance === 'rejected') {
       await this.options.capture?.write(record);
       // The reason stays in the local log; the sender gets a generic answer.
       this.respond(res, 401, { error: 'invalid signature' });
-      this.options.onResult?.({ status: 401, record, counted: false, duplicate: false, ping: false, verdict });
+      this.options.onResult?.({ status: 401, acceptance, record, counted: false, duplicate: false, ping: false, verdict });
       return;
     }
-    if (!ping && typeof normalized.data === 'string' && JSON_TYPE.test(req.headers['content-type'] ?? '')) {
-      return this.reject(req, res, path, body, 400, 'body is not valid JSON', 'malformed body', { verified: record.verified, scheme: record.scheme, id });
+    if (!ping && typeof normalized.data === 'string' && isJsonType(req.headers['content-type'])) {
+      return this.reject(req, res, path, { status: 400, reason: 'body is not valid JSON', publicMessage: 'malformed body', body, extra: { verified: record.verified, scheme: record.scheme, id: record.id } });
     }
+    const id = record.id;
     // A repeated delivery id is answered 2xx and neither recorded nor counted again.
     if (id !== null && this.seen.seen(id)) {
       this.respond(res, 200, { ok: true, duplicate: true });
-      this.options.onResult?.({ status: 200, record: { ...record, duplicate: true }, counted: false, duplicate: true, ping, verdict });
+      this.options.onResult?.({ status: 200, acceptance, record: { ...record, duplicate: true }, counted: false, duplicate: true, ping, verdict });
       return;
     }
     try {
       // The payload's JSON is the body text itself (unless form-encoded): spliced in, not re-serialised.
-      const raw = record.request?.body !== undefined && normalized.data !== null && !/^application\/x-www-form-urlencoded/i.test(req.headers['content-type'] ?? '') ? record.request.body : undefined;
+      const raw = record.request?.body !== undefined && normalized.data !== null && !isFormEncoded(req.headers['content-type']) ? record.request.body : undefined;
       await this.options.capture?.writeLine(serializeRecord(record, raw));
     } catch (error) {
       if (id !== null) this.seen.forget(id);
       throw error;
     }
     this.respond(res, 200, OK_BODY);
-    this.options.onResult?.({ status: 200, record, counted: !ping, duplicate: false, ping, verdict, delivery });
+    this.options.onResult?.({ status: 200, acceptance, record, counted: !ping, duplicate: false, ping, verdict, delivery });
   }
 }

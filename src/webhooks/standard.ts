@@ -1,6 +1,7 @@
 import { checkTolerance, fromBase64, hmacSha256, parseUnixSeconds, safeEqual, splitSignatureList } from './crypto.js';
 import { invalid, valid, type Delivery, type SignatureScheme, type SignOptions, type Verdict, type VerifyContext } from './types.js';
 import { randomBytes } from 'node:crypto';
+import { nonEmptyString } from '../shared/http-headers.js';
 
 const keys = new Map<string, Buffer | undefined>();
 
@@ -23,11 +24,16 @@ function headerSet(headers: Delivery['headers'], prefix: 'webhook' | 'svix') {
  * key = base64-decoded secret, signatures `v1,<base64>` separated by spaces.
  */
 function makeScheme(name: 'standard' | 'svix', prefixes: ('webhook' | 'svix')[]): SignatureScheme {
+  const prefixOf = (headers: Delivery['headers']) => prefixes.find((p) => headers[`${p}-signature`] !== undefined) ?? prefixes[0]!;
   return {
     name,
+    headers: prefixes.flatMap((p) => [`${p}-id`, `${p}-timestamp`, `${p}-signature`]),
+    // The id is part of the signed content `${id}.${timestamp}.${body}`: it cannot be swapped.
+    signedId: (delivery) => nonEmptyString(delivery.headers[`${prefixOf(delivery.headers)}-id`]),
+    signedAt: (headers) => parseUnixSeconds(headers[`${prefixOf(headers)}-timestamp`]),
     detect: (headers) => prefixes.some((p) => headers[`${p}-signature`] !== undefined),
     verify(delivery: Delivery, context: VerifyContext): Verdict {
-      const prefix = prefixes.find((p) => delivery.headers[`${p}-signature`] !== undefined) ?? prefixes[0]!;
+      const prefix = prefixOf(delivery.headers);
       const { id, timestamp, signature } = headerSet(delivery.headers, prefix);
       if (signature === undefined) return invalid(name, 'missing_signature', `missing ${prefix}-signature header`);
       if (id === undefined || id === '') return invalid(name, 'missing_signature', `missing ${prefix}-id header`);

@@ -6,6 +6,10 @@ const HEADER = 'stripe-signature';
 /** Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=…]` over `${t}.${body}`, key = the whole `whsec_…` string as UTF-8. */
 export const stripeScheme: SignatureScheme = {
   name: 'stripe',
+  headers: [HEADER],
+  // Stripe signs no delivery id (the event id is in the body, unsigned by the header).
+  signedId: () => null,
+  signedAt: (headers) => parseUnixSeconds(/(?:^|,)\s*t=(\d+)/.exec(headers[HEADER] ?? '')?.[1]),
   detect: (headers) => headers[HEADER] !== undefined,
   verify(delivery: Delivery, context: VerifyContext): Verdict {
     const header = delivery.headers[HEADER];

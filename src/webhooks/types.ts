@@ -41,6 +41,8 @@ export interface Verdict {
   secretIndex?: number;
   /** Signed timestamp minus now, in seconds, where the scheme has one. */
   skewSec?: number;
+  /** The delivery id the verifying scheme signed (for deduplication); set on valid verdicts only. */
+  deliveryId?: string | null;
 }
 
 export interface SignOptions {
@@ -50,13 +52,23 @@ export interface SignOptions {
   contentType?: string;
 }
 
-/** One signature scheme (a file per scheme in this folder). */
+/**
+ * One signature scheme (a file per scheme in this folder). A scheme owns everything it knows:
+ * its header names, the delivery id and time it signs, `verify` and `sign`. Receiver, verify,
+ * replay and trigger call this interface and hold no scheme-specific code.
+ */
 export interface SignatureScheme {
   name: string;
+  /** Lower-case names of the headers this scheme signs with (removed before re-signing). */
+  headers: readonly string[];
   /** True when the request carries this scheme's signature header. */
   detect(headers: Delivery['headers']): boolean;
   verify(delivery: Delivery, context: VerifyContext): Verdict;
-  /** Headers that make `body` verify under `secret` (used by replay and the sandbox). */
+  /** The delivery id covered by the signature, or null when the scheme signs none. */
+  signedId(delivery: Delivery): string | null;
+  /** The signed timestamp, in Unix seconds, when the scheme has one. */
+  signedAt(headers: Delivery['headers']): number | undefined;
+  /** Headers that make `body` verify under `secret` (used by replay, the sandbox and trigger). */
   sign?(body: Buffer, secret: string, options: SignOptions): Record<string, string>;
 }
 

@@ -351,9 +351,12 @@ test('a reader that goes away (| head -1) stops tail cleanly: no EPIPE crash, ca
   });
   const r = await pending;
   await many.close();
-  assert.equal(r.code, 130, r.stderr);
+  // docs/exit-codes.md: a stdout reader that goes away stops the command quietly with exit 0.
+  assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /EPIPE|\n\s+at /);
   const lines = readFileSync(file, 'utf8').split('\n');
   assert.equal(lines.pop(), '', 'the file ends with a whole line');
-  for (const line of lines) JSON.parse(line);
+  // An empty capture would pass the checks above: events were captured before stdout closed.
+  assert.ok(lines.length > 0, 'events were captured');
+  for (const line of lines) assert.equal(JSON.parse(line).sessionId, 'firehose');
 });

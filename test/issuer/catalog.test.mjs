@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventFromSse, judgeStatus, parseCondition, conditionMet, summarize } from '../../dist/index.js';
+import { eventFromSse, judgeSessionStatus, parseCondition, conditionMet, describeEvent } from '../../dist/index.js';
 
 test('the {} keep-alive is not an event; a named {} is', () => {
   assert.equal(eventFromSse({ data: '{}' }), null);
@@ -17,12 +17,12 @@ test('type: event: name, else the JSON event/type/eventType, else "message"', ()
 });
 
 test('status rules: session.status, top-level status, isClosed', () => {
-  assert.deepEqual(judgeStatus(undefined, undefined), { terminal: false });
-  assert.deepEqual(judgeStatus('ACTIVE', false), { terminal: false });
-  assert.deepEqual(judgeStatus('SUCCESSFUL', true), { terminal: true, outcome: 'success' });
-  assert.deepEqual(judgeStatus('COMPLETED', undefined), { terminal: true, outcome: 'success' });
-  for (const s of ['UNSUCCESSFUL', 'REJECTED_BY_USER', 'EXPIRED', 'FAILED']) assert.deepEqual(judgeStatus(s), { terminal: true, outcome: 'failure' });
-  assert.deepEqual(judgeStatus('ACTIVE', true), { terminal: true, outcome: 'failure' });
+  assert.deepEqual(judgeSessionStatus(undefined, undefined), { terminal: false });
+  assert.deepEqual(judgeSessionStatus('ACTIVE', false), { terminal: false });
+  assert.deepEqual(judgeSessionStatus('SUCCESSFUL', true), { terminal: true, outcome: 'success' });
+  assert.deepEqual(judgeSessionStatus('COMPLETED', undefined), { terminal: true, outcome: 'success' });
+  for (const s of ['UNSUCCESSFUL', 'REJECTED_BY_USER', 'EXPIRED', 'FAILED']) assert.deepEqual(judgeSessionStatus(s), { terminal: true, outcome: 'failure' });
+  assert.deepEqual(judgeSessionStatus('ACTIVE', true), { terminal: true, outcome: 'failure' });
   const e = eventFromSse({ data: JSON.stringify({ target: 's1', event: 'x', session: { status: 'EXPIRED' } }) });
   assert.equal(e.sessionId, 's1');
   assert.equal(e.status, 'EXPIRED');
@@ -40,6 +40,6 @@ test('conditions and summaries', () => {
   assert.equal(conditionMet(parseCondition('jwt_issue'), { type: 'sdjwt_issue' }), false);
   const failed = eventFromSse({ data: JSON.stringify({ event: 'token_request_failed', error: 'invalid_grant', error_description: 'expired code' }) });
   assert.equal(failed.failed, true);
-  assert.equal(summarize(failed), 'invalid_grant: expired code');
-  assert.equal(summarize(eventFromSse({ data: '{"event":"nonce_request_succeeded"}' })), 'succeeded');
+  assert.equal(describeEvent(failed), 'invalid_grant: expired code');
+  assert.equal(describeEvent(eventFromSse({ data: '{"event":"nonce_request_succeeded"}' })), 'succeeded');
 });

@@ -1,8 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { SessionStream, eventFromSse } from '../../dist/index.js';
-import { backoffDelay, parseRetryAfter } from '../../dist/sse/backoff.js';
-import { RecentKeys } from '../../dist/sse/dedupe.js';
+import { backoffDelay, parseRetryAfter } from '../../dist/shared/backoff.js';
+import { RecentKeys } from '../../dist/shared/recent-keys.js';
 import { startSseServer, openStream, sleep } from '../helpers/sse-server.mjs';
 
 // One stream with CRLF, a multi-byte character, a named event with an id, multi-line data and a

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { loadConfigFile, resolveSettings, type LoadedConfig, type ResolvedSettings, type SettingFlags } from '../config/load.js';
+import type { IssuerConnection } from '../issuer/endpoints.js';
 import { Output } from '../output/output.js';
+import type { IssuerFlags } from './flags.js';
 
-/** Options every command accepts (CONTRACT.md, "Global options"). */
+/** Options every command accepts (docs/cli.md, "Global options"). */
 export interface GlobalOptions {
   config?: string;
   context?: string;
@@ -18,6 +20,8 @@ export interface CommandContext<O> {
   output: Output;
   /** Loads the config file and applies the precedence rules; `flags` are the command's own. */
   settings(flags?: Omit<SettingFlags, 'context'>): Promise<ResolvedSettings>;
+  /** The issuer connection from `--base-url/--target/--token`, environment and config. */
+  connection(flags: IssuerFlags): Promise<IssuerConnection>;
   config(): Promise<LoadedConfig>;
 }
 
@@ -26,14 +30,19 @@ export function createContext<O>(command: Command): CommandContext<O> {
   const output = new Output({ json: options.json, quiet: options.quiet, verbose: options.verbose, color: options.color });
   let loaded: Promise<LoadedConfig> | undefined;
   const config = (): Promise<LoadedConfig> => (loaded ??= loadConfigFile({ file: options.config }));
+  const settings = async (flags: Omit<SettingFlags, 'context'> = {}): Promise<ResolvedSettings> => {
+    const resolved = resolveSettings(await config(), { ...flags, context: options.context });
+    if (resolved.configFile) output.debug(`config: ${resolved.configFile}${resolved.context ? ` (context ${resolved.context})` : ''}`);
+    return resolved;
+  };
   return {
     options,
     output,
     config,
-    async settings(flags = {}) {
-      const resolved = resolveSettings(await config(), { ...flags, context: options.context });
-      if (resolved.configFile) output.debug(`config: ${resolved.configFile}${resolved.context ? ` (context ${resolved.context})` : ''}`);
-      return resolved;
+    settings,
+    async connection(flags) {
+      const resolved = await settings({ baseUrl: flags.baseUrl, target: flags.target, token: flags.token });
+      return { baseUrl: resolved.baseUrl, target: resolved.target, token: resolved.token };
     },
   };
 }

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { readBytesArgument } from './input.js';
 
 export type JsonObject = { [key: string]: unknown };
 
@@ -7,19 +7,11 @@ export function isPlainObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Reads a flag value that is inline JSON or `@file` holding JSON; it must be an object. */
-export function readJsonArgument(value: string, flag: string): JsonObject {
-  let text = value;
-  let origin = `${flag}`;
-  if (value.startsWith('@')) {
-    const file = value.slice(1);
-    origin = `${flag} file ${file}`;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new UsageError(`cannot read ${origin}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-    }
-  }
+/** Reads a value that is inline JSON, `@file` or `-`/`@-` (stdin) holding JSON; it must be an object. */
+export function readJsonArgument(value: string, what: string): JsonObject {
+  const fromFile = value.startsWith('@') && value !== '@-';
+  const origin = fromFile ? `${what} file ${value.slice(1)}` : value === '-' || value === '@-' ? `${what} (stdin)` : what;
+  const text = readBytesArgument(value, what).toString('utf8');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -1,0 +1,182 @@
+import { UsageError } from '../errors.js';
+import { parseCondition, type Condition } from '../issuer/condition.js';
+import { MAX_TIMER_MS, formatDuration, parseDuration, parseSize } from '../shared/duration.js';
+import { readJsonArgument, type JsonObject } from '../shared/json.js';
+import { checkHttpUrl } from '../shared/url.js';
+import { SCHEME_NAMES, signingSchemeNames } from '../webhooks/index.js';
+import type { FollowPlan } from '../sse/follow.js';
+import type { HmacOptions } from '../webhooks/types.js';
+
+/**
+ * Every shared flag is parsed and validated here, once, and each error names the flag. Domain
+ * code below `src/cli/` reports domain problems and never mentions a flag.
+ */
+
+export interface DurationBounds {
+  /** Smallest accepted value in ms (default 0). */
+  min?: number;
+  /** Largest accepted value in ms (default: the longest a Node timer holds, ~24.8 days). */
+  max?: number;
+}
+
+export function durationFlag(text: string, flag: string, bounds: DurationBounds = {}): number {
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch {
+    throw new UsageError(`invalid ${flag} "${text}": use e.g. 1500ms, 30s, 5m, 1h (a bare number is seconds)`);
+  }
+  const min = bounds.min ?? 0;
+  const max = bounds.max ?? MAX_TIMER_MS;
+  if (ms < min) throw new UsageError(`invalid ${flag} "${text}": must be at least ${formatDuration(min)}`);
+  // Node timers overflow above 2^31-1 ms and would fire at once.
+  if (ms > max) throw new UsageError(`invalid ${flag} "${text}": at most ${formatDuration(max)}`);
+  return ms;
+}
+
+export function optionalDuration(text: string | undefined, flag: string, bounds?: DurationBounds): number | undefined {
+  return text === undefined ? undefined : durationFlag(text, flag, bounds);
+}
+
+export function sizeFlag(text: string, flag: string): number {
+  try {
+    return parseSize(text);
+  } catch {
+    throw new UsageError(`invalid ${flag} "${text}": use e.g. 512kb, 1mb`);
+  }
+}
+
+export function integerFlag(text: string, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (!/^\s*\d+\s*$/.test(text) || Number(text) < min) throw new UsageError(`invalid ${flag} "${text}": expected an integer >= ${min}`);
+  if (Number(text) > max) throw new UsageError(`invalid ${flag} "${text}": at most ${max}`);
+  return Number(text);
+}
+
+export function portFlag(text: string, flag = '--port'): number {
+  if (!/^\s*\d+\s*$/.test(text)) throw new UsageError(`invalid ${flag} "${text}": expected an integer >= 0`);
+  const port = Number(text);
+  if (port > 65535) throw new UsageError(`invalid ${flag} ${port}`);
+  return port;
+}
+
+/** An absolute http(s) URL; `127.0.0.1:7005` gets a "did you mean http://…" hint. */
+export function urlFlag(text: string, flag: string): string {
+  const check = checkHttpUrl(text);
+  if (!check.ok) throw new UsageError(`invalid ${flag} "${text}": expected an absolute http(s) URL (${check.why})`);
+  return text;
+}
+
+export function optionalUrl(text: string | undefined, flag: string): string | undefined {
+  return text === undefined ? undefined : urlFlag(text, flag);
+}
+
+export function schemeFlag(text: string, flag = '--scheme'): string {
+  if (!(SCHEME_NAMES as readonly string[]).includes(text)) throw new UsageError(`unknown ${flag} "${text}": use ${SCHEME_NAMES.join(', ')}`);
+  return text;
+}
+
+/** A scheme that can sign (replay re-signing, sandbox webhooks, trigger). */
+export function signingSchemeFlag(text: string, flag: string): string {
+  const names = signingSchemeNames();
+  if (!names.includes(text)) throw new UsageError(`${flag} ${text} cannot sign: use ${names.join(', ')}`);
+  return text;
+}
+
+export interface HmacFlags {
+  signatureHeader?: string;
+  signatureEncoding?: string;
+  signaturePrefix?: string;
+}
+
+/** `--signature-header/-encoding/-prefix` for the generic hmac-sha256 scheme; undefined when none is given. */
+export function hmacFlags(options: HmacFlags): HmacOptions | undefined {
+  if (!options.signatureHeader && !options.signatureEncoding && !options.signaturePrefix) return undefined;
+  const encoding = options.signatureEncoding ?? 'hex';
+  if (encoding !== 'hex' && encoding !== 'base64') throw new UsageError(`invalid --signature-encoding "${encoding}": use hex or base64`);
+  return { header: (options.signatureHeader ?? 'x-signature').toLowerCase(), encoding, prefix: options.signaturePrefix ?? '' };
+}
+
+export function choiceFlag<T extends string>(text: string, flag: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(text)) throw new UsageError(`invalid ${flag} "${text}": use ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}`);
+  return text as T;
+}
+
+export { OUTCOMES } from '../sandbox/wallet.js';
+export const EVENT_NAME_GENERATIONS = ['current', 'legacy'] as const;
+
+export function conditionFlag(text: string | undefined, flag = '--until'): Condition | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseCondition(text);
+  } catch {
+    throw new UsageError(`invalid ${flag} "${text}": use an event type or status:<STATUS>`);
+  }
+}
+
+export function jsonFlag(text: string | undefined, flag: string): JsonObject | undefined {
+  return text === undefined ? undefined : readJsonArgument(text, flag);
+}
+
+/** `10` or `10/s`. */
+export function rateFlag(text: string, flag = '--rate'): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(?:\/s)?\s*$/.exec(text);
+  if (!match || Number(match[1]) <= 0) throw new UsageError(`invalid ${flag} "${text}": deliveries per second, e.g. 10 or 10/s`);
+  return Number(match[1]);
+}
+
+/** `1`, `10`, `0.5x`. */
+export function factorFlag(text: string, flag: string): number {
+  const value = Number(text.replace(/x$/i, ''));
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`invalid ${flag} "${text}": a factor > 0, e.g. 1, 10, 0.5`);
+  return value;
+}
+
+/** Unix seconds or ISO 8601, in ms. */
+export function instantFlag(text: string, flag: string): number {
+  if (/^\d{1,12}$/.test(text)) return Number(text) * 1000;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new UsageError(`invalid ${flag} "${text}": Unix seconds or an ISO 8601 time`);
+  return ms;
+}
+
+/** Comma-separated list; undefined when empty. */
+export function listFlag(text: string | undefined): string[] | undefined {
+  const items = text?.split(',').map((t) => t.trim()).filter(Boolean);
+  return items?.length ? items : undefined;
+}
+
+/** Repeatable options (`--secret a --secret b`). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** The options `tail` and `offer create --tail` share. */
+export interface FollowFlags {
+  until?: string;
+  events?: string;
+  timeout?: string;
+  idleTimeout?: string;
+  connectTimeout?: string;
+  retries?: string;
+  save?: string;
+}
+
+export function followFlags(options: FollowFlags): Omit<FollowPlan, 'targets'> {
+  const events = listFlag(options.events);
+  return {
+    until: conditionFlag(options.until),
+    events: events ? new Set(events) : undefined,
+    timeoutMs: optionalDuration(options.timeout, '--timeout'),
+    idleTimeoutMs: optionalDuration(options.idleTimeout, '--idle-timeout'),
+    connectTimeoutMs: durationFlag(options.connectTimeout ?? '10s', '--connect-timeout', { min: 1 }),
+    retries: integerFlag(options.retries ?? '10', '--retries'),
+    savePath: options.save,
+  };
+}
+
+/** `--base-url`, `--target`, `--token`: the issuer to talk to. */
+export interface IssuerFlags {
+  baseUrl?: string;
+  target?: string;
+  token?: string;
+}

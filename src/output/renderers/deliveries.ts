@@ -1,0 +1,65 @@
+import type { ForwardResult } from '../../webhooks/forward.js';
+import type { ListenReporter } from '../../webhooks/listener.js';
+import type { ReceiveResult } from '../../webhooks/receiver.js';
+import { escapeControl, escapeLine } from '../escape.js';
+import type { Output } from '../output.js';
+import { maskSecret } from '../redact.js';
+
+/** Renders `listen`: the Ready line, one line (or record) per delivery, forwards and the summary. */
+export class DeliveryRenderer implements ListenReporter {
+  constructor(private readonly output: Output) {}
+
+  ready(info: { url: string; scheme: string; secrets: readonly string[]; savePath?: string }): void {
+    const { secrets } = info;
+    const secretInfo = secrets.length ? `, ${secrets.length} secret${secrets.length > 1 ? 's' : ''} (${secrets.map(maskSecret).join(', ')})` : '';
+    this.output.notice(`Ready! Listening on ${info.url} (scheme ${info.scheme}${secretInfo})${info.savePath ? `, saving to ${info.savePath}` : ''}`);
+  }
+
+  delivery(result: ReceiveResult): void {
+    const { output } = this;
+    const { record } = result;
+    if (result.duplicate) {
+      output.info(output.errColor.dim(`duplicate delivery ${escapeLine(record.id ?? '')} answered 200, not recorded again`));
+      return;
+    }
+    if (output.json) output.record(record);
+    else this.line(result);
+    if (result.status >= 400 && record.reason) output.warn(`${record.request?.method} ${record.request?.path}: ${record.reason}`);
+  }
+
+  private line(result: ReceiveResult): void {
+    const { output } = this;
+    const { record } = result;
+    const c = output.color;
+    const verdicts = { rejected: c.red(`✗ ${result.status}`), ping: c.dim('ping'), verified: c.green('✓ verified'), unsigned: c.yellow('unsigned') };
+    const verdict = result.status >= 400 ? c.red(`✗ ${result.status}`) : verdicts[result.acceptance];
+    const parts = [c.dim(record.receivedAt.slice(11, 23)), `${record.request?.method} ${escapeLine(record.request?.path ?? '')}`, record.scheme ?? '-', verdict];
+    if (record.type) parts.push(c.bold(escapeLine(record.type)));
+    if (record.status) parts.push(escapeLine(record.status));
+    if (record.sessionId) parts.push(c.cyan(escapeLine(record.sessionId)));
+    if (record.id) parts.push(c.dim(escapeLine(record.id)));
+    output.data(parts.join('  '));
+    if (output.verbose && record.request?.body) output.data(c.dim(escapeControl(record.request.body).replace(/^/gm, '    ')));
+  }
+
+  forwarded(result: ForwardResult): void {
+    const { output } = this;
+    if (result.error !== undefined) {
+      output.warn(`forward to ${result.target} failed: ${result.error} (the delivery is captured)`);
+      return;
+    }
+    const ok = result.status! >= 200 && result.status! < 300;
+    const line = `→ ${result.target} ${result.status} in ${result.ms}ms${result.id ? ` (${escapeLine(result.id)})` : ''}`;
+    output.info(ok ? output.errColor.green(line) : output.errColor.red(line));
+    if (output.verbose && result.text) output.debug(escapeControl(result.text));
+  }
+
+  timedOut(message: string): void {
+    this.output.error(message);
+  }
+
+  summary(info: { counted: number; records?: number; savePath?: string }): void {
+    const { counted, records = 0, savePath } = info;
+    this.output.info(`Received ${counted} deliver${counted === 1 ? 'y' : 'ies'}${savePath ? `; ${records} record${records === 1 ? '' : 's'} in ${savePath}` : ''}`);
+  }
+}

@@ -1,0 +1,75 @@
+import type { CaptureRecord } from '../../capture/record.js';
+import { describeEvent, type IssuerEvent } from '../../issuer/catalog.js';
+import type { FollowPlan, FollowReporter, FollowTarget } from '../../sse/follow.js';
+import { formatDuration } from '../../shared/duration.js';
+import { escapeControl, escapeLine } from '../escape.js';
+import type { Output, Spinner } from '../output.js';
+
+/** Renders followed SSE events: one line per event, NDJSON with --json, progress on stderr. */
+export class EventRenderer implements FollowReporter {
+  private spinner: Spinner | undefined;
+  private prefix = false;
+
+  constructor(private readonly output: Output) {}
+
+  get wantsLines(): boolean {
+    return this.output.json;
+  }
+
+  async started(plan: FollowPlan): Promise<void> {
+    this.prefix = plan.targets.length > 1;
+    const what = plan.targets.length === 1 ? plan.targets[0]!.label : `${plan.targets.length} sessions`;
+    this.spinner = await this.output.spinner(`Following ${what}`);
+    this.spinner.start();
+  }
+
+  finished(): void {
+    this.spinner?.stop();
+  }
+
+  backpressure(): Promise<void> | undefined {
+    return this.output.drained();
+  }
+
+  private tag(target: FollowTarget): string {
+    return this.prefix ? `[${escapeLine(target.label)}] ` : '';
+  }
+
+  connected(target: FollowTarget, attempt: number): void {
+    this.output.debug(`${this.tag(target)}connected to ${target.url}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
+  }
+
+  reconnecting(target: FollowTarget, info: { reason: string; delayMs: number; failures: number; retries: number }): void {
+    const attempt = info.failures > 0 ? ` (attempt ${info.failures + 1}/${info.retries + 1})` : '';
+    this.output.info(this.output.errColor.yellow(`${this.tag(target)}${escapeLine(info.reason)}; reconnecting in ${formatDuration(info.delayMs)}${attempt}`));
+  }
+
+  duplicate(target: FollowTarget, id: string | undefined): void {
+    this.output.debug(`${this.tag(target)}replayed event skipped${id ? ` (id ${escapeLine(id)})` : ''}`);
+  }
+
+  failed(target: FollowTarget, message: string): void {
+    this.output.error(`${this.tag(target)}${message}`);
+  }
+
+  event(event: IssuerEvent, record: CaptureRecord, line: string | undefined, target: FollowTarget): void {
+    if (this.output.json) {
+      this.output.recordLine(line!);
+      return;
+    }
+    const output = this.output;
+    const c = output.color;
+    const paint = event.terminal ? (event.outcome === 'success' ? c.green : c.red) : event.failed ? c.red : (s: string) => s;
+    const parts = [c.dim(record.receivedAt.slice(11, 23))];
+    if (this.prefix) parts.push(c.cyan(escapeLine(target.label)));
+    parts.push(paint(c.bold(escapeLine(event.type))));
+    if (event.status) parts.push(paint(escapeLine(event.status)));
+    const summary = describeEvent(event);
+    if (summary) parts.push(c.dim(escapeLine(summary)));
+    output.data(parts.join('  '));
+    if (output.verbose) {
+      const payload = typeof event.data === 'string' ? event.data : JSON.stringify(event.data, null, 2);
+      output.data(c.dim(escapeControl(payload).replace(/^/gm, '    ')));
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import type { OfferResponse } from '../../issuer/offers.js';
+import { formatDuration } from '../../shared/duration.js';
+import { escapeLine } from '../escape.js';
+import type { Output } from '../output.js';
+
+/** A created offer: the issuer's object with --json, else labelled lines and a QR code on a terminal. */
+export async function renderOffer(output: Output, offer: OfferResponse): Promise<void> {
+  if (output.json) {
+    output.record(offer);
+    return;
+  }
+  const c = output.color;
+  const label = (name: string): string => c.dim(name.padEnd(9));
+  output.data(`${label('Offer')} ${c.bold(escapeLine(offer.offerId))}`);
+  if (offer.profileId) output.data(`${label('Profile')} ${escapeLine(String(offer.profileId))}${offer.authMethod ? ` (${escapeLine(String(offer.authMethod))})` : ''}`);
+  if (typeof offer.expiresAt === 'number') output.data(`${label('Expires')} ${describeExpiry(offer.expiresAt)}`);
+  if (offer.txCodeValue) output.data(`${label('Tx code')} ${escapeLine(String(offer.txCodeValue))}`);
+  output.data(`${label('Offer URI')} ${escapeLine(offer.credentialOffer)}`);
+  if (output.stdout.isTTY) {
+    const { default: QRCode } = await import('qrcode');
+    const qr = await QRCode.toString(offer.credentialOffer, { type: 'terminal', small: true, errorCorrectionLevel: 'L' });
+    output.data(qr.trimEnd());
+  }
+}
+
+function describeExpiry(expiresAt: number): string {
+  // walt.id sends a far-future instant for "never" (expiresInSeconds -1).
+  if (expiresAt > Date.now() + 50 * 365 * 86_400_000) return 'never';
+  const remaining = expiresAt - Date.now();
+  return `${new Date(expiresAt).toISOString()} (${remaining > 0 ? `in ${formatDuration(remaining)}` : 'expired'})`;
+}

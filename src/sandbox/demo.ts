@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import type { CaptureRecord } from '../capture/record.js';
+import { ExitCode } from '../errors.js';
+import { followTarget } from '../issuer/endpoints.js';
+import { createOffer, type OfferResponse } from '../issuer/offers.js';
+import { followSessions, type FollowReporter } from '../sse/follow.js';
+import { WebhookReceiver } from '../webhooks/receiver.js';
+import { loadProfiles } from './profiles.js';
+import { SandboxIssuer } from './server.js';
+import type { EventNames, ClaimOutcome } from './wallet.js';
+
+export interface DemoPlan {
+  profileId: string;
+  outcome: ClaimOutcome;
+  eventNames: EventNames;
+  timeoutMs: number;
+}
+
+/** One event as one channel saw it, with its arrival time (performance.now()). */
+export interface Seen {
+  record: CaptureRecord;
+  at: number;
+}
+
+export interface DemoResult {
+  sse: Seen[];
+  webhooks: Seen[];
+  startedAt: number;
+  finalStatus?: string;
+}
+
+export interface DemoReporter {
+  servers(info: { sandboxUrl: string; receiverUrl: string; eventNames: EventNames }): void;
+  offer(offer: OfferResponse): void;
+  claiming(outcome: ClaimOutcome): void;
+  /** Renders the timelines and summary; returns nothing, the engine decides the exit code. */
+  done(result: DemoResult): void;
+  timedOut(message: string): void;
+  /** Debug lines from the sandbox. */
+  log(line: string): void;
+}
+
+/** sandbox + signed webhooks to a local listener + the session's SSE stream, on free ports; the wallet claims. */
+export async function runDemo(plan: DemoPlan, reporter: DemoReporter): Promise<number> {
+  const secret = `whsec_${randomBytes(24).toString('base64')}`;
+  const webhooks: Seen[] = [];
+  const sse: Seen[] = [];
+  const sandbox = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(undefined), eventNames: plan.eventNames, webhookSigning: { scheme: 'standard', secret }, stepDelayMs: 25, log: (line) => reporter.log(line) });
+  const receiver = new WebhookReceiver({
+    host: '127.0.0.1', port: 0, path: '/hooks', scheme: 'standard', secrets: [secret], toleranceSec: 300, allowUnsigned: false, maxBody: 1024 * 1024,
+    onResult: (result) => webhooks.push({ record: result.record, at: performance.now() }),
+  });
+  await Promise.all([sandbox.start(), receiver.start()]);
+  reporter.servers({ sandboxUrl: sandbox.url, receiverUrl: receiver.url, eventNames: plan.eventNames });
+  try {
+    const connection = { baseUrl: sandbox.url };
+    const offer = await createOffer(connection, { profileId: plan.profileId, webhookUrl: receiver.url, txCode: plan.outcome === 'wrong-tx-code' ? true : undefined });
+    const startedAt = performance.now();
+    reporter.offer(offer);
+    let connected!: () => void;
+    const isConnected = new Promise<void>((resolve) => (connected = resolve));
+    let finalStatus: string | undefined;
+    const collector: FollowReporter = {
+      wantsLines: false,
+      event(event, record) {
+        sse.push({ record, at: performance.now() });
+        if (event.terminal) finalStatus = event.status;
+      },
+      connected: () => connected(),
+      reconnecting() {},
+      duplicate() {},
+      failed: (_target, message) => reporter.timedOut(message),
+    };
+    const following = followSessions({ targets: [followTarget(connection, offer.offerId)], timeoutMs: plan.timeoutMs, connectTimeoutMs: 5000, retries: 3 }, collector);
+    await Promise.race([isConnected, following]);
+    reporter.claiming(plan.outcome);
+    await sandbox.claim(offer.offerId, plan.outcome);
+    const code = await following;
+    if (code === ExitCode.TIMEOUT || finalStatus === undefined) return ExitCode.TIMEOUT;
+    reporter.done({ sse, webhooks, startedAt, finalStatus });
+    const verified = webhooks.filter((w) => w.record.verified).length;
+    if (verified !== webhooks.length || webhooks.length === 0) return ExitCode.INVALID_SIGNATURE;
+    return code;
+  } finally {
+    await Promise.all([sandbox.close(), receiver.close()]);
+  }
+}

@@ -1,0 +1,167 @@
+import type { EventSourceMessage } from 'eventsource-parser';
+import { serializeRecord, sseRecord, type CaptureRecord } from '../capture/record.js';
+import { CaptureWriter } from '../capture/writer.js';
+import { CliError, ExitCode } from '../errors.js';
+import { createDispatcher } from '../http/client.js';
+import { eventFromSse, type IssuerEvent } from '../issuer/catalog.js';
+import { conditionMet, describeCondition, type Condition } from '../issuer/condition.js';
+import { exitCodeForOutcome } from '../issuer/status.js';
+import { formatDuration, safeTimeout } from '../shared/duration.js';
+import { exitCodeForStop, onStop } from '../shared/shutdown.js';
+import { SessionStream } from './session-stream.js';
+
+/** One stream to follow. */
+export interface FollowTarget {
+  /** Short name for messages: the session id. */
+  label: string;
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** What to follow and when to stop: the engine's whole configuration (no flags here). */
+export interface FollowPlan {
+  targets: FollowTarget[];
+  until?: Condition;
+  /** Only these event types are reported (all are still followed and captured). */
+  events?: ReadonlySet<string>;
+  timeoutMs?: number;
+  idleTimeoutMs?: number;
+  connectTimeoutMs: number;
+  retries: number;
+  /** Append every event to this capture file. */
+  savePath?: string;
+}
+
+/** How the engine reports; the CLI's renderer implements it, the API can too. */
+export interface FollowReporter {
+  /** True when `event()` wants the serialised NDJSON line (JSON output). */
+  readonly wantsLines: boolean;
+  /** Called once before streams open, with a stop function for the caller's UI. */
+  started?(plan: FollowPlan): void | Promise<void>;
+  finished?(): void;
+  event(event: IssuerEvent, record: CaptureRecord, line: string | undefined, target: FollowTarget): void;
+  connected(target: FollowTarget, attempt: number): void;
+  reconnecting(target: FollowTarget, info: { reason: string; delayMs: number; failures: number; retries: number }): void;
+  duplicate(target: FollowTarget, id: string | undefined): void;
+  /** A session's tail ended badly (the exit code says how). */
+  failed(target: FollowTarget, message: string): void;
+  /** Output backpressure: a promise to wait on before reading more. */
+  backpressure?(): Promise<void> | undefined;
+}
+
+/** Follows every target concurrently; resolves with the highest of their exit codes. */
+export async function followSessions(plan: FollowPlan, reporter: FollowReporter): Promise<number> {
+  const capture = plan.savePath ? await CaptureWriter.open(plan.savePath) : undefined;
+  // Streams get their own dispatcher: no body timeout (walt.id sends no heartbeats; silence is
+  // the idle timeout's business), headers bounded by the connect timeout.
+  const dispatcher = createDispatcher({ connectTimeoutMs: plan.connectTimeoutMs, bodyTimeoutMs: 0, headersTimeoutMs: plan.connectTimeoutMs });
+  const tails = plan.targets.map((target) => new SessionTail(target, plan, reporter, capture, dispatcher));
+  let stopCode: number | undefined;
+  // Tail always awaits a condition (a terminal status at least): SIGTERM is 143.
+  const disposeStop = onStop((reason) => {
+    stopCode = exitCodeForStop(reason, true);
+    for (const tail of tails) tail.stop(stopCode);
+  });
+  const timer = plan.timeoutMs === undefined ? undefined : safeTimeout(() => {
+    const what = plan.until ? describeCondition(plan.until) : 'terminal status';
+    for (const tail of tails) tail.stop(ExitCode.TIMEOUT, `no ${what} within ${formatDuration(plan.timeoutMs!)} (--timeout)`);
+  }, plan.timeoutMs);
+  await reporter.started?.(plan);
+  try {
+    const codes = await Promise.all(tails.map((tail) => tail.run()));
+    return stopCode ?? Math.max(...codes);
+  } finally {
+    reporter.finished?.();
+    clearTimeout(timer);
+    disposeStop();
+    // Captures are closed before the exit code is returned, also on SIGINT.
+    await capture?.close();
+    await dispatcher.close().catch(() => {});
+  }
+}
+
+/** One followed session: stream, reporting, capture and the session's own exit code. */
+class SessionTail {
+  private readonly stream: SessionStream;
+  private code: number | undefined;
+  private lastWrite: Promise<void> | undefined;
+  private writeError: Error | undefined;
+
+  constructor(
+    private readonly target: FollowTarget,
+    private readonly plan: FollowPlan,
+    private readonly reporter: FollowReporter,
+    private readonly capture: CaptureWriter | undefined,
+    dispatcher: ReturnType<typeof createDispatcher>,
+  ) {
+    this.stream = new SessionStream(
+      { url: target.url, headers: target.headers, dispatcher, retries: plan.retries, connectTimeoutMs: plan.connectTimeoutMs, idleTimeoutMs: plan.idleTimeoutMs },
+      {
+        onMessage: (message) => this.onMessage(message),
+        backpressure: () => reporter.backpressure?.(),
+        onDuplicate: (message) => reporter.duplicate(target, message.id),
+        onConnect: ({ attempt }) => reporter.connected(target, attempt),
+        onReconnect: ({ failures, delayMs, reason }) => reporter.reconnecting(target, { reason, delayMs, failures, retries: plan.retries }),
+      },
+    );
+  }
+
+  stop(code: number, message?: string): void {
+    if (this.code !== undefined) return;
+    this.code = code;
+    if (message) this.reporter.failed(this.target, message);
+    this.stream.close();
+  }
+
+  async run(): Promise<number> {
+    try {
+      await this.stream.run();
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      this.stop(error.exitCode, error.message);
+    }
+    await this.lastWrite;
+    if (this.writeError) {
+      this.reporter.failed(this.target, `could not write to capture file: ${this.writeError.message}`);
+      return Math.max(this.code ?? ExitCode.FAILURE, ExitCode.FAILURE);
+    }
+    return this.code ?? ExitCode.FAILURE;
+  }
+
+  private onMessage(message: EventSourceMessage): boolean {
+    const event = eventFromSse(message, this.target.label);
+    if (!event) return false;
+    const record = sseRecord(event, { url: this.target.url, event: message.event });
+    const reported = !this.plan.events || this.plan.events.has(event.type);
+    const wantLine = this.capture !== undefined || (reported && this.reporter.wantsLines);
+    const line = wantLine ? serializeRecord(record, message.data) : undefined;
+    if (this.capture) this.trackWrite(this.capture.writeLine(line!));
+    if (reported) this.reporter.event(event, record, line, this.target);
+    return this.judge(event);
+  }
+
+  /** True when this event ends the session's tail (condition met or terminal status). */
+  private judge(event: IssuerEvent): boolean {
+    const until = this.plan.until;
+    if (until && conditionMet(until, event)) {
+      this.stop(ExitCode.OK);
+      return true;
+    }
+    if (!event.terminal) return false;
+    if (event.outcome === 'success' && until) {
+      this.stop(ExitCode.FAILURE, `session ended ${event.status} before ${describeCondition(until)}`);
+    } else if (event.outcome === 'success') {
+      this.stop(ExitCode.OK);
+    } else {
+      this.stop(exitCodeForOutcome('failure'), `session ended ${event.status ?? 'unsuccessfully'}`);
+    }
+    return true;
+  }
+
+  // Only the newest write is kept: the writer resolves in order, so it covers all before it.
+  private trackWrite(write: Promise<void>): void {
+    this.lastWrite = write.catch((error: Error) => {
+      this.writeError ??= error;
+    });
+  }
+}
