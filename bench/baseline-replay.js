@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 
 const [file, url, concurrency = '1'] = process.argv.slice(2);
-const records = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+const records = readFileSync(file, 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line));
 const dispatcher = new Agent({ connections: Number(concurrency) });
 let next = 0;
 let ok = 0;

@@ -33,7 +33,8 @@ export async function run({ rounds, row, log, flag }) {
   const requests = Number(flag('requests', '20000'));
   const dir = mkdtempSync(join(tmpdir(), 'ie-bench-'));
   log(`listen: ${requests} deliveries at 64 connections…`);
-  const tool = [], base = [];
+  const tool = [],
+    base = [];
   for (let r = 0; r < rounds; r++) {
     const b = await startServer(node, [here('baseline-listen.js'), SECRET, join(dir, `base-${r}.ndjson`)]);
     load(b.url, 2000, 64); // warm-up
@@ -43,11 +44,32 @@ export async function run({ rounds, row, log, flag }) {
     load(t.url, 2000, 64);
     tool.push(load(t.url, requests, 64));
     t.stop();
-    log(`  round ${r + 1}: tool ${Math.round(tool.at(-1).rps)}/s p99 ${tool.at(-1).p99.toFixed(1)}ms (failed ${tool.at(-1).failed}), baseline ${Math.round(base.at(-1).rps)}/s p99 ${base.at(-1).p99.toFixed(1)}ms`);
+    log(
+      `  round ${r + 1}: tool ${Math.round(tool.at(-1).rps)}/s p99 ${tool.at(-1).p99.toFixed(1)}ms (failed ${tool.at(-1).failed}), baseline ${Math.round(base.at(-1).rps)}/s p99 ${base.at(-1).p99.toFixed(1)}ms`,
+    );
   }
-  row('listen: deliveries/s (64 conns)', tool.map((x) => x.rps), base.map((x) => x.rps), 'req/s', '≥ 0.85x', 'vs node:http + HMAC + append');
-  row('listen: p50 latency', tool.map((x) => x.p50), base.map((x) => x.p50), 'ms', '');
-  row('listen: p99 latency', tool.map((x) => x.p99), base.map((x) => x.p99), 'ms', '< 20 ms');
+  row(
+    'listen: deliveries/s (64 conns)',
+    tool.map((x) => x.rps),
+    base.map((x) => x.rps),
+    'req/s',
+    '≥ 0.85x',
+    'vs node:http + HMAC + append',
+  );
+  row(
+    'listen: p50 latency',
+    tool.map((x) => x.p50),
+    base.map((x) => x.p50),
+    'ms',
+    '',
+  );
+  row(
+    'listen: p99 latency',
+    tool.map((x) => x.p99),
+    base.map((x) => x.p99),
+    'ms',
+    '< 20 ms',
+  );
 
   const webhook = spawnSync('sh', ['-c', 'command -v webhook'], { encoding: 'utf8' }).stdout.trim();
   if (!webhook) {
@@ -58,23 +80,58 @@ export async function run({ rounds, row, log, flag }) {
   // generic HMAC scheme and --save. webhook runs a command per hook (here /bin/true) and keeps no capture.
   const secret = 'bench-hmac-secret';
   const hooks = join(dir, 'hooks.json');
-  writeFileSync(hooks, JSON.stringify([{ id: 'in', 'execute-command': '/bin/true', 'trigger-rule': { match: { type: 'payload-hmac-sha256', secret, parameter: { source: 'header', name: 'X-Signature' } } } }]));
+  writeFileSync(
+    hooks,
+    JSON.stringify([
+      { id: 'in', 'execute-command': '/bin/true', 'trigger-rule': { match: { type: 'payload-hmac-sha256', secret, parameter: { source: 'header', name: 'X-Signature' } } } },
+    ]),
+  );
   log(`listen vs adnanh/webhook: ${requests} deliveries at 64 connections…`);
-  const ours = [], theirs = [];
+  const ours = [],
+    theirs = [];
   for (let r = 0; r < rounds; r++) {
     const port = 20000 + Math.floor(Math.random() * 20000);
     const w = await startWebhook(webhook, hooks, port);
     load(w.url, 1000, 64, secret, 'hmac');
     theirs.push(load(w.url, requests, 64, secret, 'hmac'));
     w.stop();
-    const t = await startServer(node, [BIN, 'listen', '--port', '0', '--scheme', 'hmac-sha256', '--signature-header', 'x-signature', '--signature-prefix', 'sha256=', '--secret', secret, '--save', join(dir, `hmac-${r}.ndjson`), '--quiet']);
+    const t = await startServer(node, [
+      BIN,
+      'listen',
+      '--port',
+      '0',
+      '--scheme',
+      'hmac-sha256',
+      '--signature-header',
+      'x-signature',
+      '--signature-prefix',
+      'sha256=',
+      '--secret',
+      secret,
+      '--save',
+      join(dir, `hmac-${r}.ndjson`),
+      '--quiet',
+    ]);
     load(t.url, 1000, 64, secret, 'hmac');
     ours.push(load(t.url, requests, 64, secret, 'hmac'));
     t.stop();
     log(`  round ${r + 1}: listen ${Math.round(ours.at(-1).rps)}/s (failed ${ours.at(-1).failed}), webhook ${Math.round(theirs.at(-1).rps)}/s (failed ${theirs.at(-1).failed})`);
   }
-  row('listen vs adnanh/webhook: req/s', ours.map((x) => x.rps), theirs.map((x) => x.rps), 'req/s', '', 'HMAC rule; webhook 2.8 runs /bin/true per hook, no capture');
-  row('listen vs adnanh/webhook: p99', ours.map((x) => x.p99), theirs.map((x) => x.p99), 'ms', '');
+  row(
+    'listen vs adnanh/webhook: req/s',
+    ours.map((x) => x.rps),
+    theirs.map((x) => x.rps),
+    'req/s',
+    '',
+    'HMAC rule; webhook 2.8 runs /bin/true per hook, no capture',
+  );
+  row(
+    'listen vs adnanh/webhook: p99',
+    ours.map((x) => x.p99),
+    theirs.map((x) => x.p99),
+    'ms',
+    '',
+  );
 }
 
 /** Starts adnanh/webhook (quiet: its -verbose logs every request) and waits until its port accepts. */

@@ -15,7 +15,23 @@ export async function run({ rounds, row, log, flag }) {
   const now = new Date().toISOString();
   const lines = Array.from({ length: n }, (_, i) => {
     const body = JSON.stringify({ type: 'credential.creation.succeeded', data: { id: `cred-${i}`, subject: 'did:example:123' } });
-    return JSON.stringify({ v: 1, source: 'webhook', receivedAt: now, provider: 'crossmint', type: 'credential.creation.succeeded', sessionId: `cred-${i}`, status: 'SUCCESSFUL', terminal: true, id: `msg_${i}`, data: JSON.parse(body), verified: true, scheme: 'standard', reason: null, duplicate: false, request: { method: 'POST', path: '/', headers: { 'content-type': 'application/json', 'webhook-id': `msg_${i}` }, body } });
+    return JSON.stringify({
+      v: 1,
+      source: 'webhook',
+      receivedAt: now,
+      provider: 'crossmint',
+      type: 'credential.creation.succeeded',
+      sessionId: `cred-${i}`,
+      status: 'SUCCESSFUL',
+      terminal: true,
+      id: `msg_${i}`,
+      data: JSON.parse(body),
+      verified: true,
+      scheme: 'standard',
+      reason: null,
+      duplicate: false,
+      request: { method: 'POST', path: '/', headers: { 'content-type': 'application/json', 'webhook-id': `msg_${i}` }, body },
+    });
   });
   writeFileSync(file, `${lines.join('\n')}\n`);
   const receiver = spawn(node, [here('baseline-receiver.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -24,7 +40,8 @@ export async function run({ rounds, row, log, flag }) {
   try {
     for (const c of [1, 32]) {
       log(`replay: ${n} deliveries at concurrency ${c}…`);
-      const tool = [], base = [];
+      const tool = [],
+        base = [];
       for (let r = 0; r < rounds; r++) {
         const b = await measure(node, [here('baseline-replay.js'), file, url, String(c)]);
         const t = await measure(node, [BIN, 'replay', file, '--to', url, '--concurrency', String(c), '--quiet', '--retries', '0'], { env: { CI: 'true' } });

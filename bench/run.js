@@ -45,7 +45,9 @@ async function benchStartup() {
     spawnSync(node, argv);
     return Number(process.hrtime.bigint() - t) / 1e6;
   };
-  const base = [], version = [], help = [];
+  const base = [],
+    version = [],
+    help = [];
   for (let i = 0; i < Math.max(10, rounds * 5); i++) {
     base.push(time(['-e', '0']));
     version.push(time([BIN, '--version']));
@@ -58,7 +60,10 @@ async function benchStartup() {
 async function benchTail() {
   log(`tail: ${events} events…`);
   const source = await startSource(events);
-  const tool = [], base = [], rss = [], baseRss = [];
+  const tool = [],
+    base = [],
+    rss = [],
+    baseRss = [];
   try {
     for (let r = 0; r < rounds; r++) {
       const url = `http://127.0.0.1:${source.port}/issuer2/sessions/s${r}/events`;
@@ -75,7 +80,14 @@ async function benchTail() {
     source.stop();
   }
   row(`tail: events/s (${events} events)`, tool, base, 'events/s', '≥ 0.8x', 'vs undici + eventsource-parser');
-  row(`tail: peak RSS (${events} events)`, rss.map((x) => x / 1048576), baseRss.map((x) => x / 1048576), 'MB', '< 100 MB', 'baseline = the bare script');
+  row(
+    `tail: peak RSS (${events} events)`,
+    rss.map((x) => x / 1048576),
+    baseRss.map((x) => x / 1048576),
+    'MB',
+    '< 100 MB',
+    'baseline = the bare script',
+  );
   // Flatness: the same stream a tenth as long should peak at about the same RSS.
   const small = await startSource(Math.round(events / 10));
   try {
@@ -125,7 +137,10 @@ if (json) {
   process.stdout.write(`${JSON.stringify({ node: process.version, rows })}\n`);
 } else {
   const fmt = (v) => (v === undefined ? '—' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1));
-  const lines = [['figure', 'tool', 'baseline', 'unit', 'ratio', 'target', 'note'], ...rows.map((r) => [r.figure, fmt(r.tool), fmt(r.baseline), r.unit, r.ratio === undefined ? '—' : `${r.ratio.toFixed(2)}x`, r.target, r.note])];
+  const lines = [
+    ['figure', 'tool', 'baseline', 'unit', 'ratio', 'target', 'note'],
+    ...rows.map((r) => [r.figure, fmt(r.tool), fmt(r.baseline), r.unit, r.ratio === undefined ? '—' : `${r.ratio.toFixed(2)}x`, r.target, r.note]),
+  ];
   const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => String(l[i]).length)));
   for (const [i, l] of lines.entries()) {
     process.stdout.write(`| ${l.map((c, j) => String(c).padEnd(widths[j])).join(' | ')} |\n`);

@@ -82,28 +82,36 @@ const COMMANDS: Record<string, (program: Command) => void> = {
     );
     const create = offer.commands.find((c) => c.name() === 'create')!;
     addTailOptions(create)
-      .addHelpText('after', examples(
-        'issuer-events offer create --profile openBadgeCredential',
-        'issuer-events offer create --profile identityCredentialSdJwt --webhook-url http://127.0.0.1:8787/hook --expires-in 10m',
-        "issuer-events offer create --profile openBadgeCredential --credential-data '{\"credentialSubject\":{\"name\":\"Ada\"}}' --json",
-        'issuer-events offer create --profile openBadgeCredential --tail --until status:SUCCESSFUL --timeout 5m',
-      ))
+      .addHelpText(
+        'after',
+        examples(
+          'issuer-events offer create --profile openBadgeCredential',
+          'issuer-events offer create --profile identityCredentialSdJwt --webhook-url http://127.0.0.1:8787/hook --expires-in 10m',
+          'issuer-events offer create --profile openBadgeCredential --credential-data \'{"credentialSubject":{"name":"Ada"}}\' --json',
+          'issuer-events offer create --profile openBadgeCredential --tail --until status:SUCCESSFUL --timeout 5m',
+        ),
+      )
       .action(action(() => import('./commands/offer-create.js')));
   },
   tail: (program) => {
-    addTailOptions(addIssuerOptions(
-      program
-        .command('tail')
-        .description("follow issuance sessions' Server-Sent Events")
-        .argument('<session...>', 'session ids, or absolute http(s) URLs of SSE streams')
-        .exitOverride(),
-    ))
-      .addHelpText('after', examples(
-        'issuer-events tail 3f1c…',
-        'issuer-events tail 3f1c… --until status:SUCCESSFUL --timeout 2m',
-        'issuer-events tail a1 b2 c3 --json --save events.ndjson',
-        'issuer-events tail https://issuer.example.com/issuer2/sessions/3f1c…/events',
-      ))
+    addTailOptions(
+      addIssuerOptions(
+        program
+          .command('tail')
+          .description("follow issuance sessions' Server-Sent Events")
+          .argument('<session...>', 'session ids, or absolute http(s) URLs of SSE streams')
+          .exitOverride(),
+      ),
+    )
+      .addHelpText(
+        'after',
+        examples(
+          'issuer-events tail 3f1c…',
+          'issuer-events tail 3f1c… --until status:SUCCESSFUL --timeout 2m',
+          'issuer-events tail a1 b2 c3 --json --save events.ndjson',
+          'issuer-events tail https://issuer.example.com/issuer2/sessions/3f1c…/events',
+        ),
+      )
       .action(action(() => import('./commands/tail.js')));
   },
   listen: (program) => {
@@ -127,12 +135,15 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--fail-on-invalid', 'exit 6 at the first delivery whose signature fails')
         .exitOverride(),
     )
-      .addHelpText('after', examples(
-        'issuer-events listen --port 8787 --allow-unsigned',
-        'issuer-events listen --scheme standard --secret whsec_… --save hooks.ndjson',
-        'issuer-events listen --port 0 --secret whsec_… --until openid4vc.issuance.completed --timeout 2m',
-        'issuer-events listen --scheme igrant --secret "$IGRANT_SECRET" --forward-to http://localhost:3000/webhooks',
-      ))
+      .addHelpText(
+        'after',
+        examples(
+          'issuer-events listen --port 8787 --allow-unsigned',
+          'issuer-events listen --scheme standard --secret whsec_… --save hooks.ndjson',
+          'issuer-events listen --port 0 --secret whsec_… --until openid4vc.issuance.completed --timeout 2m',
+          'issuer-events listen --scheme igrant --secret "$IGRANT_SECRET" --forward-to http://localhost:3000/webhooks',
+        ),
+      )
       .action(action(() => import('./commands/listen.js')));
   },
   verify: (program) => {
@@ -149,10 +160,13 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--tolerance <duration>', 'allowed timestamp skew, both directions', '5m')
         .exitOverride(),
     )
-      .addHelpText('after', examples(
-        "issuer-events verify --scheme standard --secret whsec_… --header 'webhook-id: msg_1' --header 'webhook-timestamp: 1614265330' --header 'webhook-signature: v1,…' --body @body.json --at 1614265330",
-        'issuer-events verify --secret whsec_… --record hooks.ndjson:3',
-      ))
+      .addHelpText(
+        'after',
+        examples(
+          "issuer-events verify --scheme standard --secret whsec_… --header 'webhook-id: msg_1' --header 'webhook-timestamp: 1614265330' --header 'webhook-signature: v1,…' --body @body.json --at 1614265330",
+          'issuer-events verify --secret whsec_… --record hooks.ndjson:3',
+        ),
+      )
       .action(action(() => import('./commands/verify.js')));
   },
   replay: (program) => {
@@ -177,12 +191,15 @@ const COMMANDS: Record<string, (program: Command) => void> = {
       .option('--port <n>', 'port for --serve-sse (0 picks a free one)', '7005')
       .option('--host <host>', 'interface for --serve-sse', '127.0.0.1')
       .exitOverride()
-      .addHelpText('after', examples(
-        'issuer-events replay hooks.ndjson --to http://localhost:3000/webhooks',
-        'issuer-events replay hooks.ndjson --to http://localhost:3000/webhooks --scheme standard --secret whsec_…',
-        'issuer-events replay hooks.ndjson --to http://localhost:3000/webhooks --filter type=openid4vc.issuance.completed --rate 5/s',
-        'issuer-events replay events.ndjson --serve-sse --port 7005 --speed 10',
-      ))
+      .addHelpText(
+        'after',
+        examples(
+          'issuer-events replay hooks.ndjson --to http://localhost:3000/webhooks',
+          'issuer-events replay hooks.ndjson --to http://localhost:3000/webhooks --scheme standard --secret whsec_…',
+          'issuer-events replay hooks.ndjson --to http://localhost:3000/webhooks --filter type=openid4vc.issuance.completed --rate 5/s',
+          'issuer-events replay events.ndjson --serve-sse --port 7005 --speed 10',
+        ),
+      )
       .action(action(() => import('./commands/replay.js')));
   },
   sandbox: (program) => {
@@ -199,11 +216,14 @@ const COMMANDS: Record<string, (program: Command) => void> = {
       .option('--auto-claim-outcome <outcome>', 'success, fail or wrong-tx-code', 'success')
       .option('--step-delay <duration>', 'pause between the events of a claim', '10ms')
       .exitOverride()
-      .addHelpText('after', examples(
-        'issuer-events sandbox',
-        'issuer-events sandbox --port 0 --auto-claim 500ms --webhook-scheme standard --webhook-secret whsec_…',
-        'curl -X POST "http://127.0.0.1:7005/sandbox/sessions/<id>/claim?outcome=fail"',
-      ))
+      .addHelpText(
+        'after',
+        examples(
+          'issuer-events sandbox',
+          'issuer-events sandbox --port 0 --auto-claim 500ms --webhook-scheme standard --webhook-secret whsec_…',
+          'curl -X POST "http://127.0.0.1:7005/sandbox/sessions/<id>/claim?outcome=fail"',
+        ),
+      )
       .action(action(() => import('./commands/sandbox.js')));
   },
   demo: (program) => {
@@ -246,7 +266,10 @@ export function buildProgram(version: string, argv: readonly string[] = []): Com
     .option('-v, --verbose', 'more detail on stderr, stack traces on errors')
     .showSuggestionAfterError()
     .exitOverride();
-  program.addHelpText('after', examples('issuer-events offer create --profile openBadgeCredential --tail', 'issuer-events tail <session-id> --until status:SUCCESSFUL --timeout 2m'));
+  program.addHelpText(
+    'after',
+    examples('issuer-events offer create --profile openBadgeCredential --tail', 'issuer-events tail <session-id> --until status:SUCCESSFUL --timeout 2m'),
+  );
 
   const wanted = commandNamed(argv);
   for (const [name, register] of Object.entries(COMMANDS)) if (!wanted || name === wanted) register(program);

@@ -13,7 +13,17 @@ export { sseRecord, type CaptureRecord, type CapturedRequest, type Provider } fr
 export { createDispatcher } from './http/client.js';
 export { CliError, UsageError, ConfigError, HttpError, NetworkError, ExitCode } from './errors.js';
 export { parseDuration, parseSize, formatDuration, MAX_TIMER_MS } from './shared/duration.js';
-export { verifyDelivery, detectScheme, signingSchemeNames, SCHEMES, SCHEME_NAMES, type Delivery, type Verdict, type VerifyContext, type SignatureScheme } from './webhooks/index.js';
+export {
+  verifyDelivery,
+  detectScheme,
+  signingSchemeNames,
+  SCHEMES,
+  SCHEME_NAMES,
+  type Delivery,
+  type Verdict,
+  type VerifyContext,
+  type SignatureScheme,
+} from './webhooks/index.js';
 export { WebhookReceiver, type ReceiverOptions, type ReceiveResult, type Acceptance } from './webhooks/receiver.js';
 export { runListener, type ListenPlan, type ListenReporter } from './webhooks/listener.js';
 export { forwardDelivery, type ForwardResult } from './webhooks/forward.js';

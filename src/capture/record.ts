@@ -4,7 +4,7 @@ import { REDACTED, SENSITIVE_HEADERS } from '../output/redact.js';
 
 export type Provider = 'waltid' | 'igrant' | 'didx' | 'crossmint' | 'standard' | 'unknown';
 
-/** The request part of a webhook record (CONTRACT.md, "Capture record"). */
+/** The request part of a webhook record (docs/record-format.md). */
 export interface CapturedRequest {
   method: string;
   path: string;

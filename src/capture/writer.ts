@@ -12,7 +12,10 @@ export class CaptureWriter {
   private closing: Promise<void> | undefined;
   count = 0;
 
-  private constructor(readonly path: string, private readonly stream: WriteStream) {
+  private constructor(
+    readonly path: string,
+    private readonly stream: WriteStream,
+  ) {
     stream.on('error', (error) => {
       this.error ??= error;
     });
@@ -20,7 +23,7 @@ export class CaptureWriter {
 
   /** Opens for appending; an unwritable path is a usage error (exit 2) before any work starts. */
   static async open(path: string): Promise<CaptureWriter> {
-    let handle;
+    let handle: Awaited<ReturnType<typeof open>>;
     try {
       handle = await open(path, 'a', 0o600);
     } catch (error) {

@@ -141,7 +141,10 @@ export function instantFlag(text: string, flag: string): number {
 
 /** Comma-separated list; undefined when empty. */
 export function listFlag(text: string | undefined): string[] | undefined {
-  const items = text?.split(',').map((t) => t.trim()).filter(Boolean);
+  const items = text
+    ?.split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   return items?.length ? items : undefined;
 }
 

@@ -25,7 +25,7 @@ export interface SandboxCliOptions {
 export async function run(ctx: CommandContext<SandboxCliOptions>): Promise<number> {
   const { options, output } = ctx;
   const loaded = await ctx.config();
-  let profiles;
+  let profiles: ReturnType<typeof loadProfiles>;
   try {
     profiles = loadProfiles(loaded.config.profiles);
   } catch (error) {

@@ -31,7 +31,7 @@ export interface LoadedConfig {
 export async function loadConfigFile(options: { file?: string; cwd?: string } = {}): Promise<LoadedConfig> {
   const { cosmiconfig } = await import('cosmiconfig');
   const explorer = cosmiconfig(MODULE_NAME, { searchPlaces: SEARCH_PLACES, searchStrategy: 'project', cache: false });
-  let result;
+  let result: Awaited<ReturnType<typeof explorer.search>>;
   try {
     result = options.file ? await explorer.load(options.file) : await explorer.search(options.cwd ?? process.cwd());
   } catch (error) {
@@ -54,7 +54,12 @@ export async function loadConfigFile(options: { file?: string; cwd?: string } = 
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? text;
+  return (
+    text
+      .split('\n')
+      .find((line) => line.trim() !== '')
+      ?.trim() ?? text
+  );
 }
 
 /** Flags the user typed; undefined means "not given". */
@@ -78,7 +83,7 @@ export interface ResolvedSettings {
 }
 
 /**
- * Precedence (CONTRACT.md, "Configuration"), highest first:
+ * Precedence (docs/cli.md, "Configuration"), highest first:
  *   1. flags                      --base-url, --target, --token, --secret, --context
  *   2. environment                ISSUER_EVENTS_BASE_URL, _TARGET, _TOKEN, _WEBHOOK_SECRET, _CONTEXT
  *   3. config, selected context   contexts.<name>.*
@@ -110,7 +115,11 @@ export function resolveSettings(loaded: LoadedConfig, flags: SettingFlags, env: 
   const token = nonEmpty(env.ISSUER_EVENTS_TOKEN);
   if (token) envSettings.token = token;
   const secrets = nonEmpty(env.ISSUER_EVENTS_WEBHOOK_SECRET);
-  if (secrets) envSettings.webhookSecret = secrets.split(',').map((s) => s.trim()).filter(Boolean);
+  if (secrets)
+    envSettings.webhookSecret = secrets
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
 
   const flagSettings: Settings = {};
   try {

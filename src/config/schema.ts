@@ -17,7 +17,10 @@ export interface ConfigFile extends Settings {
 }
 
 export class ConfigFieldError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
   }
 }

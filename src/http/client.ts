@@ -14,7 +14,7 @@ export interface DispatcherOptions {
 
 /**
  * One dispatcher per command. EnvHttpProxyAgent honours HTTPS_PROXY/HTTP_PROXY/NO_PROXY
- * (CONTRACT.md, "Configuration"); NODE_EXTRA_CA_CERTS is applied by Node itself.
+ * (docs/cli.md, "Configuration"); NODE_EXTRA_CA_CERTS is applied by Node itself.
  */
 export function createDispatcher(options: DispatcherOptions = {}, env: NodeJS.ProcessEnv = process.env): Dispatcher {
   const settings = {

@@ -16,7 +16,7 @@ export interface IssuerEvent {
   failed: boolean;
 }
 
-// Short human descriptions of walt.id event types, both generations (PROVIDERS.md).
+// Short human descriptions of walt.id event types, both generations (docs/providers.md).
 // Unknown types are still shown: the table only adds words.
 const DESCRIPTIONS: Record<string, string> = {
   resolved_credential_offer: 'wallet resolved the offer',
@@ -67,7 +67,7 @@ export function sessionIdOf(payload: JsonObject): string | undefined {
 
 export function parsePayload(text: string): unknown {
   let i = 0;
-  while (i < text.length && (text.charCodeAt(i) <= 32)) i++;
+  while (i < text.length && text.charCodeAt(i) <= 32) i++;
   const first = text.charCodeAt(i);
   // Only objects and arrays are JSON payloads; anything else stays text (no parse attempt).
   if (first !== 0x7b && first !== 0x5b) return text;
@@ -92,7 +92,7 @@ export interface SseMessage {
  */
 export function eventFromSse(message: SseMessage, fallbackSessionId?: string): IssuerEvent | null {
   const data = parsePayload(message.data);
-  // PROVIDERS.md: "The first message is the literal {}" — a keep-alive, not an event.
+  // docs/providers.md: "The first message is the literal {}" — a keep-alive, not an event.
   if (message.event === undefined && isPlainObject(data) && Object.keys(data).length === 0) return null;
   const payload = isPlainObject(data) ? data : {};
   // SSE spec: a message without `event:` has type "message"; the payload's own name is better.

@@ -23,7 +23,7 @@ function join(base: string, path: string): string {
 
 const seg = encodeURIComponent;
 
-/** POST target for a new offer; Enterprise puts the profile in the path (PROVIDERS.md). */
+/** POST target for a new offer; Enterprise puts the profile in the path (docs/providers.md). */
 export function offersUrl(connection: IssuerConnection, profileId: string): string {
   if (connection.target) {
     return join(connection.baseUrl, `/v2/${connection.target}.${seg(profileId)}/issuer-service-api/credentials/offers`);
@@ -51,7 +51,11 @@ export function assertUsable(connection: IssuerConnection): void {
 }
 
 /** What `tail` follows for one argument: a session id on the configured issuer, or a stream URL. */
-export function followTarget(connection: IssuerConnection, arg: string, options: { tokenForAnyUrl?: boolean } = {}): { label: string; url: string; headers: Record<string, string> } {
+export function followTarget(
+  connection: IssuerConnection,
+  arg: string,
+  options: { tokenForAnyUrl?: boolean } = {},
+): { label: string; url: string; headers: Record<string, string> } {
   if (!isHttpUrl(arg)) return { label: arg, url: sessionEventsUrl(connection, arg), headers: authHeaders(connection) };
   // Credentials go to the configured issuer's origin only, unless the token came from the command line.
   const sameOrigin = originOf(arg) === originOf(connection.baseUrl);

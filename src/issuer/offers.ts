@@ -115,4 +115,3 @@ export function issuerError(status: number, text: string, url: string): HttpErro
   const label = status === 401 || status === 403 ? 'authentication refused' : status === 404 ? 'not found' : 'request failed';
   return new HttpError(`${label}: ${status} from ${url}${detail ? `: ${detail}` : ''}`, status, text);
 }
-

@@ -1,6 +1,6 @@
 import { ExitCode } from '../errors.js';
 
-// PROVIDERS.md: "terminal = a status other than ACTIVE, or isClosed: true".
+// docs/providers.md: "terminal = a status other than ACTIVE, or isClosed: true".
 // COMPLETED is the Enterprise docs' word for success; FAILED appears in the contract.
 const SUCCESS = new Set(['SUCCESSFUL', 'COMPLETED', 'SUCCESS', 'SUCCEEDED', 'ISSUED']);
 // Statuses that mean "still running": ACTIVE is walt.id's; the others guard against
@@ -14,7 +14,7 @@ export interface StatusVerdict {
   outcome?: SessionOutcome;
 }
 
-export function judgeSessionStatus(status: string | undefined, isClosed: boolean | undefined): StatusVerdict {
+export function judgeSessionStatus(status: string | undefined, isClosed?: boolean): StatusVerdict {
   const normalized = status?.toUpperCase();
   if (normalized && SUCCESS.has(normalized)) return { terminal: true, outcome: 'success' };
   if (normalized && !RUNNING.has(normalized)) return { terminal: true, outcome: 'failure' };
@@ -23,7 +23,7 @@ export function judgeSessionStatus(status: string | undefined, isClosed: boolean
   return { terminal: false };
 }
 
-/** SUCCESSFUL/COMPLETED → 0; every other terminal status → 3 (CONTRACT.md, "Exit codes"). */
+/** SUCCESSFUL/COMPLETED → 0; every other terminal status → 3 (docs/exit-codes.md). */
 export function exitCodeForOutcome(outcome: SessionOutcome): number {
   return outcome === 'success' ? ExitCode.OK : ExitCode.UNSUCCESSFUL;
 }

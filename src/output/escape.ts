@@ -1,5 +1,5 @@
 // Control characters: C0 (U+0000–U+001F), DEL (U+007F) and C1 (U+0080–U+009F).
-// ESC is in C0; escaping it stops a payload from driving the terminal (CONTRACT.md, "Everywhere").
+// ESC is in C0; escaping it stops a payload from driving the terminal (docs/cli.md, "Output").
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 const CONTROL_AND_NEWLINES = /[\u0000-\u001f\u007f-\u009f]/g;
 

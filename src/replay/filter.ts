@@ -19,8 +19,7 @@ export function parseFilters(specs: readonly string[]): RecordFilter {
     if (key === 'session') return record.sessionId;
     return (record[key] as string | null | undefined) ?? null;
   };
-  const matches = (value: string | null, pattern: string): boolean =>
-    value !== null && (pattern.endsWith('*') ? value.startsWith(pattern.slice(0, -1)) : value === pattern);
+  const matches = (value: string | null, pattern: string): boolean => value !== null && (pattern.endsWith('*') ? value.startsWith(pattern.slice(0, -1)) : value === pattern);
   return (record) => [...wanted].every(([key, patterns]) => patterns.some((p) => matches(fieldOf(record, key), p)));
 }
 

@@ -48,16 +48,25 @@ export class CapturedSseServer {
     // A browser app on another local origin may read these streams (docs/cli.md, "replay").
     res.setHeader('access-control-allow-origin', '*');
     if (req.method === 'OPTIONS') {
-      res.writeHead(204, { 'access-control-allow-methods': 'GET', 'access-control-allow-headers': 'last-event-id, authorization, accept, cache-control', 'access-control-max-age': '600' });
-      return void res.end();
+      res.writeHead(204, {
+        'access-control-allow-methods': 'GET',
+        'access-control-allow-headers': 'last-event-id, authorization, accept, cache-control',
+        'access-control-max-age': '600',
+      });
+      res.end();
+      return;
     }
     const match = /^\/issuer2\/sessions\/([^/]+)\/events$/.exec(path);
-    if (req.method !== 'GET' || (!match && path !== '/issuer2/events')) return this.fail(res, 404, 'NotFoundException', `No route ${req.method} ${path}`);
+    if (req.method !== 'GET' || (!match && path !== '/issuer2/events')) {
+      this.fail(res, 404, 'NotFoundException', `No route ${req.method} ${path}`);
+      return;
+    }
     let id: string | undefined;
     try {
       id = match ? decodeURIComponent(match[1]!) : undefined;
     } catch {
-      return this.fail(res, 400, 'BadRequestException', 'malformed percent-encoding in the session id');
+      this.fail(res, 400, 'BadRequestException', 'malformed percent-encoding in the session id');
+      return;
     }
     const events = path === '/issuer2/events' ? this.all : this.sessions.get(id!);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });

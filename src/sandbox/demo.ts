@@ -45,9 +45,24 @@ export async function runDemo(plan: DemoPlan, reporter: DemoReporter): Promise<n
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
   const webhooks: Seen[] = [];
   const sse: Seen[] = [];
-  const sandbox = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(undefined), eventNames: plan.eventNames, webhookSigning: { scheme: 'standard', secret }, stepDelayMs: 25, log: (line) => reporter.log(line) });
+  const sandbox = new SandboxIssuer({
+    host: '127.0.0.1',
+    port: 0,
+    profiles: loadProfiles(undefined),
+    eventNames: plan.eventNames,
+    webhookSigning: { scheme: 'standard', secret },
+    stepDelayMs: 25,
+    log: (line) => reporter.log(line),
+  });
   const receiver = new WebhookReceiver({
-    host: '127.0.0.1', port: 0, path: '/hooks', scheme: 'standard', secrets: [secret], toleranceSec: 300, allowUnsigned: false, maxBody: 1024 * 1024,
+    host: '127.0.0.1',
+    port: 0,
+    path: '/hooks',
+    scheme: 'standard',
+    secrets: [secret],
+    toleranceSec: 300,
+    allowUnsigned: false,
+    maxBody: 1024 * 1024,
     onResult: (result) => webhooks.push({ record: result.record, at: performance.now() }),
   });
   await Promise.all([sandbox.start(), receiver.start()]);

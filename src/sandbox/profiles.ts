@@ -22,7 +22,7 @@ export const BUILT_IN_PROFILES: readonly SandboxProfile[] = [
 const FORMATS = new Set<string>(['w3c_vc', 'sd_jwt_vc', 'mso_mdoc']);
 
 /** Built-ins plus the config file's `profiles: { id: { format, credentialConfigurationId?, webhookUrl? } }`. */
-export function loadProfiles(extra: Record<string, unknown> | undefined): Map<string, SandboxProfile> {
+export function loadProfiles(extra?: Record<string, unknown>): Map<string, SandboxProfile> {
   const profiles = new Map(BUILT_IN_PROFILES.map((p) => [p.id, { ...p }]));
   for (const [id, raw] of Object.entries(extra ?? {})) {
     if (!isPlainObject(raw)) throw new Error(`profiles.${id} must be an object`);

@@ -148,7 +148,12 @@ export class SandboxIssuer {
   private offerObject(session: Session): object {
     const grants =
       session.offer.authMethod === 'PRE_AUTHORIZED'
-        ? { 'urn:ietf:params:oauth:grant-type:pre-authorized_code': { 'pre-authorized_code': session.preAuthorizedCode, ...(session.offer.txCode ? { tx_code: session.offer.txCode } : {}) } }
+        ? {
+            'urn:ietf:params:oauth:grant-type:pre-authorized_code': {
+              'pre-authorized_code': session.preAuthorizedCode,
+              ...(session.offer.txCode ? { tx_code: session.offer.txCode } : {}),
+            },
+          }
         : { authorization_code: { issuer_state: session.id } };
     return { credential_issuer: `${this.url}/issuer2`, credential_configuration_ids: [session.profile.credentialConfigurationId], grants };
   }

@@ -56,7 +56,7 @@ export class SessionStore {
   create(profile: SandboxProfile, offer: OfferInput): Session {
     const id = offer.sessionId ?? randomUUID();
     const now = Date.now();
-    const txCodeValue = offer.txCode ? offer.txCodeValue ?? randomDigits(offer.txCode.length ?? 6) : undefined;
+    const txCodeValue = offer.txCode ? (offer.txCodeValue ?? randomDigits(offer.txCode.length ?? 6)) : undefined;
     const session: Session = {
       id,
       profile,
@@ -102,7 +102,7 @@ export class SessionStore {
 
   /** Sends one envelope to the session's subscribers and the issuer-wide stream. */
   publish(session: Session, text: string): void {
-    // Events before the first subscriber are not kept (PROVIDERS.md).
+    // Events before the first subscriber are not kept (docs/providers.md).
     if (session.replay) {
       session.replay.push(text);
       if (session.replay.length > REPLAY) session.replay.shift();

@@ -1,6 +1,6 @@
 import { isPlainObject, type JsonObject } from '../shared/json.js';
 
-/** walt.id's error body: `{"exception":true,"id","status","code","message"}` (PROVIDERS.md). */
+/** walt.id's error body: `{"exception":true,"id","status","code","message"}` (docs/providers.md). */
 export interface WaltError {
   status: number;
   body: { exception: true; id: string; status: string; code: string; message: string };
@@ -69,7 +69,8 @@ export function validateOfferRequest(raw: unknown, profileFromPath?: string): Of
     if (!isPlainObject(raw.txCode)) return bad('txCode must be an object');
     const u = unknownField(raw.txCode, TX_CODE_FIELDS, 'txCode.');
     if (u) return bad(u);
-    if (raw.txCode.length !== undefined && (typeof raw.txCode.length !== 'number' || !Number.isInteger(raw.txCode.length) || raw.txCode.length < 1)) return bad('txCode.length must be a positive integer');
+    if (raw.txCode.length !== undefined && (typeof raw.txCode.length !== 'number' || !Number.isInteger(raw.txCode.length) || raw.txCode.length < 1))
+      return bad('txCode.length must be a positive integer');
   }
   if (raw.txCodeValue !== undefined && typeof raw.txCodeValue !== 'string') return bad('txCodeValue must be a string');
   if (raw.sessionId !== undefined && (typeof raw.sessionId !== 'string' || raw.sessionId === '')) return bad('sessionId must be a non-empty string');

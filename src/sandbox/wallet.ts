@@ -30,19 +30,33 @@ export function claimSteps(session: Session, outcome: ClaimOutcome, names: Event
   const preAuth = session.offer.authMethod === 'PRE_AUTHORIZED';
   if (names === 'legacy') {
     const steps: Step[] = [{ event: 'resolved_credential_offer' }, { event: 'requested_token' }];
-    if (outcome === 'wrong-tx-code') return [steps[0]!, { event: 'requested_token', error: 'invalid_grant', errorDescription: 'Invalid transaction code' }, { event: 'issuance_status', status: 'UNSUCCESSFUL' }];
-    if (outcome === 'fail') return [...steps, { event: LEGACY_ISSUE[format], error: 'invalid_proof', errorDescription: 'Proof of possession could not be verified' }, { event: 'issuance_status', status: 'UNSUCCESSFUL' }];
+    if (outcome === 'wrong-tx-code')
+      return [steps[0]!, { event: 'requested_token', error: 'invalid_grant', errorDescription: 'Invalid transaction code' }, { event: 'issuance_status', status: 'UNSUCCESSFUL' }];
+    if (outcome === 'fail')
+      return [
+        ...steps,
+        { event: LEGACY_ISSUE[format], error: 'invalid_proof', errorDescription: 'Proof of possession could not be verified' },
+        { event: 'issuance_status', status: 'UNSUCCESSFUL' },
+      ];
     return [...steps, { event: LEGACY_ISSUE[format] }, { event: 'issuance_status', status: 'SUCCESSFUL' }];
   }
   const grant = preAuth ? 'pre_authorized_code' : 'authorization_code';
   const steps: Step[] = [{ event: 'credential_offer_retrieved' }];
   if (!preAuth) steps.push({ event: 'authorization_request_succeeded' });
   if (outcome === 'wrong-tx-code') {
-    return [...steps, { event: `token_request_${grant}_failed`, error: 'invalid_grant', errorDescription: 'Invalid transaction code' }, { event: 'issuance_status_changed', status: 'UNSUCCESSFUL' }];
+    return [
+      ...steps,
+      { event: `token_request_${grant}_failed`, error: 'invalid_grant', errorDescription: 'Invalid transaction code' },
+      { event: 'issuance_status_changed', status: 'UNSUCCESSFUL' },
+    ];
   }
   steps.push({ event: `token_request_${grant}_succeeded` }, { event: 'nonce_request_succeeded' });
   if (outcome === 'fail') {
-    return [...steps, { event: `credential_request_${format}_failed`, error: 'invalid_proof', errorDescription: 'Proof of possession could not be verified' }, { event: 'issuance_status_changed', status: 'UNSUCCESSFUL' }];
+    return [
+      ...steps,
+      { event: `credential_request_${format}_failed`, error: 'invalid_proof', errorDescription: 'Proof of possession could not be verified' },
+      { event: 'issuance_status_changed', status: 'UNSUCCESSFUL' },
+    ];
   }
   return [...steps, { event: `credential_request_${format}_succeeded` }, { event: 'issuance_status_changed', status: 'SUCCESSFUL' }];
 }

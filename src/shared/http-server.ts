@@ -28,7 +28,7 @@ export function originOf(server: Server): string {
 /** A server that could not bind, as the usage error (exit 2) every command reports. */
 export function bindError(host: string, port: number, error: unknown): UsageError {
   const err = error as NodeJS.ErrnoException;
-  return new UsageError(`cannot listen on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.code ?? err.message}`);
+  return new UsageError(`cannot listen on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'address already in use' : (err.code ?? err.message)}`);
 }
 
 /**

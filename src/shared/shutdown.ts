@@ -77,7 +77,13 @@ export async function drainWithin(work: Promise<unknown>, ms = DRAIN_MS): Promis
     timer.unref();
   });
   try {
-    return await Promise.race([work.then(() => true, () => true), timedOut]);
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      timedOut,
+    ]);
   } finally {
     clearTimeout(timer);
   }

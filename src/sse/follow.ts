@@ -62,10 +62,13 @@ export async function followSessions(plan: FollowPlan, reporter: FollowReporter)
     stopCode = exitCodeForStop(reason, true);
     for (const tail of tails) tail.stop(stopCode);
   });
-  const timer = plan.timeoutMs === undefined ? undefined : safeTimeout(() => {
-    const what = plan.until ? describeCondition(plan.until) : 'terminal status';
-    for (const tail of tails) tail.stop(ExitCode.TIMEOUT, `no ${what} within ${formatDuration(plan.timeoutMs!)} (--timeout)`);
-  }, plan.timeoutMs);
+  const timer =
+    plan.timeoutMs === undefined
+      ? undefined
+      : safeTimeout(() => {
+          const what = plan.until ? describeCondition(plan.until) : 'terminal status';
+          for (const tail of tails) tail.stop(ExitCode.TIMEOUT, `no ${what} within ${formatDuration(plan.timeoutMs!)} (--timeout)`);
+        }, plan.timeoutMs);
   await reporter.started?.(plan);
   try {
     const codes = await Promise.all(tails.map((tail) => tail.run()));

@@ -29,7 +29,7 @@ export interface StreamOptions {
 
 export interface StreamHooks {
   /** Every message not seen before; return true to stop following. */
-  onMessage(message: EventSourceMessage): boolean | void;
+  onMessage(message: EventSourceMessage): boolean | undefined;
   /** After each chunk: a promise to wait on before reading more (output backpressure). */
   backpressure?(): Promise<void> | undefined;
   /** A message dropped as a replay of one already delivered. */
@@ -40,10 +40,7 @@ export interface StreamHooks {
   onReconnect?(info: { failures: number; delayMs: number; reason: string }): void;
 }
 
-type AttemptResult =
-  | { kind: 'stopped' }
-  | { kind: 'ended'; events: number; aliveMs: number }
-  | { kind: 'retry'; reason: string; delayMs?: number; events: number };
+type AttemptResult = { kind: 'stopped' } | { kind: 'ended'; events: number; aliveMs: number } | { kind: 'retry'; reason: string; delayMs?: number; events: number };
 
 const KEEP_ALIVE = '{}';
 
@@ -63,7 +60,10 @@ export class SessionStream {
   private idleTimer: NodeJS.Timeout | undefined;
   private idleReject: ((error: Error) => void) | undefined;
 
-  constructor(private readonly options: StreamOptions, private readonly hooks: StreamHooks) {
+  constructor(
+    private readonly options: StreamOptions,
+    private readonly hooks: StreamHooks,
+  ) {
     this.retryMs = options.initialDelayMs ?? 500;
   }
 
@@ -109,7 +109,7 @@ export class SessionStream {
     for (;;) {
       const result = await this.attempt(failures);
       if (result.kind === 'stopped' || this.stopped) return;
-      // PROVIDERS.md: an unknown or expired session "answers 200 and then closes the stream at once".
+      // docs/providers.md: an unknown or expired session "answers 200 and then closes the stream at once".
       const empty = result.kind === 'ended' && result.events === 0 && result.aliveMs < (this.options.emptyCloseWindowMs ?? 5000);
       emptyCloses = empty ? emptyCloses + 1 : 0;
       if (emptyCloses >= 2) {

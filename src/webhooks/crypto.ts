@@ -10,7 +10,7 @@ export function hmacSha256(key: Buffer | string, ...parts: (Buffer | string)[]):
 
 /**
  * Constant-time comparison that never throws: timingSafeEqual throws on unequal lengths,
- * and a junk signature must give 401, never a crash (PROVIDERS.md, "Verification pitfalls").
+ * and a junk signature must give 401, never a crash (docs/providers.md, "Verification pitfalls").
  */
 export function safeEqual(expected: Buffer, received: Buffer): boolean {
   if (expected.length === 0 || received.length !== expected.length) return false;
@@ -44,7 +44,8 @@ export function parseUnixSeconds(text: string | undefined): number | undefined {
 export function checkTolerance(scheme: string, timestampSec: number, nowMs: number, toleranceSec: number): Verdict | number {
   const skew = timestampSec - Math.floor(nowMs / 1000);
   if (skew < -toleranceSec) return invalid(scheme, 'timestamp_too_old', `timestamp too old by ${-skew - toleranceSec} s (${-skew} s old, tolerance ${toleranceSec} s)`, skew);
-  if (skew > toleranceSec) return invalid(scheme, 'timestamp_too_new', `timestamp too far in the future by ${skew - toleranceSec} s (${skew} s ahead, tolerance ${toleranceSec} s)`, skew);
+  if (skew > toleranceSec)
+    return invalid(scheme, 'timestamp_too_new', `timestamp too far in the future by ${skew - toleranceSec} s (${skew} s ahead, tolerance ${toleranceSec} s)`, skew);
   return skew;
 }
 

@@ -48,7 +48,9 @@ export function verifyDelivery(delivery: Delivery, scheme: string, context: Veri
 
 /** Names of the schemes that can sign (replay re-signing, sandbox webhooks, trigger). */
 export function signingSchemeNames(): string[] {
-  return Object.entries(SCHEMES).filter(([, s]) => s.sign).map(([name]) => name);
+  return Object.entries(SCHEMES)
+    .filter(([, s]) => s.sign)
+    .map(([name]) => name);
 }
 
 /** Every header name any scheme signs with. */

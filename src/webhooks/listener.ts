@@ -42,7 +42,9 @@ export async function runListener(plan: ListenPlan, reporter: ListenReporter): P
       if (!result.counted) return;
       counted++;
       if (plan.forwardTo && result.delivery) {
-        const p = forwardDelivery(plan.forwardTo, result).then((r) => reporter.forwarded(r)).finally(() => forwards.delete(p));
+        const p = forwardDelivery(plan.forwardTo, result)
+          .then((r) => reporter.forwarded(r))
+          .finally(() => forwards.delete(p));
         forwards.add(p);
       }
       const { type, status } = result.record;
@@ -57,11 +59,14 @@ export async function runListener(plan: ListenPlan, reporter: ListenReporter): P
     throw error;
   }
   reporter.ready({ url: receiver.url, scheme: plan.scheme, secrets: plan.secrets, savePath: capture?.path });
-  const timer = plan.timeoutMs === undefined ? undefined : safeTimeout(() => {
-    const what = plan.until ? describeCondition(plan.until) : plan.count !== undefined ? `${plan.count} deliveries (got ${counted})` : 'the end';
-    reporter.timedOut(`no ${what} within ${formatDuration(plan.timeoutMs!)} (--timeout)`);
-    finish(ExitCode.TIMEOUT);
-  }, plan.timeoutMs);
+  const timer =
+    plan.timeoutMs === undefined
+      ? undefined
+      : safeTimeout(() => {
+          const what = plan.until ? describeCondition(plan.until) : plan.count !== undefined ? `${plan.count} deliveries (got ${counted})` : 'the end';
+          reporter.timedOut(`no ${what} within ${formatDuration(plan.timeoutMs!)} (--timeout)`);
+          finish(ExitCode.TIMEOUT);
+        }, plan.timeoutMs);
   const code = await untilStopped({ awaiting: () => awaiting, other: finished });
   clearTimeout(timer);
   // Stop accepting, let in-flight requests finish and be recorded, then close the capture.

@@ -20,7 +20,7 @@ export interface NormalizedPayload {
 
 const str = nonEmptyString;
 
-// Terminal statuses implied by provider event types (PROVIDERS.md).
+// Terminal statuses implied by provider event types (docs/providers.md).
 const TYPE_STATUS: Record<string, string> = {
   'openid.credential.credential_acked': 'SUCCESSFUL',
   'openid.credential.credential_accepted': 'SUCCESSFUL',
@@ -67,7 +67,10 @@ function classify(data: JsonObject, scheme: string): NormalizedPayload {
   // iGrant: {"deliveryID","webhookID","timestamp","type":"openid.…","data":{…}}
   if (typeof data.deliveryID === 'string' || (typeof data.type === 'string' && data.type.startsWith('openid.'))) {
     const type = str(data.type);
-    return withStatus({ provider: 'igrant', type, sessionId: str(inner.credentialExchangeId) ?? str(inner.presentationExchangeId) ?? str(inner.exchangeId), data, ping: false }, type ? TYPE_STATUS[type] ?? null : null);
+    return withStatus(
+      { provider: 'igrant', type, sessionId: str(inner.credentialExchangeId) ?? str(inner.presentationExchangeId) ?? str(inner.exchangeId), data, ping: false },
+      type ? (TYPE_STATUS[type] ?? null) : null,
+    );
   }
   // didx:me: {"eventType":"openid4vc.issuance.completed","payload":{"openId4VcIssuanceId":"…"}}
   if (typeof data.eventType === 'string' && data.eventType.startsWith('openid4vc.')) {
@@ -75,7 +78,10 @@ function classify(data: JsonObject, scheme: string): NormalizedPayload {
   }
   // Crossmint: {"type":"credential.creation.succeeded","data":{…}}
   if (typeof data.type === 'string' && data.type.startsWith('credential.')) {
-    return withStatus({ provider: 'crossmint', type: data.type, sessionId: str(inner.credentialId) ?? str(inner.id) ?? str(inner.actionId), data, ping: false }, TYPE_STATUS[data.type] ?? null);
+    return withStatus(
+      { provider: 'crossmint', type: data.type, sessionId: str(inner.credentialId) ?? str(inner.id) ?? str(inner.actionId), data, ping: false },
+      TYPE_STATUS[data.type] ?? null,
+    );
   }
   const type = str(data.type) ?? str(data.eventType) ?? str(data.event);
   const status = str(data.status) ?? (isPlainObject(data.session) ? str(data.session.status) : null);

@@ -187,7 +187,7 @@ export class WebhookReceiver {
     record.status = normalized.status;
     record.terminal = normalized.terminal;
     // Only what the verifying scheme signed identifies a delivery: unsigned headers never do.
-    record.id = acceptance === 'verified' ? verdict.deliveryId ?? null : null;
+    record.id = acceptance === 'verified' ? (verdict.deliveryId ?? null) : null;
     record.data = normalized.data;
     record.verified = acceptance === 'verified';
     record.scheme = verdict.scheme;
@@ -213,7 +213,13 @@ export class WebhookReceiver {
       return;
     }
     if (!ping && typeof normalized.data === 'string' && isJsonType(req.headers['content-type'])) {
-      return this.reject(req, res, path, { status: 400, reason: 'body is not valid JSON', publicMessage: 'malformed body', body, extra: { verified: record.verified, scheme: record.scheme, id: record.id } });
+      return this.reject(req, res, path, {
+        status: 400,
+        reason: 'body is not valid JSON',
+        publicMessage: 'malformed body',
+        body,
+        extra: { verified: record.verified, scheme: record.scheme, id: record.id },
+      });
     }
     const id = record.id;
     // A repeated delivery id is answered 2xx and neither recorded nor counted again.

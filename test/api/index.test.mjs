@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as api from '../../dist/index.js';
+import * as api from 'issuer-events';
 
 test('the programmatic API: an offer created against the sandbox, followed with SessionStream', async () => {
   const sandbox = new api.SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: api.loadProfiles(), eventNames: 'current', stepDelayMs: 1, autoClaimMs: 0 });
@@ -19,7 +19,13 @@ test('the programmatic API: an offer created against the sandbox, followed with 
       },
     );
     await stream.run();
-    assert.deepEqual(types, ['credential_offer_retrieved', 'token_request_pre_authorized_code_succeeded', 'nonce_request_succeeded', 'credential_request_mso_mdoc_succeeded', 'issuance_status_changed']);
+    assert.deepEqual(types, [
+      'credential_offer_retrieved',
+      'token_request_pre_authorized_code_succeeded',
+      'nonce_request_succeeded',
+      'credential_request_mso_mdoc_succeeded',
+      'issuance_status_changed',
+    ]);
     await assert.rejects(api.createOffer({ baseUrl: sandbox.url }, { profileId: 'nope' }), { code: 'E_HTTP_404', exitCode: 5 });
   } finally {
     await sandbox.close();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request, Agent } from 'undici';
@@ -11,12 +11,17 @@ import { listen as startServer, readBody } from '../helpers/http.mjs';
 import { createHmac } from 'node:crypto';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-const wh = new StandardWebhook(SECRET);
+const _wh = new StandardWebhook(SECRET);
 const tmp = () => mkdtempSync(join(tmpdir(), 'ie-listen-'));
 const readRecords = (file) => parseNdjson(readFileSync(file, 'utf8'));
 
 function signed(body, { id = `msg_${Math.random().toString(36).slice(2)}`, at = new Date(), secret = SECRET } = {}) {
-  return { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': new StandardWebhook(secret).sign(id, at, body) };
+  return {
+    'content-type': 'application/json',
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'webhook-signature': new StandardWebhook(secret).sign(id, at, body),
+  };
 }
 
 async function post(url, body, headers = {}, method = 'POST') {
@@ -54,12 +59,22 @@ test('Ready line, Standard Webhooks verified with the official signer, record wr
   const cm = JSON.stringify({ type: 'credential.creation.failed', data: { credentialId: 'cred-9' } });
   const now = new Date();
   const svixSig = new SvixWebhook(SECRET).sign('msg_svix', now, cm);
-  assert.equal((await post(l.url, cm, { 'svix-id': 'msg_svix', 'svix-timestamp': String(Math.floor(now / 1000)), 'svix-signature': svixSig, 'content-type': 'application/json' })).status, 200);
+  assert.equal(
+    (await post(l.url, cm, { 'svix-id': 'msg_svix', 'svix-timestamp': String(Math.floor(now.getTime() / 1000)), 'svix-signature': svixSig, 'content-type': 'application/json' }))
+      .status,
+    200,
+  );
   l.child.kill('SIGINT');
   const done = await l.result;
   assert.equal(done.code, 130);
   const printed = parseNdjson(done.stdout);
-  assert.deepEqual(printed.map((x) => [x.provider, x.type, x.status]), [['didx', 'openid4vc.issuance.completed', 'SUCCESSFUL'], ['crossmint', 'credential.creation.failed', 'FAILED']]);
+  assert.deepEqual(
+    printed.map((x) => [x.provider, x.type, x.status]),
+    [
+      ['didx', 'openid4vc.issuance.completed', 'SUCCESSFUL'],
+      ['crossmint', 'credential.creation.failed', 'FAILED'],
+    ],
+  );
   assert.equal(readRecords(file).length, 2);
   assert.doesNotMatch(done.stderr, /MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw/, 'the secret is never printed');
 });
@@ -102,11 +117,14 @@ test('rejections: 401 generic body with the reason only on stderr; 400, 413, 405
   assert.match(done.stderr, /exceeds --max-body/);
   const records = readRecords(file);
   assert.equal(records.length, 8);
-  assert.deepEqual(records.map((x) => x.verified), [false, false, false, true, false, false, false, false]);
+  assert.deepEqual(
+    records.map((x) => x.verified),
+    [false, false, false, true, false, false, false, false],
+  );
   assert.ok(records.every((x) => typeof x.reason === 'string' && x.reason.length > 0));
   const lines = done.stdout.trim().split('\n');
   assert.equal(lines.length, 8);
-  assert.match(lines[0], /POST \/hook  standard  ✗ 401/);
+  assert.match(lines[0], /POST \/hook {2}standard {2}✗ 401/);
 });
 
 test('unsigned walt.id deliveries need --allow-unsigned; pings are answered and recorded but not counted', async () => {
@@ -119,7 +137,14 @@ test('unsigned walt.id deliveries need --allow-unsigned; pings are answered and 
   const done = await l.result;
   assert.equal(done.code, 0, done.stderr);
   const records = readRecords(file);
-  assert.deepEqual(records.map((x) => [x.provider, x.type, x.reason]), [['unknown', null, 'ping'], ['waltid', 'credential_offer_retrieved', 'unsigned (allowed)'], ['waltid', 'issuance_status_changed', 'unsigned (allowed)']]);
+  assert.deepEqual(
+    records.map((x) => [x.provider, x.type, x.reason]),
+    [
+      ['unknown', null, 'ping'],
+      ['waltid', 'credential_offer_retrieved', 'unsigned (allowed)'],
+      ['waltid', 'issuance_status_changed', 'unsigned (allowed)'],
+    ],
+  );
   assert.equal(records[2].sessionId, 's1');
   assert.equal(records[2].status, 'SUCCESSFUL');
 });
@@ -149,7 +174,12 @@ test('a repeated delivery id answers 2xx and is neither recorded nor counted twi
   assert.equal((await post(l2.url, ghBody, { ...ghHeaders, 'x-github-delivery': 'gh-2' })).status, 200);
   done = await l2.result;
   assert.equal(done.code, 0);
-  assert.deepEqual(readRecords(file).slice(1).map((x) => x.id), ['gh-1', 'gh-2']);
+  assert.deepEqual(
+    readRecords(file)
+      .slice(1)
+      .map((x) => x.id),
+    ['gh-1', 'gh-2'],
+  );
 });
 
 test('iGrant: form-encoded, case-insensitive header, deliveryID dedupe, --until type', async () => {
@@ -166,10 +196,13 @@ test('iGrant: form-encoded, case-insensitive header, deliveryID dedupe, --until 
   const done = await l.result;
   assert.equal(done.code, 0, done.stderr);
   const recs = parseNdjson(done.stdout);
-  assert.deepEqual(recs.map((x) => [x.provider, x.type, x.id, x.sessionId, x.verified]), [
-    ['igrant', 'openid.credential.credential_issued', 'd1', 'cx-1', true],
-    ['igrant', 'openid.credential.credential_acked', 'd2', 'cx-1', true],
-  ]);
+  assert.deepEqual(
+    recs.map((x) => [x.provider, x.type, x.id, x.sessionId, x.verified]),
+    [
+      ['igrant', 'openid.credential.credential_issued', 'd1', 'cx-1', true],
+      ['igrant', 'openid.credential.credential_acked', 'd2', 'cx-1', true],
+    ],
+  );
 });
 
 test('CI waiting: --timeout exits 124, --fail-on-invalid exits 6', async () => {
@@ -227,7 +260,10 @@ test('--forward-to sends the exact bytes and headers; a failing app never loses 
   assert.match(done.stderr, /→ http:\/\/127\.0\.0\.1:\d+\/in 202 in \d+ms \(msg_fwd1\)/);
   assert.match(done.stderr, /→ http:\/\/127\.0\.0\.1:\d+\/in 500 in \d+ms \(msg_fwd2\)/);
   assert.match(done.stderr, /forward to .* failed: connection refused \(the delivery is captured\)/);
-  assert.deepEqual(readRecords(file).map((x) => x.id), ['msg_fwd1', 'msg_fwd2', 'msg_fwd3']);
+  assert.deepEqual(
+    readRecords(file).map((x) => x.id),
+    ['msg_fwd1', 'msg_fwd2', 'msg_fwd3'],
+  );
 });
 
 test('usage errors: unknown scheme, scheme without secret, port in use, unwritable capture', async () => {
@@ -283,7 +319,10 @@ test('thousands of signed deliveries over 64 connections, SIGINT mid-burst: ever
   assert.equal(done.code, 130);
   const text = readFileSync(file, 'utf8');
   assert.ok(text.endsWith('\n'));
-  const records = text.trimEnd().split('\n').map((line) => JSON.parse(line));
+  const records = text
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line));
   const ids = records.map((x) => x.id);
   assert.equal(new Set(ids).size, ids.length, 'no record twice');
   for (const id of accepted) assert.ok(ids.includes(id) || false, `accepted ${id} is in the file`);
@@ -298,12 +337,22 @@ test('bearer tokens and cookies never reach the capture file or the output', asy
   const token = 'walt-token-0123456789-secret';
   const l = await startListen(['--scheme', 'bearer', '--secret', token, '--save', file, '--count', '1', '--json', '-v']);
   assert.equal((await post(l.url, '{"target":"s","event":"x","session":{}}', { authorization: 'Bearer wrong-token-value', 'content-type': 'application/json' })).status, 401);
-  assert.equal((await post(l.url, '{"target":"s","event":"x","session":{}}', { authorization: `Bearer ${token}`, cookie: 'sid=cookie-secret-value', 'content-type': 'application/json' })).status, 200);
+  assert.equal(
+    (await post(l.url, '{"target":"s","event":"x","session":{}}', { authorization: `Bearer ${token}`, cookie: 'sid=cookie-secret-value', 'content-type': 'application/json' }))
+      .status,
+    200,
+  );
   const done = await l.result;
   assert.equal(done.code, 0, done.stderr);
   const text = readFileSync(file, 'utf8');
   const records = parseNdjson(text);
-  assert.deepEqual(records.map((x) => [x.verified, x.scheme, x.request.headers.authorization]), [[false, 'bearer', '[redacted]'], [true, 'bearer', '[redacted]']]);
+  assert.deepEqual(
+    records.map((x) => [x.verified, x.scheme, x.request.headers.authorization]),
+    [
+      [false, 'bearer', '[redacted]'],
+      [true, 'bearer', '[redacted]'],
+    ],
+  );
   assert.equal(records[1].request.headers.cookie, '[redacted]');
   for (const secret of [token, 'wrong-token-value', 'cookie-secret-value']) {
     assert.ok(!text.includes(secret) && !done.stdout.includes(secret) && !done.stderr.includes(secret), `${secret} leaked`);

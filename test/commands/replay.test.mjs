@@ -14,11 +14,18 @@ const S1 = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const S2 = 'whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
 const tmp = () => mkdtempSync(join(tmpdir(), 'ie-replay-'));
 
+/** @param {string} secret @param {string} body @param {string} id @param {Date} [at] */
 function signed(secret, body, id, at = new Date()) {
-  return { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at / 1000)), 'webhook-signature': new StandardWebhook(secret).sign(id, at, body) };
+  return {
+    'content-type': 'application/json',
+    'webhook-id': id,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'webhook-signature': new StandardWebhook(secret).sign(id, at, body),
+  };
 }
 
 /** A receiver that records requests; `plan(n)` returns the status for the n-th request. */
+/** @param {(n: number) => number} [plan] */
 async function receiver(plan = () => 200) {
   const got = [];
   const srv = await startServer(async (req, res) => {
@@ -72,7 +79,10 @@ test('without re-signing: original headers verbatim, with a warning when they ar
   const body = '{"type":"x"}';
   const old = new Date(Date.now() - 3_600_000);
   const headers = { ...signed(S1, body, 'msg_old', old), authorization: '[redacted]', host: 'example', 'x-extra': 'kept' };
-  writeFileSync(file, `${JSON.stringify({ v: 1, source: 'webhook', receivedAt: old.toISOString(), type: 'x', id: 'msg_old', verified: true, reason: null, request: { method: 'POST', path: '/', headers, body } })}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ v: 1, source: 'webhook', receivedAt: old.toISOString(), type: 'x', id: 'msg_old', verified: true, reason: null, request: { method: 'POST', path: '/', headers, body } })}\n`,
+  );
   const target = await receiver();
   let r = await runCli(['replay', file, '--to', target.url]);
   assert.equal(r.code, 0, r.stderr);
@@ -95,7 +105,13 @@ test('filters, --json results, --dry-run sends nothing', async () => {
   let r = await runCli(['replay', file, '--to', target.url, '--filter', 'session=A', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const results = parseNdjson(r.stdout);
-  assert.deepEqual(results.map((x) => [x.index, x.type, x.status, x.ok, x.attempts]), [[1, 'openid4vc.issuance.offered', 200, true, 1], [2, 'openid4vc.issuance.completed', 200, true, 1]]);
+  assert.deepEqual(
+    results.map((x) => [x.index, x.type, x.status, x.ok, x.attempts]),
+    [
+      [1, 'openid4vc.issuance.offered', 200, true, 1],
+      [2, 'openid4vc.issuance.completed', 200, true, 1],
+    ],
+  );
   r = await runCli(['replay', file, '--to', target.url, '--filter', 'type=openid4vc.*', '--filter', 'provider=didx', '--filter', 'session=C']);
   assert.equal(r.code, 0);
   assert.equal(target.got.length, 3);
@@ -154,14 +170,19 @@ test('corrupt capture files exit 2 naming file and line before anything is sent;
 test('--rate and --speed space the deliveries (generous bounds)', async () => {
   const file = join(tmp(), 'timed.ndjson');
   const t0 = Date.parse('2026-01-01T00:00:00Z');
-  const lines = [0, 1000, 2000, 3000].map((ms, i) => JSON.stringify({ v: 1, source: 'sse', receivedAt: new Date(t0 + ms).toISOString(), type: 'e', sessionId: 's', data: { target: 's', event: 'e', n: i } }));
+  const lines = [0, 1000, 2000, 3000].map((ms, i) =>
+    JSON.stringify({ v: 1, source: 'sse', receivedAt: new Date(t0 + ms).toISOString(), type: 'e', sessionId: 's', data: { target: 's', event: 'e', n: i } }),
+  );
   writeFileSync(file, `${lines.join('\n')}\n`);
   const target = await receiver();
   let r = await runCli(['replay', file, '--to', target.url, '--rate', '10/s']);
   assert.equal(r.code, 0, r.stderr);
   let span = target.got.at(-1).at - target.got[0].at;
   assert.ok(span >= 250 && span < 5000, `rate span ${span}`);
-  assert.deepEqual(target.got.map((g) => JSON.parse(g.body).n), [0, 1, 2, 3]);
+  assert.deepEqual(
+    target.got.map((g) => JSON.parse(g.body).n),
+    [0, 1, 2, 3],
+  );
   target.got.length = 0;
   r = await runCli(['replay', file, '--to', target.url, '--speed', '10']);
   assert.equal(r.code, 0, r.stderr);
@@ -172,21 +193,52 @@ test('--rate and --speed space the deliveries (generous bounds)', async () => {
 
 test('--concurrency 16: every delivery arrives exactly once', async () => {
   const file = join(tmp(), 'many.ndjson');
-  const lines = Array.from({ length: 300 }, (_, i) => JSON.stringify({ v: 1, source: 'webhook', receivedAt: new Date().toISOString(), type: 't', id: `m${i}`, verified: true, reason: null, request: { method: 'POST', path: '/', headers: { 'content-type': 'application/json' }, body: `{"n":${i}}` } }));
+  const lines = Array.from({ length: 300 }, (_, i) =>
+    JSON.stringify({
+      v: 1,
+      source: 'webhook',
+      receivedAt: new Date().toISOString(),
+      type: 't',
+      id: `m${i}`,
+      verified: true,
+      reason: null,
+      request: { method: 'POST', path: '/', headers: { 'content-type': 'application/json' }, body: `{"n":${i}}` },
+    }),
+  );
   // A binary body survives as bodyBase64.
-  lines.push(JSON.stringify({ v: 1, source: 'webhook', receivedAt: new Date().toISOString(), type: null, id: 'bin', request: { method: 'POST', path: '/', headers: {}, bodyBase64: Buffer.from([0, 255, 128, 10]).toString('base64') } }));
+  lines.push(
+    JSON.stringify({
+      v: 1,
+      source: 'webhook',
+      receivedAt: new Date().toISOString(),
+      type: null,
+      id: 'bin',
+      request: { method: 'POST', path: '/', headers: {}, bodyBase64: Buffer.from([0, 255, 128, 10]).toString('base64') },
+    }),
+  );
   writeFileSync(file, `${lines.join('\n')}\n`);
   const target = await receiver();
   const r = await runCli(['replay', file, '--to', target.url, '--concurrency', '16', '--quiet']);
   await target.close();
   assert.equal(r.code, 0, r.stderr);
-  const ns = target.got.map((g) => g.body).filter((b) => b[0] === 0x7b).map((b) => JSON.parse(b).n).sort((a, b) => a - b);
-  assert.deepEqual(ns, Array.from({ length: 300 }, (_, i) => i));
+  const ns = target.got
+    .map((g) => g.body)
+    .filter((b) => b[0] === 0x7b)
+    .map((b) => JSON.parse(b).n)
+    .sort((a, b) => a - b);
+  assert.deepEqual(
+    ns,
+    Array.from({ length: 300 }, (_, i) => i),
+  );
   assert.ok(target.got.some((g) => g.body.equals(Buffer.from([0, 255, 128, 10]))));
 });
 
 test('--serve-sse: a session captured by tail is served again and tail follows it end to end', async () => {
-  const events = [envelope('sess-1', 'credential_offer_retrieved'), envelope('sess-1', 'credential_request_sd_jwt_vc_succeeded'), envelope('sess-1', 'issuance_status_changed', { status: 'SUCCESSFUL' })];
+  const events = [
+    envelope('sess-1', 'credential_offer_retrieved'),
+    envelope('sess-1', 'credential_request_sd_jwt_vc_succeeded'),
+    envelope('sess-1', 'issuance_status_changed', { status: 'SUCCESSFUL' }),
+  ];
   const live = await startSseServer({
     '/issuer2/sessions/sess-1/events': (req, res) => {
       openStream(res);
@@ -212,7 +264,10 @@ test('--serve-sse: a session captured by tail is served again and tail follows i
   const origin = await readyP;
   r = await runCli(['tail', 'sess-1', '--base-url', origin, '--json']);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(parseNdjson(r.stdout).map((x) => x.data), events);
+  assert.deepEqual(
+    parseNdjson(r.stdout).map((x) => x.data),
+    events,
+  );
   // The real `eventsource` client reads the same stream.
   const seen = await new Promise((resolve, reject) => {
     const got = [];
@@ -233,11 +288,18 @@ test('--serve-sse: a session captured by tail is served again and tail follows i
   serving.child.kill('SIGINT');
   const done = await serving;
   assert.equal(done.code, 130);
-  assert.match(done.stdout, /^sess-1  3 events  http:\/\/127\.0\.0\.1:\d+\/issuer2\/sessions\/sess-1\/events$/m);
+  assert.match(done.stdout, /^sess-1 {2}3 events {2}http:\/\/127\.0\.0\.1:\d+\/issuer2\/sessions\/sess-1\/events$/m);
 });
 
 test('usage errors', async () => {
-  for (const args of [['replay'], ['replay', 'f.ndjson'], ['replay', 'f.ndjson', '--to', 'nope'], ['replay', 'f.ndjson', '--to', 'http://x', '--scheme', 'bearer', '--secret', 's'], ['replay', 'f.ndjson', '--to', 'http://x', '--secret', 's'], ['replay', 'f.ndjson', '--to', 'http://x', '--rate', 'fast']]) {
+  for (const args of [
+    ['replay'],
+    ['replay', 'f.ndjson'],
+    ['replay', 'f.ndjson', '--to', 'nope'],
+    ['replay', 'f.ndjson', '--to', 'http://x', '--scheme', 'bearer', '--secret', 's'],
+    ['replay', 'f.ndjson', '--to', 'http://x', '--secret', 's'],
+    ['replay', 'f.ndjson', '--to', 'http://x', '--rate', 'fast'],
+  ]) {
     const r = await runCli(args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);

@@ -40,14 +40,23 @@ before(async () => {
   srv = await startSseServer({
     [`${S}/cur/events`]: waltStream(CURRENT, { crlf: true }),
     [`${S}/leg/events`]: waltStream(LEGACY),
-    [`${S}/fail/events`]: waltStream([envelope('fail', 'credential_offer_retrieved'), envelope('fail', 'credential_request_failed', { error: 'invalid_proof', error_description: 'proof expired' }), envelope('fail', 'issuance_status_changed', { status: 'UNSUCCESSFUL' })]),
+    [`${S}/fail/events`]: waltStream([
+      envelope('fail', 'credential_offer_retrieved'),
+      envelope('fail', 'credential_request_failed', { error: 'invalid_proof', error_description: 'proof expired' }),
+      envelope('fail', 'issuance_status_changed', { status: 'UNSUCCESSFUL' }),
+    ]),
     [`${S}/closed/events`]: waltStream([envelope('closed', 'issuance_status_changed', { isClosed: true })]),
     [`${S}/rejected/events`]: waltStream([envelope('rejected', 'issuance_status_changed', { status: 'REJECTED_BY_USER' })]),
     [`${S}/open/events`]: waltStream([envelope('open', 'credential_offer_retrieved'), envelope('open', 'future_event_nobody_knows_yet', { custom: 1 })]),
     [`${S}/slow/events`]: waltStream([envelope('slow', 'credential_offer_retrieved'), envelope('slow', 'issuance_status_changed', { status: 'SUCCESSFUL' })], { gapMs: 300 }),
     // A socket drop mid-stream, then walt.id replays its last events to the new subscriber.
     [`${S}/drop/events`]: async (req, res, { attempt }) => {
-      const all = [envelope('drop', 'credential_offer_retrieved'), envelope('drop', 'token_request_pre_authorized_code_succeeded'), envelope('drop', 'credential_request_sd_jwt_vc_succeeded'), envelope('drop', 'issuance_status_changed', { status: 'SUCCESSFUL' })];
+      const all = [
+        envelope('drop', 'credential_offer_retrieved'),
+        envelope('drop', 'token_request_pre_authorized_code_succeeded'),
+        envelope('drop', 'credential_request_sd_jwt_vc_succeeded'),
+        envelope('drop', 'issuance_status_changed', { status: 'SUCCESSFUL' }),
+      ];
       openStream(res);
       res.write(frame('{}'));
       if (attempt === 1) {
@@ -122,7 +131,10 @@ before(async () => {
       res.write('data: {"event":"unicode","target":"edge","name":"Zoë ✓ 🎓"}\n\n');
       res.write(`data: ${JSON.stringify(envelope('edge', 'issuance_status_changed', { status: 'SUCCESSFUL' }))}\n\n`);
     },
-    [`${S}/evil/events`]: waltStream([envelope('evil', 'credential_request_failed', { error: 'bad\u001b[2J', error_description: '\u001b]0;owned\u0007\u009b31m' }), envelope('evil', 'issuance_status_changed', { status: 'FAILED' })]),
+    [`${S}/evil/events`]: waltStream([
+      envelope('evil', 'credential_request_failed', { error: 'bad\u001b[2J', error_description: '\u001b]0;owned\u0007\u009b31m' }),
+      envelope('evil', 'issuance_status_changed', { status: 'FAILED' }),
+    ]),
     [`${S}/ent/events`]: () => {},
     '/v2/acme.main.issuer/issuer-service-api/issuance-session/ent1/events': (req, res) => {
       hits.entAuth = req.headers.authorization;
@@ -140,7 +152,10 @@ test('walt.id current names, CRLF, stream never closed: prints every event, exit
   const r = await tail(['cur', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const records = parseNdjson(r.stdout);
-  assert.deepEqual(records.map((x) => x.type), CURRENT.map((e) => e.event));
+  assert.deepEqual(
+    records.map((x) => x.type),
+    CURRENT.map((e) => e.event),
+  );
   const last = records.at(-1);
   assert.equal(last.v, 1);
   assert.equal(last.source, 'sse');
@@ -160,15 +175,15 @@ test('walt.id legacy names; pretty output is one line per event', async () => {
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 4);
-  assert.match(lines[0], /^\d\d:\d\d:\d\d\.\d{3}  resolved_credential_offer  wallet resolved the offer$/);
-  assert.match(lines[2], /^\d\d:\d\d:\d\d\.\d{3}  jwt_issue  JWT credential issued$/);
-  assert.match(lines[3], /^\d\d:\d\d:\d\d\.\d{3}  issuance_status  SUCCESSFUL  status changed$/);
+  assert.match(lines[0], /^\d\d:\d\d:\d\d\.\d{3} {2}resolved_credential_offer {2}wallet resolved the offer$/);
+  assert.match(lines[2], /^\d\d:\d\d:\d\d\.\d{3} {2}jwt_issue {2}JWT credential issued$/);
+  assert.match(lines[3], /^\d\d:\d\d:\d\d\.\d{3} {2}issuance_status {2}SUCCESSFUL {2}status changed$/);
 });
 
 test('terminal failures exit 3: UNSUCCESSFUL, REJECTED_BY_USER, isClosed without success', async () => {
   let r = await tail(['fail']);
   assert.equal(r.code, 3);
-  assert.match(r.stdout, /credential_request_failed  invalid_proof: proof expired/);
+  assert.match(r.stdout, /credential_request_failed {2}invalid_proof: proof expired/);
   assert.match(r.stderr, /session ended UNSUCCESSFUL/);
   r = await tail(['rejected', '--json']);
   assert.equal(r.code, 3);
@@ -196,7 +211,12 @@ test('--until status:X, --events filter, and a session that ends before --until 
 test('a mid-stream drop reconnects; replayed events are printed once', async () => {
   const r = await tail(['drop', '--json']);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(types(r.stdout), ['credential_offer_retrieved', 'token_request_pre_authorized_code_succeeded', 'credential_request_sd_jwt_vc_succeeded', 'issuance_status_changed']);
+  assert.deepEqual(types(r.stdout), [
+    'credential_offer_retrieved',
+    'token_request_pre_authorized_code_succeeded',
+    'credential_request_sd_jwt_vc_succeeded',
+    'issuance_status_changed',
+  ]);
   assert.equal(srv.attemptsOf(`${S}/drop/events`), 2);
   assert.match(r.stderr, /stream interrupted: connection closed by the server; reconnecting in \d+ms\n/);
 });
@@ -205,7 +225,14 @@ test('named events with ids and retry: resume with Last-Event-ID', async () => {
   const r = await tail(['named', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const records = parseNdjson(r.stdout);
-  assert.deepEqual(records.map((x) => [x.type, x.id]), [['resolved_credential_offer', '1'], ['requested_token', '2'], ['jwt_issue', '3']]);
+  assert.deepEqual(
+    records.map((x) => [x.type, x.id]),
+    [
+      ['resolved_credential_offer', '1'],
+      ['requested_token', '2'],
+      ['jwt_issue', '3'],
+    ],
+  );
   assert.equal(records[2].status, 'COMPLETED');
   assert.equal(records[0].event, 'resolved_credential_offer');
   assert.equal(records[0].sessionId, 'named');
@@ -274,7 +301,10 @@ test('SSE parsing: BOM, comments, data: without space, CRLF, lone CR, multi-line
   const r = await tail(['edge', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const records = parseNdjson(r.stdout);
-  assert.deepEqual(records.map((x) => x.type), ['no_space', 'crlf', 'lone_cr', 'multi', 'named_no_json', 'unicode', 'issuance_status_changed']);
+  assert.deepEqual(
+    records.map((x) => x.type),
+    ['no_space', 'crlf', 'lone_cr', 'multi', 'named_no_json', 'unicode', 'issuance_status_changed'],
+  );
   assert.equal(records[4].data, 'plain text');
   assert.equal(records[5].data.name, 'Zoë ✓ 🎓');
 });
@@ -289,9 +319,9 @@ test('payloads with terminal escape sequences are printed escaped', async () => 
 test('several sessions at once: prefixed output, the worst exit code wins', async () => {
   const r = await tail(['cur', 'fail', 'leg']);
   assert.equal(r.code, 3);
-  assert.match(r.stdout, /  cur  issuance_status_changed  SUCCESSFUL/);
-  assert.match(r.stdout, /  fail  credential_request_failed/);
-  assert.match(r.stdout, /  leg  jwt_issue/);
+  assert.match(r.stdout, / {2}cur {2}issuance_status_changed {2}SUCCESSFUL/);
+  assert.match(r.stdout, / {2}fail {2}credential_request_failed/);
+  assert.match(r.stdout, / {2}leg {2}jwt_issue/);
   assert.match(r.stderr, /\[fail\] session ended UNSUCCESSFUL/);
 });
 
@@ -312,7 +342,10 @@ test('--save appends capture records; SIGINT closes the capture and exits 130', 
   r = await tail(['leg', '--save', file, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   let saved = parseNdjson(readFileSync(file, 'utf8'));
-  assert.deepEqual(saved.map((x) => x.sessionId), ['cur', 'cur', 'cur', 'cur', 'leg', 'leg', 'leg', 'leg']);
+  assert.deepEqual(
+    saved.map((x) => x.sessionId),
+    ['cur', 'cur', 'cur', 'cur', 'leg', 'leg', 'leg', 'leg'],
+  );
 
   const pending = tail(['open', '--save', file, '--json']);
   await waitFor(() => readFileSync(file, 'utf8').split('\n').length > 10);
@@ -320,7 +353,10 @@ test('--save appends capture records; SIGINT closes the capture and exits 130', 
   r = await pending;
   assert.equal(r.code, 130);
   saved = parseNdjson(readFileSync(file, 'utf8'));
-  assert.deepEqual(saved.slice(8).map((x) => x.type), ['credential_offer_retrieved', 'future_event_nobody_knows_yet']);
+  assert.deepEqual(
+    saved.slice(8).map((x) => x.type),
+    ['credential_offer_retrieved', 'future_event_nobody_knows_yet'],
+  );
 
   r = await tail(['cur', '--save', '/no/such/dir/x.ndjson']);
   assert.equal(r.code, 2);

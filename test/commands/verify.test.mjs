@@ -6,9 +6,24 @@ import { join } from 'node:path';
 import { runCli, parseNdjson } from '../helpers/cli.mjs';
 import { VECTORS } from '../helpers/vectors.mjs';
 
-const std = (v, extra = []) => ['verify', '--scheme', 'standard', '--secret', v.secret, '--header', `webhook-id: ${v.id}`, '--header', `webhook-timestamp: ${v.timestamp}`, '--header', `webhook-signature: ${v.signature}`, '--body', v.body, ...extra];
+const std = (v, extra = []) => [
+  'verify',
+  '--scheme',
+  'standard',
+  '--secret',
+  v.secret,
+  '--header',
+  `webhook-id: ${v.id}`,
+  '--header',
+  `webhook-timestamp: ${v.timestamp}`,
+  '--header',
+  `webhook-signature: ${v.signature}`,
+  '--body',
+  v.body,
+  ...extra,
+];
 
-test('every PROVIDERS.md vector verifies at its timestamp (--at), exit 0', async () => {
+test('every docs/providers.md vector verifies at its timestamp (--at), exit 0', async () => {
   for (const v of VECTORS.standardWebhooks) {
     const r = await runCli(std(v, ['--at', v.timestamp]));
     assert.equal(r.code, 0, r.stderr);
@@ -48,7 +63,17 @@ test('--record verifies a delivery captured by listen; bad inputs exit 2', async
   const v = VECTORS.standardWebhooks[1];
   const dir = mkdtempSync(join(tmpdir(), 'ie-verify-'));
   const file = join(dir, 'cap.ndjson');
-  const record = (body) => JSON.stringify({ v: 1, source: 'webhook', request: { method: 'POST', path: '/', headers: { 'webhook-id': v.id, 'webhook-timestamp': v.timestamp, 'webhook-signature': v.signature, authorization: '[redacted]' }, body } });
+  const record = (body) =>
+    JSON.stringify({
+      v: 1,
+      source: 'webhook',
+      request: {
+        method: 'POST',
+        path: '/',
+        headers: { 'webhook-id': v.id, 'webhook-timestamp': v.timestamp, 'webhook-signature': v.signature, authorization: '[redacted]' },
+        body,
+      },
+    });
   writeFileSync(file, `${JSON.stringify({ v: 1, source: 'sse' })}\n${record(v.body)}\n${record(`${v.body} `)}\n`);
   let r = await runCli(['verify', '--secret', v.secret, '--record', file, '--at', v.timestamp]);
   assert.equal(r.code, 0, r.stdout + r.stderr);

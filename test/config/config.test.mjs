@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/cli.mjs';
-import { loadConfigFile, resolveSettings } from '../../dist/index.js';
+import { loadConfigFile, resolveSettings } from 'issuer-events';
 
 const fixture = (name) => fileURLToPath(new URL(`../fixtures/config/${name}/`, import.meta.url));
 
@@ -36,14 +36,8 @@ test('precedence: file < environment < flag', async () => {
 test('contexts: the file default, --context, ISSUER_EVENTS_CONTEXT; context beats top level', async () => {
   const cwd = fixture('contexts');
   assert.equal(await usedUrl([], { cwd }), 'http://127.0.0.1:1/local/issuer2/credential-offers');
-  assert.equal(
-    await usedUrl(['--context', 'ent'], { cwd }),
-    'http://127.0.0.1:1/top/v2/acme.main.issuer.p/issuer-service-api/credentials/offers',
-  );
-  assert.equal(
-    await usedUrl([], { cwd, env: { ISSUER_EVENTS_CONTEXT: 'ent' } }),
-    'http://127.0.0.1:1/top/v2/acme.main.issuer.p/issuer-service-api/credentials/offers',
-  );
+  assert.equal(await usedUrl(['--context', 'ent'], { cwd }), 'http://127.0.0.1:1/top/v2/acme.main.issuer.p/issuer-service-api/credentials/offers');
+  assert.equal(await usedUrl([], { cwd, env: { ISSUER_EVENTS_CONTEXT: 'ent' } }), 'http://127.0.0.1:1/top/v2/acme.main.issuer.p/issuer-service-api/credentials/offers');
   // The flag beats the environment for the context too.
   assert.equal(await usedUrl(['--context', 'local'], { cwd, env: { ISSUER_EVENTS_CONTEXT: 'ent' } }), 'http://127.0.0.1:1/local/issuer2/credential-offers');
   const r = await runCli(['offer', 'create', '--profile', 'p', '--context', 'staging'], { cwd });

@@ -5,6 +5,7 @@ export const BIN = fileURLToPath(new URL('../../bin/issuer-events.js', import.me
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Environment without the user's issuer-events settings, colours or CI hints. */
+/** @param {Record<string, string>} [extra] */
 export function cleanEnv(extra = {}) {
   const env = { ...process.env };
   for (const key of Object.keys(env)) {
@@ -14,8 +15,19 @@ export function cleanEnv(extra = {}) {
 }
 
 /**
+ * @typedef {{ code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }} CliResult
+ * @typedef {Promise<CliResult> & { child: import('node:child_process').ChildProcessWithoutNullStreams }} CliRun
+ * @typedef {{ cwd?: string, env?: Record<string, string>, input?: string | Buffer, timeoutMs?: number,
+ *   onStdout?: (data: string, child: import('node:child_process').ChildProcessWithoutNullStreams) => void,
+ *   onStderr?: (data: string, child: import('node:child_process').ChildProcessWithoutNullStreams) => void }} CliOptions
+ */
+
+/**
  * Spawns the real binary. Resolves with { code, signal, stdout, stderr }.
  * `onStderr`/`onStdout` see data as it arrives (to wait for "Ready" lines).
+ * @param {string[]} args
+ * @param {CliOptions} [options]
+ * @returns {CliRun}
  */
 export function runCli(args, options = {}) {
   const child = spawn(process.execPath, [BIN, ...args], {
@@ -36,13 +48,16 @@ export function runCli(args, options = {}) {
   if (options.input !== undefined) child.stdin.end(options.input);
   else child.stdin.end();
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const result = new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  /** @type {CliRun} */
+  const result = /** @type {CliRun} */ (
+    new Promise((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal, stdout, stderr });
+      });
+    })
+  );
   result.child = child;
   return result;
 }
@@ -76,6 +91,10 @@ export function waitFor(predicate, { timeoutMs = 10_000, intervalMs = 20 } = {})
  * Starts `issuer-events listen ...` and resolves once it printed its Ready line.
  * Returns { url, origin, result, child, stderr() }.
  */
+/**
+ * @param {string[]} args
+ * @param {CliOptions} [options]
+ */
 export async function startListen(args, options = {}) {
   let ready;
   const readyPromise = new Promise((resolve) => (ready = resolve));
@@ -89,6 +108,11 @@ export async function startListen(args, options = {}) {
       if (m) ready(m[1]);
     },
   });
-  const url = await Promise.race([readyPromise, result.then((r) => { throw new Error(`listen exited ${r.code}: ${r.stderr}`); })]);
+  const url = await Promise.race([
+    readyPromise,
+    result.then((r) => {
+      throw new Error(`listen exited ${r.code}: ${r.stderr}`);
+    }),
+  ]);
   return { url, origin: new URL(url).origin, result, child: result.child, stderr: () => err };
 }

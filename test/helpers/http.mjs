@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 
 /** Starts a node:http server on 127.0.0.1, port 0. Returns { server, url, port, close }. */
+/** @param {import('node:http').RequestListener} handler */
 export async function listen(handler) {
   const server = createServer(handler);
   const sockets = new Set();
@@ -8,8 +9,8 @@ export async function listen(handler) {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
   return {
     server,
     port,

@@ -35,7 +35,7 @@ export async function startIssuerDouble({ token = 'ent-token' } = {}) {
       if (ent && req.headers.authorization !== `Bearer ${token}`) return waltError(res, 401, 'UnauthorizedException', 'Invalid token');
       if (entry.body === undefined || typeof entry.body !== 'object') return waltError(res, 400, 'BadRequestException', 'Body is not JSON');
       // The sandbox's validator: as strict as walt.id (unknown fields → 400), tested on its own.
-      const checked = validateOfferRequest(entry.body, ent ? decodeURIComponent(ent[2]) : undefined);
+      const checked = /** @type {any} */ (validateOfferRequest(entry.body, ent ? decodeURIComponent(ent[2]) : undefined));
       if (checked.body) return waltError(res, 400, 'BadRequestException', checked.body.message);
       const offerId = entry.body.sessionId ?? `sess-${requests.length}`;
       const expires = entry.body.expiresInSeconds ?? 300;

@@ -8,6 +8,10 @@ export function openStream(res, { contentType = 'text/event-stream', status = 20
 }
 
 /** One SSE message: data lines, optional event/id/retry fields. */
+/**
+ * @param {unknown} data
+ * @param {{ event?: string, id?: string, retry?: number | string, eol?: string }} [options]
+ */
 export function frame(data, { event, id, retry, eol = '\n' } = {}) {
   let out = '';
   if (retry !== undefined) out += `retry: ${retry}${eol}`;
@@ -18,7 +22,12 @@ export function frame(data, { event, id, retry, eol = '\n' } = {}) {
   return out + eol;
 }
 
-/** A walt.id issuer2 envelope (PROVIDERS.md). `status` absent means ACTIVE. */
+/** A walt.id issuer2 envelope (docs/providers.md). `status` absent means ACTIVE. */
+/**
+ * @param {string} sessionId
+ * @param {string} event
+ * @param {{ status?: string, isClosed?: boolean, requestId?: string, [key: string]: unknown }} [options]
+ */
 export function envelope(sessionId, event, { status, isClosed, requestId, ...extra } = {}) {
   const session = { id: sessionId, profileId: 'openBadgeCredential' };
   if (status !== undefined) session.status = status;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventFromSse, judgeSessionStatus, parseCondition, conditionMet, describeEvent } from '../../dist/index.js';
+import { eventFromSse, judgeSessionStatus, parseCondition, conditionMet, describeEvent } from 'issuer-events';
 
 test('the {} keep-alive is not an event; a named {} is', () => {
   assert.equal(eventFromSse({ data: '{}' }), null);

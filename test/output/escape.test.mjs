@@ -4,7 +4,7 @@ import { escapeControl, escapeLine } from '../../dist/output/escape.js';
 import { colorLevel } from '../../dist/output/color.js';
 import { maskSecret } from '../../dist/output/redact.js';
 import { capturedRequest } from '../../dist/capture/record.js';
-import { parseDuration, parseSize } from '../../dist/index.js';
+import { parseDuration, parseSize } from 'issuer-events';
 
 test('escapeControl keeps \\n and \\t, escapes ESC, other C0, DEL and C1', () => {
   assert.equal(escapeControl('a\nb\tc'), 'a\nb\tc');
@@ -14,8 +14,8 @@ test('escapeControl keeps \\n and \\t, escapes ESC, other C0, DEL and C1', () =>
 });
 
 test('colorLevel: --no-color > NO_COLOR > FORCE_COLOR > TTY', () => {
-  const tty = { isTTY: true, getColorDepth: () => 8 };
-  const pipe = { isTTY: false };
+  const tty = /** @type {any} */ ({ isTTY: true, getColorDepth: () => 8 });
+  const pipe = /** @type {any} */ ({ isTTY: false });
   assert.equal(colorLevel(tty, { env: {} }), 2);
   assert.equal(colorLevel(pipe, { env: {} }), 0);
   assert.equal(colorLevel(pipe, { env: { FORCE_COLOR: '1' } }), 1);
@@ -54,7 +54,7 @@ test('durations and sizes', () => {
 
 test('spinners only on a sized interactive stderr, never with --json, --quiet or CI', async () => {
   const { Output } = await import('../../dist/output/output.js');
-  const tty = (columns) => ({ isTTY: true, columns, write() {}, getColorDepth: () => 8 });
+  const tty = (columns) => /** @type {any} */ ({ isTTY: true, columns, write() {}, getColorDepth: () => 8 });
   const make = (stderr, opts = {}, env = {}) => new Output({ stderr, stdout: tty(80), env, ...opts });
   assert.equal(make(tty(80)).interactive, true);
   assert.equal(make(tty(0)).interactive, false, 'a pty without a size');

@@ -1,4 +1,4 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
@@ -11,14 +11,23 @@ import { spawn } from 'node:child_process';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
+/** @param {{ profiles?: Record<string, unknown>, [key: string]: unknown }} [options] */
 async function sandbox({ profiles, ...options } = {}) {
   const s = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(profiles), eventNames: 'current', stepDelayMs: 1, ...options });
   await s.start();
   return s;
 }
 
+/**
+ * @param {string} url
+ * @param {{ method?: string, body?: unknown, headers?: Record<string, string> }} [options]
+ */
 async function json(url, { method = 'GET', body, headers = {} } = {}) {
-  const res = await request(url, { method, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+  const res = await request(url, {
+    method,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...headers },
+  });
   const text = await res.body.text();
   return { status: res.statusCode, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
@@ -66,7 +75,7 @@ test('offer validation parity with walt.id: unknown fields, required fields, all
     [[], 'must be a JSON object'],
   ];
   for (const [body, message] of cases) {
-    const result = validateOfferRequest(body);
+    const result = /** @type {any} */ (validateOfferRequest(body));
     if (message === null) assert.equal(result.body, undefined, JSON.stringify(body));
     else {
       assert.equal(result.status, 400, JSON.stringify(body));
@@ -75,13 +84,20 @@ test('offer validation parity with walt.id: unknown fields, required fields, all
       assert.ok(result.body.message.includes(message), `${JSON.stringify(body)} → ${result.body.message}`);
     }
   }
-  assert.equal(validateOfferRequest({ authMethod: 'PRE_AUTHORIZED', profileId: 'p' }, 'p').body.message, "Unknown field 'profileId'", 'Enterprise bodies carry no profileId');
+  assert.equal(
+    /** @type {any} */ (validateOfferRequest({ authMethod: 'PRE_AUTHORIZED', profileId: 'p' }, 'p')).body.message,
+    "Unknown field 'profileId'",
+    'Enterprise bodies carry no profileId',
+  );
 });
 
 test('201 response, chosen session ids, tx codes, 404 profile, 409 duplicate, session lookup', async () => {
   const s = await sandbox();
   try {
-    let r = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: 'openBadgeCredential', authMethod: 'PRE_AUTHORIZED', sessionId: 'mine', txCode: { input_mode: 'numeric', length: 4 } } });
+    let r = await json(`${s.url}/issuer2/credential-offers`, {
+      method: 'POST',
+      body: { profileId: 'openBadgeCredential', authMethod: 'PRE_AUTHORIZED', sessionId: 'mine', txCode: { input_mode: 'numeric', length: 4 } },
+    });
     assert.equal(r.status, 201);
     assert.equal(r.body.offerId, 'mine');
     assert.equal(r.body.profileId, 'openBadgeCredential');
@@ -136,7 +152,10 @@ test('SSE like walt.id: {} first, data-only envelopes, last 10 replayed to each 
     const a = await first;
     assert.equal(a.contentType, 'text/event-stream');
     assert.deepEqual(a.messages[0], {});
-    assert.deepEqual(a.messages.slice(1).map((m) => m.event), ['credential_offer_retrieved', 'token_request_pre_authorized_code_succeeded', 'nonce_request_succeeded', 'credential_request_sd_jwt_vc_succeeded', 'issuance_status_changed']);
+    assert.deepEqual(
+      a.messages.slice(1).map((m) => m.event),
+      ['credential_offer_retrieved', 'token_request_pre_authorized_code_succeeded', 'nonce_request_succeeded', 'credential_request_sd_jwt_vc_succeeded', 'issuance_status_changed'],
+    );
     const last = a.messages.at(-1);
     assert.equal(last.target, id);
     assert.deepEqual([last.session.status, last.session.isClosed], ['SUCCESSFUL', true]);
@@ -167,13 +186,35 @@ test('--auto-claim waits for a first subscriber, so a tail started late still se
 test('wallet outcomes map to the right events and statuses for every format, both generations', async () => {
   const expected = {
     current: {
-      success: (f) => ['credential_offer_retrieved', 'token_request_pre_authorized_code_succeeded', 'nonce_request_succeeded', `credential_request_${f}_succeeded`, 'issuance_status_changed:SUCCESSFUL'],
-      fail: (f) => ['credential_offer_retrieved', 'token_request_pre_authorized_code_succeeded', 'nonce_request_succeeded', `credential_request_${f}_failed!`, 'issuance_status_changed:UNSUCCESSFUL'],
+      success: (f) => [
+        'credential_offer_retrieved',
+        'token_request_pre_authorized_code_succeeded',
+        'nonce_request_succeeded',
+        `credential_request_${f}_succeeded`,
+        'issuance_status_changed:SUCCESSFUL',
+      ],
+      fail: (f) => [
+        'credential_offer_retrieved',
+        'token_request_pre_authorized_code_succeeded',
+        'nonce_request_succeeded',
+        `credential_request_${f}_failed!`,
+        'issuance_status_changed:UNSUCCESSFUL',
+      ],
       'wrong-tx-code': () => ['credential_offer_retrieved', 'token_request_pre_authorized_code_failed!', 'issuance_status_changed:UNSUCCESSFUL'],
     },
     legacy: {
-      success: (f) => ['resolved_credential_offer', 'requested_token', { w3c_vc: 'jwt_issue', sd_jwt_vc: 'sdjwt_issue', mso_mdoc: 'generated_mdoc' }[f], 'issuance_status:SUCCESSFUL'],
-      fail: (f) => ['resolved_credential_offer', 'requested_token', `${{ w3c_vc: 'jwt_issue', sd_jwt_vc: 'sdjwt_issue', mso_mdoc: 'generated_mdoc' }[f]}!`, 'issuance_status:UNSUCCESSFUL'],
+      success: (f) => [
+        'resolved_credential_offer',
+        'requested_token',
+        { w3c_vc: 'jwt_issue', sd_jwt_vc: 'sdjwt_issue', mso_mdoc: 'generated_mdoc' }[f],
+        'issuance_status:SUCCESSFUL',
+      ],
+      fail: (f) => [
+        'resolved_credential_offer',
+        'requested_token',
+        `${{ w3c_vc: 'jwt_issue', sd_jwt_vc: 'sdjwt_issue', mso_mdoc: 'generated_mdoc' }[f]}!`,
+        'issuance_status:UNSUCCESSFUL',
+      ],
       'wrong-tx-code': () => ['resolved_credential_offer', 'requested_token!', 'issuance_status:UNSUCCESSFUL'],
     },
   };
@@ -208,9 +249,22 @@ test('webhooks: one attempt to the override or the profile URL, signed and verif
   });
   const s = await sandbox({ webhookSigning: { scheme: 'standard', secret: SECRET }, profiles: { withHook: { format: 'mso_mdoc', webhookUrl: `${receiver.url}/profile-hook` } } });
   try {
-    let { body } = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: 'openBadgeCredential', authMethod: 'PRE_AUTHORIZED', runtimeOverrides: { notifications: { webhook: { url: `${receiver.url}/override` } } } } });
+    let { body } = await json(`${s.url}/issuer2/credential-offers`, {
+      method: 'POST',
+      body: { profileId: 'openBadgeCredential', authMethod: 'PRE_AUTHORIZED', runtimeOverrides: { notifications: { webhook: { url: `${receiver.url}/override` } } } },
+    });
     await json(`${s.url}/sandbox/sessions/${body.offerId}/claim`, { method: 'POST' });
-    assert.deepEqual(got.map((g) => JSON.parse(g.body).event), ['credential_offer_created', 'credential_offer_retrieved', 'token_request_pre_authorized_code_succeeded', 'nonce_request_succeeded', 'credential_request_w3c_vc_succeeded', 'issuance_status_changed']);
+    assert.deepEqual(
+      got.map((g) => JSON.parse(g.body).event),
+      [
+        'credential_offer_created',
+        'credential_offer_retrieved',
+        'token_request_pre_authorized_code_succeeded',
+        'nonce_request_succeeded',
+        'credential_request_w3c_vc_succeeded',
+        'issuance_status_changed',
+      ],
+    );
     const wh = new StandardWebhook(SECRET);
     for (const g of got) {
       assert.equal(g.path, '/override');
@@ -221,7 +275,10 @@ test('webhooks: one attempt to the override or the profile URL, signed and verif
     assert.equal(got.at(-1).path, '/profile-hook');
     // A failing receiver is logged, never fatal, and not retried.
     const before = got.length;
-    ({ body } = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: 'openBadgeCredential', authMethod: 'PRE_AUTHORIZED', runtimeOverrides: { notifications: { webhook: { url: `${receiver.url}/fail` } } } } }));
+    ({ body } = await json(`${s.url}/issuer2/credential-offers`, {
+      method: 'POST',
+      body: { profileId: 'openBadgeCredential', authMethod: 'PRE_AUTHORIZED', runtimeOverrides: { notifications: { webhook: { url: `${receiver.url}/fail` } } } },
+    }));
     const claimed = await json(`${s.url}/sandbox/sessions/${body.offerId}/claim`, { method: 'POST' });
     assert.equal(claimed.body.status, 'SUCCESSFUL');
     assert.equal(got.length - before, 6);
@@ -268,7 +325,12 @@ test('CLI: sandbox signs webhooks that listen verifies; offer create --tail agai
   const sb = await startSandboxCli(['--webhook-scheme', 'standard', '--webhook-secret', SECRET, '--auto-claim', '500ms', '--event-names', 'legacy']);
   const r = await runCli(['offer', 'create', '--base-url', sb.url, '--profile', 'isoMdl', '--webhook-url', l.url, '--tail', '--json', '--timeout', '30s']);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(parseNdjson(r.stdout).slice(1).map((x) => x.type), ['resolved_credential_offer', 'requested_token', 'generated_mdoc', 'issuance_status']);
+  assert.deepEqual(
+    parseNdjson(r.stdout)
+      .slice(1)
+      .map((x) => x.type),
+    ['resolved_credential_offer', 'requested_token', 'generated_mdoc', 'issuance_status'],
+  );
   const heard = await l.result;
   assert.equal(heard.code, 0, heard.stderr);
   const hooks = parseNdjson(heard.stdout);
@@ -282,7 +344,13 @@ test('CLI: sandbox signs webhooks that listen verifies; offer create --tail agai
 });
 
 test('CLI: bad sandbox flags exit 2', async () => {
-  for (const args of [['--event-names', 'future'], ['--webhook-scheme', 'stripe', '--webhook-secret', 'x'], ['--webhook-scheme', 'standard'], ['--webhook-scheme', 'standard', '--webhook-secret', 'not-base64!'], ['--auto-claim-outcome', 'maybe']]) {
+  for (const args of [
+    ['--event-names', 'future'],
+    ['--webhook-scheme', 'stripe', '--webhook-secret', 'x'],
+    ['--webhook-scheme', 'standard'],
+    ['--webhook-scheme', 'standard', '--webhook-secret', 'not-base64!'],
+    ['--auto-claim-outcome', 'maybe'],
+  ]) {
     const r = await runCli(['sandbox', '--port', '0', ...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
   }
@@ -298,7 +366,10 @@ test('demo exits 0 with both channels; --json prints records; a failing wallet e
   r = await runCli(['demo', '--json', '--profile', 'isoMdl', '--event-names', 'legacy']);
   assert.equal(r.code, 0, r.stderr);
   const records = parseNdjson(r.stdout);
-  assert.deepEqual(records.filter((x) => x.source === 'sse').map((x) => x.type), ['resolved_credential_offer', 'requested_token', 'generated_mdoc', 'issuance_status']);
+  assert.deepEqual(
+    records.filter((x) => x.source === 'sse').map((x) => x.type),
+    ['resolved_credential_offer', 'requested_token', 'generated_mdoc', 'issuance_status'],
+  );
   assert.equal(records.filter((x) => x.source === 'webhook' && x.verified).length, 4);
   r = await runCli(['demo', '--outcome', 'fail']);
   assert.equal(r.code, 3);
@@ -308,7 +379,11 @@ test('demo exits 0 with both channels; --json prints records; a failing wallet e
 test('examples/ci-smoke.sh passes against the sandbox and fails when the wallet fails', async () => {
   const run = (env) =>
     new Promise((resolve) => {
-      const child = spawn('bash', ['examples/ci-smoke.sh'], { cwd: ROOT, env: { ...process.env, CI: 'true', ISSUER_EVENTS_BASE_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('bash', ['examples/ci-smoke.sh'], {
+        cwd: ROOT,
+        env: { ...process.env, CI: 'true', ISSUER_EVENTS_BASE_URL: '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));

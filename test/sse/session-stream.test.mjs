@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { SessionStream, eventFromSse } from '../../dist/index.js';
+import { SessionStream, eventFromSse } from 'issuer-events';
 import { backoffDelay, parseRetryAfter } from '../../dist/shared/backoff.js';
 import { RecentKeys } from '../../dist/shared/recent-keys.js';
 import { startSseServer, openStream, sleep } from '../helpers/sse-server.mjs';
@@ -31,13 +31,12 @@ after(() => srv.close());
 
 async function collect(url) {
   const seen = [];
-  let stream;
-  stream = new SessionStream(
+  const stream = new SessionStream(
     { url, retries: 0, connectTimeoutMs: 5000 },
     {
       onMessage(message) {
         const event = eventFromSse(message, 'fallback');
-        if (event) seen.push([event.type, event.id ?? null, event.status ?? null, event.data?.name ?? null]);
+        if (event) seen.push([event.type, event.id ?? null, event.status ?? null, /** @type {any} */ (event.data)?.name ?? null]);
         return event?.terminal === true;
       },
     },

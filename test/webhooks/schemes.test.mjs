@@ -16,7 +16,7 @@ function standardHeaders(secret, id, timestampSec, body, prefix = 'webhook') {
   return { [`${prefix}-id`]: id, [`${prefix}-timestamp`]: String(timestampSec), [`${prefix}-signature`]: signature };
 }
 
-test('PROVIDERS.md vectors verify at their own timestamps', () => {
+test('docs/providers.md vectors verify at their own timestamps', () => {
   for (const v of VECTORS.standardWebhooks) {
     const d = delivery({ 'webhook-id': v.id, 'webhook-timestamp': v.timestamp, 'webhook-signature': v.signature }, v.body);
     assert.equal(verifyDelivery(d, 'standard', ctx([v.secret], at(v.timestamp))).ok, true);
@@ -71,7 +71,18 @@ test('standard: empty, short, unknown-version and non-numeric inputs never verif
   const body = '{"x":1}';
   const good = standardHeaders(SECRET, 'msg_1', t, body);
   const run = (patch) => verifyDelivery(delivery({ ...good, ...patch }, body), 'standard', ctx([SECRET], t * 1000));
-  for (const signature of ['', 'v1,', 'v1', 'v1,AAAA', 'v1,====', 'v2,' + good['webhook-signature'].slice(3), 'v1a,' + good['webhook-signature'].slice(3), 'garbage', ',,,', 'v1,' + 'A'.repeat(10_000)]) {
+  for (const signature of [
+    '',
+    'v1,',
+    'v1',
+    'v1,AAAA',
+    'v1,====',
+    'v2,' + good['webhook-signature'].slice(3),
+    'v1a,' + good['webhook-signature'].slice(3),
+    'garbage',
+    ',,,',
+    'v1,' + 'A'.repeat(10_000),
+  ]) {
     const verdict = run({ 'webhook-signature': signature });
     assert.equal(verdict.ok, false, `signature ${JSON.stringify(signature.slice(0, 20))}`);
   }
@@ -91,7 +102,11 @@ test('rotation: any configured secret verifies; non-base64 secrets are skipped f
   const t = 1_700_000_000;
   const body = '{}';
   const headers = standardHeaders(SECRET, 'msg_r', t, body);
-  const verdict = verifyDelivery(delivery(headers, body), 'auto', ctx(['whsec_!!notbase64!!', 'plain-igrant-secret', 'whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=', SECRET], t * 1000));
+  const verdict = verifyDelivery(
+    delivery(headers, body),
+    'auto',
+    ctx(['whsec_!!notbase64!!', 'plain-igrant-secret', 'whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=', SECRET], t * 1000),
+  );
   assert.equal(verdict.ok, true);
   assert.equal(verdict.secretIndex, 4);
   assert.equal(verifyDelivery(delivery(headers, body), 'standard', ctx(['whsec_!!notbase64!!'], t * 1000)).code, 'no_usable_secret');
@@ -106,7 +121,10 @@ test('iGrant: ISO and Unix t, form-encoded payload=, tolerance, junk', () => {
   assert.equal(verifyDelivery(delivery({ 'X-IGrant-Signature': sign(iso, json) }, json), 'auto', ctx([secret], now)).code, 'valid');
   assert.equal(verifyDelivery(delivery({ 'x-igrant-signature': sign('1748779200', json) }, json), 'igrant', ctx([secret], now)).code, 'valid');
   const form = `payload=${encodeURIComponent(json)}`;
-  assert.equal(verifyDelivery(delivery({ 'x-igrant-signature': sign(iso, json), 'content-type': 'application/x-www-form-urlencoded' }, form), 'igrant', ctx([secret], now)).code, 'valid');
+  assert.equal(
+    verifyDelivery(delivery({ 'x-igrant-signature': sign(iso, json), 'content-type': 'application/x-www-form-urlencoded' }, form), 'igrant', ctx([secret], now)).code,
+    'valid',
+  );
   assert.equal(verifyDelivery(delivery({ 'x-igrant-signature': sign(iso, json) }, json), 'igrant', ctx([secret], now + 301_000)).code, 'timestamp_too_old');
   assert.equal(verifyDelivery(delivery({ 'x-igrant-signature': sign(iso, json) }, json + ' '), 'igrant', ctx([secret], now)).code, 'no_match');
   for (const header of ['', 't=,sig=', `t=${iso},sig=`, `t=${iso},sig=abc`, 't=yesterday,sig=00', `sig=${'0'.repeat(64)}`]) {

@@ -6,8 +6,7 @@ import { isPlainObject } from '../../shared/json.js';
 import { escapeLine } from '../escape.js';
 import type { Output } from '../output.js';
 
-const requestIdOf = (record: CaptureRecord): string | undefined =>
-  isPlainObject(record.data) && typeof record.data.requestId === 'string' ? record.data.requestId : undefined;
+const requestIdOf = (record: CaptureRecord): string | undefined => (isPlainObject(record.data) && typeof record.data.requestId === 'string' ? record.data.requestId : undefined);
 
 /** Renders `demo`: servers, offer, both channels' timelines and a summary. */
 export class DemoRenderer implements DemoReporter {

@@ -8,7 +8,10 @@ import type { Output, Spinner } from '../output.js';
 export class ReplayRenderer implements ReplayReporter {
   private spinner: Spinner | undefined;
 
-  constructor(private readonly output: Output, private readonly to = '') {}
+  constructor(
+    private readonly output: Output,
+    private readonly to = '',
+  ) {}
 
   loaded(info: { records: number; invalid: number; files: number }): void {
     if (info.invalid) this.output.warn(`skipped ${info.invalid} invalid line${info.invalid === 1 ? '' : 's'} (--skip-invalid)`);
@@ -22,7 +25,17 @@ export class ReplayRenderer implements ReplayReporter {
   planned({ at, delivery }: Planned, n: number): void {
     const headers = Object.keys(delivery.headers);
     if (this.output.json) {
-      this.output.record({ index: n, file: at.file, line: at.line, to: this.to, id: delivery.id, type: at.record.type ?? null, bytes: delivery.body.length, headers, dryRun: true });
+      this.output.record({
+        index: n,
+        file: at.file,
+        line: at.line,
+        to: this.to,
+        id: delivery.id,
+        type: at.record.type ?? null,
+        bytes: delivery.body.length,
+        headers,
+        dryRun: true,
+      });
     } else {
       this.output.data(`${n}  POST ${this.to}  ${escapeLine(delivery.id ?? '-')}  ${escapeLine(at.record.type ?? '-')}  ${delivery.body.length} bytes  [${headers.join(', ')}]`);
     }
@@ -43,7 +56,9 @@ export class ReplayRenderer implements ReplayReporter {
     const c = output.color;
     const verdict = result.ok ? c.green(`✓ ${result.status}`) : c.red(`✗ ${result.status ?? 'ERR'}`);
     const retried = result.attempts > 1 ? c.yellow(` (${result.attempts} attempts)`) : '';
-    output.data(`${verdict}  ${Math.round(result.ms)}ms  ${escapeLine(result.type ?? '-')}  ${c.dim(escapeLine(result.id ?? '-'))}${retried}${result.ok ? '' : `  ${escapeLine(result.error ?? '')}`}`);
+    output.data(
+      `${verdict}  ${Math.round(result.ms)}ms  ${escapeLine(result.type ?? '-')}  ${c.dim(escapeLine(result.id ?? '-'))}${retried}${result.ok ? '' : `  ${escapeLine(result.error ?? '')}`}`,
+    );
   }
 
   finished(results: SendResult[], info: { dryRun: boolean; planned: number }): number {
