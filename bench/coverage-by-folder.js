@@ -11,13 +11,16 @@ for (const [file, data] of Object.entries(summary)) {
     .split('/')
     .slice(0, rel.startsWith('src/') && rel.split('/').length > 2 ? 2 : 1)
     .join('/');
-  const f = folders.get(folder) ?? { covered: 0, total: 0 };
+  const f = folders.get(folder) ?? { covered: 0, total: 0, bCovered: 0, bTotal: 0 };
   f.covered += data.lines.covered;
   f.total += data.lines.total;
+  f.bCovered += data.branches.covered;
+  f.bTotal += data.branches.total;
   folders.set(folder, f);
 }
-console.log('line coverage by folder');
-for (const [folder, { covered, total }] of [...folders].sort()) {
-  console.log(`  ${folder.padEnd(22)} ${((100 * covered) / Math.max(1, total)).toFixed(1).padStart(5)}%  (${covered}/${total})`);
+console.log('coverage by folder: lines, branches');
+const pct = (a, b) => `${((100 * a) / Math.max(1, b)).toFixed(1).padStart(5)}%`;
+for (const [folder, { covered, total, bCovered, bTotal }] of [...folders].sort()) {
+  console.log(`  ${folder.padEnd(22)} ${pct(covered, total)}  ${pct(bCovered, bTotal)}`);
 }
-console.log(`  ${'total'.padEnd(22)} ${summary.total.lines.pct.toFixed(1).padStart(5)}%`);
+console.log(`  ${'total'.padEnd(22)} ${pct(summary.total.lines.covered, summary.total.lines.total)}  ${pct(summary.total.branches.covered, summary.total.branches.total)}`);
