@@ -114,6 +114,31 @@ const COMMANDS: Record<string, (program: Command) => void> = {
       )
       .action(action(() => import('./commands/tail.js')));
   },
+  claim: (program) => {
+    addIssuerOptions(
+      program
+        .command('claim')
+        .description('claim a credential offer as an OID4VCI test wallet (pre-authorized code flow)')
+        .argument('<offer>', 'openid-credential-offer:// URI, offer URL, offer id, or - (offer create --json on stdin)')
+        .option('--tx-code <code>', 'transaction code, when the offer asks for one')
+        .option('--credential <configuration-id>', 'claim only this credential configuration; repeat for several', collect)
+        .option('--holder-key <jwk-file>', 'private JWK of the wallet (default: an ephemeral P-256 key)')
+        .option('--invalid-proof', 'sign the proof of possession with a wrong key (the issuer must refuse it)')
+        .option('--save-credential <file>', 'write the raw credentials, one per line')
+        .option('--insecure', 'allow plain http to hosts other than loopback')
+        .exitOverride(),
+    )
+      .addHelpText(
+        'after',
+        examples(
+          'issuer-events claim "openid-credential-offer://?credential_offer_uri=…"',
+          'issuer-events offer create --profile openBadgeCredential --json | issuer-events claim -',
+          'issuer-events claim <offer-id> --base-url http://localhost:7005 --tx-code 123456 --json',
+          'issuer-events claim <offer-id> --invalid-proof   # exits 3: the issuer refuses the proof',
+        ),
+      )
+      .action(action(() => import('./commands/claim.js')));
+  },
   listen: (program) => {
     scheme(
       program

@@ -1,0 +1,50 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { CommandContext } from '../cli/command-context.js';
+import type { IssuerFlags } from '../cli/flags.js';
+import { ExitCode, UsageError } from '../errors.js';
+import { createDispatcher } from '../http/client.js';
+import { ClaimRenderer } from '../output/renderers/claim.js';
+import { claimOffer } from '../wallet/claim.js';
+import { ClaimError } from '../wallet/errors.js';
+import { offerFromCreateOutput, offerReference } from '../wallet/offer-input.js';
+
+export interface ClaimOptions extends IssuerFlags {
+  txCode?: string;
+  credential?: string[];
+  holderKey?: string;
+  invalidProof?: boolean;
+  saveCredential?: string;
+  insecure?: boolean;
+}
+
+/** `claim <offer>`: flags → claim plan → claimOffer (the OID4VCI test wallet) → claim renderer. */
+export async function run(ctx: CommandContext<ClaimOptions>, arg: string): Promise<number> {
+  const { options, output } = ctx;
+  if (!arg) throw new UsageError('missing offer: pass an openid-credential-offer:// URI, an offer URL, an offer id, or - to read offer create --json from stdin');
+  const fromStdin = arg === '-' ? offerFromCreateOutput(readFileSync(0, 'utf8')) : undefined;
+  const connection = await ctx.connection(options);
+  const renderer = new ClaimRenderer(output);
+  const dispatcher = createDispatcher({ connectTimeoutMs: 10_000 });
+  try {
+    const result = await claimOffer(
+      {
+        offer: offerReference(fromStdin?.offer ?? arg, connection),
+        txCode: options.txCode ?? fromStdin?.txCodeValue,
+        credentialConfigurationIds: options.credential,
+        holderKeyFile: options.holderKey,
+        invalidProof: options.invalidProof,
+        insecure: options.insecure,
+        dispatcher,
+      },
+      renderer,
+    );
+    renderer.result(result);
+    if (options.saveCredential) writeFileSync(options.saveCredential, `${result.credentials.map((c) => c.raw).join('\n')}\n`, { mode: 0o600 });
+    return ExitCode.OK;
+  } catch (error) {
+    if (error instanceof ClaimError && error.oauthError) output.debug(`issuer said: ${JSON.stringify(error.oauthError)}`);
+    throw error;
+  } finally {
+    await dispatcher.close().catch(() => {});
+  }
+}

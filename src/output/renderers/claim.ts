@@ -1,0 +1,76 @@
+import type { ClaimedCredential, ClaimReporter, ClaimResult, ClaimStep } from '../../wallet/claim.js';
+import type { HttpExchange } from '../../wallet/transport.js';
+import { formatDuration } from '../../shared/duration.js';
+import { maskUserinfo } from '../../shared/url.js';
+import { escapeControl, escapeLine } from '../escape.js';
+import type { Output } from '../output.js';
+
+// Values that grant access: masked in -v output (the credential itself is the user's to see).
+const SECRET_FIELDS = /("?(?:access_token|refresh_token|pre-authorized_code|tx_code|user_pin)"?\s*[:=]\s*"?)([^"&,\s}]+)/g;
+
+export function maskProtocolSecrets(text: string): string {
+  return text.replace(SECRET_FIELDS, (_m, head: string, value: string) => `${head}${value.slice(0, 4)}…[masked]`);
+}
+
+/** Renders `claim`: steps and exchanges on stderr, the decoded credentials on stdout (one object with --json). */
+export class ClaimRenderer implements ClaimReporter {
+  constructor(private readonly output: Output) {}
+
+  step(step: ClaimStep): void {
+    const c = this.output.errColor;
+    const mark = step.status === 'ok' ? c.green('✓') : c.red('✗');
+    this.output.info(
+      `${mark} ${step.name.padEnd(30)} ${c.dim(formatDuration(step.ms).padStart(6))}${step.detail && step.status === 'ok' ? `  ${c.dim(escapeLine(step.detail))}` : ''}`,
+    );
+  }
+
+  exchange(exchange: HttpExchange): void {
+    if (!this.output.verbose) return;
+    const { output } = this;
+    output.debug(`${exchange.method} ${escapeLine(maskUserinfo(exchange.url))} → ${exchange.status ?? exchange.error} (${formatDuration(exchange.ms)})`);
+    if (exchange.requestBody) output.debug(`  > ${escapeLine(maskProtocolSecrets(exchange.requestBody)).slice(0, 2000)}`);
+    if (exchange.responseBody) output.debug(`  < ${escapeLine(maskProtocolSecrets(exchange.responseBody)).slice(0, 2000)}`);
+  }
+
+  result(result: ClaimResult): void {
+    if (this.output.json) {
+      this.output.record({
+        kind: 'claim',
+        offer: result.offer,
+        steps: result.steps.map((s) => ({ name: s.name, ms: Math.round(s.ms), status: s.status })),
+        credentials: result.credentials.map((cred) => ({
+          format: cred.format,
+          configurationId: cred.configurationId,
+          raw: cred.raw,
+          decoded: cred.decoded,
+          signature: cred.signature,
+        })),
+      });
+      return;
+    }
+    for (const credential of result.credentials) this.credential(credential);
+  }
+
+  private credential(cred: ClaimedCredential): void {
+    const { output } = this;
+    const c = output.color;
+    const d = cred.decoded;
+    const row = (label: string, value: string): void => output.data(`  ${c.dim(label.padEnd(12))} ${escapeLine(value)}`);
+    output.data(c.bold(`${cred.configurationId} (${cred.format})`));
+    if (d.issuer) row('issuer', d.issuer);
+    if (d.subject) row('subject', d.subject);
+    if (d.types.length) row('type', d.types.join(', '));
+    if (d.validUntil) row('valid until', d.validUntil);
+    row('bound to', d.holderBinding === 'holder-key' ? 'the wallet key' : d.holderBinding === 'other-key' ? 'another key (!)' : 'nothing');
+    const sig = cred.signature;
+    output.data(
+      `  ${c.dim('signature'.padEnd(12))} ${sig.verified ? c.green(`verified with ${escapeLine(sig.key ?? 'the issuer key')}`) : c.yellow(`not verified: ${escapeLine(sig.reason ?? 'unknown')}`)}`,
+    );
+    output.data(`  ${c.dim('claims')}`);
+    output.data(escapeControl(JSON.stringify(d.claims, null, 2)).replace(/^/gm, '    '));
+    if (d.disclosures?.length) {
+      output.data(`  ${c.dim('disclosures')}`);
+      for (const disclosure of d.disclosures) output.data(`    ${escapeLine(disclosure.name ?? '(array element)')}: ${escapeLine(JSON.stringify(disclosure.value))}`);
+    }
+  }
+}

@@ -1,0 +1,270 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { type CallbackContext, clientAuthenticationNone, Oauth2ClientErrorResponseError, preAuthorizedCodeGrantIdentifier } from '@openid4vc/oauth2';
+import {
+  type CredentialOfferObject,
+  getGlobalConfig,
+  type IssuerMetadataResult,
+  Openid4vciClient,
+  Openid4vciRetrieveCredentialsError,
+  Openid4vciVersion,
+  setGlobalConfig,
+} from '@openid4vc/openid4vci';
+import { InvalidFetchResponseError } from '@openid4vc/utils';
+import type { Dispatcher } from 'undici';
+import { CliError, ExitCode, UsageError } from '../errors.js';
+import { decodeCredential, type DecodedCredential, type SignatureCheck } from './credentials.js';
+import { ClaimError, type ClaimStepName, refused } from './errors.js';
+import { type HolderKey, holderKey, signWith, thumbprint, verifyWith } from './keys.js';
+import { type HttpExchange, walletFetch } from './transport.js';
+
+/** What to claim and how: the engine's whole configuration (no flags here). */
+export interface ClaimPlan {
+  /** An offer reference as `offerReference()` returns it (openid-credential-offer://…). */
+  offer: string;
+  txCode?: string;
+  /** Claim only these credential configurations (default: every one the offer names). */
+  credentialConfigurationIds?: string[];
+  /** A private JWK file; default an ephemeral P-256 key. */
+  holderKeyFile?: string;
+  /** Sign the proof of possession with another key: the issuer must refuse it. */
+  invalidProof?: boolean;
+  /** Allow plain http to hosts other than loopback. */
+  insecure?: boolean;
+  dispatcher?: Dispatcher;
+}
+
+export interface ClaimStep {
+  name: ClaimStepName;
+  ms: number;
+  status: 'ok' | 'failed';
+  /** A short human detail: the URL fetched, the configuration claimed, the error. */
+  detail?: string;
+}
+
+export interface ClaimedCredential {
+  format: string;
+  configurationId: string;
+  raw: string;
+  decoded: DecodedCredential;
+  signature: SignatureCheck;
+}
+
+export interface ClaimResult {
+  offer: CredentialOfferObject;
+  credentialIssuer: string;
+  steps: ClaimStep[];
+  credentials: ClaimedCredential[];
+}
+
+export interface ClaimReporter {
+  step?(step: ClaimStep): void;
+  exchange?(exchange: HttpExchange): void;
+}
+
+/**
+ * The OpenID4VCI pre-authorized code flow as a test wallet: offer → issuer metadata →
+ * authorization server metadata → token → nonce → proof → credential, for every configuration.
+ * Built on the OpenWallet Foundation client (`@openid4vc/openid4vci`).
+ */
+export async function claimOffer(plan: ClaimPlan, reporter: ClaimReporter = {}): Promise<ClaimResult> {
+  const run = new ClaimRun(plan, reporter, await holderKey(plan.holderKeyFile));
+  // The library refuses http URLs unless allowed globally; the transport refuses plain http to
+  // anything but loopback unless --insecure, so this only admits what the plan allows.
+  const previous = getGlobalConfig();
+  setGlobalConfig({ ...previous, allowInsecureUrls: true });
+  try {
+    return await run.execute();
+  } finally {
+    setGlobalConfig(previous);
+  }
+}
+
+class ClaimRun {
+  private current: ClaimStepName = 'offer';
+  private readonly steps: ClaimStep[] = [];
+  private readonly client: Openid4vciClient;
+  private readonly fetch: typeof fetch;
+
+  constructor(
+    private readonly plan: ClaimPlan,
+    private readonly reporter: ClaimReporter,
+    private readonly key: HolderKey,
+  ) {
+    this.fetch = walletFetch({ dispatcher: plan.dispatcher, insecure: Boolean(plan.insecure), onExchange: (e) => reporter.exchange?.(e), step: () => this.current });
+    this.client = new Openid4vciClient({ callbacks: this.callbacks() });
+  }
+
+  private callbacks(): Omit<CallbackContext, 'verifyJwt' | 'decryptJwe' | 'encryptJwe'> & Pick<CallbackContext, 'verifyJwt'> {
+    return {
+      fetch: this.fetch as CallbackContext['fetch'],
+      hash: (data, alg) => createHash(alg.replace('-', '').toLowerCase()).update(data).digest(),
+      generateRandom: (bytes) => randomBytes(bytes),
+      clientAuthentication: clientAuthenticationNone({ clientId: 'issuer-events-test-wallet' }),
+      signJwt: async (signer, { header, payload }) => {
+        if (signer.method !== 'jwk' || thumbprint(signer.publicJwk as never) !== thumbprint(this.key.publicJwk)) throw new Error('the wallet signs with its holder key only');
+        return { jwt: await signWith(this.key, header, payload, this.plan.invalidProof), signerJwk: signer.publicJwk };
+      },
+      verifyJwt: async (signer, { compact }) => {
+        const jwk = signer.method === 'jwk' ? signer.publicJwk : undefined;
+        const verified = jwk ? await verifyWith(compact, jwk as never, signer.alg) : false;
+        return verified ? { verified: true, signerJwk: jwk! } : { verified: false };
+      },
+    };
+  }
+
+  /** Runs one step, timing it and turning library errors into ClaimErrors that name it. */
+  private async step<T>(name: ClaimStepName, work: () => Promise<T>, detail?: (value: T) => string | undefined): Promise<T> {
+    this.current = name;
+    const started = performance.now();
+    try {
+      const value = await work();
+      this.record({ name, ms: performance.now() - started, status: 'ok', detail: detail?.(value) });
+      return value;
+    } catch (error) {
+      const failure = toClaimError(name, error);
+      this.record({ name, ms: performance.now() - started, status: 'failed', detail: failure.message });
+      throw failure;
+    }
+  }
+
+  private record(step: ClaimStep): void {
+    this.steps.push(step);
+    this.reporter.step?.(step);
+  }
+
+  async execute(): Promise<ClaimResult> {
+    const offer = await this.step(
+      'offer',
+      () => this.client.resolveCredentialOffer(this.plan.offer),
+      (o) => o.credential_issuer,
+    );
+    const preAuth = this.preAuthorizedGrant(offer);
+    const metadata = await this.step(
+      'issuer-metadata',
+      () => this.client.resolveIssuerMetadata(offer.credential_issuer),
+      (m) => describeVersion(m),
+    );
+    this.record({ name: 'authorization-server-metadata', ms: 0, status: 'ok', detail: metadata.authorizationServers.map((s) => s.issuer).join(', ') });
+    const ids = this.configurationIds(offer, metadata);
+    const token = await this.step('token', () =>
+      this.client.retrievePreAuthorizedCodeAccessTokenFromOffer({ credentialOffer: offer, issuerMetadata: metadata, txCode: preAuth.tx_code ? this.plan.txCode : undefined }),
+    );
+    const credentials: ClaimedCredential[] = [];
+    let nonce = token.accessTokenResponse.c_nonce;
+    for (const configurationId of ids) {
+      if (metadata.credentialIssuer.nonce_endpoint) {
+        nonce = (await this.step('nonce', () => this.client.requestNonce({ issuerMetadata: metadata }))).c_nonce;
+      }
+      const proof = await this.step('proof', () =>
+        this.client.createCredentialRequestJwtProof({
+          issuerMetadata: metadata,
+          credentialConfigurationId: configurationId,
+          nonce,
+          signer: { method: 'jwk', alg: this.key.alg, publicJwk: this.key.publicJwk as never },
+        }),
+      );
+      const usesProofs = metadata.originalDraftVersion === Openid4vciVersion.V1 || metadata.originalDraftVersion === Openid4vciVersion.Draft15;
+      const response = await this.step(
+        'credential',
+        () =>
+          this.client.retrieveCredentials({
+            issuerMetadata: metadata,
+            accessToken: token.accessTokenResponse.access_token,
+            credentialConfigurationId: configurationId,
+            dpop: token.dpop,
+            ...(usesProofs ? { proofs: { jwt: [proof.jwt] } } : { proof: { proof_type: 'jwt' as const, jwt: proof.jwt } }),
+          }),
+        () => configurationId,
+      );
+      const body = response.credentialResponse;
+      nonce = body.c_nonce ?? nonce;
+      const raws =
+        body.credentials?.map((c) => (typeof c === 'object' && c !== null && 'credential' in c ? (c as { credential: unknown }).credential : c)) ??
+        (body.credential !== undefined ? [body.credential] : []);
+      if (raws.length === 0) throw new ClaimError('credential', `the response for ${configurationId} holds no credential (deferred issuance is not supported)`, ExitCode.FAILURE);
+      const format = String(metadata.credentialIssuer.credential_configurations_supported[configurationId]?.format ?? 'unknown');
+      for (const raw of raws) {
+        const decoded = await this.step(
+          'decode',
+          () => decodeCredential(format, raw, { metadata, fetch: this.fetch, holderJwk: this.key.publicJwk }),
+          () => `${format} ${configurationId}`,
+        );
+        credentials.push({ format, configurationId, raw: typeof raw === 'string' ? raw : JSON.stringify(raw), decoded: decoded.decoded, signature: decoded.signature });
+      }
+    }
+    return { offer, credentialIssuer: offer.credential_issuer, steps: this.steps, credentials };
+  }
+
+  private preAuthorizedGrant(offer: CredentialOfferObject): { tx_code?: { length?: number; input_mode?: string; description?: string } } {
+    const grant = offer.grants?.[preAuthorizedCodeGrantIdentifier] as { tx_code?: { length?: number; input_mode?: string } } | undefined;
+    if (!grant) {
+      if (offer.grants?.authorization_code)
+        throw new ClaimError(
+          'offer',
+          'this offer has only an authorization-code grant: it needs a browser login at the issuer; claim speaks the pre-authorized code flow',
+          ExitCode.USAGE,
+        );
+      throw new ClaimError('offer', 'the offer has no pre-authorized code grant', ExitCode.USAGE);
+    }
+    if (grant.tx_code && this.plan.txCode === undefined) {
+      const shape = [grant.tx_code.length ? `${grant.tx_code.length} ` : '', grant.tx_code.input_mode === 'text' ? 'characters' : 'digits'].join('');
+      throw new ClaimError('offer', `the offer requires a transaction code (${shape.trim()}): pass --tx-code`, ExitCode.USAGE);
+    }
+    return grant;
+  }
+
+  private configurationIds(offer: CredentialOfferObject, metadata: IssuerMetadataResult): string[] {
+    const offered = offer.credential_configuration_ids ?? [];
+    const wanted = this.plan.credentialConfigurationIds?.length ? this.plan.credentialConfigurationIds : offered;
+    for (const id of wanted) {
+      if (!offered.includes(id)) throw new UsageError(`--credential ${id} is not in the offer (offered: ${offered.join(', ')})`);
+      if (!metadata.credentialIssuer.credential_configurations_supported[id])
+        throw new ClaimError('issuer-metadata', `credential_configurations_supported has no "${id}"`, ExitCode.FAILURE);
+    }
+    return wanted;
+  }
+}
+
+function describeVersion(metadata: IssuerMetadataResult): string {
+  const names: Record<string, string> = { V1: 'OID4VCI 1.0', Draft15: 'OID4VCI draft 15', Draft14: 'OID4VCI draft 13/14', Draft11: 'OID4VCI draft 11' };
+  const version = names[metadata.originalDraftVersion] ?? metadata.originalDraftVersion;
+  return `${metadata.credentialIssuer.credential_issuer} (${version})`;
+}
+
+/** Library errors → a ClaimError naming the step, with the issuer's `error` / `error_description`. */
+export function toClaimError(step: ClaimStepName, error: unknown): CliError {
+  // The library wraps what our fetch throws ("Unknown error occurred during fetch"): unwrap it.
+  for (let inner: unknown = error, depth = 0; inner && depth < 5; inner = (inner as { cause?: unknown }).cause, depth++) {
+    if (inner instanceof CliError) return inner;
+  }
+  if (error instanceof Oauth2ClientErrorResponseError) {
+    const status = error.response.status;
+    const oauth = { error: error.errorResponse.error, error_description: error.errorResponse.error_description };
+    if (status === 401 || status === 403) return new ClaimError(step, `authentication refused (${status}): ${oauth.error}`, ExitCode.AUTH, { oauthError: oauth, status });
+    return refused(step, oauth, status);
+  }
+  if (error instanceof Openid4vciRetrieveCredentialsError) {
+    const status = error.response.response.status;
+    const parsed = error.response.credentialErrorResponseResult?.success ? error.response.credentialErrorResponseResult.data : undefined;
+    if (status === 401 || status === 403)
+      return new ClaimError(step, `authentication refused (${status})${parsed ? `: ${parsed.error}` : ''}`, ExitCode.AUTH, { status, oauthError: parsed });
+    if (parsed?.error) return refused(step, { error: parsed.error, error_description: parsed.error_description }, status);
+    if (error.response.credentialResponseResult && !error.response.credentialResponseResult.success)
+      return new ClaimError(step, 'the credential response is not what was asked for (no credential, credentials or transaction_id)', ExitCode.FAILURE, { status });
+    return new ClaimError(step, `the issuer answered ${status}`, ExitCode.FAILURE, { status });
+  }
+  if (error instanceof InvalidFetchResponseError) {
+    const status = error.response.status;
+    const code = status === 401 || status === 403 ? ExitCode.AUTH : status === 404 || status === 410 ? ExitCode.NOT_FOUND : ExitCode.FAILURE;
+    const what = step === 'offer' && code === ExitCode.NOT_FOUND ? 'offer unknown or expired' : `${status} from ${error.response.url || 'the issuer'}`;
+    return new ClaimError(step, what, code, { status, cause: error });
+  }
+  const message = (error as Error)?.message ?? String(error);
+  // Validation and protocol errors from the library: name the step and keep the message short.
+  return new ClaimError(step, firstLine(message), ExitCode.FAILURE, { cause: error });
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n')[0] ?? text;
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}

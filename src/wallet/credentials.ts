@@ -1,0 +1,183 @@
+import { createHash, X509Certificate } from 'node:crypto';
+import type { IssuerMetadataResult } from '@openid4vc/openid4vci';
+import { decodeProtectedHeader, decodeJwt, importJWK, importX509, jwtVerify, type JWK } from 'jose';
+
+type VerifyKey = Awaited<ReturnType<typeof importJWK>>;
+import { isPlainObject, type JsonObject } from '../shared/json.js';
+
+/** What a credential says, by format. */
+export interface DecodedCredential {
+  issuer?: string;
+  subject?: string;
+  /** W3C `type`, SD-JWT `vct` or mdoc `docType`. */
+  types: string[];
+  /** Issuer-signed claims (W3C credentialSubject, SD-JWT plain claims, mdoc elements by namespace). */
+  claims: JsonObject;
+  /** SD-JWT: every disclosure, as [name, value] (array elements have no name). */
+  disclosures?: { name?: string; value: unknown; digest: string }[];
+  /** Whether the credential is bound to the wallet's holder key (cnf.jwk, sub did:jwk, mdoc deviceKey). */
+  holderBinding?: 'holder-key' | 'other-key' | 'none';
+  validFrom?: string;
+  validUntil?: string;
+}
+
+/** Whether the issuer's signature verified, with which key, or why it could not be checked. */
+export interface SignatureCheck {
+  verified: boolean;
+  /** e.g. `kid did:jwk:…#0 from https://…/jwks`, `x5c CN=…`. */
+  key?: string;
+  reason?: string;
+}
+
+export interface DecodeContext {
+  metadata: IssuerMetadataResult;
+  fetch: typeof fetch;
+  holderJwk: JWK;
+}
+
+/** Decodes one credential of `format` and verifies the issuer's signature where its key can be found. */
+export async function decodeCredential(format: string, raw: unknown, context: DecodeContext): Promise<{ decoded: DecodedCredential; signature: SignatureCheck }> {
+  if (format === 'mso_mdoc') {
+    const { decodeMdoc } = await import('./mdoc.js');
+    return decodeMdoc(String(raw), context);
+  }
+  if (typeof raw !== 'string') throw new Error(`a ${format} credential must be a string, got ${typeof raw}`);
+  if (format === 'dc+sd-jwt' || format === 'vc+sd-jwt') return decodeSdJwt(raw, context);
+  if (format === 'jwt_vc_json' || format === 'jwt_vc' || format === 'jwt_vc_json-ld') return decodeJwtVc(raw, context);
+  throw new Error(`unsupported credential format ${format}`);
+}
+
+function decodeJwtVc(raw: string, context: DecodeContext): Promise<{ decoded: DecodedCredential; signature: SignatureCheck }> {
+  const payload = decodeJwt(raw) as JsonObject;
+  const vc = isPlainObject(payload.vc) ? payload.vc : payload;
+  const subjectObject = isPlainObject(vc.credentialSubject) ? vc.credentialSubject : {};
+  const issuer = typeof payload.iss === 'string' ? payload.iss : isPlainObject(vc.issuer) ? String(vc.issuer.id) : typeof vc.issuer === 'string' ? vc.issuer : undefined;
+  const subject = typeof payload.sub === 'string' ? payload.sub : typeof subjectObject.id === 'string' ? subjectObject.id : undefined;
+  const decoded: DecodedCredential = {
+    issuer,
+    subject,
+    types: Array.isArray(vc.type) ? vc.type.map(String) : typeof vc.type === 'string' ? [vc.type] : [],
+    claims: subjectObject,
+    holderBinding: bindingOf(payload, subject, context.holderJwk),
+    validFrom: epochOrString(payload.nbf ?? payload.iat ?? vc.validFrom ?? vc.issuanceDate),
+    validUntil: epochOrString(payload.exp ?? vc.validUntil ?? vc.expirationDate),
+  };
+  return verifyIssuerJwt(raw, issuer, context).then((signature) => ({ decoded, signature }));
+}
+
+async function decodeSdJwt(raw: string, context: DecodeContext): Promise<{ decoded: DecodedCredential; signature: SignatureCheck }> {
+  const { decodeSdJwt: decode, getClaims } = await import('@sd-jwt/decode');
+  const hasher = async (data: string | ArrayBuffer, alg: string): Promise<Uint8Array> =>
+    createHash(alg.replace('-', '').toLowerCase())
+      .update(typeof data === 'string' ? data : Buffer.from(data))
+      .digest();
+  const sdJwt = await decode(raw, hasher);
+  const payload = sdJwt.jwt.payload as JsonObject;
+  const claims = (await getClaims(payload, sdJwt.disclosures, hasher)) as JsonObject;
+  const issuerJwt = raw.split('~')[0]!;
+  const issuer = typeof payload.iss === 'string' ? payload.iss : undefined;
+  const { _sd: _ignored, _sd_alg: _alg, cnf: _cnf, iss: _iss, iat: _iat, exp: _exp, nbf: _nbf, vct: _vct, status: _status, ...visible } = claims;
+  const decoded: DecodedCredential = {
+    issuer,
+    subject: typeof payload.sub === 'string' ? payload.sub : undefined,
+    types: typeof payload.vct === 'string' ? [payload.vct] : [],
+    claims: visible,
+    disclosures: sdJwt.disclosures.map((d) => ({ name: d.key, value: d.value, digest: createHash('sha256').update(d.encode()).digest('base64url') })),
+    holderBinding: bindingOf(payload, undefined, context.holderJwk),
+    validFrom: epochOrString(payload.nbf ?? payload.iat),
+    validUntil: epochOrString(payload.exp),
+  };
+  return { decoded, signature: await verifyIssuerJwt(issuerJwt, issuer, context) };
+}
+
+function bindingOf(payload: JsonObject, subject: string | undefined, holderJwk: JWK): DecodedCredential['holderBinding'] {
+  const cnf = isPlainObject(payload.cnf) && isPlainObject(payload.cnf.jwk) ? (payload.cnf.jwk as JWK) : undefined;
+  const fromDid = subject?.startsWith('did:jwk:') ? didJwk(subject) : undefined;
+  const bound = cnf ?? fromDid;
+  if (!bound) return 'none';
+  return bound.x === holderJwk.x && bound.y === holderJwk.y ? 'holder-key' : 'other-key';
+}
+
+function epochOrString(value: unknown): string | undefined {
+  if (typeof value === 'number') return new Date(value * 1000).toISOString();
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** did:jwk:<base64url JSON JWK>[#0] → the JWK. */
+export function didJwk(did: string): JWK | undefined {
+  try {
+    return JSON.parse(Buffer.from(did.slice('did:jwk:'.length).split('#')[0]!, 'base64url').toString('utf8')) as JWK;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Finds the issuer's key and verifies a JWT: `x5c` in the header, `did:jwk` in `kid` or `iss`,
+ * else `kid` in the issuer's JWKS (`/.well-known/jwt-vc-issuer/…`, then the authorization
+ * server's `jwks_uri`, then `<credential issuer>/jwks`).
+ */
+async function verifyIssuerJwt(compact: string, issuer: string | undefined, context: DecodeContext): Promise<SignatureCheck> {
+  const header = decodeProtectedHeader(compact);
+  const alg = header.alg ?? 'ES256';
+  let key: VerifyKey | undefined;
+  let label: string | undefined;
+  if (Array.isArray(header.x5c) && header.x5c[0]) {
+    const pem = `-----BEGIN CERTIFICATE-----\n${header.x5c[0]}\n-----END CERTIFICATE-----`;
+    key = await importX509(pem, alg);
+    label = `x5c ${new X509Certificate(Buffer.from(header.x5c[0], 'base64')).subject.replaceAll('\n', ', ')}`;
+  } else if (typeof header.kid === 'string' && header.kid.startsWith('did:jwk:')) {
+    const jwk = didJwk(header.kid);
+    if (jwk) [key, label] = [await importJWK(jwk, alg), `kid ${header.kid.slice(0, 40)}… (did:jwk)`];
+  } else if (issuer?.startsWith('did:jwk:')) {
+    const jwk = didJwk(issuer);
+    if (jwk) [key, label] = [await importJWK(jwk, alg), 'iss did:jwk'];
+  } else if (issuer?.startsWith('did:')) {
+    return { verified: false, reason: `issuer ${issuer.split(':').slice(0, 2).join(':')} DIDs are not resolved by this wallet` };
+  }
+  if (!key) {
+    const found = await findJwk(header.kid, issuer, context);
+    if ('reason' in found) return { verified: false, reason: found.reason };
+    [key, label] = [await importJWK(found.jwk, alg), `kid ${header.kid ?? '(none)'} from ${found.source}`];
+  }
+  try {
+    await jwtVerify(compact, key, { clockTolerance: 300 });
+    return { verified: true, key: label };
+  } catch (error) {
+    return { verified: false, key: label, reason: `signature does not verify: ${(error as Error).message}` };
+  }
+}
+
+async function findJwk(kid: string | undefined, issuer: string | undefined, context: DecodeContext): Promise<{ jwk: JWK; source: string } | { reason: string }> {
+  const credentialIssuer = context.metadata.credentialIssuer.credential_issuer;
+  const candidates: string[] = [];
+  for (const base of new Set([issuer, credentialIssuer].filter((u): u is string => typeof u === 'string' && /^https?:\/\//.test(u)))) {
+    const url = new URL(base);
+    candidates.push(`${url.origin}/.well-known/jwt-vc-issuer${url.pathname === '/' ? '' : url.pathname}`);
+  }
+  for (const server of context.metadata.authorizationServers) if (server.jwks_uri) candidates.push(server.jwks_uri);
+  candidates.push(`${credentialIssuer.replace(/\/+$/, '')}/jwks`);
+  const tried: string[] = [];
+  for (const url of candidates) {
+    const keys = await fetchKeys(url, context.fetch);
+    tried.push(url);
+    if (!keys) continue;
+    const match = kid ? keys.find((k) => k.kid === kid) : keys.length === 1 ? keys[0] : undefined;
+    if (match) return { jwk: match, source: url };
+  }
+  return { reason: kid ? `no key with kid ${kid} at ${tried.join(', ')}` : `no kid in the header and no single key at ${tried.join(', ')}` };
+}
+
+async function fetchKeys(url: string, fetcher: typeof fetch): Promise<JWK[] | undefined> {
+  try {
+    const response = await fetcher(url, { headers: { accept: 'application/json' } });
+    if (!response.ok) return undefined;
+    const body = (await response.json()) as { keys?: unknown; jwks?: { keys?: unknown }; jwks_uri?: unknown };
+    if (Array.isArray(body.keys)) return body.keys as JWK[];
+    if (Array.isArray(body.jwks?.keys)) return body.jwks.keys as JWK[];
+    if (typeof body.jwks_uri === 'string') return fetchKeys(body.jwks_uri, fetcher);
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}

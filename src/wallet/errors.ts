@@ -1,0 +1,34 @@
+import { CliError, ExitCode } from '../errors.js';
+
+/** The claim steps, in order; errors and the --json output name them. */
+export type ClaimStepName = 'offer' | 'issuer-metadata' | 'authorization-server-metadata' | 'token' | 'nonce' | 'proof' | 'credential' | 'decode';
+
+/**
+ * A claim that failed at a step. The exit code says why: 3 the issuer refused (an OAuth error
+ * such as invalid_grant or invalid_proof), 4 authentication refused, 5 offer unknown or expired,
+ * 1 network or protocol failure, 2 bad input.
+ */
+export class ClaimError extends CliError {
+  readonly step: ClaimStepName;
+  /** The issuer's OAuth `error` and `error_description`, when it sent them. */
+  readonly oauthError?: { error: string; error_description?: string };
+  readonly status?: number;
+
+  constructor(
+    step: ClaimStepName,
+    message: string,
+    exitCode: number,
+    extra: { oauthError?: { error: string; error_description?: string }; status?: number; cause?: unknown } = {},
+  ) {
+    super(`${step}: ${message}`, `E_CLAIM_${step.toUpperCase().replaceAll('-', '_')}`, exitCode, { cause: extra.cause });
+    this.step = step;
+    this.oauthError = extra.oauthError;
+    this.status = extra.status;
+  }
+}
+
+export const refused = (step: ClaimStepName, oauthError: { error: string; error_description?: string }, status?: number): ClaimError =>
+  new ClaimError(step, `the issuer refused: ${oauthError.error}${oauthError.error_description ? ` (${oauthError.error_description})` : ''}`, ExitCode.UNSUCCESSFUL, {
+    oauthError,
+    status,
+  });

@@ -1,0 +1,41 @@
+import { UsageError } from '../errors.js';
+import { isHttpUrl } from '../shared/url.js';
+
+/** Where to find the offer: what `Openid4vciClient.resolveCredentialOffer` accepts. */
+export function offerReference(arg: string, issuer: { baseUrl: string; target?: string }): string {
+  const trimmed = arg.trim();
+  if (trimmed === '') throw new UsageError('empty offer: pass an openid-credential-offer:// URI, an offer URL, an offer id, or - for stdin');
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1]?.toLowerCase();
+  if (scheme && !isHttpUrl(trimmed)) {
+    // openid-credential-offer://, haip://, or a wallet's own scheme: the query carries the offer.
+    if (!/[?&]credential_offer(_uri)?=/.test(trimmed)) throw new UsageError(`malformed offer URI: no credential_offer or credential_offer_uri parameter in ${scheme}:…`);
+    return trimmed;
+  }
+  if (isHttpUrl(trimmed)) {
+    // An https link carrying the offer in its query, or the URL of the offer object itself.
+    if (/[?&]credential_offer(_uri)?=/.test(trimmed) && !/\/credential-offer\?/.test(trimmed)) return trimmed;
+    return `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(trimmed)}`;
+  }
+  if (!/^[\w.~-]+$/.test(trimmed)) throw new UsageError(`malformed offer "${trimmed.slice(0, 80)}": not a URI, a URL or an offer id`);
+  return `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(`${oid4vciBase(issuer)}/credential-offer?id=${encodeURIComponent(trimmed)}`)}`;
+}
+
+/** walt.id's credential issuer URL: `<base>/openid4vci`, or Enterprise's `<base>/v2/<target>/issuer-service-api/openid4vci`. */
+export function oid4vciBase(issuer: { baseUrl: string; target?: string }): string {
+  const base = issuer.baseUrl.replace(/\/+$/, '');
+  return issuer.target ? `${base}/v2/${issuer.target}/issuer-service-api/openid4vci` : `${base}/openid4vci`;
+}
+
+/** `offer create --json | claim -`: the offer URI and its tx code from the issuer's 201 object. */
+export function offerFromCreateOutput(text: string): { offer: string; txCodeValue?: string } {
+  const line = text.split('\n').find((l) => l.trim().startsWith('{'));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line ?? text);
+  } catch {
+    throw new UsageError('stdin is not the JSON that offer create --json prints');
+  }
+  const object = parsed as { credentialOffer?: unknown; txCodeValue?: unknown };
+  if (typeof object?.credentialOffer !== 'string') throw new UsageError('stdin JSON has no credentialOffer (expected the output of offer create --json)');
+  return { offer: object.credentialOffer, txCodeValue: typeof object.txCodeValue === 'string' ? object.txCodeValue : undefined };
+}

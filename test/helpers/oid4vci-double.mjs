@@ -1,0 +1,203 @@
+// An OID4VCI issuer double laid out like walt.id issuer2 (docs/providers.md): credential issuer
+// <base>/openid4vci, path-inserted .well-known documents, /openid4vci/{credential-offer,token,
+// nonce,credential,jwks}. Written by hand with jose so that `claim` is tested against an issuer
+// that shares no code with the wallet or the sandbox.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT } from 'jose';
+import { listen, readBody } from './http.mjs';
+
+const b64url = (value) => Buffer.from(value).toString('base64url');
+
+/**
+ * @param {{ draft13?: boolean, credential401?: boolean }} [options]
+ *   draft13: metadata, requests and responses as OID4VCI draft 13 (format-based requests, `proof`,
+ *   `c_nonce` in the token response, no nonce endpoint); credential401: the credential endpoint
+ *   answers 401.
+ */
+export async function startOid4vciDouble(options = {}) {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const kid = 'issuer-key-1';
+  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
+  /** @type {Map<string, { offer: any, preAuthorizedCode: string, txCode?: string, expired?: boolean }>} */
+  const offers = new Map();
+  /** @type {Map<string, string>} access token → offer id */
+  const tokens = new Map();
+  const nonces = new Set();
+  const requests = [];
+  const state = { credential401: Boolean(options.credential401) };
+  let base = '';
+
+  const configurations = () => {
+    const common = {
+      cryptographic_binding_methods_supported: ['jwk'],
+      credential_signing_alg_values_supported: ['ES256'],
+      proof_types_supported: { jwt: { proof_signing_alg_values_supported: ['ES256'] } },
+    };
+    const display = [{ name: 'Test credential', locale: 'en' }];
+    const meta = (extra) => (options.draft13 ? { ...extra, display } : { ...extra, credential_metadata: { display } });
+    return {
+      OpenBadgeCredential_jwt_vc_json: meta({ format: 'jwt_vc_json', credential_definition: { type: ['VerifiableCredential', 'OpenBadgeCredential'] }, ...common }),
+      identity_credential: meta({ format: options.draft13 ? 'vc+sd-jwt' : 'dc+sd-jwt', vct: `${base}/openid4vci/identity_credential`, ...common }),
+    };
+  };
+
+  const json = (res, status, body) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(body));
+  };
+
+  const srv = await listen(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://double');
+    const raw = (await readBody(req)).toString('utf8');
+    requests.push({ method: req.method, path: url.pathname, search: url.search, headers: req.headers, raw });
+    const issuer = `${base}/openid4vci`;
+    switch (`${req.method} ${url.pathname}`) {
+      case 'GET /.well-known/openid-credential-issuer/openid4vci':
+        return json(res, 200, {
+          credential_issuer: issuer,
+          credential_endpoint: `${issuer}/credential`,
+          ...(options.draft13 ? {} : { nonce_endpoint: `${issuer}/nonce` }),
+          credential_configurations_supported: configurations(),
+        });
+      case 'GET /.well-known/oauth-authorization-server/openid4vci':
+        return json(res, 200, {
+          issuer,
+          token_endpoint: `${issuer}/token`,
+          jwks_uri: `${issuer}/jwks`,
+          grant_types_supported: ['urn:ietf:params:oauth:grant-type:pre-authorized_code'],
+          'pre-authorized_grant_anonymous_access_supported': true,
+        });
+      case 'GET /.well-known/jwt-vc-issuer/openid4vci':
+        return json(res, 200, { issuer, jwks: { keys: [publicJwk] } });
+      case 'GET /openid4vci/jwks':
+        return json(res, 200, { keys: [publicJwk] });
+      case 'GET /openid4vci/credential-offer': {
+        const entry = offers.get(url.searchParams.get('id') ?? '');
+        if (!entry || entry.expired) return json(res, 404, { exception: true, status: 'Not Found', code: '404', message: 'Unknown credential offer' });
+        return json(res, 200, entry.offer);
+      }
+      case 'POST /openid4vci/token':
+        return token(res, new URLSearchParams(raw));
+      case 'POST /openid4vci/nonce': {
+        const cNonce = randomUUID();
+        nonces.add(cNonce);
+        return json(res, 200, { c_nonce: cNonce });
+      }
+      case 'POST /openid4vci/credential':
+        return credential(req, res, raw);
+      default:
+        return json(res, 404, { message: `no route ${req.method} ${url.pathname}` });
+    }
+  });
+  base = srv.url;
+
+  function token(res, form) {
+    const entry = [...offers.values()].find((o) => o.preAuthorizedCode === form.get('pre-authorized_code'));
+    if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:pre-authorized_code') return json(res, 400, { error: 'unsupported_grant_type' });
+    if (!entry || entry.expired) return json(res, 400, { error: 'invalid_grant', error_description: 'pre-authorized_code is invalid or expired' });
+    if (entry.txCode !== undefined && form.get('tx_code') !== entry.txCode) return json(res, 400, { error: 'invalid_grant', error_description: 'tx_code is invalid' });
+    const accessToken = b64url(randomBytes(24));
+    tokens.set(accessToken, entry.offer);
+    const body = { access_token: accessToken, token_type: 'bearer', expires_in: 300 };
+    if (options.draft13) {
+      const cNonce = randomUUID();
+      nonces.add(cNonce);
+      Object.assign(body, { c_nonce: cNonce, c_nonce_expires_in: 300 });
+    }
+    return json(res, 200, body);
+  }
+
+  async function credential(req, res, raw) {
+    if (state.credential401) return json(res, 401, { error: 'invalid_token', error_description: 'token expired' });
+    const auth = /^(?:bearer|dpop)\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (!auth || !tokens.has(auth)) return json(res, 401, { error: 'invalid_token' });
+    const body = JSON.parse(raw);
+    const configurationId = options.draft13 ? Object.entries(configurations()).find(([, c]) => c.format === body.format)?.[0] : body.credential_configuration_id;
+    const proofJwt = options.draft13 ? body.proof?.jwt : body.proofs?.jwt?.[0];
+    if (!configurationId) return json(res, 400, { error: 'invalid_credential_request' });
+    const holder = await verifyProof(proofJwt);
+    if (!holder) return json(res, 400, { error: 'invalid_proof', error_description: 'Proof of possession could not be verified' });
+    const format = configurations()[configurationId].format;
+    const issued = format === 'jwt_vc_json' ? await jwtVc(holder) : await sdJwt(holder);
+    if (!options.draft13) return json(res, 200, { credentials: [{ credential: issued }] });
+    // Draft 13: a fresh c_nonce for the next proof comes with each credential response.
+    const cNonce = randomUUID();
+    nonces.add(cNonce);
+    return json(res, 200, { credential: issued, c_nonce: cNonce, c_nonce_expires_in: 300 });
+  }
+
+  async function verifyProof(jwt) {
+    try {
+      const header = decodeProtectedHeader(jwt);
+      if (header.typ !== 'openid4vci-proof+jwt' || !header.jwk) return undefined;
+      const { payload } = await jwtVerify(jwt, await importJWK(header.jwk, header.alg), { audience: `${base}/openid4vci` });
+      if (typeof payload.nonce !== 'string' || !nonces.delete(payload.nonce)) return undefined;
+      return header.jwk;
+    } catch {
+      return undefined;
+    }
+  }
+
+  const sign = (payload, typ) => new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid, typ }).setIssuedAt().sign(privateKey);
+
+  function jwtVc(holder) {
+    const subject = `did:jwk:${b64url(JSON.stringify(holder))}`;
+    return sign(
+      {
+        iss: `${base}/openid4vci`,
+        sub: subject,
+        vc: {
+          '@context': ['https://www.w3.org/2018/credentials/v1'],
+          type: ['VerifiableCredential', 'OpenBadgeCredential'],
+          credentialSubject: { id: subject, achievement: { name: 'Test badge' } },
+        },
+      },
+      'JWT',
+    );
+  }
+
+  function sdJwt(holder) {
+    const disclosures = [
+      ['given_name', 'Ada'],
+      ['family_name', 'Lovelace'],
+      ['birthdate', '1815-12-10'],
+    ].map(([k, v]) => b64url(JSON.stringify([b64url(randomBytes(16)), k, v])));
+    const digests = disclosures.map((d) => createHash('sha256').update(d).digest('base64url'));
+    return sign(
+      { iss: `${base}/openid4vci`, vct: `${base}/openid4vci/identity_credential`, cnf: { jwk: holder }, _sd: digests, _sd_alg: 'sha-256', nationality: 'GB' },
+      'dc+sd-jwt',
+    ).then((jwt) => `${jwt}~${disclosures.join('~')}~`);
+  }
+
+  return {
+    url: base,
+    requests,
+    state,
+    publicJwk,
+    /**
+     * Creates an offer for `configurationIds`; returns the walt.id-style 201 object.
+     * @param {{ configurationIds?: string[], txCode?: string, authorizationCodeOnly?: boolean }} [o]
+     */
+    createOffer(o = {}) {
+      const id = randomUUID();
+      const preAuthorizedCode = b64url(randomBytes(16));
+      const grants = o.authorizationCodeOnly
+        ? { authorization_code: { issuer_state: id } }
+        : {
+            'urn:ietf:params:oauth:grant-type:pre-authorized_code': {
+              'pre-authorized_code': preAuthorizedCode,
+              ...(o.txCode ? { tx_code: { input_mode: 'numeric', length: o.txCode.length } } : {}),
+            },
+          };
+      const offer = { credential_issuer: `${base}/openid4vci`, credential_configuration_ids: o.configurationIds ?? ['OpenBadgeCredential_jwt_vc_json'], grants };
+      offers.set(id, { offer, preAuthorizedCode, txCode: o.txCode });
+      const credentialOffer = `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(`${base}/openid4vci/credential-offer?id=${id}`)}`;
+      return { offerId: id, credentialOffer, ...(o.txCode ? { txCodeValue: o.txCode } : {}) };
+    },
+    expire(id) {
+      const entry = offers.get(id);
+      if (entry) entry.expired = true;
+    },
+    close: srv.close,
+  };
+}
