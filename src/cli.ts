@@ -78,6 +78,10 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--session-id <id>', 'choose the session id yourself')
         .option('--value-mode <mode>', 'BY_REFERENCE (default) or BY_VALUE')
         .option('--tail', 'then follow the new session (takes every tail option)')
+        .option('--claim', 'then claim it with the built-in wallet while following the session: a whole smoke test')
+        .option('--claim-tx-code <code>', "with --claim: the code the wallet sends (default: the issuer's txCodeValue)")
+        .option('--invalid-proof', 'with --claim: send a proof the issuer must refuse')
+        .option('--insecure', 'with --claim: allow plain http to hosts other than loopback')
         .exitOverride(),
     );
     const create = offer.commands.find((c) => c.name() === 'create')!;
@@ -89,6 +93,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
           'issuer-events offer create --profile identityCredentialSdJwt --webhook-url http://127.0.0.1:8787/hook --expires-in 10m',
           'issuer-events offer create --profile openBadgeCredential --credential-data \'{"credentialSubject":{"name":"Ada"}}\' --json',
           'issuer-events offer create --profile openBadgeCredential --tail --until status:SUCCESSFUL --timeout 5m',
+          'issuer-events offer create --profile openBadgeCredential --claim --timeout 30s   # exit 0 only if issuance succeeds',
         ),
       )
       .action(action(() => import('./commands/offer-create.js')));

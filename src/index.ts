@@ -37,3 +37,8 @@ export { SandboxIssuer, type SandboxOptions } from './sandbox/server.js';
 export { runDemo, type DemoPlan, type DemoReporter, type DemoResult } from './sandbox/demo.js';
 export { loadProfiles, BUILT_IN_PROFILES, type SandboxProfile, type CredentialFormat } from './sandbox/profiles.js';
 export { validateOfferRequest } from './sandbox/validation.js';
+export { claimOffer, type ClaimPlan, type ClaimResult, type ClaimStep, type ClaimedCredential, type ClaimReporter } from './wallet/claim.js';
+export { claimWhileFollowing, type IssuancePlan } from './wallet/issuance.js';
+export { offerReference, oid4vciBase } from './wallet/offer-input.js';
+export { ClaimError, type ClaimStepName } from './wallet/errors.js';
+export type { DecodedCredential, SignatureCheck } from './wallet/credentials.js';

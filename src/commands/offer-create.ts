@@ -7,6 +7,9 @@ import { AUTH_METHODS, VALUE_MODES, createOffer, type OfferRequest } from '../is
 import { EventRenderer } from '../output/renderers/events.js';
 import { renderOffer } from '../output/renderers/offer.js';
 import { followSessions } from '../sse/follow.js';
+import { ClaimRenderer } from '../output/renderers/claim.js';
+import { claimWhileFollowing } from '../wallet/issuance.js';
+import { offerReference } from '../wallet/offer-input.js';
 
 export interface OfferCreateOptions extends FollowFlags, IssuerFlags {
   profile?: string;
@@ -20,21 +23,35 @@ export interface OfferCreateOptions extends FollowFlags, IssuerFlags {
   sessionId?: string;
   valueMode?: string;
   tail?: boolean;
+  claim?: boolean;
+  claimTxCode?: string;
+  invalidProof?: boolean;
+  insecure?: boolean;
 }
 
 /** `offer create`: flags → offer request → createOffer → offer renderer (then, with --tail, the follow engine). */
 export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<number> {
   const { options, output } = ctx;
   const request = offerRequest(options);
-  const follow = options.tail ? followFlags(options) : undefined;
+  const follow = options.tail || options.claim ? followFlags(options) : undefined;
   const connectTimeoutMs = options.connectTimeout ? durationFlag(options.connectTimeout, '--connect-timeout', { min: 1 }) : 10_000;
   const connection = { ...(await ctx.connection(options)), dispatcher: createDispatcher({ connectTimeoutMs }) };
   const spinner = await output.spinner(`Creating ${request.profileId} offer`);
   spinner.start();
   const offer = await createOffer(connection, request).finally(() => spinner.stop());
-  await renderOffer(output, offer);
+  // With --claim and --json, stdout carries the event records and the claim result only.
+  if (!(options.claim && output.json)) await renderOffer(output, offer);
   if (!follow) return 0;
-  return followSessions({ ...follow, targets: [followTarget(connection, offer.offerId)] }, new EventRenderer(output));
+  const followPlan = { ...follow, targets: [followTarget(connection, offer.offerId)] };
+  if (!options.claim) return followSessions(followPlan, new EventRenderer(output));
+  const claim = {
+    offer: offerReference(offer.credentialOffer, connection),
+    // The wallet sends the issuer's code unless told otherwise (a wrong one tests the refusal).
+    txCode: options.claimTxCode ?? (offer.txCodeValue as string | undefined),
+    invalidProof: options.invalidProof,
+    insecure: options.insecure,
+  };
+  return claimWhileFollowing({ follow: followPlan, claim }, new EventRenderer(output), new ClaimRenderer(output));
 }
 
 function offerRequest(options: OfferCreateOptions): OfferRequest {

@@ -30,6 +30,8 @@ export interface FollowPlan {
   retries: number;
   /** Append every event to this capture file. */
   savePath?: string;
+  /** Stops every tail when aborted; they end with exit code `signal.reason` (a number) or 0. */
+  signal?: AbortSignal;
 }
 
 /** How the engine reports; the CLI's renderer implements it, the API can too. */
@@ -69,12 +71,19 @@ export async function followSessions(plan: FollowPlan, reporter: FollowReporter)
           const what = plan.until ? describeCondition(plan.until) : 'terminal status';
           for (const tail of tails) tail.stop(ExitCode.TIMEOUT, `no ${what} within ${formatDuration(plan.timeoutMs!)} (--timeout)`);
         }, plan.timeoutMs);
+  const onAbort = (): void => {
+    const reason = plan.signal?.reason;
+    for (const tail of tails) tail.stop(typeof reason === 'number' ? reason : ExitCode.OK);
+  };
+  plan.signal?.addEventListener('abort', onAbort, { once: true });
+  if (plan.signal?.aborted) onAbort();
   await reporter.started?.(plan);
   try {
     const codes = await Promise.all(tails.map((tail) => tail.run()));
     return stopCode ?? Math.max(...codes);
   } finally {
     reporter.finished?.();
+    plan.signal?.removeEventListener('abort', onAbort);
     clearTimeout(timer);
     disposeStop();
     // Captures are closed before the exit code is returned, also on SIGINT.

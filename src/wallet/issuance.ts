@@ -1,0 +1,50 @@
+import { CliError } from '../errors.js';
+import { type FollowPlan, type FollowReporter, type FollowTarget, followSessions } from '../sse/follow.js';
+import { delay } from '../shared/duration.js';
+import { type ClaimPlan, type ClaimReporter, type ClaimResult, claimOffer } from './claim.js';
+
+/** How long events of a refused claim may still arrive before following stops. */
+const AFTER_REFUSAL_MS = 1500;
+
+export interface IssuancePlan {
+  follow: FollowPlan;
+  claim: ClaimPlan;
+}
+
+/**
+ * A whole issuance smoke test: subscribe to the session first (walt.id replays nothing to a
+ * first subscriber), claim as the wallet, then wait for the session's terminal status. The exit
+ * code is the session's outcome (0 / 3), or the claim's failure when the session stays open
+ * (a wrong tx code leaves it ACTIVE).
+ */
+export async function claimWhileFollowing(plan: IssuancePlan, follow: FollowReporter, claim: ClaimReporter & { result?(r: ClaimResult): void }): Promise<number> {
+  let connected!: () => void;
+  const subscribed = new Promise<void>((resolve) => (connected = resolve));
+  const controller = new AbortController();
+  const reporter: FollowReporter = Object.assign(Object.create(follow) as FollowReporter, {
+    wantsLines: follow.wantsLines,
+    connected(target: FollowTarget, attempt: number) {
+      follow.connected(target, attempt);
+      connected();
+    },
+  });
+  const following = followSessions({ ...plan.follow, signal: controller.signal }, reporter);
+  // A stream that fails before it opens ends `following` first; its code is the answer.
+  const first = await Promise.race([subscribed.then(() => undefined), following]);
+  if (first !== undefined) return first;
+  let claimFailure: CliError | undefined;
+  try {
+    claim.result?.(await claimOffer(plan.claim, claim));
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    claimFailure = error;
+    // Let the issuer's failure events arrive, then stop following: the session may stay ACTIVE.
+    const ended = await Promise.race([following.then(() => true), delay(AFTER_REFUSAL_MS).then(() => false)]);
+    if (!ended) controller.abort(error.exitCode);
+  }
+  const code = await following;
+  // A refused claim is the answer (its message names the step and the issuer's error); the
+  // session's own events were printed meanwhile (invalid proof → UNSUCCESSFUL, also exit 3).
+  if (claimFailure) throw claimFailure;
+  return code;
+}
