@@ -235,16 +235,16 @@ const COMMANDS: Record<string, (program: Command) => void> = {
   sandbox: (program) => {
     program
       .command('sandbox')
-      .description('run an embedded issuer (walt.id issuer2 wire format) with a simulated wallet, offline')
+      .description('run an embedded OID4VCI issuer that behaves as walt.id issuer2, offline')
       .option('--port <n>', 'port (0 picks a free one)', '7005')
       .option('--host <host>', 'interface to bind', '127.0.0.1')
       .option('--token <token>', 'require this Bearer token on the Enterprise routes')
-      .option('--event-names <generation>', 'current or legacy walt.id event names', 'current')
-      .option('--webhook-scheme <scheme>', 'sign webhooks: standard or igrant')
+      .option('--public-url <url>', 'base URL put in offers and metadata (e.g. http://192.168.1.20:7005 for a phone wallet)')
+      .option('--event-names <generation>', 'walt.id event names: current, interim or legacy', 'current')
+      .option('--webhook-scheme <scheme>', 'sign webhooks (walt.id does not): standard, svix, igrant, stripe, github, hmac-sha256')
       .option('--webhook-secret <secret>', 'secret for --webhook-scheme')
       .option('--auto-claim <duration>', 'the wallet claims every new offer after this delay')
       .option('--auto-claim-outcome <outcome>', 'success, fail or wrong-tx-code', 'success')
-      .option('--step-delay <duration>', 'pause between the events of a claim', '10ms')
       .exitOverride()
       .addHelpText(
         'after',
@@ -262,7 +262,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
       .description('sandbox + listen + offer create + tail on free local ports: both channels, side by side')
       .option('--profile <profileId>', 'sandbox profile to issue', 'openBadgeCredential')
       .option('--outcome <outcome>', 'what the simulated wallet does: success, fail, wrong-tx-code', 'success')
-      .option('--event-names <generation>', 'current or legacy walt.id event names', 'current')
+      .option('--event-names <generation>', 'walt.id event names: current, interim or legacy', 'current')
       .option('--timeout <duration>', 'give up after this long', '30s')
       .exitOverride()
       .addHelpText('after', examples('issuer-events demo', 'issuer-events demo --profile isoMdl --event-names legacy', 'issuer-events demo --json'))

@@ -102,7 +102,7 @@ export function choiceFlag<T extends string>(text: string, flag: string, choices
 }
 
 export { OUTCOMES } from '../sandbox/wallet.js';
-export const EVENT_NAME_GENERATIONS = ['current', 'legacy'] as const;
+export { EVENT_NAME_GENERATIONS } from '../sandbox/events.js';
 
 export function conditionFlag(text: string | undefined, flag = '--until'): Condition | undefined {
   if (text === undefined) return undefined;

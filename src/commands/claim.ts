@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { readStdinSync } from '../shared/input.js';
 import type { CommandContext } from '../cli/command-context.js';
 import type { IssuerFlags } from '../cli/flags.js';
 import { ExitCode, UsageError } from '../errors.js';
@@ -21,7 +22,7 @@ export interface ClaimOptions extends IssuerFlags {
 export async function run(ctx: CommandContext<ClaimOptions>, arg: string): Promise<number> {
   const { options, output } = ctx;
   if (!arg) throw new UsageError('missing offer: pass an openid-credential-offer:// URI, an offer URL, an offer id, or - to read offer create --json from stdin');
-  const fromStdin = arg === '-' ? offerFromCreateOutput(readFileSync(0, 'utf8')) : undefined;
+  const fromStdin = arg === '-' ? offerFromCreateOutput(readStdinSync().toString('utf8')) : undefined;
   const connection = await ctx.connection(options);
   const renderer = new ClaimRenderer(output);
   const dispatcher = createDispatcher({ connectTimeoutMs: 10_000 });

@@ -1,5 +1,5 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { choiceFlag, durationFlag, EVENT_NAME_GENERATIONS, optionalDuration, OUTCOMES, portFlag } from '../cli/flags.js';
+import { choiceFlag, EVENT_NAME_GENERATIONS, optionalDuration, optionalUrl, OUTCOMES, portFlag, signingSchemeFlag } from '../cli/flags.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { renderSandboxReady } from '../output/renderers/sandbox.js';
 import { escapeLine } from '../output/escape.js';
@@ -18,7 +18,7 @@ export interface SandboxCliOptions {
   webhookSecret?: string;
   autoClaim?: string;
   autoClaimOutcome: string;
-  stepDelay: string;
+  publicUrl?: string;
 }
 
 /** `sandbox`: flags → sandbox options → SandboxIssuer until stopped. */
@@ -34,13 +34,13 @@ export async function run(ctx: CommandContext<SandboxCliOptions>): Promise<numbe
   const sandbox = new SandboxIssuer({
     host: options.host,
     port: portFlag(options.port),
+    publicUrl: optionalUrl(options.publicUrl, '--public-url'),
     profiles,
     token: options.token,
     eventNames: choiceFlag(options.eventNames, '--event-names', EVENT_NAME_GENERATIONS),
     webhookSigning: webhookSigning(options.webhookScheme, options.webhookSecret),
     autoClaimMs: optionalDuration(options.autoClaim, '--auto-claim'),
     autoClaimOutcome: choiceFlag(options.autoClaimOutcome, '--auto-claim-outcome', OUTCOMES),
-    stepDelayMs: durationFlag(options.stepDelay, '--step-delay'),
     log: (line) => output.info(output.errColor.dim(escapeLine(line))),
     verbose: options.verbose,
   });
@@ -53,8 +53,9 @@ export async function run(ctx: CommandContext<SandboxCliOptions>): Promise<numbe
 
 function webhookSigning(scheme: string | undefined, secret: string | undefined): WebhookSigning | undefined {
   if (scheme === undefined && secret === undefined) return undefined;
-  if (scheme !== 'standard' && scheme !== 'igrant') throw new UsageError(`--webhook-scheme must be standard or igrant${scheme ? `, not "${scheme}"` : ''}`);
+  if (scheme === undefined) throw new UsageError('--webhook-secret needs --webhook-scheme (standard, svix, igrant, stripe, github, hmac-sha256)');
+  signingSchemeFlag(scheme, '--webhook-scheme');
   if (!secret) throw new UsageError(`--webhook-scheme ${scheme} needs --webhook-secret`);
-  if (scheme === 'standard' && !standardKey(secret)) throw new UsageError('--webhook-secret for standard must be whsec_ + base64');
+  if ((scheme === 'standard' || scheme === 'svix') && !standardKey(secret)) throw new UsageError(`--webhook-secret for ${scheme} must be whsec_ + base64`);
   return { scheme, secret };
 }

@@ -7,7 +7,8 @@ import { followSessions, type FollowReporter } from '../sse/follow.js';
 import { WebhookReceiver } from '../webhooks/receiver.js';
 import { loadProfiles } from './profiles.js';
 import { SandboxIssuer } from './server.js';
-import type { EventNames, ClaimOutcome } from './wallet.js';
+import type { EventNames } from './events.js';
+import type { ClaimOutcome } from './wallet.js';
 
 export interface DemoPlan {
   profileId: string;
@@ -51,7 +52,6 @@ export async function runDemo(plan: DemoPlan, reporter: DemoReporter): Promise<n
     profiles: loadProfiles(undefined),
     eventNames: plan.eventNames,
     webhookSigning: { scheme: 'standard', secret },
-    stepDelayMs: 25,
     log: (line) => reporter.log(line),
   });
   const receiver = new WebhookReceiver({

@@ -1,17 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listenOn } from '../shared/http-server.js';
+import { setGlobalConfig } from '@openid4vc/openid4vci';
 import { readBody } from '../http/body.js';
-import { deliverWebhook, type DeliveryOutcome, type WebhookSigning } from './webhook-delivery.js';
-import { SessionStore, sessionView, type Session } from './session-store.js';
-import { isWaltError, validateOfferRequest, waltError, type WaltError } from './validation.js';
-import { OUTCOMES, claimSteps, isOutcome, type EventNames, type ClaimOutcome, type Step } from './wallet.js';
+import { closeServer, listenOn } from '../shared/http-server.js';
+import { deepMerge, isPlainObject, type JsonObject } from '../shared/json.js';
+import { envelopeTexts, sessionView } from './envelope.js';
+import { type EventNames, eventName, type Happening, isIssuerLevel } from './events.js';
+import { createIssuerKeys, type IssuerKeys } from './issuer-keys.js';
+import { type Answer, type Oid4vciHooks, SandboxOid4vci } from './oid4vci.js';
 import type { SandboxProfile } from './profiles.js';
+import { NEVER_EXPIRES_AT, type Session, SessionStore } from './session-store.js';
+import { isWaltError, type OfferInput, validateOfferRequest, type WaltError, waltError } from './validation.js';
+import { type ClaimOutcome, claimAsWallet, isOutcome, OUTCOMES } from './wallet.js';
+import { type DeliveryOutcome, WebhookDispatcher, type WebhookSigning } from './webhook-delivery.js';
 
 export interface SandboxOptions {
   host: string;
   port: number;
   profiles: Map<string, SandboxProfile>;
+  /** The base URL put in offers and metadata (a LAN address for a phone wallet); default the listening URL. */
+  publicUrl?: string;
   /** Enterprise routes require `Authorization: Bearer <token>` when set. */
   token?: string;
   eventNames: EventNames;
@@ -20,8 +28,8 @@ export interface SandboxOptions {
   autoClaimMs?: number;
   /** …with this outcome (default success). */
   autoClaimOutcome?: ClaimOutcome;
-  /** Pause between the events of one claim, so channels can be told apart in time. */
-  stepDelayMs?: number;
+  /** Live sessions kept at most (default 10,000). */
+  maxSessions?: number;
   /** One line per request and per webhook delivery. */
   log?: (line: string) => void;
   /** Request bodies in the log. */
@@ -30,30 +38,52 @@ export interface SandboxOptions {
 
 const ENTERPRISE_OFFERS = /^\/v2\/([^/.]+\.[^/.]+\.[^/.]+)\.([^/]+)\/issuer-service-api\/credentials\/offers$/;
 const ENTERPRISE_EVENTS = /^\/v2\/([^/.]+\.[^/.]+\.[^/.]+)\/issuer-service-api\/issuance-session\/([^/]+)\/events$/;
+const MAX_BODY = 1024 * 1024;
 
 /**
- * The embedded issuer: the open-source issuer2 wire format (docs/providers.md), Enterprise routes,
- * SSE like walt.id's, webhook delivery, and a simulated wallet.
+ * The embedded issuer, behaving as walt.id issuer2's source does (docs/providers.md): the
+ * management API, sessions, SSE, webhooks, Enterprise routes, and a real OID4VCI issuer at
+ * issuer2's paths whose wallet is the real `claim` client.
  */
 export class SandboxIssuer {
-  readonly store = new SessionStore();
+  readonly store: SessionStore;
+  readonly keys: IssuerKeys = createIssuerKeys();
+  private readonly oid4vci: SandboxOid4vci;
+  private readonly webhooks: WebhookDispatcher;
   private server: Server | undefined;
   url = '';
-  /** Webhook deliveries made, for the demo's summary. */
-  readonly deliveries: DeliveryOutcome[] = [];
 
-  constructor(private readonly options: SandboxOptions) {}
+  constructor(private readonly options: SandboxOptions) {
+    this.store = new SessionStore(options.maxSessions);
+    this.webhooks = new WebhookDispatcher(options.webhookSigning);
+    this.oid4vci = new SandboxOid4vci(this.keys, options.profiles, () => `${this.baseUrl}/openid4vci`, this.oid4vciHooks());
+  }
 
   get settings(): Readonly<SandboxOptions> {
     return this.options;
   }
 
+  /** Webhook deliveries made (the most recent 1,000), for the demo's summary. */
+  get deliveries(): readonly DeliveryOutcome[] {
+    return this.webhooks.recent;
+  }
+
+  /** Where wallets reach the issuer: `--public-url`, else the listening URL. */
+  get baseUrl(): string {
+    return (this.options.publicUrl ?? this.url).replace(/\/+$/, '');
+  }
+
   async start(): Promise<string> {
+    // A local test issuer speaks plain http: the OID4VCI libraries must be told that is fine.
+    setGlobalConfig({ allowInsecureUrls: true });
     this.server = createServer((req, res) => {
       const started = performance.now();
+      const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();
+      res.setHeader('x-request-id', requestId);
       res.once('finish', () => this.options.log?.(`${req.method} ${req.url} → ${res.statusCode} ${Math.round(performance.now() - started)}ms`));
-      this.route(req, res).catch((error: Error) => {
+      this.route(req, res, requestId).catch((error: Error) => {
         if (!res.headersSent) this.send(res, waltError(500, error.message));
+        else res.destroy();
       });
     });
     this.url = await listenOn(this.server, this.options.host, this.options.port);
@@ -62,7 +92,7 @@ export class SandboxIssuer {
 
   async close(): Promise<void> {
     this.store.closeAll();
-    if (this.server) await closeServer(this.server);
+    if (this.server) await closeServer(this.server, { drainMs: 2000 });
   }
 
   private send(res: ServerResponse, error: WaltError): void;
@@ -70,92 +100,173 @@ export class SandboxIssuer {
   private send(res: ServerResponse, a: WaltError | number, b?: unknown): void {
     const [status, body] = typeof a === 'number' ? [a, b] : [a.status, a.body];
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
     res.end(text);
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private answer(res: ServerResponse, answer: Answer): void {
+    this.send(res, answer.status, answer.body);
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const path = url.pathname;
     const method = req.method ?? 'GET';
+    const key = `${method} ${path}`;
+    const param = (pattern: RegExp): string | undefined => {
+      const m = pattern.exec(path);
+      return m ? safeDecode(m[m.length - 1]!) : undefined;
+    };
     let m: RegExpExecArray | null;
-    if (method === 'POST' && path === '/issuer2/credential-offers') return this.postOffer(req, res);
-    if (method === 'POST' && (m = ENTERPRISE_OFFERS.exec(path))) {
-      if (!this.authorized(req)) return this.send(res, waltError(401, 'Invalid or missing bearer token'));
-      return this.postOffer(req, res, decodeURIComponent(m[2]!));
+    switch (key) {
+      case 'GET /':
+        return this.send(res, 200, this.index());
+      case 'POST /issuer2/credential-offers':
+        return this.postOffer(req, res, requestId);
+      case 'GET /issuer2/profiles':
+        return this.send(res, 200, [...this.options.profiles.values()].map(profileView));
+      case 'GET /issuer2/sessions':
+        return this.send(
+          res,
+          200,
+          this.store.all().map((s) => sessionView(s, this.keys, 'full')),
+        );
+      case 'GET /issuer2/events':
+        openSse(res);
+        return this.store.subscribeAll(res);
+      case 'GET /.well-known/openid-credential-issuer/openid4vci':
+        return this.send(res, 200, this.oid4vci.credentialIssuerMetadata());
+      case 'GET /.well-known/oauth-authorization-server/openid4vci':
+        return this.send(res, 200, this.oid4vci.authorizationServerMetadata());
+      case 'GET /.well-known/jwt-vc-issuer/openid4vci':
+        return this.send(res, 200, this.oid4vci.jwtVcIssuerMetadata());
+      case 'GET /openid4vci/jwks':
+        return this.send(res, 200, this.oid4vci.jwks());
+      case 'GET /openid4vci/credential-offer':
+        return this.getOffer(res, url.searchParams.get('id') ?? '', requestId);
+      case 'POST /openid4vci/token': {
+        const body = await readBody(req, MAX_BODY);
+        if (!body) return this.send(res, waltError(413, 'Request body over 1 MB'));
+        const headers = new Headers(Object.entries(req.headers).flatMap(([k, v]) => (v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v] as [string, string]])));
+        return this.answer(res, await this.oid4vci.token(new URLSearchParams(body.toString('utf8')), { url: `${this.baseUrl}${path}`, headers }, requestId));
+      }
+      case 'POST /openid4vci/nonce':
+        return this.answer(res, await this.oid4vci.nonce(requestId));
+      case 'POST /openid4vci/credential': {
+        const body = await readBody(req, MAX_BODY);
+        const parsed = body ? parseJson(body.toString('utf8')) : undefined;
+        if (!isPlainObject(parsed)) return this.send(res, 400, { error: 'invalid_credential_request', error_description: 'body is not a JSON object' });
+        return this.answer(res, await this.oid4vci.credential(headerValue(req.headers.authorization), parsed, requestId));
+      }
     }
-    if (method === 'GET' && (m = /^\/issuer2\/sessions\/([^/]+)\/events$/.exec(path))) return this.sse(res, decodeURIComponent(m[1]!));
+    if (method === 'GET' && (m = /^\/issuer2\/profiles\/([^/]+)$/.exec(path))) {
+      const profile = this.options.profiles.get(safeDecode(m[1]!));
+      return profile ? this.send(res, 200, profileView(profile)) : this.send(res, waltError(404, `Profile not found: ${m[1]}`));
+    }
+    const sessionEvents = param(/^\/issuer2\/sessions\/([^/]+)\/events$/);
+    if (method === 'GET' && sessionEvents !== undefined) return this.sse(res, sessionEvents);
+    const sessionId = param(/^\/issuer2\/sessions\/([^/]+)$/);
+    if (method === 'GET' && sessionId !== undefined) {
+      const session = this.store.get(sessionId);
+      return session ? this.send(res, 200, sessionView(session, this.keys, 'full')) : this.send(res, waltError(404, `Session not found: ${sessionId}`));
+    }
+    if ((m = ENTERPRISE_OFFERS.exec(path))) {
+      if (method !== 'POST') return this.send(res, waltError(405, `${method} not allowed; POST an offer`));
+      if (!this.authorized(req)) return this.send(res, waltError(401, 'Invalid or missing bearer token'));
+      return this.postOffer(req, res, requestId, safeDecode(m[2]!));
+    }
     if (method === 'GET' && (m = ENTERPRISE_EVENTS.exec(path))) {
       if (!this.authorized(req)) return this.send(res, waltError(401, 'Invalid or missing bearer token'));
-      return this.sse(res, decodeURIComponent(m[2]!));
+      return this.sse(res, safeDecode(m[2]!));
     }
-    if (method === 'GET' && path === '/issuer2/events') {
-      openSse(res);
-      return this.store.subscribeAll(res);
-    }
-    if (method === 'GET' && (m = /^\/issuer2\/sessions\/([^/]+)$/.exec(path))) {
-      const session = this.store.get(decodeURIComponent(m[1]!));
-      return session ? this.send(res, 200, sessionView(session)) : this.send(res, waltError(404, `Session not found: ${m[1]}`));
-    }
-    if (method === 'GET' && (m = /^\/issuer2\/credential-offers\/([^/]+)$/.exec(path))) {
-      const session = this.store.get(decodeURIComponent(m[1]!));
-      return session ? this.send(res, 200, this.offerObject(session)) : this.send(res, waltError(404, `Offer not found: ${m[1]}`));
-    }
-    if (method === 'POST' && (m = /^\/sandbox\/sessions\/([^/]+)\/claim$/.exec(path))) {
+    const claimId = param(/^\/sandbox\/sessions\/([^/]+)\/claim$/);
+    if (claimId !== undefined) {
+      if (method !== 'POST') return this.send(res, waltError(405, `POST this route to claim: curl -X POST "${this.url}/sandbox/sessions/${claimId}/claim?outcome=success"`));
       const outcome = url.searchParams.get('outcome') ?? 'success';
       if (!isOutcome(outcome)) return this.send(res, waltError(400, `outcome must be one of ${OUTCOMES.join(', ')}`));
-      const result = await this.claim(decodeURIComponent(m[1]!), outcome as ClaimOutcome);
+      const result = await this.claim(claimId, outcome);
       return 'body' in result ? this.send(res, result) : this.send(res, 200, result);
     }
     this.send(res, waltError(404, `No route for ${method} ${path}`));
+  }
+
+  private index(): unknown {
+    return {
+      name: 'issuer-events sandbox (walt.id issuer2 wire format)',
+      eventNames: this.options.eventNames,
+      credentialIssuer: `${this.baseUrl}/openid4vci`,
+      routes: [
+        'POST /issuer2/credential-offers',
+        'GET /issuer2/profiles[/{id}]',
+        'GET /issuer2/sessions[/{id}]',
+        'GET /issuer2/sessions/{id}/events',
+        'GET /issuer2/events',
+        'GET /.well-known/openid-credential-issuer/openid4vci',
+        'POST /openid4vci/{token,nonce,credential}',
+        'POST /sandbox/sessions/{id}/claim?outcome=success|fail|wrong-tx-code',
+      ],
+    };
   }
 
   private authorized(req: IncomingMessage): boolean {
     return !this.options.token || req.headers.authorization === `Bearer ${this.options.token}`;
   }
 
-  private async postOffer(req: IncomingMessage, res: ServerResponse, profileFromPath?: string): Promise<void> {
-    const body = await readBody(req, 1024 * 1024);
+  private async postOffer(req: IncomingMessage, res: ServerResponse, requestId: string, profileFromPath?: string): Promise<void> {
+    const body = await readBody(req, MAX_BODY);
     if (body === undefined) return this.send(res, waltError(413, 'Request body over 1 MB'));
     const text = body.toString('utf8');
     if (this.options.verbose) this.options.log?.(`  body: ${text}`);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      return this.send(res, waltError(400, 'Request body is not valid JSON'));
-    }
+    const raw = parseJson(text);
+    if (raw === undefined) return this.send(res, waltError(400, 'Request body is not valid JSON'));
     const input = validateOfferRequest(raw, profileFromPath);
     if (isWaltError(input)) return this.send(res, input);
     const profile = this.options.profiles.get(input.profileId);
     if (!profile) return this.send(res, waltError(404, `Profile not found: ${input.profileId}`));
-    if (input.sessionId && this.store.has(input.sessionId)) return this.send(res, waltError(409, `Session id already in use: ${input.sessionId}`));
-    const session = this.store.create(profile, input);
-    const response: Record<string, unknown> = {
+    const loop = this.pointsAtSandbox(input.webhookUrl);
+    if (loop) return this.send(res, waltError(400, loop));
+    if (!this.store.hasRoom(input.sessionId)) return this.send(res, waltError(503, `Too many live sessions (${this.store.size}); close or let some expire`));
+    const session = this.store.create(profile, input, (id) => ({ credentialOffer: this.offerUri(id, input, profile), credentialData: credentialDataOf(profile, input) }));
+    // Current walt.id reports the creation (webhook and /issuer2/events) before it answers 201.
+    await this.emit('offer-created', session, requestId);
+    const response: JsonObject = {
       offerId: session.id,
       profileId: profile.id,
       authMethod: input.authMethod,
-      expiresAt: Number.isFinite(session.expiresAt) ? session.expiresAt : 253402300799000,
-      credentialOffer: `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(`${this.url}/issuer2/credential-offers/${session.id}`)}`,
+      ...(input.issuerStateMode ? { issuerStateMode: input.issuerStateMode } : {}),
+      expiresAt: Number.isFinite(session.expiresAt) ? session.expiresAt : NEVER_EXPIRES_AT,
+      ...(session.txCodeValue ? { txCodeValue: session.txCodeValue } : {}),
+      credentialOffer: session.credentialOffer,
     };
-    if (session.txCodeValue) response.txCodeValue = session.txCodeValue;
     this.send(res, 201, response);
-    // Current walt.id also reports the creation, by webhook only.
-    if (this.options.eventNames === 'current') void this.emit(session, { event: 'credential_offer_created' }, { sse: false });
-    if (this.options.autoClaimMs !== undefined) setTimeout(() => void this.autoClaim(session), this.options.autoClaimMs).unref();
+    if (this.options.autoClaimMs !== undefined)
+      setTimeout(() => void this.autoClaim(session).catch((e: Error) => this.options.log?.(`auto-claim failed: ${e.message}`)), this.options.autoClaimMs).unref();
   }
 
-  private offerObject(session: Session): object {
-    const grants =
-      session.offer.authMethod === 'PRE_AUTHORIZED'
-        ? {
-            'urn:ietf:params:oauth:grant-type:pre-authorized_code': {
-              'pre-authorized_code': session.preAuthorizedCode,
-              ...(session.offer.txCode ? { tx_code: session.offer.txCode } : {}),
-            },
-          }
-        : { authorization_code: { issuer_state: session.id } };
-    return { credential_issuer: `${this.url}/issuer2`, credential_configuration_ids: [session.profile.credentialConfigurationId], grants };
+  /** A webhook URL that would make the sandbox call its own wallet route: refused (a loop). */
+  private pointsAtSandbox(webhookUrl: string | undefined): string | undefined {
+    if (!webhookUrl) return undefined;
+    const target = new URL(webhookUrl);
+    const own = [this.url, this.options.publicUrl].filter(Boolean).map((u) => new URL(u!).host);
+    if (own.includes(target.host) && !target.pathname.startsWith('/issuer2/') && target.pathname !== '/')
+      return `runtimeOverrides.notifications.webhook.url points at this sandbox (${target.pathname}): the webhook would call the issuer itself`;
+    return undefined;
+  }
+
+  private offerUri(id: string, input: OfferInput, profile: SandboxProfile): string {
+    const base = `${this.baseUrl}/openid4vci`;
+    if (input.valueMode === 'BY_VALUE') {
+      const object = { credential_issuer: base, credential_configuration_ids: [profile.credentialConfigurationId], grants: {} };
+      return `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(object))}`;
+    }
+    return `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(`${base}/credential-offer?id=${id}`)}`;
+  }
+
+  private async getOffer(res: ServerResponse, id: string, requestId: string): Promise<void> {
+    const session = this.store.get(id);
+    if (!session) return this.send(res, waltError(404, `Unknown credential offer: ${id}`));
+    await this.emit('offer-retrieved', session, requestId);
+    this.send(res, 200, this.oid4vci.offerObject(session));
   }
 
   private sse(res: ServerResponse, id: string): void {
@@ -164,6 +275,52 @@ export class SandboxIssuer {
     // walt.id answers an unknown or expired session with 200 and closes the stream at once.
     if (!session) return void res.end();
     this.store.subscribe(session, res);
+  }
+
+  // Each event carries the id of the request that caused it (walt.id's `requestId`, echoed as X-Request-Id).
+  private oid4vciHooks(): Oid4vciHooks {
+    return {
+      sessionById: (sessionId) => this.store.get(sessionId),
+      sessionByPreAuthorizedCode: (code) => this.store.byPreAuthorizedCode(code),
+      tokenSucceeded: (session, requestId) => this.emit('token-succeeded', session, requestId),
+      tokenFailed: (session, requestId, error, description) => this.emit(session ? 'token-failed' : 'token-uncorrelated-failure', session, requestId, { error, description }),
+      nonceIssued: (requestId) => this.emit('nonce-succeeded', undefined, requestId),
+      credentialIssued: async (session, requestId) => {
+        await this.emit('credential-succeeded', session, requestId);
+        await this.emit('status-changed', session, requestId);
+      },
+      credentialFailed: async (session, requestId, error, description) => {
+        await this.emit('credential-failed', session, requestId, { error, description });
+        // v1.0.0-PRE and the interim generation report a failed credential with the status event only.
+        const failure = this.options.eventNames === 'current' ? undefined : { error, description };
+        await this.emit('status-changed', session, requestId, failure);
+      },
+    };
+  }
+
+  /** Sends one event as the configured generation names it, to the channels walt.id uses for it. */
+  private async emit(happening: Happening, session: Session | undefined, requestId: string, failure?: { error: string; description: string }): Promise<void> {
+    const names = this.options.eventNames;
+    const event = eventName(names, happening, session?.profile.format ?? 'w3c_vc');
+    if (!event) return;
+    const issuerLevel = isIssuerLevel(happening) || !session;
+    const texts = envelopeTexts(
+      {
+        target: issuerLevel ? requestId : session.id,
+        event,
+        session: issuerLevel ? {} : sessionView(session, this.keys, names === 'legacy' ? 'full' : 'redacted'),
+        requestId,
+        error: failure?.error,
+        errorDescription: failure?.description,
+      },
+      names,
+    );
+    // credential_offer_created goes to the webhook and /issuer2/events, not to the session stream.
+    this.store.publish(happening === 'offer-created' || issuerLevel ? undefined : session, texts.sse);
+    if (issuerLevel || !session.webhookUrl) return;
+    const outcome = await this.webhooks.deliver(session.webhookUrl, texts.webhook);
+    // Delivery failures are logged, never fatal (walt.id does not retry either).
+    this.options.log?.(`webhook ${event} → ${outcome.url}: ${outcome.status ?? outcome.error} ${Math.round(outcome.ms)}ms`);
   }
 
   /**
@@ -177,38 +334,54 @@ export class SandboxIssuer {
     await this.claim(session.id, this.options.autoClaimOutcome ?? 'success');
   }
 
-  /** The simulated wallet: runs the profile's event sequence for `outcome`. */
-  async claim(id: string, outcome: ClaimOutcome): Promise<{ sessionId: string; outcome: ClaimOutcome; status: string } | WaltError> {
+  /** The wallet claims the session's offer for real; resolves with the session's status afterwards. */
+  async claim(id: string, outcome: ClaimOutcome): Promise<{ sessionId: string; outcome: ClaimOutcome; status: string; refused?: string } | WaltError> {
     const session = this.store.get(id);
     if (!session) return waltError(404, `Session not found: ${id}`);
     if (session.status !== 'ACTIVE') return waltError(409, `Session ${id} is ${session.status}`);
-    for (const step of claimSteps(session, outcome, this.options.eventNames)) {
-      await new Promise((resolve) => setTimeout(resolve, this.options.stepDelayMs ?? 10));
-      await this.emit(session, step);
-    }
-    return { sessionId: id, outcome, status: session.status };
-  }
-
-  private async emit(session: Session, step: Step, { sse = true } = {}): Promise<void> {
-    if (step.status) {
-      session.status = step.status;
-      session.isClosed = step.status !== 'ACTIVE';
-    }
-    const envelope: Record<string, unknown> = { target: session.id, event: step.event, session: sessionView(session), requestId: randomUUID() };
-    if (step.error) {
-      envelope.error = step.error;
-      envelope.error_description = step.errorDescription;
-    }
-    if (sse) this.store.publish(session, JSON.stringify(envelope));
-    if (!session.webhookUrl) return;
-    const outcome = await deliverWebhook(session.webhookUrl, envelope, this.options.webhookSigning, `msg_${randomUUID().replaceAll('-', '')}`);
-    this.deliveries.push(outcome);
-    // Delivery failures are logged, never fatal (walt.id does not retry either).
-    this.options.log?.(`webhook ${step.event} → ${outcome.url}: ${outcome.status ?? outcome.error} ${Math.round(outcome.ms)}ms`);
+    if (session.offer.authMethod !== 'PRE_AUTHORIZED') return waltError(400, 'the sandbox wallet claims PRE_AUTHORIZED offers only');
+    if (outcome === 'wrong-tx-code' && session.txCodeValue === undefined) return waltError(400, 'outcome wrong-tx-code needs an offer with a txCode');
+    const { refused } = await claimAsWallet(session, outcome);
+    return { sessionId: id, outcome, status: session.status, ...(refused ? { refused } : {}) };
   }
 }
 
+function profileView(profile: SandboxProfile): JsonObject {
+  return {
+    profileId: profile.id,
+    credentialConfigurationId: profile.credentialConfigurationId,
+    format: profile.format,
+    credentialData: profile.credentialData,
+    notifications: profile.webhookUrl ? { webhook: { url: profile.webhookUrl } } : null,
+  };
+}
+
+function credentialDataOf(profile: SandboxProfile, input: OfferInput): JsonObject {
+  const patch = input.runtimeOverrides?.credentialData;
+  return isPlainObject(patch) ? deepMerge(profile.credentialData, patch) : profile.credentialData;
+}
+
 function openSse(res: ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'keep-alive' });
   res.flushHeaders();
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { OfferInput } from './validation.js';
+import { MAX_TIMER_MS } from '../shared/duration.js';
+import type { JsonObject } from '../shared/json.js';
 import type { SandboxProfile } from './profiles.js';
+import type { OfferInput } from './validation.js';
 
 export type SessionStatus = 'ACTIVE' | 'SUCCESSFUL' | 'UNSUCCESSFUL' | 'REJECTED_BY_USER' | 'EXPIRED';
 
@@ -17,44 +19,60 @@ export interface Session {
   txCodeValue?: string;
   preAuthorizedCode: string;
   webhookUrl?: string;
+  /** The `openid-credential-offer://` URI the 201 carried. */
+  credentialOffer: string;
+  credentialData: JsonObject;
   /** The last 10 events, replayed to each new subscriber; created with the first subscriber. */
   replay?: string[];
   subscribers: Set<ServerResponse>;
   timer?: NodeJS.Timeout;
 }
 
-/** The `session` object of an envelope: `status` absent while ACTIVE, `isClosed` absent while false. */
-export function sessionView(session: Session): Record<string, unknown> {
-  const view: Record<string, unknown> = {
-    id: session.id,
-    profileId: session.profile.id,
-    authMethod: session.offer.authMethod,
-    credentialConfigurationId: session.profile.credentialConfigurationId,
-    createdAt: session.createdAt,
-    expiresAt: Number.isFinite(session.expiresAt) ? session.expiresAt : null,
-  };
-  if (session.status !== 'ACTIVE') view.status = session.status;
-  if (session.isClosed) view.isClosed = true;
-  return view;
-}
+/** walt.id encodes "never" (`expiresInSeconds: -1`) as this far-future instant (docs/providers.md). */
+export const NEVER_EXPIRES_AT = 3093527980800000;
 
 const REPLAY = 10;
+/** Live sessions kept at most; beyond it the oldest closed one goes, and with none closed, 503. */
+export const MAX_SESSIONS = 10_000;
 
 /** Sessions, their SSE subscribers and expiry. Sessions are deleted at expiry, with no event. */
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
   readonly global = new Set<ServerResponse>();
 
-  has(id: string): boolean {
-    return this.sessions.has(id);
+  constructor(private readonly capacity = MAX_SESSIONS) {}
+
+  get size(): number {
+    return this.sessions.size;
   }
 
   get(id: string): Session | undefined {
     return this.sessions.get(id);
   }
 
-  create(profile: SandboxProfile, offer: OfferInput): Session {
+  all(): Session[] {
+    return [...this.sessions.values()];
+  }
+
+  byPreAuthorizedCode(code: string): Session | undefined {
+    for (const session of this.sessions.values()) if (session.preAuthorizedCode === code) return session;
+    return undefined;
+  }
+
+  /** False when full of open sessions: the caller answers 503. */
+  hasRoom(reusedId?: string): boolean {
+    if (this.sessions.size < this.capacity || (reusedId && this.sessions.has(reusedId))) return true;
+    const closed = this.all().find((s) => s.isClosed);
+    if (!closed) return false;
+    this.delete(closed.id);
+    return true;
+  }
+
+  /** A new session; a reused `sessionId` silently replaces the old session, as walt.id does. */
+  create(profile: SandboxProfile, offer: OfferInput, build: (id: string) => { credentialOffer: string; credentialData: JsonObject }): Session {
     const id = offer.sessionId ?? randomUUID();
+    const previous = this.sessions.get(id);
+    if (previous) this.delete(id);
     const now = Date.now();
     const txCodeValue = offer.txCode ? (offer.txCodeValue ?? randomDigits(offer.txCode.length ?? 6)) : undefined;
     const session: Session = {
@@ -64,18 +82,32 @@ export class SessionStore {
       status: 'ACTIVE',
       isClosed: false,
       createdAt: now,
-      expiresAt: offer.expiresInSeconds === -1 ? Infinity : now + offer.expiresInSeconds * 1000,
+      expiresAt: offer.expiresInSeconds === -1 ? Number.POSITIVE_INFINITY : now + offer.expiresInSeconds * 1000,
       txCodeValue,
-      preAuthorizedCode: randomBytes(16).toString('base64url'),
+      preAuthorizedCode: randomBytes(24).toString('base64url'),
       webhookUrl: offer.webhookUrl ?? profile.webhookUrl,
-      subscribers: new Set(),
+      subscribers: previous?.subscribers ?? new Set(),
+      ...build(id),
     };
-    if (Number.isFinite(session.expiresAt)) {
-      session.timer = setTimeout(() => this.delete(id), session.expiresAt - now);
-      session.timer.unref();
-    }
     this.sessions.set(id, session);
+    this.armExpiry(session);
     return session;
+  }
+
+  // Expiries longer than a Node timer can hold are reached in steps.
+  private armExpiry(session: Session): void {
+    if (!Number.isFinite(session.expiresAt)) return;
+    const remaining = session.expiresAt - Date.now();
+    session.timer = setTimeout(() => (Date.now() >= session.expiresAt ? this.expire(session.id) : this.armExpiry(session)), Math.max(0, Math.min(remaining, MAX_TIMER_MS)));
+    session.timer.unref();
+  }
+
+  /** At expiry walt.id deletes the session and sends no event; its streams are closed. */
+  private expire(id: string): void {
+    const session = this.sessions.get(id);
+    if (!session) return;
+    for (const res of session.subscribers) res.end();
+    this.delete(id);
   }
 
   delete(id: string): void {
@@ -85,30 +117,33 @@ export class SessionStore {
     this.sessions.delete(id);
   }
 
-  /** Adds an SSE subscriber: `{}` first, then the replayed events. */
+  /** Adds an SSE subscriber: `{}` first, then the replay buffer (created at the first subscriber). */
   subscribe(session: Session, res: ServerResponse): void {
     session.replay ??= [];
-    res.write('data: {}\n\n');
-    for (const text of session.replay) res.write(`data: ${text}\n\n`);
+    res.write(frame('{}'));
+    for (const text of session.replay) res.write(frame(text));
     session.subscribers.add(res);
     res.once('close', () => session.subscribers.delete(res));
   }
 
   subscribeAll(res: ServerResponse): void {
-    res.write('data: {}\n\n');
+    res.write(frame('{}'));
     this.global.add(res);
     res.once('close', () => this.global.delete(res));
   }
 
-  /** Sends one envelope to the session's subscribers and the issuer-wide stream. */
-  publish(session: Session, text: string): void {
-    // Events before the first subscriber are not kept (docs/providers.md).
-    if (session.replay) {
-      session.replay.push(text);
-      if (session.replay.length > REPLAY) session.replay.shift();
+  /** One event to the session's stream (if any) and the issuer-wide stream. */
+  publish(session: Session | undefined, text: string): void {
+    const framed = frame(text);
+    if (session) {
+      // Events before the first subscriber are not kept (docs/providers.md).
+      if (session.replay) {
+        session.replay.push(text);
+        if (session.replay.length > REPLAY) session.replay.shift();
+      }
+      for (const res of session.subscribers) res.write(framed);
     }
-    for (const res of session.subscribers) res.write(`data: ${text}\n\n`);
-    for (const res of this.global) res.write(`data: ${text}\n\n`);
+    for (const res of this.global) res.write(framed);
   }
 
   closeAll(): void {
@@ -119,6 +154,9 @@ export class SessionStore {
     for (const res of this.global) res.destroy();
   }
 }
+
+/** Ktor's framing: `data: …` then a blank line, CRLF line endings. */
+const frame = (text: string): string => `data: ${text}\r\n\r\n`;
 
 function randomDigits(length: number): string {
   let out = '';

@@ -1,5 +1,6 @@
-import type { CredentialFormat } from './profiles.js';
-import type { Session, SessionStatus } from './session-store.js';
+import { claimOffer } from '../wallet/claim.js';
+import { ClaimError } from '../wallet/errors.js';
+import type { Session } from './session-store.js';
 
 /** What the sandbox's wallet does when it claims: succeed, send an invalid proof, or a wrong tx code. */
 export const OUTCOMES = ['success', 'fail', 'wrong-tx-code'] as const;
@@ -8,55 +9,29 @@ export type ClaimOutcome = (typeof OUTCOMES)[number];
 export function isOutcome(text: string): text is ClaimOutcome {
   return (OUTCOMES as readonly string[]).includes(text);
 }
-export type EventNames = 'current' | 'legacy';
 
-/** One step of an issuance as the issuer reports it. */
-export interface Step {
-  event: string;
-  /** Status after this step; ACTIVE keeps the session open. */
-  status?: SessionStatus;
-  error?: string;
-  errorDescription?: string;
+/** A code that is certainly not the session's: every digit shifted by one. */
+function wrongCode(code: string): string {
+  return [...code].map((c) => (/\d/.test(c) ? String((Number(c) + 1) % 10) : c === 'x' ? 'y' : 'x')).join('');
 }
 
-const LEGACY_ISSUE: Record<CredentialFormat, string> = { w3c_vc: 'jwt_issue', sd_jwt_vc: 'sdjwt_issue', mso_mdoc: 'generated_mdoc' };
-
 /**
- * The events a wallet claiming the offer causes, per credential format, outcome and naming
- * generation (docs/providers.md, "Event types"). The last step carries the terminal status.
+ * The sandbox's wallet is the real one: `claim` runs the OID4VCI client against the sandbox
+ * itself, so `fail` is an invalid proof the issuer refuses and `wrong-tx-code` a wrong code.
+ * Resolves with the refusal (if any) once the issuer has answered.
  */
-export function claimSteps(session: Session, outcome: ClaimOutcome, names: EventNames): Step[] {
-  const format = session.profile.format;
-  const preAuth = session.offer.authMethod === 'PRE_AUTHORIZED';
-  if (names === 'legacy') {
-    const steps: Step[] = [{ event: 'resolved_credential_offer' }, { event: 'requested_token' }];
-    if (outcome === 'wrong-tx-code')
-      return [steps[0]!, { event: 'requested_token', error: 'invalid_grant', errorDescription: 'Invalid transaction code' }, { event: 'issuance_status', status: 'UNSUCCESSFUL' }];
-    if (outcome === 'fail')
-      return [
-        ...steps,
-        { event: LEGACY_ISSUE[format], error: 'invalid_proof', errorDescription: 'Proof of possession could not be verified' },
-        { event: 'issuance_status', status: 'UNSUCCESSFUL' },
-      ];
-    return [...steps, { event: LEGACY_ISSUE[format] }, { event: 'issuance_status', status: 'SUCCESSFUL' }];
+export async function claimAsWallet(session: Session, outcome: ClaimOutcome): Promise<{ refused?: string }> {
+  try {
+    await claimOffer({
+      offer: session.credentialOffer,
+      txCode: session.txCodeValue === undefined ? undefined : outcome === 'wrong-tx-code' ? wrongCode(session.txCodeValue) : session.txCodeValue,
+      invalidProof: outcome === 'fail',
+      // --public-url may name a LAN address of this machine: the wallet may use plain http to it.
+      insecure: true,
+    });
+    return {};
+  } catch (error) {
+    if (error instanceof ClaimError && error.oauthError) return { refused: error.oauthError.error };
+    throw error;
   }
-  const grant = preAuth ? 'pre_authorized_code' : 'authorization_code';
-  const steps: Step[] = [{ event: 'credential_offer_retrieved' }];
-  if (!preAuth) steps.push({ event: 'authorization_request_succeeded' });
-  if (outcome === 'wrong-tx-code') {
-    return [
-      ...steps,
-      { event: `token_request_${grant}_failed`, error: 'invalid_grant', errorDescription: 'Invalid transaction code' },
-      { event: 'issuance_status_changed', status: 'UNSUCCESSFUL' },
-    ];
-  }
-  steps.push({ event: `token_request_${grant}_succeeded` }, { event: 'nonce_request_succeeded' });
-  if (outcome === 'fail') {
-    return [
-      ...steps,
-      { event: `credential_request_${format}_failed`, error: 'invalid_proof', errorDescription: 'Proof of possession could not be verified' },
-      { event: 'issuance_status_changed', status: 'UNSUCCESSFUL' },
-    ];
-  }
-  return [...steps, { event: `credential_request_${format}_succeeded` }, { event: 'issuance_status_changed', status: 'SUCCESSFUL' }];
 }

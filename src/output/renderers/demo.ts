@@ -1,7 +1,8 @@
 import type { CaptureRecord } from '../../capture/record.js';
 import type { OfferResponse } from '../../issuer/offers.js';
 import type { DemoReporter, DemoResult, Seen } from '../../sandbox/demo.js';
-import type { EventNames, ClaimOutcome } from '../../sandbox/wallet.js';
+import type { EventNames } from '../../sandbox/events.js';
+import type { ClaimOutcome } from '../../sandbox/wallet.js';
 import { isPlainObject } from '../../shared/json.js';
 import { escapeLine } from '../escape.js';
 import type { Output } from '../output.js';
