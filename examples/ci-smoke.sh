@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# CI gate: create a credential offer, follow the issuance, and fail the build unless it succeeds.
+# CI gate: create a credential offer, claim it with the built-in OID4VCI wallet while following
+# the session, and fail the build unless the issuance succeeds.
 #
 #   Against a real issuer: set ISSUER_EVENTS_BASE_URL (plus ISSUER_EVENTS_TARGET and
-#   ISSUER_EVENTS_TOKEN for walt.id Enterprise) and let your wallet automation claim the offer.
-#   Without ISSUER_EVENTS_BASE_URL, an embedded sandbox issuer is started on a free port and its
-#   simulated wallet claims the offer (SANDBOX_OUTCOME=success|fail|wrong-tx-code).
+#   ISSUER_EVENTS_TOKEN for walt.id Enterprise). Without it, an embedded sandbox issuer is started
+#   on a free port. WALLET=fail sends an invalid proof, WALLET=wrong-tx-code a wrong tx code: both
+#   must fail the gate (exit 3), which is how you test that your pipeline notices.
 #
-# Exit code: the one of `offer create --tail` (0 issued, 3 unsuccessful, 124 timed out, …).
+# Exit code: the one of `offer create --claim` (0 issued, 3 refused/unsuccessful, 124 timed out, …).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +18,7 @@ timeout=${TIMEOUT:-60s}
 
 if [ -z "${ISSUER_EVENTS_BASE_URL:-}" ]; then
   log=$(mktemp)
-  "${ie[@]}" sandbox --port 0 --auto-claim 300ms --auto-claim-outcome "${SANDBOX_OUTCOME:-success}" 2>"$log" &
+  "${ie[@]}" sandbox --port 0 2>"$log" &
   sandbox_pid=$!
   trap 'kill "$sandbox_pid" 2>/dev/null || true; rm -f "$log"' EXIT
   for _ in $(seq 1 100); do
@@ -29,9 +30,15 @@ if [ -z "${ISSUER_EVENTS_BASE_URL:-}" ]; then
   export ISSUER_EVENTS_BASE_URL=$url
 fi
 
+wallet=()
+case "${WALLET:-${SANDBOX_OUTCOME:-success}}" in
+  fail) wallet=(--invalid-proof) ;;
+  wrong-tx-code) wallet=(--tx-code 123456 --claim-tx-code 000000) ;;
+esac
+
 echo "issuing $profile at $ISSUER_EVENTS_BASE_URL" >&2
 set +e
-"${ie[@]}" offer create --profile "$profile" --tail --until status:SUCCESSFUL --timeout "$timeout"
+"${ie[@]}" offer create --profile "$profile" --claim --timeout "$timeout" ${wallet[@]+"${wallet[@]}"}
 code=$?
 set -e
 echo "issuance gate: exit $code" >&2

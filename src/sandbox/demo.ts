@@ -9,6 +9,8 @@ import { loadProfiles } from './profiles.js';
 import { SandboxIssuer } from './server.js';
 import type { EventNames } from './events.js';
 import type { ClaimOutcome } from './wallet.js';
+import { claimOffer, type ClaimStep } from '../wallet/claim.js';
+import { CliError } from '../errors.js';
 
 export interface DemoPlan {
   profileId: string;
@@ -26,8 +28,12 @@ export interface Seen {
 export interface DemoResult {
   sse: Seen[];
   webhooks: Seen[];
+  /** The wallet's protocol steps, with their arrival time. */
+  steps: { step: ClaimStep; at: number }[];
   startedAt: number;
   finalStatus?: string;
+  /** The issuer's refusal, for the fail and wrong-tx-code outcomes. */
+  refusal?: string;
 }
 
 export interface DemoReporter {
@@ -69,7 +75,7 @@ export async function runDemo(plan: DemoPlan, reporter: DemoReporter): Promise<n
   reporter.servers({ sandboxUrl: sandbox.url, receiverUrl: receiver.url, eventNames: plan.eventNames });
   try {
     const connection = { baseUrl: sandbox.url };
-    const offer = await createOffer(connection, { profileId: plan.profileId, webhookUrl: receiver.url, txCode: plan.outcome === 'wrong-tx-code' ? true : undefined });
+    const offer = await createOffer(connection, { profileId: plan.profileId, webhookUrl: receiver.url, txCode: true });
     const startedAt = performance.now();
     reporter.offer(offer);
     let connected!: () => void;
@@ -86,16 +92,32 @@ export async function runDemo(plan: DemoPlan, reporter: DemoReporter): Promise<n
       duplicate() {},
       failed: (_target, message) => reporter.timedOut(message),
     };
-    const following = followSessions({ targets: [followTarget(connection, offer.offerId)], timeoutMs: plan.timeoutMs, connectTimeoutMs: 5000, retries: 3 }, collector);
+    const stop = new AbortController();
+    const following = followSessions(
+      { targets: [followTarget(connection, offer.offerId)], timeoutMs: plan.timeoutMs, connectTimeoutMs: 5000, retries: 3, signal: stop.signal },
+      collector,
+    );
     await Promise.race([isConnected, following]);
     reporter.claiming(plan.outcome);
-    await sandbox.claim(offer.offerId, plan.outcome);
+    const steps: DemoResult['steps'] = [];
+    let refusal: string | undefined;
+    try {
+      // The real wallet against the sandbox, with its steps recorded for the timeline.
+      const right = offer.txCodeValue as string;
+      const txCode = plan.outcome === 'wrong-tx-code' ? right.replace(/\d/g, (d) => String((Number(d) + 1) % 10)) : right;
+      await claimOffer({ offer: offer.credentialOffer, txCode, invalidProof: plan.outcome === 'fail' }, { step: (step) => steps.push({ step, at: performance.now() }) });
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      refusal = error.message;
+    }
+    // A wrong tx code leaves the session ACTIVE (walt.id): stop following once the refusal is in.
+    if (plan.outcome === 'wrong-tx-code') setTimeout(() => stop.abort(ExitCode.UNSUCCESSFUL), 300).unref();
     const code = await following;
-    if (code === ExitCode.TIMEOUT || finalStatus === undefined) return ExitCode.TIMEOUT;
-    reporter.done({ sse, webhooks, startedAt, finalStatus });
+    if (code === ExitCode.TIMEOUT) return ExitCode.TIMEOUT;
+    reporter.done({ sse, webhooks, steps, startedAt, finalStatus: finalStatus ?? 'ACTIVE', refusal });
     const verified = webhooks.filter((w) => w.record.verified).length;
     if (verified !== webhooks.length || webhooks.length === 0) return ExitCode.INVALID_SIGNATURE;
-    return code;
+    return refusal ? ExitCode.UNSUCCESSFUL : code;
   } finally {
     await Promise.all([sandbox.close(), receiver.close()]);
   }

@@ -45,10 +45,13 @@ export function selfSignedCertificate(privateKey: KeyObject, options: { commonNa
   const now = new Date(Date.now() - 60_000);
   const until = new Date(now.getTime() + (options.days ?? 365) * 86_400_000);
   const ecdsaWithSha256 = sequence(oid('1.2.840.10045.4.3.2'));
+  // DER integers are minimal: a serial starting with 0x00 would be refused, so the first byte is 0x01–0x7f.
+  const serial = randomBytes(16);
+  serial[0] = (serial[0]! & 0x7f) | 0x01;
   const issuer = name(options.commonName, options.country ?? 'US');
   const tbs = sequence(
     der(0xa0, integer(Buffer.from([2]))),
-    integer(randomBytes(16)),
+    integer(serial),
     ecdsaWithSha256,
     issuer,
     sequence(generalizedTime(now), generalizedTime(until)),

@@ -21,13 +21,21 @@ export async function claimWhileFollowing(plan: IssuancePlan, follow: FollowRepo
   let connected!: () => void;
   const subscribed = new Promise<void>((resolve) => (connected = resolve));
   const controller = new AbortController();
-  const reporter: FollowReporter = Object.assign(Object.create(follow) as FollowReporter, {
+  // The caller's reporter, told about the connection and also telling us.
+  const reporter: FollowReporter = {
     wantsLines: follow.wantsLines,
+    started: (p) => follow.started?.(p),
+    finished: () => follow.finished?.(),
+    backpressure: () => follow.backpressure?.(),
+    event: (...args) => follow.event(...args),
+    reconnecting: (...args) => follow.reconnecting(...args),
+    duplicate: (...args) => follow.duplicate(...args),
+    failed: (...args) => follow.failed(...args),
     connected(target: FollowTarget, attempt: number) {
       follow.connected(target, attempt);
       connected();
     },
-  });
+  };
   const following = followSessions({ ...plan.follow, signal: controller.signal }, reporter);
   // A stream that fails before it opens ends `following` first; its code is the answer.
   const first = await Promise.race([subscribed.then(() => undefined), following]);

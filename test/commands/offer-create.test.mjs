@@ -148,7 +148,7 @@ for (const [status, code, id] of [
 test('the unknown-field 400 from a strict issuer surfaces its message', async () => {
   const r = await create(['--profile', 'p', '--overrides', '{"bogus":1}']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /Unknown field 'runtimeOverrides\.bogus'/);
+  assert.match(r.stderr, /Request body contains unknown field\(s\): runtimeOverrides\.bogus/);
 });
 
 test('an error body with terminal escape sequences is printed escaped', async () => {

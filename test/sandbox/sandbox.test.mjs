@@ -13,7 +13,7 @@ const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 /** @param {{ profiles?: Record<string, unknown>, [key: string]: unknown }} [options] */
 async function sandbox({ profiles, ...options } = {}) {
-  const s = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(profiles), eventNames: 'current', stepDelayMs: 1, ...options });
+  const s = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(profiles), eventNames: 'current', ...options });
   await s.start();
   return s;
 }
@@ -37,61 +37,86 @@ async function readSse(url, count, headers = {}) {
   const res = await request(url, { headers: { accept: 'text/event-stream', ...headers } });
   const messages = [];
   let buffer = '';
+  let raw = '';
   for await (const chunk of res.body) {
+    raw += chunk.toString('utf8');
     buffer += chunk.toString('utf8');
     let i;
-    while ((i = buffer.indexOf('\n\n')) !== -1) {
+    // walt.id (Ktor) frames every message with CRLF: `data: …\r\n\r\n`.
+    while ((i = buffer.indexOf('\r\n\r\n')) !== -1) {
       messages.push(JSON.parse(buffer.slice(0, i).replace(/^data: /, '')));
-      buffer = buffer.slice(i + 2);
+      buffer = buffer.slice(i + 4);
     }
     if (messages.length >= count) break;
   }
   res.body.destroy();
-  return { status: res.statusCode, contentType: res.headers['content-type'], messages };
+  return { status: res.statusCode, contentType: res.headers['content-type'], headers: res.headers, messages, raw };
 }
 
-test('offer validation parity with walt.id: unknown fields, required fields, allowed values', () => {
+test('offer validation parity with walt.id: unknown and missing fields with details, allowed values, tx codes', () => {
   const ok = { profileId: 'p', authMethod: 'PRE_AUTHORIZED' };
+  /** @type {[unknown, string | null, object?][]} */
   const cases = [
     [ok, null],
-    [{ ...ok, extra: 1 }, "Unknown field 'extra'"],
-    [{ authMethod: 'PRE_AUTHORIZED' }, "Field 'profileId' is required"],
-    [{ profileId: 'p' }, "Field 'authMethod' is required"],
+    [{ ...ok, extra: 1, other: 2 }, 'Request body contains unknown field(s): extra, other', { unknownFields: ['extra', 'other'] }],
+    [{ authMethod: 'PRE_AUTHORIZED' }, 'Request body is missing required field(s): profileId', { missingFields: ['profileId'] }],
+    [{ profileId: 'p' }, 'Request body is missing required field(s): authMethod', { missingFields: ['authMethod'] }],
     [{ ...ok, authMethod: 'MAGIC' }, "Invalid authMethod 'MAGIC'"],
     [{ ...ok, valueMode: 'BY_MAGIC' }, "Invalid valueMode 'BY_MAGIC'"],
     [{ ...ok, issuerStateMode: 'INCLUDE' }, 'issuerStateMode is only allowed with AUTHORIZED'],
     [{ ...ok, authMethod: 'AUTHORIZED', issuerStateMode: 'OMIT' }, null],
+    [{ ...ok, authMethod: 'AUTHORIZED', issuerStateMode: 'OMIT', runtimeOverrides: { issuerDid: 'did:key:x' } }, 'issuerStateMode OMIT cannot be combined with runtimeOverrides'],
     [{ ...ok, authMethod: 'AUTHORIZED', txCode: { length: 4 } }, 'txCode is only allowed with PRE_AUTHORIZED'],
-    [{ ...ok, txCode: { length: 4, input_mode: 'numeric', colour: 1 } }, "Unknown field 'txCode.colour'"],
+    [{ ...ok, txCode: { length: 4, input_mode: 'numeric', colour: 1 } }, 'Request body contains unknown field(s): txCode.colour', { unknownFields: ['txCode.colour'] }],
     [{ ...ok, txCode: { length: 0 } }, 'txCode.length must be a positive integer'],
+    [{ ...ok, txCodeValue: '1234' }, 'txCodeValue requires txCode'],
+    [{ ...ok, txCode: { length: 4 }, txCodeValue: '12ab' }, 'txCodeValue must be digits for a numeric txCode'],
+    [{ ...ok, txCode: { length: 4 }, txCodeValue: '12345' }, 'txCodeValue must have txCode.length (4) characters'],
+    [{ ...ok, txCode: { length: 4 }, txCodeValue: '1234' }, null],
     [{ ...ok, expiresInSeconds: 0 }, 'expiresInSeconds must be a positive integer'],
     [{ ...ok, expiresInSeconds: 1.5 }, 'expiresInSeconds must be a positive integer'],
     [{ ...ok, expiresInSeconds: -1 }, null],
-    [{ ...ok, runtimeOverrides: { bogus: 1 } }, "Unknown field 'runtimeOverrides.bogus'"],
-    [{ ...ok, runtimeOverrides: { notifications: { webhook: { url: 'http://x', secret: 's' } } } }, "Unknown field 'runtimeOverrides.notifications.webhook.secret'"],
-    [{ ...ok, runtimeOverrides: { notifications: { email: {} } } }, "Unknown field 'runtimeOverrides.notifications.email'"],
+    [{ ...ok, runtimeOverrides: { bogus: 1 } }, 'Request body contains unknown field(s): runtimeOverrides.bogus', { unknownFields: ['runtimeOverrides.bogus'] }],
+    [{ ...ok, runtimeOverrides: { notifications: { webhook: { url: 'http://x', secret: 's' } } } }, 'unknown field(s): runtimeOverrides.notifications.webhook.secret'],
+    [{ ...ok, runtimeOverrides: { notifications: { email: {} } } }, 'unknown field(s): runtimeOverrides.notifications.email'],
     [{ ...ok, runtimeOverrides: { notifications: { webhook: { url: 'ftp://x' } } } }, 'must be an http(s) URL'],
-    [{ ...ok, runtimeOverrides: { credentialData: { a: 1 }, issuerDid: 'did:key:x' } }, null],
     [[], 'must be a JSON object'],
   ];
-  for (const [body, message] of cases) {
+  for (const [body, message, details] of cases) {
     const result = /** @type {any} */ (validateOfferRequest(body));
     if (message === null) assert.equal(result.body, undefined, JSON.stringify(body));
     else {
       assert.equal(result.status, 400, JSON.stringify(body));
-      assert.deepEqual(Object.keys(result.body), ['exception', 'id', 'status', 'code', 'message']);
       assert.equal(result.body.id, 'BadRequestException');
       assert.ok(result.body.message.includes(message), `${JSON.stringify(body)} → ${result.body.message}`);
+      if (details) assert.deepEqual({ ...result.body.details, expectedType: undefined }, { ...details, expectedType: undefined });
     }
   }
+  // All twelve runtimeOverrides fields walt.id knows are accepted.
+  const twelve = [
+    'credentialData',
+    'issuerDid',
+    'issuerKey',
+    'mapping',
+    'selectiveDisclosure',
+    'x5Chain',
+    'credentialStatus',
+    'expectedCredentialProofKeyJwk',
+    'idTokenClaimsMapping',
+    'mDocNameSpacesDataMappingConfig',
+    'authorizedTransactionDataTypes',
+    'notifications',
+  ];
+  const overrides = Object.fromEntries(twelve.map((k) => [k, k === 'notifications' ? { webhook: { url: 'http://127.0.0.1:1/x' } } : {}]));
+  assert.equal(/** @type {any} */ (validateOfferRequest({ ...ok, runtimeOverrides: overrides })).body, undefined);
   assert.equal(
     /** @type {any} */ (validateOfferRequest({ authMethod: 'PRE_AUTHORIZED', profileId: 'p' }, 'p')).body.message,
-    "Unknown field 'profileId'",
+    'Request body contains unknown field(s): profileId',
     'Enterprise bodies carry no profileId',
   );
 });
 
-test('201 response, chosen session ids, tx codes, 404 profile, 409 duplicate, session lookup', async () => {
+test('201 response like walt.id: offer URI at /openid4vci, tx codes, -1 expiry, issuerStateMode, a reused sessionId overwrites', async () => {
   const s = await sandbox();
   try {
     let r = await json(`${s.url}/issuer2/credential-offers`, {
@@ -99,25 +124,55 @@ test('201 response, chosen session ids, tx codes, 404 profile, 409 duplicate, se
       body: { profileId: 'openBadgeCredential', authMethod: 'PRE_AUTHORIZED', sessionId: 'mine', txCode: { input_mode: 'numeric', length: 4 } },
     });
     assert.equal(r.status, 201);
+    assert.match(String(r.headers['x-request-id']), /^[0-9a-f-]{36}$/);
     assert.equal(r.body.offerId, 'mine');
     assert.equal(r.body.profileId, 'openBadgeCredential');
     assert.match(r.body.txCodeValue, /^\d{4}$/);
     assert.ok(r.body.expiresAt > Date.now() + 290_000 && r.body.expiresAt <= Date.now() + 300_000);
-    assert.match(r.body.credentialOffer, /^openid-credential-offer:\/\/\?credential_offer_uri=http%3A%2F%2F127\.0\.0\.1%3A\d+%2Fissuer2%2Fcredential-offers%2Fmine$/);
-    const offer = await json(decodeURIComponent(r.body.credentialOffer.split('=')[1]));
+    assert.equal(r.body.credentialOffer, `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(`${s.url}/openid4vci/credential-offer?id=mine`)}`);
+    const offer = await json(`${s.url}/openid4vci/credential-offer?id=mine`);
+    assert.equal(offer.body.credential_issuer, `${s.url}/openid4vci`);
     assert.deepEqual(offer.body.credential_configuration_ids, ['OpenBadgeCredential_jwt_vc_json']);
     assert.deepEqual(offer.body.grants['urn:ietf:params:oauth:grant-type:pre-authorized_code'].tx_code, { input_mode: 'numeric', length: 4 });
-    r = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: 'openBadgeCredential', authMethod: 'PRE_AUTHORIZED', sessionId: 'mine' } });
-    assert.equal(r.status, 409);
+    const first = (await json(`${s.url}/issuer2/sessions/mine`)).body;
+    // A reused sessionId silently replaces the session (new pre-authorized code, new tx code).
+    r = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: 'identityCredentialSdJwt', authMethod: 'PRE_AUTHORIZED', sessionId: 'mine' } });
+    assert.equal(r.status, 201);
+    const second = (await json(`${s.url}/issuer2/sessions/mine`)).body;
+    assert.equal(second.profileId, 'identityCredentialSdJwt');
+    assert.notEqual(second.createdAt, undefined);
+    assert.notDeepEqual(second.credentialOffer, first.profileId);
     r = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: 'nope', authMethod: 'PRE_AUTHORIZED' } });
     assert.equal(r.status, 404);
     assert.equal(r.body.message, 'Profile not found: nope');
     r = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: '{broken' });
     assert.equal(r.status, 400);
+    r = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: 'isoMdl', authMethod: 'PRE_AUTHORIZED', expiresInSeconds: -1 } });
+    assert.equal(r.body.expiresAt, 3093527980800000, 'never, as walt.id encodes it');
+    r = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: 'isoMdl', authMethod: 'AUTHORIZED', issuerStateMode: 'INCLUDE' } });
+    assert.equal(r.body.issuerStateMode, 'INCLUDE');
     r = await json(`${s.url}/issuer2/sessions/mine`);
     assert.equal(r.status, 200);
-    assert.equal(r.body.status, undefined, 'status absent while ACTIVE');
-    assert.equal(r.body.isClosed, undefined, 'isClosed absent while false');
+    assert.equal(r.body.status, 'ACTIVE', 'status written out');
+    assert.equal(r.body.isClosed, false, 'isClosed written out');
+    assert.equal(r.body.sessionId, 'mine');
+    assert.equal(r.body.authenticationMethod, 'PRE_AUTHORIZED');
+    assert.match(r.body.expiresAt, /^\d{4}-\d\d-\d\dT/);
+    assert.equal(r.body.issuerKey.jwk.d.length > 0, true, 'the management API returns the issuer key unredacted (every walt.id version)');
+    const list = await json(`${s.url}/issuer2/sessions`);
+    assert.ok(list.body.some((x) => x.sessionId === 'mine'));
+    const profiles = await json(`${s.url}/issuer2/profiles`);
+    assert.deepEqual(
+      profiles.body.map((p) => [p.profileId, p.credentialConfigurationId]),
+      [
+        ['openBadgeCredential', 'OpenBadgeCredential_jwt_vc_json'],
+        ['universityDegree', 'UniversityDegree_jwt_vc_json'],
+        ['identityCredentialSdJwt', 'identity_credential'],
+        ['isoMdl', 'org.iso.18013.5.1.mDL'],
+      ],
+    );
+    assert.equal((await json(`${s.url}/issuer2/profiles/isoMdl`)).body.format, 'mso_mdoc');
+    assert.equal((await json(`${s.url}/issuer2/profiles/nope`)).status, 404);
   } finally {
     await s.close();
   }
@@ -139,32 +194,71 @@ test('expiry deletes the session without an event: GET 404, SSE 200 then closed 
   }
 });
 
-test('SSE like walt.id: {} first, data-only envelopes, last 10 replayed to each new subscriber, left open', async () => {
+test('SSE like walt.id: CRLF frames, {} first, no-store, nonce only issuer-wide, terminal status on the credential event, replay of 10', async () => {
   const s = await sandbox();
   try {
     const { body } = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: 'identityCredentialSdJwt', authMethod: 'PRE_AUTHORIZED' } });
     const id = body.offerId;
-    const first = readSse(`${s.url}/issuer2/sessions/${id}/events`, 6);
+    const first = readSse(`${s.url}/issuer2/sessions/${id}/events`, 5);
     const global = readSse(`${s.url}/issuer2/events`, 6);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const claimed = await json(`${s.url}/sandbox/sessions/${id}/claim?outcome=success`, { method: 'POST' });
     assert.deepEqual(claimed.body, { sessionId: id, outcome: 'success', status: 'SUCCESSFUL' });
     const a = await first;
     assert.equal(a.contentType, 'text/event-stream');
+    assert.equal(a.headers['cache-control'], 'no-store');
+    assert.equal(a.headers['x-accel-buffering'], 'no');
+    assert.ok(a.raw.startsWith('data: {}\r\n\r\ndata: {"target"'), 'CRLF framing');
     assert.deepEqual(a.messages[0], {});
     assert.deepEqual(
-      a.messages.slice(1).map((m) => m.event),
+      a.messages.slice(1).map((m) => `${m.event}:${m.session.status}`),
+      [
+        'credential_offer_retrieved:ACTIVE',
+        'token_request_pre_authorized_code_succeeded:ACTIVE',
+        'credential_request_sd_jwt_vc_succeeded:SUCCESSFUL',
+        'issuance_status_changed:SUCCESSFUL',
+      ],
+    );
+    const credentialEvent = a.messages[3];
+    assert.equal(credentialEvent.session.isClosed, true, 'saved terminal before the credential event');
+    assert.deepEqual(credentialEvent.session.issuerKey, { type: 'redacted' });
+    assert.equal(credentialEvent.target, id);
+    assert.equal(typeof credentialEvent.requestId, 'string');
+    assert.equal('error' in credentialEvent, false, 'the SSE copy omits nulls');
+    const g = await global;
+    assert.deepEqual(
+      g.messages.slice(1).map((m) => m.event),
       ['credential_offer_retrieved', 'token_request_pre_authorized_code_succeeded', 'nonce_request_succeeded', 'credential_request_sd_jwt_vc_succeeded', 'issuance_status_changed'],
     );
-    const last = a.messages.at(-1);
-    assert.equal(last.target, id);
-    assert.deepEqual([last.session.status, last.session.isClosed], ['SUCCESSFUL', true]);
-    assert.equal(typeof last.requestId, 'string');
-    assert.equal((await global).messages.length, 6);
-    const late = await readSse(`${s.url}/issuer2/sessions/${id}/events`, 6);
+    const nonce = g.messages.find((m) => m.event === 'nonce_request_succeeded');
+    assert.deepEqual(nonce.session, {}, 'nonce events are issuer-level');
+    assert.equal(nonce.target, nonce.requestId);
+    const late = await readSse(`${s.url}/issuer2/sessions/${id}/events`, 5);
     assert.deepEqual(late.messages.slice(1), a.messages.slice(1), 'replayed to a new subscriber');
     const again = await json(`${s.url}/sandbox/sessions/${id}/claim`, { method: 'POST' });
     assert.equal(again.status, 409);
+    assert.equal((await json(`${s.url}/sandbox/sessions/${id}/claim`)).status, 405, 'GET on the claim route says to POST');
+    assert.match((await json(`${s.url}/`)).body.name, /sandbox/);
+  } finally {
+    await s.close();
+  }
+});
+
+test('events emitted before the first subscriber are never delivered by SSE; the replay buffer keeps the last 10', async () => {
+  const s = await sandbox();
+  try {
+    const { body } = await json(`${s.url}/issuer2/credential-offers`, {
+      method: 'POST',
+      body: { profileId: 'openBadgeCredential', authMethod: 'PRE_AUTHORIZED', txCode: { length: 6 } },
+    });
+    // Retrieved before anyone subscribed: not buffered.
+    await json(`${s.url}/openid4vci/credential-offer?id=${body.offerId}`);
+    const stream = readSse(`${s.url}/issuer2/sessions/${body.offerId}/events`, 12);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 12; i++) await json(`${s.url}/openid4vci/credential-offer?id=${body.offerId}`);
+    await stream;
+    const late = await readSse(`${s.url}/issuer2/sessions/${body.offerId}/events`, 11);
+    assert.equal(late.messages.length, 11, '{} and the last 10');
   } finally {
     await s.close();
   }
@@ -175,51 +269,51 @@ test('--auto-claim waits for a first subscriber, so a tail started late still se
   try {
     const { body } = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: 'openBadgeCredential', authMethod: 'PRE_AUTHORIZED' } });
     await new Promise((resolve) => setTimeout(resolve, 400));
-    assert.equal((await json(`${s.url}/issuer2/sessions/${body.offerId}`)).body.status, undefined, 'not claimed without a subscriber');
-    const stream = await readSse(`${s.url}/issuer2/sessions/${body.offerId}/events`, 6);
+    assert.equal((await json(`${s.url}/issuer2/sessions/${body.offerId}`)).body.status, 'ACTIVE', 'not claimed without a subscriber');
+    const stream = await readSse(`${s.url}/issuer2/sessions/${body.offerId}/events`, 5);
     assert.equal(stream.messages.at(-1).session.status, 'SUCCESSFUL');
   } finally {
     await s.close();
   }
 });
 
-test('wallet outcomes map to the right events and statuses for every format, both generations', async () => {
+test('the real wallet against the sandbox: event sequences per outcome × format × generation, as docs/providers.md says', async () => {
+  const ISSUE = {
+    current: (f) => `credential_request_${f}_succeeded`,
+    interim: (f) => ({ w3c_vc: 'jwt_issued', sd_jwt_vc: 'sd_jwt_issued', mso_mdoc: 'mdoc_issued' })[f],
+    legacy: (f) => ({ w3c_vc: 'jwt_issue', sd_jwt_vc: 'sdjwt_issue', mso_mdoc: 'generated_mdoc' })[f],
+  };
   const expected = {
     current: {
       success: (f) => [
-        'credential_offer_retrieved',
-        'token_request_pre_authorized_code_succeeded',
-        'nonce_request_succeeded',
-        `credential_request_${f}_succeeded`,
+        'credential_offer_retrieved:ACTIVE',
+        'token_request_pre_authorized_code_succeeded:ACTIVE',
+        `${ISSUE.current(f)}:SUCCESSFUL`,
         'issuance_status_changed:SUCCESSFUL',
       ],
       fail: (f) => [
-        'credential_offer_retrieved',
-        'token_request_pre_authorized_code_succeeded',
-        'nonce_request_succeeded',
-        `credential_request_${f}_failed!`,
+        'credential_offer_retrieved:ACTIVE',
+        'token_request_pre_authorized_code_succeeded:ACTIVE',
+        `credential_request_${f}_failed:UNSUCCESSFUL!invalid_proof`,
         'issuance_status_changed:UNSUCCESSFUL',
       ],
-      'wrong-tx-code': () => ['credential_offer_retrieved', 'token_request_pre_authorized_code_failed!', 'issuance_status_changed:UNSUCCESSFUL'],
+      // A wrong tx code is refused and the session stays ACTIVE (the wallet may retry).
+      'wrong-tx-code': () => ['credential_offer_retrieved:ACTIVE', 'token_request_pre_authorized_code_failed:ACTIVE!invalid_grant'],
+    },
+    interim: {
+      success: (f) => ['credential_offer_resolved:ACTIVE', 'access_token_issued:ACTIVE', `${ISSUE.interim(f)}:SUCCESSFUL`, 'issuance_status:SUCCESSFUL'],
+      fail: () => ['credential_offer_resolved:ACTIVE', 'access_token_issued:ACTIVE', 'issuance_status:UNSUCCESSFUL!invalid_proof'],
+      'wrong-tx-code': () => ['credential_offer_resolved:ACTIVE', 'tx_code_validation_failed:ACTIVE!invalid_grant'],
     },
     legacy: {
-      success: (f) => [
-        'resolved_credential_offer',
-        'requested_token',
-        { w3c_vc: 'jwt_issue', sd_jwt_vc: 'sdjwt_issue', mso_mdoc: 'generated_mdoc' }[f],
-        'issuance_status:SUCCESSFUL',
-      ],
-      fail: (f) => [
-        'resolved_credential_offer',
-        'requested_token',
-        `${{ w3c_vc: 'jwt_issue', sd_jwt_vc: 'sdjwt_issue', mso_mdoc: 'generated_mdoc' }[f]}!`,
-        'issuance_status:UNSUCCESSFUL',
-      ],
-      'wrong-tx-code': () => ['resolved_credential_offer', 'requested_token!', 'issuance_status:UNSUCCESSFUL'],
+      success: (f) => ['resolved_credential_offer:ACTIVE', 'requested_token:ACTIVE', `${ISSUE.legacy(f)}:SUCCESSFUL`, 'issuance_status:SUCCESSFUL'],
+      // v1.0.0-PRE: only issuance_status on a credential failure, nothing on a token failure.
+      fail: () => ['resolved_credential_offer:ACTIVE', 'requested_token:ACTIVE', 'issuance_status:UNSUCCESSFUL'],
+      'wrong-tx-code': () => ['resolved_credential_offer:ACTIVE'],
     },
   };
   const formats = { openBadgeCredential: 'w3c_vc', identityCredentialSdJwt: 'sd_jwt_vc', isoMdl: 'mso_mdoc' };
-  for (const names of ['current', 'legacy']) {
+  for (const names of ['current', 'interim', 'legacy']) {
     const s = await sandbox({ eventNames: names });
     try {
       for (const [profile, format] of Object.entries(formats)) {
@@ -229,9 +323,14 @@ test('wallet outcomes map to the right events and statuses for every format, bot
           const stream = readSse(`${s.url}/issuer2/sessions/${body.offerId}/events`, want.length + 1);
           await new Promise((resolve) => setTimeout(resolve, 50));
           const claimed = await json(`${s.url}/sandbox/sessions/${body.offerId}/claim?outcome=${outcome}`, { method: 'POST' });
-          const got = (await stream).messages.slice(1).map((m) => `${m.event}${m.session.status ? `:${m.session.status}` : ''}${m.error ? '!' : ''}`);
+          const messages = (await stream).messages.slice(1);
+          const got = messages.map((m) => `${m.event}:${m.session.status}${m.error ? `!${m.error}` : ''}`);
           assert.deepEqual(got, want, `${names} ${profile} ${outcome}`);
-          assert.equal(claimed.body.status, outcome === 'success' ? 'SUCCESSFUL' : 'UNSUCCESSFUL');
+          assert.equal(claimed.body.status, { success: 'SUCCESSFUL', fail: 'UNSUCCESSFUL', 'wrong-tx-code': 'ACTIVE' }[outcome]);
+          if (names === 'legacy') {
+            assert.deepEqual(Object.keys(messages[0]), ['target', 'event', 'session'], 'v1.0.0-PRE sends no requestId');
+            assert.ok(messages[0].session.issuerKey.jwk.d, 'v1.0.0-PRE leaks the issuer private key in every event');
+          } else assert.equal(typeof messages[0].requestId, 'string');
         }
       }
     } finally {
@@ -240,7 +339,7 @@ test('wallet outcomes map to the right events and statuses for every format, bot
   }
 });
 
-test('webhooks: one attempt to the override or the profile URL, signed and verified by the official library', async () => {
+test('webhooks: created before the 201, one attempt, explicit nulls, no nonce events, signed and verified by the official library', async () => {
   const got = [];
   const receiver = await startServer(async (req, res) => {
     got.push({ headers: req.headers, body: (await readBody(req)).toString('utf8'), path: req.url });
@@ -253,18 +352,15 @@ test('webhooks: one attempt to the override or the profile URL, signed and verif
       method: 'POST',
       body: { profileId: 'openBadgeCredential', authMethod: 'PRE_AUTHORIZED', runtimeOverrides: { notifications: { webhook: { url: `${receiver.url}/override` } } } },
     });
+    assert.equal(JSON.parse(got[0].body).event, 'credential_offer_created', 'delivered before the 201');
     await json(`${s.url}/sandbox/sessions/${body.offerId}/claim`, { method: 'POST' });
     assert.deepEqual(
       got.map((g) => JSON.parse(g.body).event),
-      [
-        'credential_offer_created',
-        'credential_offer_retrieved',
-        'token_request_pre_authorized_code_succeeded',
-        'nonce_request_succeeded',
-        'credential_request_w3c_vc_succeeded',
-        'issuance_status_changed',
-      ],
+      ['credential_offer_created', 'credential_offer_retrieved', 'token_request_pre_authorized_code_succeeded', 'credential_request_w3c_vc_succeeded', 'issuance_status_changed'],
     );
+    const first = JSON.parse(got[1].body);
+    assert.equal(first.error, null, 'the webhook body carries explicit nulls');
+    assert.equal(first.error_description, null);
     const wh = new StandardWebhook(SECRET);
     for (const g of got) {
       assert.equal(g.path, '/override');
@@ -281,10 +377,32 @@ test('webhooks: one attempt to the override or the profile URL, signed and verif
     }));
     const claimed = await json(`${s.url}/sandbox/sessions/${body.offerId}/claim`, { method: 'POST' });
     assert.equal(claimed.body.status, 'SUCCESSFUL');
-    assert.equal(got.length - before, 6);
+    assert.equal(got.length - before, 5);
+    // A webhook pointing back at the sandbox's own wallet route would loop: refused.
+    const loop = await json(`${s.url}/issuer2/credential-offers`, {
+      method: 'POST',
+      body: { profileId: 'openBadgeCredential', authMethod: 'PRE_AUTHORIZED', runtimeOverrides: { notifications: { webhook: { url: `${s.url}/sandbox/sessions/x/claim` } } } },
+    });
+    assert.equal(loop.status, 400);
+    assert.match(loop.body.message, /points at this sandbox/);
   } finally {
     await s.close();
     await receiver.close();
+  }
+});
+
+test('bounds: live sessions capped (closed ones evicted first, then 503)', async () => {
+  const s = await sandbox({ maxSessions: 2 });
+  try {
+    const create = () => json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: 'openBadgeCredential', authMethod: 'PRE_AUTHORIZED' } });
+    const a = await create();
+    await create();
+    assert.equal((await create()).status, 503, 'full of open sessions');
+    await json(`${s.url}/sandbox/sessions/${a.body.offerId}/claim`, { method: 'POST' });
+    assert.equal((await create()).status, 201, 'the closed session made room');
+    assert.equal((await json(`${s.url}/issuer2/sessions/${a.body.offerId}`)).status, 404);
+  } finally {
+    await s.close();
   }
 });
 
@@ -329,12 +447,13 @@ test('CLI: sandbox signs webhooks that listen verifies; offer create --tail agai
     parseNdjson(r.stdout)
       .slice(1)
       .map((x) => x.type),
-    ['resolved_credential_offer', 'requested_token', 'generated_mdoc', 'issuance_status'],
+    ['resolved_credential_offer', 'requested_token', 'generated_mdoc'],
+    'the credential event already carries the terminal status: tail stops there',
   );
   const heard = await l.result;
   assert.equal(heard.code, 0, heard.stderr);
   const hooks = parseNdjson(heard.stdout);
-  assert.ok(hooks.length >= 4);
+  assert.ok(hooks.length >= 3);
   assert.ok(hooks.every((h) => h.verified === true && h.scheme === 'standard' && h.provider === 'waltid'));
   sb.result.child.kill('SIGINT');
   const done = await sb.result;
@@ -346,7 +465,8 @@ test('CLI: sandbox signs webhooks that listen verifies; offer create --tail agai
 test('CLI: bad sandbox flags exit 2', async () => {
   for (const args of [
     ['--event-names', 'future'],
-    ['--webhook-scheme', 'stripe', '--webhook-secret', 'x'],
+    ['--webhook-scheme', 'bearer', '--webhook-secret', 'x'],
+    ['--public-url', '192.168.1.20:7005'],
     ['--webhook-scheme', 'standard'],
     ['--webhook-scheme', 'standard', '--webhook-secret', 'not-base64!'],
     ['--auto-claim-outcome', 'maybe'],
@@ -360,15 +480,17 @@ test('demo exits 0 with both channels; --json prints records; a failing wallet e
   let r = await runCli(['demo']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^SSE \(tail\)\s+Webhook \(listen\)$/m);
-  assert.match(r.stdout, /issuance_status_changed SUCCESSFUL\s+\+\s*\d+ms issuance_status_changed SUCCESSFUL ✓/);
-  assert.match(r.stdout, /^Webhooks\s+6 \(6 signatures verified, Standard Webhooks\)$/m);
+  assert.match(r.stdout, /credential_request_w3c_vc_succeeded SUCCESSFUL\s+\+\s*\d+ms credential_request_w3c_vc_succeeded SUCCESSFUL ✓/);
+  assert.match(r.stdout, /^Webhooks\s+5 \(5 signatures verified, Standard Webhooks\)$/m);
+  assert.match(r.stdout, /^Wallet \(claim\)$/m, 'the protocol steps are shown');
+  assert.match(r.stdout, /✓ credential /);
   assert.match(r.stdout, /^Final status\s+SUCCESSFUL$/m);
   r = await runCli(['demo', '--json', '--profile', 'isoMdl', '--event-names', 'legacy']);
   assert.equal(r.code, 0, r.stderr);
   const records = parseNdjson(r.stdout);
   assert.deepEqual(
     records.filter((x) => x.source === 'sse').map((x) => x.type),
-    ['resolved_credential_offer', 'requested_token', 'generated_mdoc', 'issuance_status'],
+    ['resolved_credential_offer', 'requested_token', 'generated_mdoc'],
   );
   assert.equal(records.filter((x) => x.source === 'webhook' && x.verified).length, 4);
   r = await runCli(['demo', '--outcome', 'fail']);

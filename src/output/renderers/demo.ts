@@ -1,4 +1,3 @@
-import type { CaptureRecord } from '../../capture/record.js';
 import type { OfferResponse } from '../../issuer/offers.js';
 import type { DemoReporter, DemoResult, Seen } from '../../sandbox/demo.js';
 import type { EventNames } from '../../sandbox/events.js';
@@ -7,7 +6,21 @@ import { isPlainObject } from '../../shared/json.js';
 import { escapeLine } from '../escape.js';
 import type { Output } from '../output.js';
 
-const requestIdOf = (record: CaptureRecord): string | undefined => (isPlainObject(record.data) && typeof record.data.requestId === 'string' ? record.data.requestId : undefined);
+/**
+ * Keys that pair the same event on both channels: request id and type (one request can cause
+ * several events: the credential event and the status change share a requestId); v1.0.0-PRE
+ * sends no requestId, so there the n-th event of a type pairs with the n-th of the other channel.
+ */
+function eventKeys(seen: Seen[]): string[] {
+  const counts = new Map<string, number>();
+  return seen.map(({ record }) => {
+    const requestId = isPlainObject(record.data) && typeof record.data.requestId === 'string' ? record.data.requestId : '';
+    const base = `${requestId} ${record.type}`;
+    const n = (counts.get(base) ?? 0) + 1;
+    counts.set(base, n);
+    return `${base} #${n}`;
+  });
+}
 
 /** Renders `demo`: servers, offer, both channels' timelines and a summary. */
 export class DemoRenderer implements DemoReporter {
@@ -38,18 +51,35 @@ export class DemoRenderer implements DemoReporter {
     const { output } = this;
     const records = [...result.sse, ...result.webhooks].sort((a, b) => a.at - b.at);
     if (output.json) for (const { record } of records) output.record(record);
-    else this.timelines(result);
+    else {
+      this.steps(result);
+      this.timelines(result);
+    }
     const verified = result.webhooks.filter((w) => w.record.verified).length;
     this.summary({ sse: result.sse.length, webhooks: result.webhooks.length, verified, latency: pairLatency(result.sse, result.webhooks), finalStatus: result.finalStatus ?? '?' });
+  }
+
+  /** The wallet's side: each protocol step, when it ended, how long it took. */
+  private steps({ steps, startedAt, refusal }: DemoResult): void {
+    const c = this.output.color;
+    this.output.data(c.bold('Wallet (claim)'));
+    for (const { step, at } of steps) {
+      const mark = step.status === 'ok' ? c.green('✓') : c.red('✗');
+      this.output.data(`+${String(Math.round(at - startedAt)).padStart(4)}ms ${mark} ${step.name.padEnd(30)} ${String(Math.round(step.ms)).padStart(4)}ms`);
+    }
+    if (refusal) this.output.data(c.red(`refused: ${escapeLine(refusal)}`));
+    this.output.data('');
   }
 
   private timelines({ sse, webhooks, startedAt }: DemoResult): void {
     const { output } = this;
     const c = output.color;
     const rows = new Map<string, { at: number; sse?: Seen; hook?: Seen }>();
-    for (const s of sse) rows.set(requestIdOf(s.record) ?? `sse${s.at}`, { at: s.at, sse: s });
-    for (const w of webhooks) {
-      const key = requestIdOf(w.record) ?? `hook${w.at}`;
+    const sseKeys = eventKeys(sse);
+    const hookKeys = eventKeys(webhooks);
+    for (const [i, s] of sse.entries()) rows.set(sseKeys[i]!, { at: s.at, sse: s });
+    for (const [i, w] of webhooks.entries()) {
+      const key = hookKeys[i]!;
       const row = rows.get(key);
       if (row) row.hook = w;
       else rows.set(key, { at: w.at, hook: w });
@@ -86,9 +116,11 @@ export class DemoRenderer implements DemoReporter {
 
 /** Webhook arrival minus SSE arrival for each event both channels carried, in ms. */
 function pairLatency(sse: Seen[], webhooks: Seen[]): number[] {
-  const sseAt = new Map(sse.map((s) => [requestIdOf(s.record), s.at]));
-  return webhooks.flatMap((w) => {
-    const at = sseAt.get(requestIdOf(w.record));
+  const sseKeys = eventKeys(sse);
+  const hookKeys = eventKeys(webhooks);
+  const sseAt = new Map(sse.map((s, i) => [sseKeys[i], s.at]));
+  return webhooks.flatMap((w, i) => {
+    const at = sseAt.get(hookKeys[i]);
     return at === undefined ? [] : [w.at - at];
   });
 }
