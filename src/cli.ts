@@ -43,6 +43,8 @@ export function addTailOptions(command: Command): Command {
     .option('--idle-timeout <duration>', 'give up after this long without any bytes (exit 124)')
     .option('--connect-timeout <duration>', 'bound on each connection attempt', '10s')
     .option('--retries <n>', 'consecutive failed attempts before exit 1', '10')
+    .option('--wait-for-server <duration>', 'before the first connection, keep retrying a refused connection this long (an issuer starting in CI)')
+    .option('--max-event-size <size>', 'largest SSE line or event accepted (exit 1 beyond)', '16mb')
     .option('--save <file>', 'append every event to this NDJSON capture file');
 }
 

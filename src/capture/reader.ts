@@ -18,7 +18,7 @@ export class CaptureFormatError extends UsageError {}
 export function checkRecord(value: unknown): string | undefined {
   if (!isPlainObject(value)) return 'not a JSON object';
   if (value.v !== 1) return `unsupported record version ${JSON.stringify(value.v)}`;
-  if (value.source !== 'sse' && value.source !== 'webhook') return `unknown source ${JSON.stringify(value.source)}`;
+  if (value.source !== 'sse' && value.source !== 'webhook' && value.source !== 'session') return `unknown source ${JSON.stringify(value.source)}`;
   if (value.source === 'webhook' && value.request !== undefined && !isPlainObject(value.request)) return 'request is not an object';
   return undefined;
 }

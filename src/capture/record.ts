@@ -17,7 +17,8 @@ export interface CapturedRequest {
 /** One NDJSON line, version 1. Readers ignore fields they do not know; writers never rename. */
 export interface CaptureRecord {
   v: 1;
-  source: 'sse' | 'webhook';
+  /** `session`: what the session resource said (tail's session truth). */
+  source: 'sse' | 'webhook' | 'session';
   receivedAt: string;
   provider: Provider;
   type: string | null;

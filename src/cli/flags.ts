@@ -162,6 +162,8 @@ export interface FollowFlags {
   connectTimeout?: string;
   retries?: string;
   save?: string;
+  waitForServer?: string;
+  maxEventSize?: string;
 }
 
 export function followFlags(options: FollowFlags): Omit<FollowPlan, 'targets'> {
@@ -174,6 +176,8 @@ export function followFlags(options: FollowFlags): Omit<FollowPlan, 'targets'> {
     connectTimeoutMs: durationFlag(options.connectTimeout ?? '10s', '--connect-timeout', { min: 1 }),
     retries: integerFlag(options.retries ?? '10', '--retries'),
     savePath: options.save,
+    waitForServerMs: optionalDuration(options.waitForServer, '--wait-for-server'),
+    maxEventBytes: options.maxEventSize === undefined ? undefined : sizeFlag(options.maxEventSize, '--max-event-size'),
   };
 }
 

@@ -104,7 +104,7 @@ export function eventFromSse(message: SseMessage, fallbackSessionId?: string): I
 export function buildEvent(type: string, payload: JsonObject, data: unknown, id: string | undefined, fallbackSessionId?: string): IssuerEvent {
   const status = statusOf(payload);
   const verdict = judgeSessionStatus(status, isClosedOf(payload));
-  const failed = payload.error !== undefined || type.endsWith('_failed') || type.endsWith('.failed');
+  const failed = (payload.error !== undefined && payload.error !== null) || type.endsWith('_failed') || type.endsWith('.failed');
   return {
     type,
     sessionId: sessionIdOf(payload) ?? fallbackSessionId,

@@ -55,8 +55,12 @@ export function followTarget(
   connection: IssuerConnection,
   arg: string,
   options: { tokenForAnyUrl?: boolean } = {},
-): { label: string; url: string; headers: Record<string, string> } {
-  if (!isHttpUrl(arg)) return { label: arg, url: sessionEventsUrl(connection, arg), headers: authHeaders(connection) };
+): { label: string; url: string; headers: Record<string, string>; sessionUrl?: string } {
+  if (!isHttpUrl(arg)) {
+    // Session truth needs the session resource: open source has GET /issuer2/sessions/{id}.
+    const sessionUrl = connection.target ? undefined : join(connection.baseUrl, `/issuer2/sessions/${seg(arg)}`);
+    return { label: arg, url: sessionEventsUrl(connection, arg), headers: authHeaders(connection), sessionUrl };
+  }
   // Credentials go to the configured issuer's origin only, unless the token came from the command line.
   const sameOrigin = originOf(arg) === originOf(connection.baseUrl);
   return { label: labelOfStreamUrl(arg), url: arg, headers: sameOrigin || options.tokenForAnyUrl ? authHeaders(connection) : {} };

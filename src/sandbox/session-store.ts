@@ -102,11 +102,8 @@ export class SessionStore {
     session.timer.unref();
   }
 
-  /** At expiry walt.id deletes the session and sends no event; its streams are closed. */
+  /** At expiry walt.id deletes the session and sends no event; open streams stay open (it never closes them). */
   private expire(id: string): void {
-    const session = this.sessions.get(id);
-    if (!session) return;
-    for (const res of session.subscribers) res.end();
     this.delete(id);
   }
 

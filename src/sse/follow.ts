@@ -1,14 +1,14 @@
-import type { EventSourceMessage } from 'eventsource-parser';
 import { serializeRecord, sseRecord, type CaptureRecord } from '../capture/record.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { CliError, ExitCode } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
-import { eventFromSse, type IssuerEvent } from '../issuer/catalog.js';
+import { buildEvent, eventFromSse, type IssuerEvent } from '../issuer/catalog.js';
+import { SessionTruth, type TruthVerdict } from './session-truth.js';
 import { conditionMet, describeCondition, type Condition } from '../issuer/condition.js';
 import { exitCodeForOutcome } from '../issuer/status.js';
 import { formatDuration, safeTimeout } from '../shared/duration.js';
 import { exitCodeForStop, onStop } from '../shared/shutdown.js';
-import { SessionStream } from './session-stream.js';
+import { SessionStream, type StreamMessage } from './session-stream.js';
 
 /** One stream to follow. */
 export interface FollowTarget {
@@ -16,6 +16,8 @@ export interface FollowTarget {
   label: string;
   url: string;
   headers: Record<string, string>;
+  /** The session resource (`GET /issuer2/sessions/{id}`), read for session truth. */
+  sessionUrl?: string;
 }
 
 /** What to follow and when to stop: the engine's whole configuration (no flags here). */
@@ -28,6 +30,10 @@ export interface FollowPlan {
   idleTimeoutMs?: number;
   connectTimeoutMs: number;
   retries: number;
+  /** Before the first connection, keep retrying a refused connection this long. */
+  waitForServerMs?: number;
+  /** Largest SSE line or event accepted. */
+  maxEventBytes?: number;
   /** Append every event to this capture file. */
   savePath?: string;
   /** Stops every tail when aborted; they end with exit code `signal.reason` (a number) or 0. */
@@ -51,6 +57,9 @@ export interface FollowReporter {
   backpressure?(): Promise<void> | undefined;
 }
 
+const NOTHING_REPLAYED =
+  '; no event arrived: walt.id replays nothing to a first subscriber, so events before tail subscribed are lost — start tail before the wallet claims, or use offer create --tail / --claim';
+
 /** Follows every target concurrently; resolves with the highest of their exit codes. */
 export async function followSessions(plan: FollowPlan, reporter: FollowReporter): Promise<number> {
   const capture = plan.savePath ? await CaptureWriter.open(plan.savePath) : undefined;
@@ -69,7 +78,7 @@ export async function followSessions(plan: FollowPlan, reporter: FollowReporter)
       ? undefined
       : safeTimeout(() => {
           const what = plan.until ? describeCondition(plan.until) : 'terminal status';
-          for (const tail of tails) tail.stop(ExitCode.TIMEOUT, `no ${what} within ${formatDuration(plan.timeoutMs!)} (--timeout)`);
+          for (const tail of tails) tail.stop(ExitCode.TIMEOUT, `no ${what} within ${formatDuration(plan.timeoutMs!)} (--timeout)${tail.silent ? NOTHING_REPLAYED : ''}`);
         }, plan.timeoutMs);
   const onAbort = (): void => {
     const reason = plan.signal?.reason;
@@ -98,6 +107,8 @@ class SessionTail {
   private code: number | undefined;
   private lastWrite: Promise<void> | undefined;
   private writeError: Error | undefined;
+  private events = 0;
+  private truth: SessionTruth | undefined;
 
   constructor(
     private readonly target: FollowTarget,
@@ -107,20 +118,42 @@ class SessionTail {
     dispatcher: ReturnType<typeof createDispatcher>,
   ) {
     this.stream = new SessionStream(
-      { url: target.url, headers: target.headers, dispatcher, retries: plan.retries, connectTimeoutMs: plan.connectTimeoutMs, idleTimeoutMs: plan.idleTimeoutMs },
+      {
+        url: target.url,
+        headers: target.headers,
+        dispatcher,
+        retries: plan.retries,
+        connectTimeoutMs: plan.connectTimeoutMs,
+        idleTimeoutMs: plan.idleTimeoutMs,
+        waitForServerMs: plan.waitForServerMs,
+        maxEventBytes: plan.maxEventBytes,
+      },
       {
         onMessage: (message) => this.onMessage(message),
         backpressure: () => reporter.backpressure?.(),
         onDuplicate: (message) => reporter.duplicate(target, message.id),
-        onConnect: ({ attempt }) => reporter.connected(target, attempt),
+        onConnect: ({ attempt }) => {
+          reporter.connected(target, attempt);
+          // Once the stream is open, ask the session resource what SSE alone cannot tell.
+          if (target.sessionUrl && !this.truth) {
+            this.truth = new SessionTruth(target.sessionUrl, target.headers, (verdict) => this.onTruth(verdict));
+            this.truth.check();
+          }
+        },
         onReconnect: ({ failures, delayMs, reason }) => reporter.reconnecting(target, { reason, delayMs, failures, retries: plan.retries }),
       },
     );
   }
 
+  /** True while no event has been reported (for the --timeout hint). */
+  get silent(): boolean {
+    return this.events === 0;
+  }
+
   stop(code: number, message?: string): void {
     if (this.code !== undefined) return;
     this.code = code;
+    this.truth?.cancel();
     if (message) this.reporter.failed(this.target, message);
     this.stream.close();
   }
@@ -140,9 +173,10 @@ class SessionTail {
     return this.code ?? ExitCode.FAILURE;
   }
 
-  private onMessage(message: EventSourceMessage): boolean {
+  private onMessage(message: StreamMessage): boolean {
     const event = eventFromSse(message, this.target.label);
     if (!event) return false;
+    this.events++;
     const record = sseRecord(event, { url: this.target.url, event: message.event });
     const reported = !this.plan.events || this.plan.events.has(event.type);
     const wantLine = this.capture !== undefined || (reported && this.reporter.wantsLines);
@@ -150,6 +184,20 @@ class SessionTail {
     if (this.capture) this.trackWrite(this.capture.writeLine(line!));
     if (reported) this.reporter.event(event, record, line, this.target);
     return this.judge(event);
+  }
+
+  /** What the session resource said: a terminal session, one deleted after its expiry, or an unknown one. */
+  private onTruth(verdict: TruthVerdict): void {
+    if (this.code !== undefined) return;
+    const session = verdict.kind === 'expired' ? { status: 'EXPIRED', isClosed: true, sessionId: this.target.label } : verdict.session;
+    const event = buildEvent('session', { ...session, target: this.target.label }, session, undefined, this.target.label);
+    const record: CaptureRecord = { ...sseRecord(event, { url: verdict.url }), source: 'session' };
+    this.events++;
+    const line = this.capture || this.reporter.wantsLines ? serializeRecord(record) : undefined;
+    if (this.capture) this.trackWrite(this.capture.writeLine(line!));
+    this.reporter.event(event, record, line, this.target);
+    if (verdict.kind === 'expired') return this.stop(ExitCode.UNSUCCESSFUL, 'session EXPIRED: it was deleted at its expiresAt before it was claimed');
+    this.judge(event);
   }
 
   /** True when this event ends the session's tail (condition met or terminal status). */

@@ -1,13 +1,24 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { request, type Dispatcher } from 'undici';
+import { createHash } from 'node:crypto';
+import { EventSource } from 'eventsource';
+import { type Dispatcher, fetch as undiciFetch } from 'undici';
 import { CliError, ExitCode } from '../errors.js';
-import { describeNetworkError, errorDetail, flattenHeaders } from '../http/client.js';
-import { USER_AGENT } from '../version.js';
+import { describeNetworkError, errorCode, errorDetail } from '../http/client.js';
 import { backoffDelay, parseRetryAfter } from '../shared/backoff.js';
+import { formatDuration, MAX_TIMER_MS, safeTimeout } from '../shared/duration.js';
 import { RecentKeys } from '../shared/recent-keys.js';
+import { maskUserinfo } from '../shared/url.js';
+import { USER_AGENT } from '../version.js';
+import { EventTooLargeError, tapEventStream } from './byte-tap.js';
 
 /** Why a stream stopped for good. */
 export class StreamError extends CliError {}
+
+/** One dispatched SSE message: `event` is absent for the default type "message". */
+export interface StreamMessage {
+  data: string;
+  event?: string;
+  id?: string;
+}
 
 export interface StreamOptions {
   url: string;
@@ -19,7 +30,10 @@ export interface StreamOptions {
   connectTimeoutMs: number;
   /** No bytes for this long → exit 124. 0 = never. */
   idleTimeoutMs?: number;
-  /** Initial reconnect delay unless the server sends `retry:`. */
+  /** Before the first successful connection, keep retrying refused connections this long (else fail at once). */
+  waitForServerMs?: number;
+  /** Largest line or event accepted (default 16 MB). */
+  maxEventBytes?: number;
   initialDelayMs?: number;
   maxDelayMs?: number;
   /** A 200 stream closing within this time with no event counts as an empty close. */
@@ -29,48 +43,82 @@ export interface StreamOptions {
 
 export interface StreamHooks {
   /** Every message not seen before; return true to stop following. */
-  onMessage(message: EventSourceMessage): boolean | undefined;
-  /** After each chunk: a promise to wait on before reading more (output backpressure). */
+  onMessage(message: StreamMessage): boolean | undefined;
+  /** Before each chunk is read: a promise to wait on (output backpressure). */
   backpressure?(): Promise<void> | undefined;
   /** A message dropped as a replay of one already delivered. */
-  onDuplicate?(message: EventSourceMessage): void;
+  onDuplicate?(message: StreamMessage): void;
   /** Connection life: connected, reconnect scheduled. */
   onConnect?(info: { attempt: number }): void;
   /** `failures` counts consecutive failed attempts; 0 after a stream that delivered events ended. */
   onReconnect?(info: { failures: number; delayMs: number; reason: string }): void;
 }
 
-type AttemptResult = { kind: 'stopped' } | { kind: 'ended'; events: number; aliveMs: number } | { kind: 'retry'; reason: string; delayMs?: number; events: number };
+type AttemptResult =
+  | { kind: 'stopped' }
+  | { kind: 'ended'; events: number; messages: number; aliveMs: number }
+  | { kind: 'retry'; reason: string; delayMs?: number; events: number; refused?: boolean };
+
+/** What the custom fetch saw of one attempt; EventSource hides all of it. */
+interface AttemptInfo {
+  status?: number;
+  contentType?: string;
+  retryAfter?: string;
+  body?: string;
+  networkError?: unknown;
+  /** The body failed after the headers (connection reset mid-stream). */
+  bodyError?: unknown;
+  tooLarge?: number;
+  timedOut?: boolean;
+}
 
 const KEEP_ALIVE = '{}';
+export const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
+/** Retry-After beyond this is not waited out: the supervisor says so and uses this instead. */
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+/** EventSource with an override that observes every dispatched event, named or not. */
+class ObservedEventSource extends EventSource {
+  observe: ((event: Event) => void) | undefined;
+  override dispatchEvent(event: Event): boolean {
+    this.observe?.(event);
+    return super.dispatchEvent(event);
+  }
+}
 
 /**
- * Follows one SSE stream until a hook says stop, a fatal answer arrives, retries run out,
- * or `close()` is called. Built on eventsource-parser rather than EventSource because the
- * supervisor needs what EventSource hides: status codes, Retry-After, the content type and
- * when bytes arrive.
+ * Follows one SSE stream until a hook says stop, a fatal answer arrives, retries run out, or
+ * `close()` is called. Each connection is an `EventSource` (the `eventsource` package) whose
+ * custom fetch shows the supervisor what EventSource hides — status, Retry-After, content type,
+ * byte arrival — while the supervisor keeps backoff, the retry budget, exit codes and dedupe.
  */
 export class SessionStream {
   private readonly controller = new AbortController();
   private readonly recent = new RecentKeys();
   private lastEventId: string | undefined;
-  private retryMs: number;
+  /** The server's reconnection time (`retry:`), the minimum wait before a reconnect. */
+  private serverRetryMs: number | undefined;
   private lastByteAt = Date.now();
   private stopped = false;
+  private everConnected = false;
+  private readonly startedAt = Date.now();
   private idleTimer: NodeJS.Timeout | undefined;
   private idleReject: ((error: Error) => void) | undefined;
 
   constructor(
     private readonly options: StreamOptions,
     private readonly hooks: StreamHooks,
-  ) {
-    this.retryMs = options.initialDelayMs ?? 500;
-  }
+  ) {}
 
   /** Stops following; `run()` then resolves. */
   close(): void {
     this.stopped = true;
     this.controller.abort();
+  }
+
+  /** True once a connection delivered a 200 event stream. */
+  get connected(): boolean {
+    return this.everConnected;
   }
 
   /** Resolves when a hook stopped the stream; rejects with StreamError on a fatal end. */
@@ -98,9 +146,13 @@ export class SessionStream {
         this.controller.abort();
         return;
       }
-      this.idleTimer = setTimeout(check, idleMs - silent);
+      this.idleTimer = safeTimeout(check, idleMs - silent);
     };
-    this.idleTimer = setTimeout(check, idleMs);
+    this.idleTimer = safeTimeout(check, idleMs);
+  }
+
+  private get url(): string {
+    return maskUserinfo(this.options.url);
   }
 
   private async loop(): Promise<void> {
@@ -110,17 +162,28 @@ export class SessionStream {
       const result = await this.attempt(failures);
       if (result.kind === 'stopped' || this.stopped) return;
       // docs/providers.md: an unknown or expired session "answers 200 and then closes the stream at once".
-      const empty = result.kind === 'ended' && result.events === 0 && result.aliveMs < (this.options.emptyCloseWindowMs ?? 5000);
+      const empty = result.kind === 'ended' && result.messages === 0 && result.aliveMs < (this.options.emptyCloseWindowMs ?? 5000);
       emptyCloses = empty ? emptyCloses + 1 : 0;
       if (emptyCloses >= 2) {
-        throw new StreamError(`session not found or expired: ${this.options.url} closed before any event, twice in a row`, 'E_GONE', ExitCode.NOT_FOUND);
+        throw new StreamError(`session not found or expired: ${this.url} closed before any event, twice in a row`, 'E_GONE', ExitCode.NOT_FOUND);
       }
+      this.failFast(result);
       const reason = result.kind === 'ended' ? (empty ? 'stream closed before any event' : 'stream ended') : result.reason;
-      // An attempt that delivered events was not a failure: the count of consecutive failures restarts.
+      // Only new events make an attempt a success: a connection that brought nothing but
+      // replayed duplicates is a failed attempt (else `retry: 0` plus a replaying server storms).
       failures = result.events > 0 ? 0 : failures + 1;
       if (failures > this.options.retries) throw this.exhausted(reason);
       await this.wait(failures, reason, result.kind === 'retry' ? result.delayMs : undefined);
     }
+  }
+
+  /** Before the first successful connection, a refused connection or unknown host is fatal at once (unless --wait-for-server). */
+  private failFast(result: AttemptResult): void {
+    if (this.everConnected || result.kind !== 'retry' || !result.refused) return;
+    const waited = Date.now() - this.startedAt;
+    if (waited < (this.options.waitForServerMs ?? 0)) return;
+    const hint = this.options.waitForServerMs ? ` (waited ${formatDuration(waited)}, --wait-for-server)` : ' (pass --wait-for-server <duration> if it is still starting)';
+    throw new StreamError(`${result.reason}${hint}`, 'E_UNREACHABLE', ExitCode.FAILURE);
   }
 
   private exhausted(reason: string): StreamError {
@@ -129,135 +192,210 @@ export class SessionStream {
   }
 
   private async wait(failures: number, reason: string, retryAfterMs: number | undefined): Promise<void> {
-    const delayMs = retryAfterMs ?? backoffDelay(Math.max(0, failures - 1), { initialMs: this.retryMs, maxMs: this.options.maxDelayMs ?? 30_000, random: this.options.random });
+    // SSE: the reconnection time is the minimum wait; jitter is added on top, never below it.
+    const jitter = backoffDelay(Math.max(0, failures - 1), {
+      initialMs: this.options.initialDelayMs ?? 500,
+      maxMs: this.options.maxDelayMs ?? 30_000,
+      random: this.options.random,
+    });
+    let delayMs = retryAfterMs ?? (this.serverRetryMs ?? 0) + jitter;
+    if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) delayMs = MAX_RETRY_AFTER_MS;
+    delayMs = Math.min(delayMs, MAX_TIMER_MS);
     this.hooks.onReconnect?.({ failures, delayMs, reason });
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, delayMs);
       const signal = this.controller.signal;
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
         signal.removeEventListener('abort', done);
         resolve();
-      }
+      };
+      const timer = safeTimeout(done, delayMs);
       signal.addEventListener('abort', done, { once: true });
     });
   }
 
-  private requestHeaders(): Record<string, string> {
-    const headers: Record<string, string> = {
-      accept: 'text/event-stream',
-      'cache-control': 'no-cache',
-      'user-agent': USER_AGENT,
-      ...this.options.headers,
-    };
-    // SSE spec: "If the event source's last event ID string is not the empty string, set Last-Event-ID".
-    if (this.lastEventId) headers['last-event-id'] = this.lastEventId;
-    return headers;
+  /** The fetch EventSource uses: the tool's dispatcher and headers, and eyes for the supervisor. */
+  private fetchFor(info: AttemptInfo, attempt: AbortController): typeof fetch {
+    return (async (input: string | URL | Request, init?: RequestInit) => {
+      const headers = new Headers(init?.headers as ConstructorParameters<typeof Headers>[0]);
+      headers.set('user-agent', USER_AGENT);
+      headers.set('cache-control', 'no-cache');
+      for (const [name, value] of Object.entries(this.options.headers ?? {})) headers.set(name, value);
+      // SSE: "set `Last-Event-ID` to the last event ID string, encoded as UTF-8" — a header value is
+      // bytes, so the UTF-8 bytes travel as Latin-1 characters (fetch refuses other characters).
+      if (this.lastEventId) headers.set('last-event-id', Buffer.from(this.lastEventId, 'utf8').toString('latin1'));
+      else headers.delete('last-event-id');
+      const connectTimer = safeTimeout(() => {
+        info.timedOut = true;
+        attempt.abort();
+      }, this.options.connectTimeoutMs);
+      try {
+        const url = withoutUserinfo(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, headers);
+        // Redirects are followed; fetch drops Authorization when a redirect leaves the origin.
+        const response = await undiciFetch(url, { method: 'GET', headers: headers as never, redirect: 'follow', dispatcher: this.options.dispatcher, signal: attempt.signal });
+        info.status = response.status;
+        info.contentType = response.headers.get('content-type') ?? undefined;
+        info.retryAfter = response.headers.get('retry-after') ?? undefined;
+        if (response.status !== 200 || !response.body) {
+          info.body = await response.text().catch(() => '');
+          return new Response(null, { status: response.status === 200 ? 502 : response.status, headers: response.headers as unknown as ConstructorParameters<typeof Headers>[0] });
+        }
+        const tapped = tapEventStream(response.body as ReadableStream<Uint8Array>, this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, {
+          onBytes: () => {
+            this.lastByteAt = Date.now();
+          },
+          // SSE: "If the field value consists of only ASCII digits, … set the event stream's reconnection time".
+          onRetry: (ms) => {
+            this.serverRetryMs = ms;
+          },
+          backpressure: () => this.hooks.backpressure?.(),
+          onError: (error) => {
+            if (error instanceof EventTooLargeError) info.tooLarge = error.bytes;
+            else info.bodyError = error;
+          },
+        });
+        return new Response(tapped, { status: 200, headers: response.headers as unknown as ConstructorParameters<typeof Headers>[0] });
+      } catch (error) {
+        info.networkError = error;
+        throw error;
+      } finally {
+        clearTimeout(connectTimer);
+      }
+    }) as typeof fetch;
   }
 
-  private async attempt(failures: number): Promise<AttemptResult> {
-    if (this.stopped) return { kind: 'stopped' };
-    const attemptController = new AbortController();
-    const abort = (): void => attemptController.abort();
-    this.controller.signal.addEventListener('abort', abort, { once: true });
-    const connectTimer = setTimeout(abort, this.options.connectTimeoutMs);
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await request(this.options.url, {
-        method: 'GET',
-        headers: this.requestHeaders(),
-        dispatcher: this.options.dispatcher,
-        signal: attemptController.signal,
-      });
-    } catch (error) {
-      clearTimeout(connectTimer);
-      this.controller.signal.removeEventListener('abort', abort);
-      if (this.stopped) return { kind: 'stopped' };
-      const timedOut = attemptController.signal.aborted;
-      const reason = timedOut ? `no response within ${this.options.connectTimeoutMs}ms (--connect-timeout)` : describeNetworkError(error);
-      return { kind: 'retry', reason: `could not reach ${this.options.url}: ${reason}`, events: 0 };
-    }
-    clearTimeout(connectTimer);
-    try {
-      return await this.consume(response, failures);
-    } finally {
-      this.controller.signal.removeEventListener('abort', abort);
-      attemptController.abort();
-    }
-  }
-
-  private async consume(response: Dispatcher.ResponseData, failures: number): Promise<AttemptResult> {
-    const status = response.statusCode;
-    const headers = flattenHeaders(response.headers);
-    if (status !== 200) {
-      const body = await response.body.text().catch(() => '');
-      return this.judgeHttpStatus(status, headers, body);
-    }
-    const contentType = headers['content-type'] ?? '';
-    // SSE spec: a Content-Type other than text/event-stream "must fail the connection".
-    if (!/^text\/event-stream\b/i.test(contentType.trim())) {
-      response.body.destroy();
-      throw new StreamError(`expected text/event-stream from ${this.options.url}, got ${contentType || 'no content type'}`, 'E_CONTENT_TYPE', ExitCode.FAILURE);
-    }
-    this.hooks.onConnect?.({ attempt: failures + 1 });
+  private attempt(failures: number): Promise<AttemptResult> {
+    if (this.stopped) return Promise.resolve({ kind: 'stopped' });
+    const info: AttemptInfo = {};
+    const attemptAbort = new AbortController();
+    const source = new ObservedEventSource(this.options.url, { fetch: this.fetchFor(info, attemptAbort) });
     const openedAt = Date.now();
     let events = 0;
-    let stop = false;
-    const parser = createParser({
-      onEvent: (message) => {
-        if (stop) return;
-        // Last-Event-ID is remembered even for keep-alives, as EventSource does.
-        if (message.id !== undefined) this.lastEventId = message.id;
-        if (message.data === KEEP_ALIVE && message.event === undefined) return;
-        events++;
-        // Dedupe by id when the server sends ids, else by content (walt.id sends none).
-        const key = message.id ? `\u0001${message.id}` : message.event === undefined ? message.data : `${message.event}\u0000${message.data}`;
-        if (this.recent.seen(key)) {
-          this.hooks.onDuplicate?.(message);
-          return;
+    let messages = 0;
+    return new Promise<AttemptResult>((resolve, reject) => {
+      let settled = false;
+      // `outcome` may throw a StreamError (a fatal answer): it rejects the attempt.
+      const finish = (outcome: () => AttemptResult): void => {
+        if (settled) return;
+        settled = true;
+        this.controller.signal.removeEventListener('abort', onStop);
+        // After the current dispatch: EventSource arms its own reconnect timer right after an error event.
+        queueMicrotask(() => source.close());
+        attemptAbort.abort();
+        try {
+          resolve(outcome());
+        } catch (error) {
+          reject(error);
         }
-        if (this.hooks.onMessage(message) === true) stop = true;
-      },
-      // SSE spec: "If the field value consists of only ASCII digits, ... set the event stream's reconnection time".
-      onRetry: (ms) => {
-        this.retryMs = ms;
-      },
+      };
+      const onStop = (): void => finish(() => ({ kind: 'stopped' }));
+      this.controller.signal.addEventListener('abort', onStop, { once: true });
+      source.observe = (event) => {
+        if (settled) return;
+        if (event.type === 'open') {
+          this.everConnected = true;
+          this.hooks.onConnect?.({ attempt: failures + 1 });
+        } else if (event.type === 'error') finish(() => this.judge(info, events, messages, openedAt));
+        else if (event instanceof MessageEvent) {
+          messages++;
+          try {
+            const outcome = this.onMessage(event);
+            if (outcome === 'new') events++;
+            if (outcome === 'stop') finish(() => ({ kind: 'stopped' }));
+          } catch (error) {
+            finish(() => {
+              throw error;
+            });
+          }
+        }
+      };
     });
-    const decoder = new TextDecoder('utf-8');
-    try {
-      for await (const chunk of response.body) {
-        this.lastByteAt = Date.now();
-        parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
-        if (stop) return { kind: 'stopped' };
-        const slow = this.hooks.backpressure?.();
-        if (slow) await slow;
-      }
-      parser.feed(decoder.decode());
-    } catch (error) {
-      if (this.stopped || stop) return { kind: 'stopped' };
-      return { kind: 'retry', reason: `stream interrupted: ${describeNetworkError(error)}`, events };
-    }
-    if (stop) return { kind: 'stopped' };
-    return { kind: 'ended', events, aliveMs: Date.now() - openedAt };
   }
 
-  private judgeHttpStatus(status: number, headers: Record<string, string>, body: string): AttemptResult {
-    const url = this.options.url;
+  private onMessage(event: MessageEvent): 'new' | 'skip' | 'stop' {
+    const message: StreamMessage = { data: String(event.data), event: event.type === 'message' ? undefined : event.type, id: event.lastEventId || undefined };
+    // Last-Event-ID is remembered even for keep-alives, as EventSource does.
+    if (message.id !== undefined) this.lastEventId = message.id;
+    if (message.data === KEEP_ALIVE && message.event === undefined) return 'skip';
+    if (this.recent.seen(dedupeKey(message))) {
+      this.hooks.onDuplicate?.(message);
+      return 'skip';
+    }
+    return this.hooks.onMessage(message) === true ? 'stop' : 'new';
+  }
+
+  /** What an error event means, from what the fetch saw. */
+  private judge(info: AttemptInfo, events: number, messages: number, openedAt: number): AttemptResult {
+    if (this.stopped) return { kind: 'stopped' };
+    if (info.tooLarge !== undefined || isTooLarge(info.networkError)) {
+      const size = info.tooLarge ?? this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+      throw new StreamError(`an event from ${this.url} is larger than ${size} bytes (--max-event-size)`, 'E_TOO_LARGE', ExitCode.FAILURE);
+    }
+    if (info.status === undefined) {
+      const error = info.networkError;
+      if (info.timedOut) return { kind: 'retry', reason: `could not reach ${this.url}: no response within ${this.options.connectTimeoutMs}ms (--connect-timeout)`, events };
+      const refused = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(errorCode(error) ?? '');
+      return { kind: 'retry', reason: `could not reach ${this.url}: ${describeNetworkError(error)}`, events, refused };
+    }
+    if (info.status === 200) {
+      // SSE spec: a Content-Type other than text/event-stream "must fail the connection".
+      if (!/^text\/event-stream\b/i.test((info.contentType ?? '').trim())) {
+        throw new StreamError(`expected text/event-stream from ${this.url}, got ${info.contentType || 'no content type'}`, 'E_CONTENT_TYPE', ExitCode.FAILURE);
+      }
+      if (info.bodyError) return { kind: 'retry', reason: `stream interrupted: ${describeNetworkError(info.bodyError)}`, events };
+      return { kind: 'ended', events, messages, aliveMs: Date.now() - openedAt };
+    }
+    return this.judgeHttpStatus(info.status, info.retryAfter, info.body ?? '', events);
+  }
+
+  private judgeHttpStatus(status: number, retryAfter: string | undefined, body: string, events: number): AttemptResult {
+    const url = this.url;
     if (status === 401 || status === 403) {
       throw new StreamError(`authentication refused: ${status} from ${url}${messageOf(body)}`, 'E_AUTH', ExitCode.AUTH);
     }
-    if (status === 404 || status === 410 || status === 204) {
+    // SSE: HTTP 204 No Content "must fail the connection" — the server says there is nothing more.
+    if (status === 204) throw new StreamError(`the server has no more events for this stream: 204 from ${url}`, 'E_NO_CONTENT', ExitCode.NOT_FOUND);
+    if (status === 404 || status === 410) {
       throw new StreamError(`session not found: ${status} from ${url}${messageOf(body)}`, 'E_NOT_FOUND', ExitCode.NOT_FOUND);
     }
     if (status === 429 || status === 503) {
-      return { kind: 'retry', reason: `${status} from ${url}`, delayMs: parseRetryAfter(headers['retry-after']), events: 0 };
+      return { kind: 'retry', reason: `${status} from ${url}`, delayMs: parseRetryAfter(retryAfter), events };
     }
-    if (status >= 500) return { kind: 'retry', reason: `${status} from ${url}`, events: 0 };
+    if (status >= 500) return { kind: 'retry', reason: `${status} from ${url}`, events };
     throw new StreamError(`unexpected ${status} from ${url}${messageOf(body)}`, `E_HTTP_${status}`, ExitCode.FAILURE);
   }
+}
+
+function isTooLarge(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if (e instanceof EventTooLargeError) return true;
+  return false;
+}
+
+/**
+ * Dedupe by id when the server sends ids, else by content (walt.id sends none). Keys are
+ * hashed when long, so the dedupe window's memory is bounded in bytes, not only in count.
+ */
+function dedupeKey(message: StreamMessage): string {
+  const raw = message.id !== undefined ? `\u0001${message.id}` : message.event === undefined ? message.data : `${message.event}\u0000${message.data}`;
+  return raw.length <= 64 ? raw : createHash('sha256').update(raw).digest('base64');
 }
 
 /** ": <detail>" of an error body, or nothing for an empty one. */
 function messageOf(body: string): string {
   return body.trim() ? `: ${errorDetail(body)}` : '';
+}
+
+/**
+ * `http://user:pass@host/…`: fetch refuses credentials in URLs, so they become Basic auth (as
+ * curl does) unless an Authorization header is already set; messages never show them.
+ */
+function withoutUserinfo(href: string, headers: Headers): string {
+  const url = new URL(href);
+  if (!url.username && !url.password) return href;
+  if (!headers.has('authorization')) {
+    headers.set('authorization', `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`);
+  }
+  url.username = '';
+  url.password = '';
+  return url.href;
 }
