@@ -35,8 +35,8 @@ export function tapEventStream(body: ReadableStream<Uint8Array>, maxBytes: numbe
   let lineBytes = 0;
   let eventBytes = 0;
   let endedWithLF = false;
-  // The first bytes of the current line: enough to recognise a `retry:` field.
-  let linePrefix = '';
+  // The start of a line cut by the chunk boundary, for a `retry:` field split across chunks.
+  let carry: string | null = '';
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       const slow = observer.backpressure?.();
@@ -48,20 +48,23 @@ export function tapEventStream(body: ReadableStream<Uint8Array>, maxBytes: numbe
         observer.onError?.(error);
         throw error;
       }
-      const { done, value } = result;
-      if (done) {
+      if (result.done) {
         controller.close();
         return;
       }
       observer.onBytes();
-      let chunk = value;
+      let chunk = Buffer.from(result.value.buffer, result.value.byteOffset, result.value.byteLength);
       if (afterCR && chunk[0] === LF) chunk = chunk.subarray(1);
       afterCR = chunk.length > 0 && chunk[chunk.length - 1] === CR;
       if (chunk.indexOf(CR) !== -1) chunk = crToLf(chunk);
+      // Native searches only: this runs for every chunk of every stream.
       const lastLF = chunk.lastIndexOf(LF);
       lineBytes = lastLF === -1 ? lineBytes + chunk.length : chunk.length - lastLF - 1;
-      eventBytes = endOfEvent(chunk, endedWithLF, eventBytes);
-      endedWithLF = chunk.length > 0 ? chunk[chunk.length - 1] === LF : endedWithLF;
+      const blank = chunk.lastIndexOf('\n\n');
+      const blankAtStart = endedWithLF && chunk[0] === LF ? 0 : -1;
+      const eventEnd = blank !== -1 ? blank + 1 : blankAtStart;
+      eventBytes = eventEnd === -1 ? eventBytes + chunk.length : chunk.length - eventEnd - 1;
+      if (chunk.length > 0) endedWithLF = chunk[chunk.length - 1] === LF;
       if (lineBytes > maxBytes || eventBytes > maxBytes) {
         await reader.cancel().catch(() => {});
         const error = new EventTooLargeError(maxBytes);
@@ -69,7 +72,7 @@ export function tapEventStream(body: ReadableStream<Uint8Array>, maxBytes: numbe
         controller.error(error);
         return;
       }
-      linePrefix = noteRetry(chunk, linePrefix, observer);
+      carry = noteRetry(chunk, carry, observer);
       controller.enqueue(chunk);
     },
     cancel(reason) {
@@ -79,8 +82,8 @@ export function tapEventStream(body: ReadableStream<Uint8Array>, maxBytes: numbe
 }
 
 /** CRLF → LF and lone CR → LF (a CR at the end stands for a line end; a following LF is dropped by the caller). */
-function crToLf(chunk: Uint8Array): Uint8Array {
-  const out = new Uint8Array(chunk.length);
+function crToLf(chunk: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(chunk.length);
   let n = 0;
   for (let i = 0; i < chunk.length; i++) {
     const byte = chunk[i]!;
@@ -92,24 +95,29 @@ function crToLf(chunk: Uint8Array): Uint8Array {
   return out.subarray(0, n);
 }
 
-/** Bytes of the event under way after `chunk`: reset at each blank line (two LFs in a row). */
-function endOfEvent(chunk: Uint8Array, previousEndedWithLF: boolean, before: number): number {
-  let end = -1;
-  for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, i + 1)) {
-    if ((i === 0 && previousEndedWithLF) || (i > 0 && chunk[i - 1] === LF)) end = i;
+/**
+ * Notes `retry:` fields. `partial` is the start of the line the previous chunk ended in ('' at a
+ * line start, null in a line that cannot be a retry field); returns the same for this chunk.
+ */
+function noteRetry(chunk: Buffer, partial: string | null, observer: TapObserver): string | null {
+  const firstLF = chunk.indexOf(LF);
+  if (partial !== null) {
+    const head = partial + chunk.toString('latin1', 0, Math.min(firstLF === -1 ? chunk.length : firstLF, 32));
+    if (firstLF === -1) return head.length <= 32 && 'retry:'.startsWith(head.slice(0, 6)) ? head : null;
+    check(head, observer);
   }
-  return end === -1 ? before + chunk.length : chunk.length - end - 1;
+  if (firstLF === -1) return null;
+  for (let at = chunk.indexOf('\nretry:', firstLF); at !== -1; at = chunk.indexOf('\nretry:', at + 1)) {
+    const end = chunk.indexOf(LF, at + 1);
+    if (end === -1) break;
+    check(chunk.toString('latin1', at + 1, end), observer);
+  }
+  const lastLF = chunk.lastIndexOf(LF);
+  const rest = chunk.toString('latin1', lastLF + 1, Math.min(chunk.length, lastLF + 33));
+  return 'retry:'.startsWith(rest.slice(0, 6)) && rest.length <= 32 ? rest : null;
 }
 
-function noteRetry(chunk: Uint8Array, prefix: string, observer: TapObserver): string {
-  let current = prefix;
-  let start = 0;
-  for (let i = chunk.indexOf(LF); i !== -1; i = chunk.indexOf(LF, start)) {
-    const line = current + (current.length < 24 ? Buffer.from(chunk.subarray(start, Math.min(i, start + 24))).toString('latin1') : '');
-    const match = RETRY.exec(line);
-    if (match) observer.onRetry(Number(match[1]));
-    current = '';
-    start = i + 1;
-  }
-  return current.length < 24 ? current + Buffer.from(chunk.subarray(start, Math.min(chunk.length, start + 24))).toString('latin1') : current;
+function check(line: string, observer: TapObserver): void {
+  const match = RETRY.exec(line);
+  if (match) observer.onRetry(Number(match[1]));
 }

@@ -373,11 +373,12 @@ function isTooLarge(error: unknown): boolean {
 
 /**
  * Dedupe by id when the server sends ids, else by content (walt.id sends none). Keys are
- * hashed when long, so the dedupe window's memory is bounded in bytes, not only in count.
+ * hashed when long, so the dedupe window (1,024 keys) holds at most ~1 MB, not whole payloads.
  */
 function dedupeKey(message: StreamMessage): string {
   const raw = message.id !== undefined ? `\u0001${message.id}` : message.event === undefined ? message.data : `${message.event}\u0000${message.data}`;
-  return raw.length <= 64 ? raw : createHash('sha256').update(raw).digest('base64');
+  // Up to 1 KB is kept as is (hashing every envelope costs more than it saves); longer keys are hashed.
+  return raw.length <= 1024 ? raw : createHash('sha256').update(raw).digest('base64');
 }
 
 /** ": <detail>" of an error body, or nothing for an empty one. */
