@@ -45,6 +45,7 @@ export function addTailOptions(command: Command): Command {
     .option('--retries <n>', 'consecutive failed attempts before exit 1', '10')
     .option('--wait-for-server <duration>', 'before the first connection, keep retrying a refused connection this long (an issuer starting in CI)')
     .option('--max-event-size <size>', 'largest SSE line or event accepted (exit 1 beyond)', '16mb')
+    .option('--no-redact', 'keep private key material (JWK d, p, q, …) in captures and output')
     .option('--save <file>', 'append every event to this NDJSON capture file');
 }
 
@@ -165,6 +166,9 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--count <n>', 'exit 0 after this many accepted deliveries')
         .option('--timeout <duration>', 'exit 124 if the condition is not met in time')
         .option('--fail-on-invalid', 'exit 6 at the first delivery whose signature fails')
+        .option('--max-connections <n>', 'open connections at most', '1024')
+        .option('--fsync', 'each capture write is on disk before the 2xx (slower; see BENCHMARKS.md)')
+        .option('--no-redact', 'keep private key material (JWK d, p, q, …) in captures and output')
         .exitOverride(),
     )
       .addHelpText(

@@ -1,5 +1,6 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { deeperThan, MAX_JSON_DEPTH } from '../shared/json-safety.js';
 import { isPlainObject } from '../shared/json.js';
 import type { CaptureRecord } from './record.js';
 
@@ -19,9 +20,30 @@ export function checkRecord(value: unknown): string | undefined {
   if (!isPlainObject(value)) return 'not a JSON object';
   if (value.v !== 1) return `unsupported record version ${JSON.stringify(value.v)}`;
   if (value.source !== 'sse' && value.source !== 'webhook' && value.source !== 'session') return `unknown source ${JSON.stringify(value.source)}`;
-  if (value.source === 'webhook' && value.request !== undefined && !isPlainObject(value.request)) return 'request is not an object';
+  // Every field replay uses is type-checked before anything is sent, so no record fails mid-run.
+  for (const field of ['type', 'sessionId', 'status', 'id'] as const) {
+    if (value[field] !== undefined && value[field] !== null && typeof value[field] !== 'string') return `${field} is not a string`;
+  }
+  if (typeof value.receivedAt !== 'string') return 'receivedAt is not a string';
+  if (deeperThan(value)) return `nested deeper than ${MAX_JSON_DEPTH} levels`;
+  if (value.source === 'webhook') return checkRequest(value.request);
+  if (!('data' in value)) return 'an SSE record without data';
   return undefined;
 }
+
+function checkRequest(request: unknown): string | undefined {
+  if (request === undefined) return undefined;
+  if (!isPlainObject(request)) return 'request is not an object';
+  if (!isPlainObject(request.headers)) return 'request.headers is not an object';
+  if (Object.values(request.headers).some((v) => typeof v !== 'string')) return 'a request header is not a string';
+  if (request.body !== undefined && typeof request.body !== 'string') return 'request.body is not a string';
+  if (request.bodyBase64 !== undefined && typeof request.bodyBase64 !== 'string') return 'request.bodyBase64 is not a string';
+  if (typeof request.method !== 'string' || typeof request.path !== 'string') return 'request.method or request.path is not a string';
+  return undefined;
+}
+
+/** A capture line longer than this is refused (a record is at most a body plus its metadata). */
+export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 
 /**
  * Streams the records of capture files line by line (constant memory for any file size).
@@ -41,7 +63,7 @@ export async function* readCaptures(files: readonly string[], onInvalid?: (file:
       throw new UsageError(`cannot read capture file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
     let n = 0;
-    for await (const text of lines(stream)) {
+    for await (const text of lines(stream, file)) {
       n++;
       if (text.trim() === '') continue;
       let value: unknown;
@@ -69,18 +91,35 @@ export async function* readCaptures(files: readonly string[], onInvalid?: (file:
  * The lines of a stream (LF or CRLF), split by hand: readline's async iterator is several
  * times slower when the consumer awaits network I/O between lines.
  */
-async function* lines(stream: ReadStream): AsyncGenerator<string> {
-  let rest = '';
+async function* lines(stream: ReadStream, file: string): AsyncGenerator<string> {
+  // Pieces of a line that spans chunks are collected and joined once: linear in the line's size.
+  let pieces: string[] = [];
+  let pending = 0;
+  let n = 0;
   for await (const chunk of stream) {
-    const text = rest + (chunk as string);
+    const text = chunk as string;
     let start = 0;
     for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-      yield text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
+      let line = text.slice(start, end);
+      if (pieces.length > 0) {
+        line = pieces.join('') + line;
+        pieces = [];
+        pending = 0;
+      }
+      n++;
+      yield line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
       start = end + 1;
     }
-    rest = text.slice(start);
+    if (start < text.length) {
+      pieces.push(text.slice(start));
+      pending += text.length - start;
+      if (pending > MAX_LINE_BYTES) {
+        stream.destroy();
+        throw new CaptureFormatError(`${file}:${n + 1}: line longer than ${MAX_LINE_BYTES / 1024 / 1024} MB`);
+      }
+    }
   }
-  if (rest !== '') yield rest;
+  if (pieces.length > 0) yield pieces.join('');
 }
 
 export interface Validated {

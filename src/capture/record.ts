@@ -12,6 +12,11 @@ export interface CapturedRequest {
   /** Raw body as UTF-8 when valid; otherwise `bodyBase64` holds the bytes. */
   body?: string;
   bodyBase64?: string;
+  /** Rejected requests: the body was cut to its first 64 KB (`bodySize` is the whole). */
+  bodyTruncated?: boolean;
+  /** Rejected requests past the run's budget for rejected bodies: no body kept. */
+  bodyOmitted?: boolean;
+  bodySize?: number;
 }
 
 /** One NDJSON line, version 1. Readers ignore fields they do not know; writers never rename. */
@@ -34,6 +39,10 @@ export interface CaptureRecord {
   request?: CapturedRequest;
   /** Webhook: the status `listen` answered with. */
   responseStatus?: number;
+  /** JSON paths whose private key material was replaced by "[redacted]". */
+  redacted?: string[];
+  /** Webhook: a repeated delivery id with a different body than the first. */
+  conflict?: boolean;
   /** Webhook: how `listen` judged it (verified, unsigned, ping, rejected). */
   acceptance?: 'verified' | 'unsigned' | 'ping' | 'rejected';
   /** SSE: the stream the event came from. */
@@ -59,7 +68,8 @@ export function isoNow(): string {
  * line, it is spliced in verbatim instead of serialising the parsed object again.
  */
 export function serializeRecord(record: CaptureRecord, rawData?: string): string {
-  if (rawData === undefined || rawData.includes('\n') || rawData.includes('\r') || typeof record.data !== 'object' || record.data === null) {
+  // Spliced only when the text is the JSON itself: no line breaks, no BOM before it.
+  if (rawData === undefined || rawData.charCodeAt(0) === 0xfeff || rawData.includes('\n') || rawData.includes('\r') || typeof record.data !== 'object' || record.data === null) {
     return JSON.stringify(record);
   }
   // JSON.stringify leaves out undefined members: the record is serialised without `data`, no copy.

@@ -1,35 +1,49 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 
+type FileHandle = Awaited<ReturnType<typeof open>>;
+
+interface Pending {
+  line: string;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
 /**
- * The single writer of a capture file. Each record is one whole line handed to one append-mode
- * stream: lines never interleave or tear, and lines queued while a write is in flight go out
- * together in one writev.
+ * The single writer of a capture file. Lines queued while a write is in flight go out together
+ * in one write. A write is whole lines or nothing: when it fails (disk full), the file is cut
+ * back to its last complete line, that write's callers are told, and the next write tries again
+ * — capture resumes once the disk has room. `failures` counts failed writes (exit 1 at the end).
  */
 export class CaptureWriter {
-  private error: Error | undefined;
+  private readonly queue: Pending[] = [];
+  private writing: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  /** Bytes known to be in the file: where a failed write is truncated back to. */
+  private size: number;
   count = 0;
+  failures = 0;
+  lastError: Error | undefined;
 
   private constructor(
     readonly path: string,
-    private readonly stream: WriteStream,
+    private readonly handle: FileHandle,
+    size: number,
+    private readonly fsync: boolean,
   ) {
-    stream.on('error', (error) => {
-      this.error ??= error;
-    });
+    this.size = size;
   }
 
   /** Opens for appending; an unwritable path is a usage error (exit 2) before any work starts. */
-  static async open(path: string): Promise<CaptureWriter> {
-    let handle: Awaited<ReturnType<typeof open>>;
+  static async open(path: string, options: { fsync?: boolean } = {}): Promise<CaptureWriter> {
+    let handle: FileHandle;
     try {
       handle = await open(path, 'a', 0o600);
     } catch (error) {
       throw new UsageError(`cannot open capture file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
-    return new CaptureWriter(path, createWriteStream('', { fd: handle, autoClose: true, highWaterMark: 256 * 1024 }));
+    const { size } = await handle.stat();
+    return new CaptureWriter(path, handle, size, Boolean(options.fsync));
   }
 
   /** Resolves once the record is in the file. */
@@ -37,23 +51,51 @@ export class CaptureWriter {
     return this.writeLine(JSON.stringify(record));
   }
 
-  /** Resolves once the line (one serialised record, no newline) is in the file. */
+  /** Resolves once the line (one serialised record, no newline) is in the file (and synced with fsync). */
   writeLine(line: string): Promise<void> {
-    if (this.error) return Promise.reject(this.error);
     if (this.closing) return Promise.reject(new Error(`capture file ${this.path} is closed`));
-    this.count++;
     return new Promise((resolve, reject) => {
-      this.stream.write(`${line}\n`, (error) => (error ? reject(error) : resolve()));
+      this.queue.push({ line, resolve, reject });
+      this.writing ??= this.drain();
     });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.queue.length);
+      let text = '';
+      for (const p of batch) text += `${p.line}\n`;
+      const bytes = Buffer.from(text, 'utf8');
+      try {
+        await this.writeAll(bytes);
+        if (this.fsync) await this.handle.sync();
+        this.size += bytes.length;
+        this.count += batch.length;
+        for (const p of batch) p.resolve();
+      } catch (error) {
+        this.failures++;
+        this.lastError = error as Error;
+        // Whole lines or nothing: a torn last line would make the file unreadable to replay.
+        await this.handle.truncate(this.size).catch(() => {});
+        for (const p of batch) p.reject(error as Error);
+      }
+    }
+    this.writing = undefined;
+  }
+
+  private async writeAll(bytes: Buffer): Promise<void> {
+    for (let offset = 0; offset < bytes.length; ) {
+      const { bytesWritten } = await this.handle.write(bytes, offset, bytes.length - offset, null);
+      offset += bytesWritten;
+    }
   }
 
   /** Waits for queued lines, then closes the file. */
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
-      if (this.stream.destroyed) return resolve();
-      this.stream.once('close', () => resolve());
-      this.stream.end();
-    });
+    this.closing ??= (async () => {
+      while (this.writing) await this.writing;
+      await this.handle.close().catch(() => {});
+    })();
     return this.closing;
   }
 }

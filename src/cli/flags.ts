@@ -164,6 +164,7 @@ export interface FollowFlags {
   save?: string;
   waitForServer?: string;
   maxEventSize?: string;
+  redact?: boolean;
 }
 
 export function followFlags(options: FollowFlags): Omit<FollowPlan, 'targets'> {
@@ -178,6 +179,7 @@ export function followFlags(options: FollowFlags): Omit<FollowPlan, 'targets'> {
     savePath: options.save,
     waitForServerMs: optionalDuration(options.waitForServer, '--wait-for-server'),
     maxEventBytes: options.maxEventSize === undefined ? undefined : sizeFlag(options.maxEventSize, '--max-event-size'),
+    keepPrivateKeys: options.redact === false,
   };
 }
 

@@ -3,6 +3,7 @@ import { conditionFlag, durationFlag, hmacFlags, integerFlag, optionalDuration, 
 import { UsageError } from '../errors.js';
 import { DeliveryRenderer } from '../output/renderers/deliveries.js';
 import { runListener, type ListenPlan } from '../webhooks/listener.js';
+import { standardKey } from '../webhooks/standard.js';
 
 export interface ListenOptions extends HmacFlags {
   port: string;
@@ -19,6 +20,9 @@ export interface ListenOptions extends HmacFlags {
   count?: string;
   timeout?: string;
   failOnInvalid?: boolean;
+  maxConnections: string;
+  fsync?: boolean;
+  redact: boolean;
 }
 
 /** `listen`: flags → listen plan → runListener → delivery renderer. */
@@ -45,6 +49,12 @@ export async function run(ctx: CommandContext<ListenOptions>): Promise<number> {
     count: options.count === undefined ? undefined : integerFlag(options.count, '--count', 1),
     timeoutMs: optionalDuration(options.timeout, '--timeout'),
     failOnInvalid: options.failOnInvalid,
+    maxConnections: integerFlag(options.maxConnections, '--max-connections', 1, 1_000_000),
+    fsync: options.fsync,
+    redact: options.redact,
   };
+  if ((scheme === 'standard' || scheme === 'svix') && secrets.length > 0 && !secrets.some((s) => standardKey(s))) {
+    ctx.output.warn(`no --secret is usable for ${scheme} (whsec_ + base64): every signed delivery will be refused`);
+  }
   return runListener(plan, new DeliveryRenderer(ctx.output));
 }

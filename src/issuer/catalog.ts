@@ -1,3 +1,4 @@
+import { deeperThan } from '../shared/json-safety.js';
 import { isPlainObject, type JsonObject } from '../shared/json.js';
 import { judgeSessionStatus, type SessionOutcome } from './status.js';
 
@@ -67,12 +68,16 @@ export function sessionIdOf(payload: JsonObject): string | undefined {
 
 export function parsePayload(text: string): unknown {
   let i = 0;
+  // A UTF-8 BOM before JSON is not part of it (some senders add one).
+  if (text.charCodeAt(0) === 0xfeff) i = 1;
   while (i < text.length && text.charCodeAt(i) <= 32) i++;
   const first = text.charCodeAt(i);
   // Only objects and arrays are JSON payloads; anything else stays text (no parse attempt).
   if (first !== 0x7b && first !== 0x5b) return text;
   try {
-    return JSON.parse(text);
+    const value: unknown = JSON.parse(i === 0 ? text : text.slice(i));
+    // Too deep to serialise again without overflowing the stack: kept as text.
+    return deeperThan(value) ? text : value;
   } catch {
     return text;
   }

@@ -1,7 +1,9 @@
 // Control characters: C0 (U+0000–U+001F), DEL (U+007F) and C1 (U+0080–U+009F).
 // ESC is in C0; escaping it stops a payload from driving the terminal (docs/cli.md, "Output").
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-const CONTROL_AND_NEWLINES = /[\u0000-\u001f\u007f-\u009f]/g;
+// Bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069, marks) reorder what the
+// terminal shows: escaped too, so a payload cannot disguise itself.
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_AND_NEWLINES = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 function visible(ch: string): string {
   const code = ch.charCodeAt(0);

@@ -1,3 +1,4 @@
+import { terminalSafeJson } from '../shared/json-safety.js';
 import { requestStop } from '../shared/shutdown.js';
 import type { ChalkInstance } from 'chalk';
 import { chalkFor } from './color.js';
@@ -72,12 +73,12 @@ export class Output {
 
   /** One NDJSON record on stdout. */
   record(value: unknown): void {
-    this.writeOut(`${JSON.stringify(value)}\n`);
+    this.writeOut(`${terminalSafeJson(JSON.stringify(value))}\n`);
   }
 
   /** One already-serialised NDJSON line on stdout. */
   recordLine(line: string): void {
-    this.writeOut(`${line}\n`);
+    this.writeOut(`${terminalSafeJson(line)}\n`);
   }
 
   /** Progress and status on stderr; silenced by --quiet. */

@@ -3,6 +3,7 @@ import { CaptureWriter } from '../capture/writer.js';
 import { CliError, ExitCode } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
 import { buildEvent, eventFromSse, type IssuerEvent } from '../issuer/catalog.js';
+import { redactPrivateKeys } from '../shared/json-safety.js';
 import { SessionTruth, type TruthVerdict } from './session-truth.js';
 import { conditionMet, describeCondition, type Condition } from '../issuer/condition.js';
 import { exitCodeForOutcome } from '../issuer/status.js';
@@ -36,6 +37,8 @@ export interface FollowPlan {
   maxEventBytes?: number;
   /** Append every event to this capture file. */
   savePath?: string;
+  /** Keep private key material (walt.id ≤ 1.0 puts the issuer's private JWK in every event). */
+  keepPrivateKeys?: boolean;
   /** Stops every tail when aborted; they end with exit code `signal.reason` (a number) or 0. */
   signal?: AbortSignal;
 }
@@ -178,9 +181,12 @@ class SessionTail {
     if (!event) return false;
     this.events++;
     const record = sseRecord(event, { url: this.target.url, event: message.event });
+    const redacted = this.plan.keepPrivateKeys ? [] : redactPrivateKeys(record.data);
+    if (redacted.length > 0) record.redacted = redacted;
     const reported = !this.plan.events || this.plan.events.has(event.type);
     const wantLine = this.capture !== undefined || (reported && this.reporter.wantsLines);
-    const line = wantLine ? serializeRecord(record, message.data) : undefined;
+    // The payload's own text is spliced in verbatim, unless key material was cut out of it.
+    const line = wantLine ? serializeRecord(record, redacted.length > 0 ? undefined : message.data) : undefined;
     if (this.capture) this.trackWrite(this.capture.writeLine(line!));
     if (reported) this.reporter.event(event, record, line, this.target);
     return this.judge(event);
@@ -219,9 +225,11 @@ class SessionTail {
   }
 
   // Only the newest write is kept: the writer resolves in order, so it covers all before it.
+  // A failed write stops this tail at once (exit 1): streaming on into a full disk loses events.
   private trackWrite(write: Promise<void>): void {
     this.lastWrite = write.catch((error: Error) => {
       this.writeError ??= error;
+      this.stream.close();
     });
   }
 }

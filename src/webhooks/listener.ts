@@ -7,8 +7,10 @@ import { forwardDelivery, type ForwardResult } from './forward.js';
 import { WebhookReceiver, type ReceiveResult, type ReceiverOptions } from './receiver.js';
 
 /** What `listen` does: receive, and optionally wait for a condition. No flags here. */
-export interface ListenPlan extends Omit<ReceiverOptions, 'capture' | 'onResult'> {
+export interface ListenPlan extends Omit<ReceiverOptions, 'capture' | 'onResult' | 'admit' | 'onCaptureError'> {
   savePath?: string;
+  /** Each capture write is on disk (fsync) before the 2xx. */
+  fsync?: boolean;
   forwardTo?: string;
   until?: Condition;
   count?: number;
@@ -22,27 +24,35 @@ export interface ListenReporter {
   delivery(result: ReceiveResult): void;
   forwarded(result: ForwardResult): void;
   timedOut(message: string): void;
-  summary(info: { counted: number; records?: number; savePath?: string }): void;
+  /** A capture write failed; requests are answered 503 until writes succeed again. */
+  captureFailed(error: Error): void;
+  summary(info: { counted: number; records?: number; savePath?: string; failedWrites?: number }): void;
 }
 
 /** Runs the receiver until the condition is met, the timeout passes, or a stop signal; returns the exit code. */
 export async function runListener(plan: ListenPlan, reporter: ListenReporter): Promise<number> {
-  const capture = plan.savePath ? await CaptureWriter.open(plan.savePath) : undefined;
+  const capture = plan.savePath ? await CaptureWriter.open(plan.savePath, { fsync: plan.fsync }) : undefined;
   const awaiting = plan.until !== undefined || plan.count !== undefined;
   let finish!: (code: number) => void;
   const finished = new Promise<number>((resolve) => (finish = resolve));
   let counted = 0;
   const forwards = new Set<Promise<void>>();
+  const forwarder = new ForwardQueue();
   const receiver = new WebhookReceiver({
     ...plan,
     capture,
+    // Forwarding to a slow app queues; a full queue answers 503 before anything is recorded.
+    admit: () => !plan.forwardTo || forwarder.hasRoom(),
+    onCaptureError: (error) => reporter.captureFailed(error),
     onResult(result) {
       reporter.delivery(result);
       if (result.acceptance === 'rejected' && result.status === 401 && plan.failOnInvalid) finish(ExitCode.INVALID_SIGNATURE);
       if (!result.counted) return;
       counted++;
       if (plan.forwardTo && result.delivery) {
-        const p = forwardDelivery(plan.forwardTo, result)
+        const target = plan.forwardTo;
+        const p = forwarder
+          .run(() => forwardDelivery(target, result))
           .then((r) => reporter.forwarded(r))
           .finally(() => forwards.delete(p));
         forwards.add(p);
@@ -73,6 +83,31 @@ export async function runListener(plan: ListenPlan, reporter: ListenReporter): P
   await receiver.close();
   await Promise.allSettled([...forwards]);
   await capture?.close();
-  reporter.summary({ counted, records: capture?.count, savePath: capture?.path });
-  return code;
+  reporter.summary({ counted, records: capture?.count, savePath: capture?.path, failedWrites: capture?.failures });
+  // A capture that lost writes is a failure even when the condition was met.
+  return capture?.failures && code === ExitCode.OK ? ExitCode.FAILURE : code;
+}
+
+/** Forwards in flight at most, and waiting at most: `--forward-to` a slow app cannot open thousands of sockets. */
+const FORWARDS_IN_FLIGHT = 32;
+const FORWARDS_WAITING = 1000;
+
+class ForwardQueue {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  hasRoom(): boolean {
+    return this.waiting.length < FORWARDS_WAITING;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= FORWARDS_IN_FLIGHT) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await work();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
 }

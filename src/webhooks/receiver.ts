@@ -1,10 +1,12 @@
+import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { capturedRequest, isoNow, serializeRecord, type CaptureRecord } from '../capture/record.js';
 import type { CaptureWriter } from '../capture/writer.js';
 import { discardBody, readBody } from '../http/body.js';
 import { closeServer, listenOn } from '../shared/http-server.js';
 import { isFormEncoded, isJsonType } from '../shared/http-headers.js';
-import { RecentKeys } from '../shared/recent-keys.js';
+import { redactPrivateKeys } from '../shared/json-safety.js';
 import { verifyDelivery } from './index.js';
 import { normalizePayload, type NormalizedPayload } from './providers.js';
 import type { Delivery, HmacOptions, Verdict } from './types.js';
@@ -23,6 +25,16 @@ export interface ReceiverOptions {
   capture?: CaptureWriter;
   /** Bound on waiting for in-flight requests at close (ms). */
   drainMs?: number;
+  /** Open connections at most (default 1024): a flood of half-open sockets cannot exhaust file descriptors. */
+  maxConnections?: number;
+  /** Replace private JWK members in payloads by "[redacted]" (default true). */
+  redact?: boolean;
+  /** Bytes of rejected bodies kept in the capture at most, all together (default 64 MB). */
+  rejectedBudgetBytes?: number;
+  /** False when the work behind an accepted delivery (forwarding) is saturated: answered 503. */
+  admit?(): boolean;
+  /** A capture write failed: the request was answered 503 (the sender retries). */
+  onCaptureError?(error: Error): void;
   /** Called after each request has been recorded and answered. */
   onResult?(result: ReceiveResult): void;
 }
@@ -41,6 +53,8 @@ export interface ReceiveResult {
   verdict?: Verdict;
   /** Raw body and headers, for --forward-to. */
   delivery?: Delivery;
+  /** A repeated delivery id with a different body than the first one. */
+  conflict?: boolean;
 }
 
 /** A request refused before or after verification. */
@@ -55,6 +69,12 @@ interface Rejection {
   headers?: Record<string, string>;
 }
 
+/** The first bytes of a rejected body that are kept: enough to see what it was. */
+const REJECTED_BODY_BYTES = 64 * 1024;
+/** Ids longer than this are hashed before they enter the dedupe window (memory stays bounded). */
+const MAX_ID_BYTES = 256;
+const DEDUPE_WINDOW = 100_000;
+
 const OK_BODY = { ok: true };
 const OK_TEXT = JSON.stringify(OK_BODY);
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -66,7 +86,11 @@ const OK_HEADERS = ['content-type', 'application/json', 'content-length', String
  */
 export class WebhookReceiver {
   private readonly server: Server;
-  private readonly seen = new RecentKeys(100_000);
+  /** Delivery id → hash of the body first recorded under it (conflicts are told apart). */
+  private readonly seen = new Map<string, string>();
+  /** Deliveries being written: a retry that arrives meanwhile waits for the original's answer. */
+  private readonly writing = new Map<string, Promise<number>>();
+  private rejectedBytes = 0;
   private inflight = 0;
   private drainWaiters: (() => void)[] = [];
   url = '';
@@ -76,13 +100,18 @@ export class WebhookReceiver {
       this.inflight++;
       res.once('close', () => this.done());
       this.handle(req, res).catch((error: Error) => {
-        // The only failure left here is the capture file: answer 500 so the sender retries.
-        if (!res.headersSent) this.respond(res, 500, { error: 'capture failed' });
+        // A sender that went away mid-body: nothing was received, nothing to record or say.
+        if (req.destroyed || (error as NodeJS.ErrnoException).code === 'ECONNRESET') return;
+        if (!res.headersSent) this.respond(res, 500, { error: 'internal error' });
         else res.destroy();
-        process.emitWarning(`capture write failed: ${error.message}`);
+        process.emitWarning(`request failed: ${error.message}`);
       });
     });
     this.server.keepAliveTimeout = 5000;
+    // Slow senders are cut off: headers within 10 s, the whole request within 30 s.
+    this.server.headersTimeout = 10_000;
+    this.server.requestTimeout = 30_000;
+    this.server.maxConnections = options.maxConnections ?? 1024;
   }
 
   async start(): Promise<string> {
@@ -133,11 +162,12 @@ export class WebhookReceiver {
     };
   }
 
-  /** Records a rejected request, then answers it. */
+  /** Records a rejected request (its body once, capped, within a budget), then answers it. */
   private async reject(req: IncomingMessage, res: ServerResponse, path: string, rejection: Rejection): Promise<void> {
     const { status, reason, publicMessage, body, extra, headers } = rejection;
-    const record: CaptureRecord = { ...this.baseRecord(req, path, body), ...extra, reason, acceptance: 'rejected', responseStatus: status };
-    await this.options.capture?.write(record);
+    const record: CaptureRecord = { ...this.baseRecord(req, path, undefined), ...extra, data: null, reason, acceptance: 'rejected', responseStatus: status };
+    this.keepRejectedBody(record, body);
+    if (!(await this.capture(record))) return this.respond(res, 503, { error: 'capture unavailable' });
     this.respond(res, status, { error: publicMessage }, headers);
     this.options.onResult?.({ status, acceptance: 'rejected', record, counted: false, duplicate: false, ping: false });
   }
@@ -164,6 +194,40 @@ export class WebhookReceiver {
       return this.reject(req, res, path, { status: 413, reason: `body exceeds --max-body ${this.options.maxBody} bytes`, publicMessage: 'payload too large' });
     }
     await this.accept(req, res, path, body);
+  }
+
+  /**
+   * Unauthenticated traffic must not fill the disk: a rejected body is kept once, cut to its
+   * first 64 KB, and only while the run's budget for rejected bytes lasts.
+   */
+  private keepRejectedBody(record: CaptureRecord, body: Buffer | undefined): void {
+    if (!body || !record.request) return;
+    const budget = this.options.rejectedBudgetBytes ?? 64 * 1024 * 1024;
+    const kept = body.subarray(0, REJECTED_BODY_BYTES);
+    if (this.rejectedBytes + kept.length > budget) {
+      record.request = { ...record.request, bodyOmitted: true, bodySize: body.length };
+      return;
+    }
+    this.rejectedBytes += kept.length;
+    // Control bytes would be stored as 6-byte \u escapes: such a body is kept in base64 instead.
+    const text = isUtf8(kept) ? kept.toString('utf8') : undefined;
+    const printable = text !== undefined && !/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(text);
+    const { body: _b, bodyBase64: _b64, ...rest } = record.request;
+    record.request = printable ? { ...rest, body: text } : { ...rest, bodyBase64: kept.toString('base64') };
+    if (kept.length < body.length) Object.assign(record.request, { bodyTruncated: true, bodySize: body.length });
+  }
+
+  /** Writes a record; false (and the listener told) when the capture could not be written. */
+  private async capture(record: CaptureRecord, line?: string): Promise<boolean> {
+    const capture = this.options.capture;
+    if (!capture) return true;
+    try {
+      await capture.writeLine(line ?? serializeRecord(record));
+      return true;
+    } catch (error) {
+      this.options.onCaptureError?.(error as Error);
+      return false;
+    }
   }
 
   private verify(delivery: Delivery): Verdict {
@@ -206,13 +270,15 @@ export class WebhookReceiver {
     this.describe(record, normalized, verdict, acceptance);
     const ping = acceptance === 'ping';
     if (acceptance === 'rejected') {
-      await this.options.capture?.write(record);
+      record.data = null;
+      this.keepRejectedBody(record, body);
+      if (!(await this.capture(record))) return this.respond(res, 503, { error: 'capture unavailable' });
       // The reason stays in the local log; the sender gets a generic answer.
       this.respond(res, 401, { error: 'invalid signature' });
       this.options.onResult?.({ status: 401, acceptance, record, counted: false, duplicate: false, ping: false, verdict });
       return;
     }
-    if (!ping && typeof normalized.data === 'string' && isJsonType(req.headers['content-type'])) {
+    if (!ping && typeof normalized.data === 'string' && isJsonType(req.headers['content-type']) && !isJson(normalized.data)) {
       return this.reject(req, res, path, {
         status: 400,
         reason: 'body is not valid JSON',
@@ -221,22 +287,73 @@ export class WebhookReceiver {
         extra: { verified: record.verified, scheme: record.scheme, id: record.id },
       });
     }
-    const id = record.id;
-    // A repeated delivery id is answered 2xx and neither recorded nor counted again.
-    if (id !== null && this.seen.seen(id)) {
-      this.respond(res, 200, { ok: true, duplicate: true });
-      this.options.onResult?.({ status: 200, acceptance, record: { ...record, duplicate: true }, counted: false, duplicate: true, ping, verdict });
-      return;
+    const redacted = this.options.redact === false ? [] : redactPrivateKeys(record.data);
+    if (redacted.length > 0) redactRequestBody(record, redacted);
+    const key = dedupeKey(record.id);
+    const bodyHash = createHash('sha256').update(body).digest('base64');
+    if (key !== null && (this.writing.has(key) || this.seen.has(key))) return this.repeated(res, key, bodyHash, record, acceptance, verdict, ping);
+    if (this.options.admit && !ping && !this.options.admit()) return this.respond(res, 503, { error: 'busy, retry later' });
+    let settle!: (status: number) => void;
+    if (key !== null) this.writing.set(key, new Promise<number>((resolve) => (settle = resolve)));
+    // The payload's JSON is the body text itself (unless form-encoded or redacted): spliced in, not re-serialised.
+    const raw =
+      redacted.length === 0 && record.request?.body !== undefined && normalized.data !== null && !isFormEncoded(req.headers['content-type']) ? record.request.body : undefined;
+    const written = await this.capture(record, serializeRecord(record, raw));
+    if (key !== null) {
+      this.writing.delete(key);
+      if (written) this.remember(key, bodyHash);
+      settle(written ? 200 : 503);
     }
-    try {
-      // The payload's JSON is the body text itself (unless form-encoded): spliced in, not re-serialised.
-      const raw = record.request?.body !== undefined && normalized.data !== null && !isFormEncoded(req.headers['content-type']) ? record.request.body : undefined;
-      await this.options.capture?.writeLine(serializeRecord(record, raw));
-    } catch (error) {
-      if (id !== null) this.seen.forget(id);
-      throw error;
-    }
+    if (!written) return this.respond(res, 503, { error: 'capture unavailable' });
     this.respond(res, 200, OK_BODY);
     this.options.onResult?.({ status: 200, acceptance, record, counted: !ping, duplicate: false, ping, verdict, delivery });
+  }
+
+  /**
+   * A delivery id seen before: answered like the original (a retry that overlaps the original's
+   * write waits for it), not counted again. A different body under the same id is a conflict:
+   * recorded and reported, since a sender should never do that.
+   */
+  private async repeated(res: ServerResponse, key: string, bodyHash: string, record: CaptureRecord, acceptance: Acceptance, verdict: Verdict, ping: boolean): Promise<void> {
+    const pending = this.writing.get(key);
+    const status = pending ? await pending : 200;
+    if (status !== 200) return this.respond(res, 503, { error: 'capture unavailable' });
+    const conflict = this.seen.get(key) !== bodyHash;
+    if (conflict) {
+      const conflicting = { ...record, duplicate: true, conflict: true };
+      if (!(await this.capture(conflicting))) return this.respond(res, 503, { error: 'capture unavailable' });
+    }
+    this.respond(res, 200, { ok: true, duplicate: true });
+    this.options.onResult?.({ status: 200, acceptance, record: { ...record, duplicate: true }, counted: false, duplicate: true, ping, verdict, conflict });
+  }
+
+  /** The dedupe window: the most recent 100,000 ids (Map keeps insertion order; the oldest goes first). */
+  private remember(key: string, bodyHash: string): void {
+    this.seen.set(key, bodyHash);
+    if (this.seen.size > DEDUPE_WINDOW) this.seen.delete(this.seen.keys().next().value!);
+  }
+}
+
+/** The dedupe key of a delivery id: long ids are hashed, so 20,000 ids of 15 kB cost kilobytes, not megabytes. */
+function dedupeKey(id: string | null): string | null {
+  if (id === null) return null;
+  return Buffer.byteLength(id) <= MAX_ID_BYTES ? id : `sha256:${createHash('sha256').update(id).digest('base64')}`;
+}
+
+/** The raw body holds the same key material as the payload: it is replaced by the redacted JSON. */
+function redactRequestBody(record: CaptureRecord, paths: string[]): void {
+  record.redacted = paths;
+  if (!record.request) return;
+  const { bodyBase64: _b, ...request } = record.request;
+  record.request = { ...request, body: JSON.stringify(record.data) };
+}
+
+/** JSON that parses but was kept as text (too deep to serialise again) is still JSON. */
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    return true;
+  } catch {
+    return false;
   }
 }

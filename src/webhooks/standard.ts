@@ -29,7 +29,10 @@ function makeScheme(name: 'standard' | 'svix', prefixes: ('webhook' | 'svix')[])
     name,
     headers: prefixes.flatMap((p) => [`${p}-id`, `${p}-timestamp`, `${p}-signature`]),
     // The id is part of the signed content `${id}.${timestamp}.${body}`: it cannot be swapped.
-    signedId: (delivery) => nonEmptyString(delivery.headers[`${prefixOf(delivery.headers)}-id`]),
+    signedId: (delivery) => {
+      const id = nonEmptyString(delivery.headers[`${prefixOf(delivery.headers)}-id`]);
+      return id === null ? null : Buffer.from(id, 'latin1').toString('utf8');
+    },
     signedAt: (headers) => parseUnixSeconds(headers[`${prefixOf(headers)}-timestamp`]),
     detect: (headers) => prefixes.some((p) => headers[`${p}-signature`] !== undefined),
     verify(delivery: Delivery, context: VerifyContext): Verdict {
@@ -53,7 +56,8 @@ function makeScheme(name: 'standard' | 'svix', prefixes: ('webhook' | 'svix')[])
         const key = standardKey(secret);
         if (!key) continue; // not a Standard Webhooks secret: skipped for this scheme, not an error
         usable++;
-        const expected = hmacSha256(key, `${id}.${timestamp}.`, delivery.body);
+        // Header values arrive as Latin-1 characters of the raw bytes: the UTF-8 id is those bytes.
+        const expected = hmacSha256(key, Buffer.from(`${id}.${timestamp}.`, 'latin1'), delivery.body);
         if (candidates.some((sig) => safeEqual(expected, sig))) return valid(name, i + 1, skew);
       }
       if (usable === 0) return invalid(name, 'no_usable_secret', 'no configured secret is a Standard Webhooks secret (whsec_ + base64)', skew);

@@ -18,6 +18,10 @@ export class DeliveryRenderer implements ListenReporter {
   delivery(result: ReceiveResult): void {
     const { output } = this;
     const { record } = result;
+    if (result.conflict) {
+      output.warn(`delivery id ${escapeLine(record.id ?? '')} repeated with a different body: recorded as a conflict, not counted`);
+      return;
+    }
     if (result.duplicate) {
       output.info(output.errColor.dim(`duplicate delivery ${escapeLine(record.id ?? '')} answered 200, not recorded again`));
       return;
@@ -58,8 +62,18 @@ export class DeliveryRenderer implements ListenReporter {
     this.output.error(message);
   }
 
-  summary(info: { counted: number; records?: number; savePath?: string }): void {
-    const { counted, records = 0, savePath } = info;
+  summary(info: { counted: number; records?: number; savePath?: string; failedWrites?: number }): void {
+    const { counted, records = 0, savePath, failedWrites = 0 } = info;
     this.output.info(`Received ${counted} deliver${counted === 1 ? 'y' : 'ies'}${savePath ? `; ${records} record${records === 1 ? '' : 's'} in ${savePath}` : ''}`);
+    if (failedWrites) this.output.error(`${failedWrites} capture write${failedWrites === 1 ? '' : 's'} to ${savePath} failed (those requests were answered 503)`);
+  }
+
+  private lastCaptureWarning = 0;
+
+  captureFailed(error: Error): void {
+    // Once a second at most: a full disk under load would otherwise flood stderr.
+    if (Date.now() - this.lastCaptureWarning < 1000) return;
+    this.lastCaptureWarning = Date.now();
+    this.output.error(`capture write failed (${(error as NodeJS.ErrnoException).code ?? error.message}): answering 503 so senders retry, until writes succeed again`);
   }
 }

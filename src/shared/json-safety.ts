@@ -1,0 +1,65 @@
+/**
+ * JSON from strangers, handled without recursion they can drive: nesting depth is measured
+ * iteratively, private key material is found and redacted iteratively, and serialised JSON is
+ * made safe for terminals (C1 and bidirectional controls escaped).
+ */
+
+/** Payloads nested deeper than this are kept as text: serialising them would overflow the stack. */
+export const MAX_JSON_DEPTH = 128;
+
+/** True when `value` nests deeper than `limit` (arrays and objects), measured without recursion. */
+export function deeperThan(value: unknown, limit = MAX_JSON_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+// JWK members that are private key material (RFC 7518 §6): EC/OKP `d`, RSA `p`, `q`, `dp`,
+// `dq`, `qi`, `oth`, and `k` of symmetric (oct) keys.
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth'];
+export const REDACTED_VALUE = '[redacted]';
+
+/**
+ * Replaces private JWK members (in any object with a `kty`) by "[redacted]", in place; returns
+ * the JSON paths redacted (e.g. `session.issuerKey.jwk.d`), empty when there were none.
+ */
+export function redactPrivateKeys(value: unknown): string[] {
+  const paths: string[] = [];
+  const stack: [unknown, string][] = [[value, '']];
+  while (stack.length > 0) {
+    const [current, path] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    const object = current as Record<string, unknown>;
+    if (!Array.isArray(current) && typeof object.kty === 'string') {
+      const members = object.kty === 'oct' ? [...PRIVATE_MEMBERS, 'k'] : PRIVATE_MEMBERS;
+      for (const member of members) {
+        if (object[member] !== undefined && object[member] !== REDACTED_VALUE) {
+          object[member] = REDACTED_VALUE;
+          paths.push(path ? `${path}.${member}` : member);
+        }
+      }
+    }
+    for (const [key, child] of Object.entries(object)) {
+      if (child !== null && typeof child === 'object') stack.push([child, path ? `${path}.${key}` : key]);
+    }
+  }
+  return paths.sort();
+}
+
+// C1 controls (U+0080–U+009F, e.g. U+009B, a one-byte CSI) and bidirectional overrides/isolates
+// pass through JSON.stringify unescaped; escaped, the line is still the same JSON.
+const UNSAFE_IN_JSON = /[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** A serialised JSON line with terminal-driving characters written as `\uXXXX` escapes. */
+export function terminalSafeJson(line: string): string {
+  UNSAFE_IN_JSON.lastIndex = 0;
+  if (!UNSAFE_IN_JSON.test(line)) return line;
+  return line.replace(UNSAFE_IN_JSON, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
