@@ -34,7 +34,8 @@ export async function run({ rounds, row, log, flag }) {
   const dir = mkdtempSync(join(tmpdir(), 'ie-bench-'));
   log(`listen: ${requests} deliveries at 64 connections…`);
   const tool = [],
-    base = [];
+    base = [],
+    synced = [];
   for (let r = 0; r < rounds; r++) {
     const b = await startServer(node, [here('baseline-listen.js'), SECRET, join(dir, `base-${r}.ndjson`)]);
     load(b.url, 2000, 64); // warm-up
@@ -44,6 +45,11 @@ export async function run({ rounds, row, log, flag }) {
     load(t.url, 2000, 64);
     tool.push(load(t.url, requests, 64));
     t.stop();
+    // --fsync: every capture write is on disk before the 2xx (writes are batched, then synced).
+    const f = await startServer(node, [BIN, 'listen', '--port', '0', '--secret', SECRET, '--save', join(dir, `fsync-${r}.ndjson`), '--fsync', '--quiet']);
+    load(f.url, 2000, 64);
+    synced.push(load(f.url, requests, 64));
+    f.stop();
     log(
       `  round ${r + 1}: tool ${Math.round(tool.at(-1).rps)}/s p99 ${tool.at(-1).p99.toFixed(1)}ms (failed ${tool.at(-1).failed}), baseline ${Math.round(base.at(-1).rps)}/s p99 ${base.at(-1).p99.toFixed(1)}ms`,
     );
@@ -55,6 +61,14 @@ export async function run({ rounds, row, log, flag }) {
     'req/s',
     '≥ 0.85x',
     'vs node:http + HMAC + append',
+  );
+  row(
+    'listen --fsync: deliveries/s (64 conns)',
+    synced.map((x) => x.rps),
+    tool.map((x) => x.rps),
+    'req/s',
+    '',
+    'cost of --fsync: vs listen without it',
   );
   row(
     'listen: p50 latency',

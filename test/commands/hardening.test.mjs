@@ -200,6 +200,7 @@ test('8. replay type-checks every record before sending anything; --concurrency 
     res.end();
   });
   const ok = '{"v":1,"source":"webhook","receivedAt":"2026-01-01T00:00:00Z","request":{"method":"POST","path":"/","headers":{},"body":"{}"}}';
+  /** @type {[string, string, RegExp][]} */
   const bad = [
     [
       '"headers":null',
