@@ -147,6 +147,19 @@ const COMMANDS: Record<string, (program: Command) => void> = {
       )
       .action(action(() => import('./commands/claim.js')));
   },
+  context: (program) => {
+    addIssuerOptions(
+      program
+        .command('context')
+        .description('named environments of the configuration file: list, show (with where each setting comes from), use')
+        .argument('[action]', 'list (default), show [name] or use <name>')
+        .argument('[name]', 'context name')
+        .option('--secret <secret>', 'webhook secret (to see how it resolves)', collect)
+        .exitOverride(),
+    )
+      .addHelpText('after', examples('issuer-events context', 'issuer-events context show staging', 'issuer-events context use staging'))
+      .action(action(() => import('./commands/context.js')));
+  },
   listen: (program) => {
     scheme(
       program

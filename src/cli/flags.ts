@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { parseCondition, type Condition } from '../issuer/condition.js';
+import { closestEventType, isKnownEventType, SESSION_STATUSES } from '../issuer/event-types.js';
 import { MAX_TIMER_MS, formatDuration, parseDuration, parseSize } from '../shared/duration.js';
 import { readJsonArgument, type JsonObject } from '../shared/json.js';
 import { checkHttpUrl } from '../shared/url.js';
@@ -106,11 +107,30 @@ export { EVENT_NAME_GENERATIONS } from '../sandbox/events.js';
 
 export function conditionFlag(text: string | undefined, flag = '--until'): Condition | undefined {
   if (text === undefined) return undefined;
+  let condition: Condition;
   try {
-    return parseCondition(text);
+    condition = parseCondition(text);
   } catch {
     throw new UsageError(`invalid ${flag} "${text}": use an event type or status:<STATUS>`);
   }
+  // A status that no issuer sets would wait out the timeout: refused at once.
+  if (condition.kind === 'status' && !(SESSION_STATUSES as readonly string[]).includes(condition.status)) {
+    throw new UsageError(`invalid ${flag} "${text}": unknown status ${condition.status}; use one of ${SESSION_STATUSES.join(', ')}`);
+  }
+  return condition;
+}
+
+/**
+ * Warnings for event types no provider sends (new names do appear, so they are not refused):
+ * `--until jwt_isue` → did you mean jwt_issue? See `issuer-events help events`.
+ */
+export function eventTypeWarnings(types: readonly string[], flag: string): string[] {
+  return types
+    .filter((type) => !isKnownEventType(type))
+    .map((type) => {
+      const close = closestEventType(type);
+      return `${flag} ${type}: no provider is known to send this event type${close ? ` — did you mean ${close}?` : ''} (it is still waited for)`;
+    });
 }
 
 export function jsonFlag(text: string | undefined, flag: string): JsonObject | undefined {

@@ -1,5 +1,5 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { conditionFlag, durationFlag, hmacFlags, integerFlag, optionalDuration, optionalUrl, portFlag, schemeFlag, sizeFlag, type HmacFlags } from '../cli/flags.js';
+import { conditionFlag, eventTypeWarnings, durationFlag, hmacFlags, integerFlag, optionalDuration, optionalUrl, portFlag, schemeFlag, sizeFlag, type HmacFlags } from '../cli/flags.js';
 import { UsageError } from '../errors.js';
 import { DeliveryRenderer } from '../output/renderers/deliveries.js';
 import { runListener, type ListenPlan } from '../webhooks/listener.js';
@@ -53,6 +53,7 @@ export async function run(ctx: CommandContext<ListenOptions>): Promise<number> {
     fsync: options.fsync,
     redact: options.redact,
   };
+  if (plan.until?.kind === 'type') for (const warning of eventTypeWarnings([plan.until.type], '--until')) ctx.output.warn(warning);
   if ((scheme === 'standard' || scheme === 'svix') && secrets.length > 0 && !secrets.some((s) => standardKey(s))) {
     ctx.output.warn(`no --secret is usable for ${scheme} (whsec_ + base64): every signed delivery will be refused`);
   }

@@ -5,7 +5,7 @@ import { createDispatcher } from '../http/client.js';
 import { followTarget } from '../issuer/endpoints.js';
 import { AUTH_METHODS, VALUE_MODES, createOffer, type OfferRequest } from '../issuer/offers.js';
 import { EventRenderer } from '../output/renderers/events.js';
-import { renderOffer } from '../output/renderers/offer.js';
+import { renderNextSteps, renderOffer } from '../output/renderers/offer.js';
 import { followSessions } from '../sse/follow.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
 import { claimWhileFollowing } from '../wallet/issuance.js';
@@ -41,7 +41,10 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
   const offer = await createOffer(connection, request).finally(() => spinner.stop());
   // With --claim and --json, stdout carries the event records and the claim result only.
   if (!(options.claim && output.json)) await renderOffer(output, offer);
-  if (!follow) return 0;
+  if (!follow) {
+    if (!output.json) renderNextSteps(output, offer, options.baseUrl ? ` --base-url ${options.baseUrl}` : '');
+    return 0;
+  }
   const followPlan = { ...follow, targets: [followTarget(connection, offer.offerId)] };
   if (!options.claim) return followSessions(followPlan, new EventRenderer(output));
   const claim = {

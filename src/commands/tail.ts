@@ -1,4 +1,4 @@
-import { followFlags, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
+import { eventTypeWarnings, followFlags, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { UsageError } from '../errors.js';
 import { assertUsable, followTarget } from '../issuer/endpoints.js';
@@ -11,8 +11,12 @@ export type TailOptions = FollowFlags & IssuerFlags;
 /** `tail <session|url>...`: flags → follow plan → followSessions → event renderer. */
 export async function run(ctx: CommandContext<TailOptions>, sessions: string[]): Promise<number> {
   if (!sessions?.length) throw new UsageError('missing session: pass one or more session ids or stream URLs');
+  const foreign = sessions.find((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !isHttpUrl(s));
+  if (foreign) throw new UsageError(`invalid stream URL "${foreign}": tail follows http(s) URLs or session ids`);
   const { options } = ctx;
   const plan = followFlags(options);
+  const types = [...(plan.until?.kind === 'type' ? [plan.until.type] : []), ...(plan.events ?? [])];
+  for (const warning of eventTypeWarnings(types, plan.until?.kind === 'type' ? '--until' : '--events')) ctx.output.warn(warning);
   const connection = await ctx.connection(options);
   if (sessions.some((s) => !isHttpUrl(s))) assertUsable(connection);
   const targets = sessions.map((arg) => followTarget(connection, arg, { tokenForAnyUrl: options.token !== undefined }));

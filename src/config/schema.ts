@@ -1,3 +1,4 @@
+import { checkHttpUrl } from '../shared/url.js';
 import { isPlainObject } from '../shared/json.js';
 
 /** Settings that may appear at the top level of a config file or inside a context. */
@@ -50,14 +51,13 @@ function validateSettings(raw: Record<string, unknown>, prefix: string, allowed:
 }
 
 export function validateBaseUrl(value: string, field: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigFieldError(field, `"${field}" is not a valid URL: ${value}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigFieldError(field, `"${field}" must be an http or https URL: ${value}`);
+  const check = checkHttpUrl(value);
+  if (!check.ok) {
+    // `127.0.0.1:7005` and `localhost:7005`: say what was probably meant.
+    const hint = /did you mean (\S+)\?/.exec(check.why)?.[1];
+    const parses = URL.canParse(value);
+    const base = parses ? `"${field}" must be an http or https URL: ${value}` : `"${field}" is not a valid URL: ${value}`;
+    throw new ConfigFieldError(field, hint ? `${base} (did you mean ${hint}?)` : base);
   }
   return value.replace(/\/+$/, '');
 }

@@ -48,7 +48,8 @@ test('issuer2: POSTs exactly the known fields and prints the offer', async () =>
     sessionId: 'my-session',
     runtimeOverrides: { notifications: { webhook: { url: 'http://127.0.0.1:8787/hook' } } },
   });
-  assert.match(r.stdout, /^Offer\s+my-session$/m);
+  assert.match(r.stdout, /^Session\s+my-session$/m);
+  assert.match(r.stderr, /Next: issuer-events tail my-session/);
   assert.match(r.stdout, /^Offer URI openid-credential-offer:\/\/\?credential_offer_uri=/m);
   assert.match(r.stdout, /^Expires\s+\d{4}-\d\d-\d\dT.*\(in 10m\)$/m);
   // Not a TTY: no QR code, no colour.
@@ -233,7 +234,7 @@ test('--tail follows the new session in the same process with the exit codes of 
   );
   r = await create(['--profile', 'p', '--session-id', 'tailed-bad', '--tail']);
   assert.equal(r.code, 3);
-  assert.match(r.stdout, /^Offer\s+tailed-bad$/m);
+  assert.match(r.stdout, /^Session\s+tailed-bad$/m);
   assert.match(r.stdout, /issuance_status_changed {2}EXPIRED/);
   r = await create(['--profile', 'p', '--session-id', 'tailed-slow', '--tail', '--timeout', '300ms', '--quiet']);
   assert.equal(r.code, 124);

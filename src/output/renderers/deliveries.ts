@@ -64,7 +64,9 @@ export class DeliveryRenderer implements ListenReporter {
 
   summary(info: { counted: number; records?: number; savePath?: string; failedWrites?: number }): void {
     const { counted, records = 0, savePath, failedWrites = 0 } = info;
-    this.output.info(`Received ${counted} deliver${counted === 1 ? 'y' : 'ies'}${savePath ? `; ${records} record${records === 1 ? '' : 's'} in ${savePath}` : ''}`);
+    const other = records - counted;
+    const extra = savePath && other > 0 ? ` (and ${other} other request${other === 1 ? '' : 's'}: rejected, pings or conflicts)` : '';
+    this.output.info(`Received ${counted} deliver${counted === 1 ? 'y' : 'ies'}${extra}${savePath ? `; ${records} record${records === 1 ? '' : 's'} in ${savePath}` : ''}`);
     if (failedWrites) this.output.error(`${failedWrites} capture write${failedWrites === 1 ? '' : 's'} to ${savePath} failed (those requests were answered 503)`);
   }
 

@@ -11,7 +11,8 @@ export async function renderOffer(output: Output, offer: OfferResponse): Promise
   }
   const c = output.color;
   const label = (name: string): string => c.dim(name.padEnd(9));
-  output.data(`${label('Offer')} ${c.bold(escapeLine(offer.offerId))}`);
+  // walt.id's offerId is the issuance session's id: that is what tail and claim take.
+  output.data(`${label('Session')} ${c.bold(escapeLine(offer.offerId))}`);
   if (offer.profileId) output.data(`${label('Profile')} ${escapeLine(String(offer.profileId))}${offer.authMethod ? ` (${escapeLine(String(offer.authMethod))})` : ''}`);
   if (typeof offer.expiresAt === 'number') output.data(`${label('Expires')} ${describeExpiry(offer.expiresAt)}`);
   if (offer.txCodeValue) output.data(`${label('Tx code')} ${escapeLine(String(offer.txCodeValue))}`);
@@ -21,6 +22,14 @@ export async function renderOffer(output: Output, offer: OfferResponse): Promise
     const qr = await QRCode.toString(offer.credentialOffer, { type: 'terminal', small: true, errorCorrectionLevel: 'L' });
     output.data(qr.trimEnd());
   }
+}
+
+/** What to do next, on stderr (stdout stays data): follow the session, or claim it with the test wallet. */
+export function renderNextSteps(output: Output, offer: OfferResponse, issuerArgs: string): void {
+  const id = escapeLine(offer.offerId);
+  const tx = offer.txCodeValue ? ` --tx-code ${escapeLine(String(offer.txCodeValue))}` : '';
+  output.info(output.errColor.dim(`Next: issuer-events tail ${id}${issuerArgs}    # follow the session`));
+  output.info(output.errColor.dim(`      issuer-events claim ${id}${issuerArgs}${tx}    # claim it with the built-in wallet`));
 }
 
 function describeExpiry(expiresAt: number): string {

@@ -1,0 +1,40 @@
+import type { CommandContext } from '../cli/command-context.js';
+import type { IssuerFlags } from '../cli/flags.js';
+import { listContexts, showContext, useContext } from '../config/contexts.js';
+import { UsageError } from '../errors.js';
+import { escapeLine } from '../output/escape.js';
+
+export type ContextOptions = IssuerFlags & { secret?: string[] };
+
+/** `context list|show [name]|use <name>`: the named environments of the configuration file. */
+export async function run(ctx: CommandContext<ContextOptions>, action: string | undefined, name: string | undefined): Promise<number> {
+  const { output, options } = ctx;
+  const loaded = await ctx.config();
+  const selected = options.context ?? (process.env.ISSUER_EVENTS_CONTEXT || undefined) ?? loaded.config.context;
+  switch (action ?? 'list') {
+    case 'list': {
+      const contexts = listContexts(loaded, selected);
+      if (output.json) for (const c of contexts) output.record({ kind: 'context', ...c });
+      else if (contexts.length === 0) output.info(loaded.file ? `no contexts in ${loaded.file}` : 'no configuration file found (see issuer-events context --help)');
+      else for (const c of contexts) output.data(`${c.selected ? '*' : ' '} ${escapeLine(c.name)}${c.baseUrl ? `  ${escapeLine(c.baseUrl)}` : ''}`);
+      return 0;
+    }
+    case 'show': {
+      const shown = showContext(loaded, { baseUrl: options.baseUrl, target: options.target, token: options.token, webhookSecret: options.secret, context: name ?? options.context });
+      if (output.json) output.record({ kind: 'context', ...shown });
+      else {
+        output.data(`context  ${shown.context ?? '(none)'}${shown.file ? `  from ${shown.file}` : ''}`);
+        for (const s of shown.settings) output.data(`${s.name.padEnd(14)} ${escapeLine(s.value ?? '-').padEnd(34)} ${s.source}`);
+      }
+      return 0;
+    }
+    case 'use': {
+      if (!name) throw new UsageError('missing context name: issuer-events context use <name>');
+      const file = useContext(loaded, name);
+      output.info(`context ${name} selected in ${file}`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown context action "${action}": use list, show [name] or use <name>`);
+  }
+}

@@ -1,0 +1,114 @@
+// What a newcomer meets in the first hour: clear errors, suggestions, next steps, contexts.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { ROOT, parseNdjson, runCli, startListen } from '../helpers/cli.mjs';
+import { startIssuerDouble } from '../helpers/issuer-double.mjs';
+
+/** @type {any} */
+let issuer;
+before(async () => {
+  issuer = await startIssuerDouble();
+});
+after(() => issuer.close());
+
+test('a checkout without dist/ says to build, in one line, no stack trace', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ie-nodist-'));
+  cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  const r = spawnSync(process.execPath, [join(dir, 'bin/issuer-events.js'), 'tail', 'x'], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, 'error: issuer-events is not built (no dist/): run npm run build, or npm ci (its prepare script builds)\n');
+});
+
+test('--until status:DONE is refused (exit 2) listing the statuses; a misspelt type gets a "did you mean"', async () => {
+  let r = await runCli(['tail', 'x', '--until', 'status:DONE']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown status DONE; use one of ACTIVE, SUCCESSFUL, UNSUCCESSFUL/);
+  r = await runCli(['tail', 'x', '--until', 'jwt_isue', '--base-url', 'http://127.0.0.1:9']);
+  assert.match(r.stderr, /warning: --until jwt_isue: no provider is known to send this event type — did you mean jwt_issue\?/);
+  r = await runCli(['listen', '--port', '0', '--allow-unsigned', '--until', 'openid4vc.issuance.complete', '--timeout', '100ms']);
+  assert.match(r.stderr, /did you mean openid4vc\.issuance\.completed\?/);
+});
+
+test('tail refuses a non-http URL instead of taking it for a session id', async () => {
+  const r = await runCli(['tail', 'ftp://x/y']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^error: invalid stream URL "ftp:\/\/x\/y": tail follows http\(s\) URLs or session ids\n$/);
+});
+
+test('--base-url 127.0.0.1:7005 suggests the scheme', async () => {
+  const r = await runCli(['offer', 'create', '--profile', 'p', '--base-url', '127.0.0.1:7005']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /did you mean http:\/\/127\.0\.0\.1:7005\?/);
+});
+
+test('listen --timeout without a condition says what happened', async () => {
+  const r = await runCli(['listen', '--port', '0', '--allow-unsigned', '--timeout', '300ms']);
+  assert.equal(r.code, 124);
+  assert.match(r.stderr, /--timeout 300ms reached after 0 deliveries \(no --until or --count was set\)/);
+});
+
+test('offer create names the session id and the next commands; --credential-data - reads stdin', async () => {
+  let r = await runCli(['offer', 'create', '--profile', 'p', '--base-url', issuer.url, '--session-id', 'next-1']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Session\s+next-1$/m);
+  assert.match(r.stderr, /Next: issuer-events tail next-1 --base-url http/);
+  assert.match(r.stderr, /issuer-events claim next-1 --base-url http/);
+  r = await runCli(['offer', 'create', '--profile', 'p', '--base-url', issuer.url, '--credential-data', '-', '--json'], { input: '{"credentialSubject":{"name":"Ada"}}' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(issuer.requests.at(-1).body.runtimeOverrides.credentialData, { credentialSubject: { name: 'Ada' } });
+});
+
+test('context list, show (with the origin of each setting, secrets masked) and use', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ie-ctx-'));
+  const file = join(dir, 'issuer-events.config.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      context: 'local',
+      contexts: { local: { baseUrl: 'http://127.0.0.1:7005' }, staging: { baseUrl: 'https://issuer.example', target: 'acme.main.issuer', token: 'staging-token-secret' } },
+    }),
+  );
+  let r = await runCli(['context'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '* local  http://127.0.0.1:7005\n  staging  https://issuer.example\n');
+  r = await runCli(['context', 'show', 'staging'], { cwd: dir, env: { ISSUER_EVENTS_BASE_URL: 'http://127.0.0.1:9999' } });
+  assert.match(r.stdout, /^baseUrl\s+http:\/\/127\.0\.0\.1:9999\s+env ISSUER_EVENTS_BASE_URL$/m);
+  assert.match(r.stdout, /^target\s+acme\.main\.issuer\s+.*contexts\.staging\.target$/m);
+  assert.doesNotMatch(r.stdout, /staging-token-secret/);
+  assert.match(r.stdout, /^token\s+…#[0-9a-f]{6}\s/m);
+  r = await runCli(['context', 'use', 'staging'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).context, 'staging');
+  r = await runCli(['context', 'use', 'nope'], { cwd: dir });
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown context "nope" .*known: local, staging/);
+  r = await runCli(['context', '--json'], { cwd: dir });
+  assert.deepEqual(
+    parseNdjson(r.stdout).map((c) => [c.name, c.selected]),
+    [
+      ['local', false],
+      ['staging', true],
+    ],
+  );
+});
+
+test('the sandbox answers GET / with its routes and a GET on the claim route says to POST', async () => {
+  const { loadProfiles, SandboxIssuer } = await import('issuer-events');
+  const s = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(), eventNames: 'current' });
+  await s.start();
+  try {
+    const index = await (await fetch(`${s.url}/`)).json();
+    assert.ok(index.routes.includes('POST /issuer2/credential-offers'));
+    const claim = await fetch(`${s.url}/sandbox/sessions/x/claim`);
+    assert.equal(claim.status, 405);
+    assert.match((await claim.json()).message, /curl -X POST/);
+  } finally {
+    await s.close();
+  }
+  void startListen;
+});
