@@ -20,7 +20,13 @@ export async function run(ctx: CommandContext<ContextOptions>, action: string | 
       return 0;
     }
     case 'show': {
-      const shown = showContext(loaded, { baseUrl: options.baseUrl, target: options.target, token: options.token, webhookSecret: options.secret, context: name ?? options.context });
+      const shown = showContext(loaded, {
+        baseUrl: options.baseUrl,
+        target: options.target,
+        token: options.token,
+        webhookSecret: options.secret,
+        context: name ?? options.context,
+      });
       if (output.json) output.record({ kind: 'context', ...shown });
       else {
         output.data(`context  ${shown.context ?? '(none)'}${shown.file ? `  from ${shown.file}` : ''}`);

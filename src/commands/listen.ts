@@ -1,5 +1,17 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { conditionFlag, eventTypeWarnings, durationFlag, hmacFlags, integerFlag, optionalDuration, optionalUrl, portFlag, schemeFlag, sizeFlag, type HmacFlags } from '../cli/flags.js';
+import {
+  conditionFlag,
+  eventTypeWarnings,
+  durationFlag,
+  hmacFlags,
+  integerFlag,
+  optionalDuration,
+  optionalUrl,
+  portFlag,
+  schemeFlag,
+  sizeFlag,
+  type HmacFlags,
+} from '../cli/flags.js';
 import { UsageError } from '../errors.js';
 import { DeliveryRenderer } from '../output/renderers/deliveries.js';
 import { runListener, type ListenPlan } from '../webhooks/listener.js';

@@ -12,7 +12,12 @@ export interface SettingOrigin {
   source: string;
 }
 
-const ENV: Record<string, string> = { baseUrl: 'ISSUER_EVENTS_BASE_URL', target: 'ISSUER_EVENTS_TARGET', token: 'ISSUER_EVENTS_TOKEN', webhookSecret: 'ISSUER_EVENTS_WEBHOOK_SECRET' };
+const ENV: Record<string, string> = {
+  baseUrl: 'ISSUER_EVENTS_BASE_URL',
+  target: 'ISSUER_EVENTS_TARGET',
+  token: 'ISSUER_EVENTS_TOKEN',
+  webhookSecret: 'ISSUER_EVENTS_WEBHOOK_SECRET',
+};
 const FLAG: Record<string, string> = { baseUrl: '--base-url', target: '--target', token: '--token', webhookSecret: '--secret' };
 
 /** `context list`: every context of the file, and the one a command would use now. */

@@ -29,7 +29,16 @@ export const EVENT_TYPES: Readonly<Record<string, readonly string[]>> = {
     'nonce_request_succeeded',
     'nonce_request_failed',
   ],
-  'walt.id (Aug 2026)': ['credential_offer_resolved', 'access_token_issued', 'tx_code_validation_failed', 'sd_jwt_issued', 'jwt_issued', 'mdoc_issued', 'dpop_proof_validation_failed', 'issuance_status'],
+  'walt.id (Aug 2026)': [
+    'credential_offer_resolved',
+    'access_token_issued',
+    'tx_code_validation_failed',
+    'sd_jwt_issued',
+    'jwt_issued',
+    'mdoc_issued',
+    'dpop_proof_validation_failed',
+    'issuance_status',
+  ],
   'walt.id (≤ 1.0)': ['resolved_credential_offer', 'requested_token', 'sdjwt_issue', 'jwt_issue', 'generated_mdoc', 'issuance_status'],
   'iGrant.io': [
     'openid.credential.offer_sent',

@@ -75,7 +75,9 @@ export async function runListener(plan: ListenPlan, reporter: ListenReporter): P
       : safeTimeout(() => {
           const limit = formatDuration(plan.timeoutMs!);
           const what = plan.until ? `no ${describeCondition(plan.until)}` : plan.count !== undefined ? `no ${plan.count} deliveries (got ${counted})` : undefined;
-          reporter.timedOut(what ? `${what} within ${limit} (--timeout)` : `--timeout ${limit} reached after ${counted} deliver${counted === 1 ? 'y' : 'ies'} (no --until or --count was set)`);
+          reporter.timedOut(
+            what ? `${what} within ${limit} (--timeout)` : `--timeout ${limit} reached after ${counted} deliver${counted === 1 ? 'y' : 'ies'} (no --until or --count was set)`,
+          );
           finish(ExitCode.TIMEOUT);
         }, plan.timeoutMs);
   const code = await untilStopped({ awaiting: () => awaiting, other: finished });

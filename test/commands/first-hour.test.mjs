@@ -102,11 +102,11 @@ test('the sandbox answers GET / with its routes and a GET on the claim route say
   const s = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(), eventNames: 'current' });
   await s.start();
   try {
-    const index = await (await fetch(`${s.url}/`)).json();
+    const index = /** @type {any} */ (await (await fetch(`${s.url}/`)).json());
     assert.ok(index.routes.includes('POST /issuer2/credential-offers'));
     const claim = await fetch(`${s.url}/sandbox/sessions/x/claim`);
     assert.equal(claim.status, 405);
-    assert.match((await claim.json()).message, /curl -X POST/);
+    assert.match(/** @type {any} */ (await claim.json()).message, /curl -X POST/);
   } finally {
     await s.close();
   }
