@@ -192,7 +192,7 @@ class SessionTail {
     return this.judge(event);
   }
 
-  /** What the session resource said: a terminal session, one deleted after its expiry, or an unknown one. */
+  /** What the session resource said: a terminal session, or one deleted at its expiry. */
   private onTruth(verdict: TruthVerdict): void {
     if (this.code !== undefined) return;
     const session = verdict.kind === 'expired' ? { status: 'EXPIRED', isClosed: true, sessionId: this.target.label } : verdict.session;
@@ -202,8 +202,8 @@ class SessionTail {
     const line = this.capture || this.reporter.wantsLines ? serializeRecord(record) : undefined;
     if (this.capture) this.trackWrite(this.capture.writeLine(line!));
     this.reporter.event(event, record, line, this.target);
-    if (verdict.kind === 'expired') return this.stop(ExitCode.UNSUCCESSFUL, 'session EXPIRED: it was deleted at its expiresAt before it was claimed');
-    this.judge(event);
+    if (verdict.kind === 'expired') this.stop(ExitCode.UNSUCCESSFUL, 'session EXPIRED: it was deleted at its expiresAt before it was claimed');
+    else this.judge(event);
   }
 
   /** True when this event ends the session's tail (condition met or terminal status). */
