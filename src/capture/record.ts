@@ -68,6 +68,16 @@ export function isoNow(): string {
  * line, it is spliced in verbatim instead of serialising the parsed object again.
  */
 export function serializeRecord(record: CaptureRecord, rawData?: string): string {
+  try {
+    return serializeWith(record, rawData);
+  } catch (error) {
+    // A payload nested too deep for JSON.stringify (thousands of levels) is recorded as its text.
+    if (!(error instanceof RangeError)) throw error;
+    return JSON.stringify({ ...record, data: rawData ?? '[payload nested too deeply to serialise]' });
+  }
+}
+
+function serializeWith(record: CaptureRecord, rawData?: string): string {
   // Spliced only when the text is the JSON itself: no line breaks, no BOM before it.
   if (rawData === undefined || rawData.charCodeAt(0) === 0xfeff || rawData.includes('\n') || rawData.includes('\r') || typeof record.data !== 'object' || record.data === null) {
     return JSON.stringify(record);

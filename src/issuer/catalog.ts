@@ -1,4 +1,3 @@
-import { deeperThan } from '../shared/json-safety.js';
 import { isPlainObject, type JsonObject } from '../shared/json.js';
 import { judgeSessionStatus, type SessionOutcome } from './status.js';
 
@@ -75,9 +74,8 @@ export function parsePayload(text: string): unknown {
   // Only objects and arrays are JSON payloads; anything else stays text (no parse attempt).
   if (first !== 0x7b && first !== 0x5b) return text;
   try {
-    const value: unknown = JSON.parse(i === 0 ? text : text.slice(i));
-    // Too deep to serialise again without overflowing the stack: kept as text.
-    return deeperThan(value) ? text : value;
+    // Nesting too deep to serialise again is handled where records are serialised (serializeRecord).
+    return JSON.parse(i === 0 ? text : text.slice(i));
   } catch {
     return text;
   }

@@ -181,7 +181,7 @@ class SessionTail {
     if (!event) return false;
     this.events++;
     const record = sseRecord(event, { url: this.target.url, event: message.event });
-    const redacted = this.plan.keepPrivateKeys ? [] : redactPrivateKeys(record.data);
+    const redacted = this.plan.keepPrivateKeys || !message.data.includes('"kty"') ? [] : redactPrivateKeys(record.data);
     if (redacted.length > 0) record.redacted = redacted;
     const reported = !this.plan.events || this.plan.events.has(event.type);
     const wantLine = this.capture !== undefined || (reported && this.reporter.wantsLines);

@@ -287,7 +287,8 @@ export class WebhookReceiver {
         extra: { verified: record.verified, scheme: record.scheme, id: record.id },
       });
     }
-    const redacted = this.options.redact === false ? [] : redactPrivateKeys(record.data);
+    // Only a body that mentions a JWK (`"kty"`) can hold key material: the walk is skipped otherwise.
+    const redacted = this.options.redact === false || !record.request?.body?.includes('"kty"') ? [] : redactPrivateKeys(record.data);
     if (redacted.length > 0) redactRequestBody(record, redacted);
     const key = dedupeKey(record.id);
     const bodyHash = createHash('sha256').update(body).digest('base64');

@@ -148,14 +148,16 @@ test('5. deep nesting: a signed body of 20k nested arrays is counted, printed, r
   const done = await l.result;
   assert.equal(done.code, 0, done.stderr);
   assert.equal(parseNdjson(done.stdout).length, 1);
-  assert.equal(typeof readRecords(file)[0].data, 'string', 'kept as text');
+  assert.equal(readRecords(file)[0].request.body, body, 'recorded verbatim');
   assert.equal(forwarded, 1);
   await app.close();
+  const dry = await runCli(['replay', file, '--to', 'http://127.0.0.1:9/x', '--dry-run']);
+  assert.equal(dry.code, 0, `the capture replays: ${dry.stderr}`);
   const deep = join(tmp(), 'deep.ndjson');
   writeFileSync(deep, `{"v":1,"source":"sse","receivedAt":"2026-01-01T00:00:00Z","data":${'['.repeat(5000)}${']'.repeat(5000)}}\n`);
   const r = await runCli(['replay', deep, '--to', 'http://127.0.0.1:9/x']);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /deep\.ndjson:1: nested deeper than 128 levels/);
+  assert.match(r.stderr, /deep\.ndjson:1: data nested deeper than 128 levels/);
 });
 
 test('6. shutdown is bounded: a client trickling a body cannot hold SIGTERM', async () => {

@@ -43,3 +43,9 @@ test('conditions and summaries', () => {
   assert.equal(describeEvent(failed), 'invalid_grant: expired code');
   assert.equal(describeEvent(eventFromSse({ data: '{"event":"nonce_request_succeeded"}' })), 'succeeded');
 });
+
+test('docs/events.md is the event catalog (npm run docs:events regenerates it)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { eventsPage } = await import('../../scripts/events-doc.mjs');
+  assert.equal(readFileSync(new URL('../../docs/events.md', import.meta.url), 'utf8'), eventsPage());
+});

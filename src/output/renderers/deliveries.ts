@@ -1,3 +1,4 @@
+import { serializeRecord } from '../../capture/record.js';
 import type { ForwardResult } from '../../webhooks/forward.js';
 import type { ListenReporter } from '../../webhooks/listener.js';
 import type { ReceiveResult } from '../../webhooks/receiver.js';
@@ -26,7 +27,8 @@ export class DeliveryRenderer implements ListenReporter {
       output.info(output.errColor.dim(`duplicate delivery ${escapeLine(record.id ?? '')} answered 200, not recorded again`));
       return;
     }
-    if (output.json) output.record(record);
+    // Serialised like a capture line: a payload too deep for JSON.stringify becomes its text.
+    if (output.json) output.recordLine(serializeRecord(record, record.request?.body));
     else this.line(result);
     if (result.status >= 400 && record.reason) output.warn(`${record.request?.method} ${record.request?.path}: ${record.reason}`);
   }

@@ -68,8 +68,18 @@ export class EventRenderer implements FollowReporter {
     if (summary) parts.push(c.dim(escapeLine(summary)));
     output.data(parts.join('  '));
     if (output.verbose) {
-      const payload = typeof event.data === 'string' ? event.data : JSON.stringify(event.data, null, 2);
+      const payload = typeof event.data === 'string' ? event.data : prettyJson(event.data);
       output.data(c.dim(escapeControl(payload).replace(/^/gm, '    ')));
     }
+  }
+}
+
+/** Indented JSON; a payload too deep for JSON.stringify is said to be so instead of crashing. */
+function prettyJson(value: unknown): string {
+  try {
+    return JSON.stringify(value, null, 2);
+  } catch (error) {
+    if (error instanceof RangeError) return '[payload nested too deeply to print]';
+    throw error;
   }
 }
