@@ -59,6 +59,8 @@ const UNSAFE_IN_JSON = /[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u20
 
 /** A serialised JSON line with terminal-driving characters written as `\uXXXX` escapes. */
 export function terminalSafeJson(line: string): string {
+  // Pure ASCII (the usual case) cannot hold them: one native length check instead of a regex.
+  if (Buffer.byteLength(line, 'utf8') === line.length) return line;
   UNSAFE_IN_JSON.lastIndex = 0;
   if (!UNSAFE_IN_JSON.test(line)) return line;
   return line.replace(UNSAFE_IN_JSON, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
