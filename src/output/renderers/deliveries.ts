@@ -27,8 +27,9 @@ export class DeliveryRenderer implements ListenReporter {
       output.info(output.errColor.dim(`duplicate delivery ${escapeLine(record.id ?? '')} answered 200, not recorded again`));
       return;
     }
-    // Serialised like a capture line: a payload too deep for JSON.stringify becomes its text.
-    if (output.json) output.recordLine(serializeRecord(record, record.request?.body));
+    // Serialised like a capture line (never spliced: a form body is not the payload's JSON); a
+    // payload too deep for JSON.stringify is replaced by a note instead of crashing.
+    if (output.json) output.recordLine(serializeRecord(record));
     else this.line(result);
     if (result.status >= 400 && record.reason) output.warn(`${record.request?.method} ${record.request?.path}: ${record.reason}`);
   }
