@@ -168,11 +168,6 @@ export function listFlag(text: string | undefined): string[] | undefined {
   return items?.length ? items : undefined;
 }
 
-/** Repeatable options (`--secret a --secret b`). */
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
 /** The options `tail` and `offer create --tail` share. */
 export interface FollowFlags {
   until?: string;
