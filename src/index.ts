@@ -1,6 +1,6 @@
 /** Programmatic API: the same building blocks the CLI uses, for scripts and tests. */
 export { createOffer, buildOfferBody, type OfferRequest, type OfferResponse, type AuthMethod, type ValueMode } from './issuer/offers.js';
-export { offersUrl, sessionEventsUrl, followTarget, flavourOf, type IssuerConnection, type Flavour } from './issuer/endpoints.js';
+export { offersUrl, sessionEventsUrl, oid4vciBase, followTarget, flavourOf, type IssuerConnection, type Flavour } from './issuer/endpoints.js';
 export { eventFromSse, describeEvent, statusOf, sessionIdOf, type IssuerEvent, type SseMessage } from './issuer/catalog.js';
 export { judgeSessionStatus, exitCodeForOutcome, type SessionOutcome } from './issuer/status.js';
 export { parseCondition, conditionMet, type Condition } from './issuer/condition.js';
@@ -39,6 +39,6 @@ export { loadProfiles, BUILT_IN_PROFILES, type SandboxProfile, type CredentialFo
 export { validateOfferRequest } from './sandbox/validation.js';
 export { claimOffer, type ClaimPlan, type ClaimResult, type ClaimStep, type ClaimedCredential, type ClaimReporter } from './wallet/claim.js';
 export { claimWhileFollowing, type IssuancePlan } from './wallet/issuance.js';
-export { offerReference, oid4vciBase } from './wallet/offer-input.js';
+export { offerReference } from './wallet/offer-input.js';
 export { ClaimError, type ClaimStepName } from './wallet/errors.js';
 export type { DecodedCredential, SignatureCheck } from './wallet/credentials.js';

@@ -31,6 +31,11 @@ export function offersUrl(connection: IssuerConnection, profileId: string): stri
   return join(connection.baseUrl, '/issuer2/credential-offers');
 }
 
+/** The OID4VCI credential issuer: `<base>/openid4vci`, or Enterprise's `<base>/v2/<target>/issuer-service-api/openid4vci`. */
+export function oid4vciBase(connection: Pick<IssuerConnection, 'baseUrl' | 'target'>): string {
+  return join(connection.baseUrl, connection.target ? `/v2/${connection.target}/issuer-service-api/openid4vci` : '/openid4vci');
+}
+
 /** SSE endpoint of one issuance session. */
 export function sessionEventsUrl(connection: IssuerConnection, sessionId: string): string {
   if (connection.target) {

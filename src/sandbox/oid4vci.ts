@@ -113,14 +113,21 @@ export class SandboxOid4vci {
     return { keys: [this.keys.publicJwk] };
   }
 
+  // Built once per base URL: the library validates the whole metadata each time it is created.
+  private cachedMetadata: { base: string; result: IssuerMetadataResult } | undefined;
+
   private metadataResult(): IssuerMetadataResult {
+    const base = this.issuerUrl();
+    if (this.cachedMetadata?.base === base) return this.cachedMetadata.result;
     const credentialIssuer = this.credentialIssuerMetadata();
-    return {
+    const result = {
       credentialIssuer,
       authorizationServers: [this.authorizationServerMetadata()],
       originalDraftVersion: Openid4vciVersion.V1,
       knownCredentialConfigurations: this.issuer.getKnownCredentialConfigurationsSupported(credentialIssuer),
     } as IssuerMetadataResult;
+    this.cachedMetadata = { base, result };
+    return result;
   }
 
   /** The credential offer object of `GET /openid4vci/credential-offer?id=`. */

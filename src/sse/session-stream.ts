@@ -116,11 +116,6 @@ export class SessionStream {
     this.controller.abort();
   }
 
-  /** True once a connection delivered a 200 event stream. */
-  get connected(): boolean {
-    return this.everConnected;
-  }
-
   /** Resolves when a hook stopped the stream; rejects with StreamError on a fatal end. */
   async run(): Promise<void> {
     const idle = new Promise<never>((_, reject) => (this.idleReject = reject));

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { oid4vciBase } from '../issuer/endpoints.js';
 import { isHttpUrl } from '../shared/url.js';
 
 /** Where to find the offer: what `Openid4vciClient.resolveCredentialOffer` accepts. */
@@ -18,12 +19,6 @@ export function offerReference(arg: string, issuer: { baseUrl: string; target?: 
   }
   if (!/^[\w.~-]+$/.test(trimmed)) throw new UsageError(`malformed offer "${trimmed.slice(0, 80)}": not a URI, a URL or an offer id`);
   return `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(`${oid4vciBase(issuer)}/credential-offer?id=${encodeURIComponent(trimmed)}`)}`;
-}
-
-/** walt.id's credential issuer URL: `<base>/openid4vci`, or Enterprise's `<base>/v2/<target>/issuer-service-api/openid4vci`. */
-export function oid4vciBase(issuer: { baseUrl: string; target?: string }): string {
-  const base = issuer.baseUrl.replace(/\/+$/, '');
-  return issuer.target ? `${base}/v2/${issuer.target}/issuer-service-api/openid4vci` : `${base}/openid4vci`;
 }
 
 /** `offer create --json | claim -`: the offer URI and its tx code from the issuer's 201 object. */

@@ -54,8 +54,8 @@ export function walletFetch(options: TransportOptions): typeof fetch {
       throw new ClaimError(options.step(), `could not reach ${maskUserinfo(url)}: ${reason}`, ExitCode.FAILURE, { cause: error });
     }
     const bytes = await readBounded(response, options.step(), url);
-    const text = new TextDecoder().decode(bytes);
-    options.onExchange?.({ method, url, status: response.status, ms: performance.now() - started, requestBody, responseBody: text });
+    if (options.onExchange)
+      options.onExchange({ method, url, status: response.status, ms: performance.now() - started, requestBody, responseBody: new TextDecoder().decode(bytes) });
     // The client reads the body again: hand it a fresh Response over the bytes already read.
     return new Response(response.status === 204 || response.status === 304 ? null : bytes, {
       status: response.status,

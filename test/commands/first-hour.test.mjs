@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
-import { ROOT, parseNdjson, runCli, startListen } from '../helpers/cli.mjs';
+import { ROOT, parseNdjson, runCli } from '../helpers/cli.mjs';
 import { startIssuerDouble } from '../helpers/issuer-double.mjs';
 
 /** @type {any} */
@@ -110,5 +110,4 @@ test('the sandbox answers GET / with its routes and a GET on the claim route say
   } finally {
     await s.close();
   }
-  void startListen;
 });

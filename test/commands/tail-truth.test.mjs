@@ -286,14 +286,12 @@ test('HTTP 204 means stop: no reconnect, exit 5', async () => {
 
 test('replay --serve-sse sends CORS headers for a browser app on another local origin', async () => {
   // Covered end to end in replay tests; here the preflight and the header on the stream.
-  const { startListen } = await import('../helpers/cli.mjs');
   const file = `${process.env.TMPDIR ?? '/tmp'}/cors-${process.pid}.ndjson`;
   const { writeFileSync } = await import('node:fs');
   writeFileSync(
     file,
     `${JSON.stringify({ v: 1, source: 'sse', receivedAt: new Date().toISOString(), provider: 'waltid', type: 'x', sessionId: 's', status: null, terminal: false, id: null, data: { target: 's', event: 'x', session: {} }, duplicate: false })}\n`,
   );
-  void startListen;
   let ready;
   const up = new Promise((resolve) => (ready = resolve));
   let err = '';
