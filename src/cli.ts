@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Command as CommandType } from 'commander';
 import type { CommandContext } from './cli/command-context.js';
+import { HELP_FOOTER, HELP_TOPICS } from './cli/help-topics.js';
 
 // commander is CommonJS: require() skips the ESM wrapper's export scan (~4 ms of every start-up).
 const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof import('commander');
@@ -195,6 +196,31 @@ const COMMANDS: Record<string, (program: Command) => void> = {
       )
       .action(action(() => import('./commands/listen.js')));
   },
+  trigger: (program) => {
+    program
+      .command('trigger')
+      .description('send one synthetic, provider-faithful event to a webhook endpoint, signed as the provider signs (like stripe trigger)')
+      .argument('<event-type>', 'a type from the event catalog (`issuer-events help events`)')
+      .option('--to <url>', 'the webhook endpoint, e.g. the URL listen prints (required unless --dry-run)')
+      .option('--provider <provider>', 'waltid, igrant, didx or crossmint (default: the provider whose catalog has the type)')
+      .option('--scheme <scheme>', "sign with this scheme instead of the provider's own (standard, svix, igrant, stripe, github, hmac-sha256), or none")
+      .option('--secret <secret>', 'signing secret (env ISSUER_EVENTS_WEBHOOK_SECRET)', collect)
+      .option('--set <path=value>', 'change a payload field, e.g. data.status=failed (JSON values parse; repeatable)', collect)
+      .option('--session <id>', 'session id the event belongs to (default: a fresh one)')
+      .option('--timeout <duration>', 'bound on the request', '10s')
+      .option('--dry-run', 'print the request (headers and body) and send nothing')
+      .exitOverride()
+      .addHelpText(
+        'after',
+        examples(
+          'issuer-events trigger credential_request_w3c_vc_succeeded --to http://127.0.0.1:8787/hook',
+          'issuer-events trigger openid4vc.issuance.completed --to http://127.0.0.1:8787/hook --secret whsec_…',
+          'issuer-events trigger openid.credential.credential_issued --to http://127.0.0.1:8787/hook --secret "$IGRANT_SECRET" --set data.status=failed',
+          'issuer-events trigger credential.creation.succeeded --dry-run --secret whsec_…',
+        ),
+      )
+      .action(action(() => import('./commands/trigger.js')));
+  },
   verify: (program) => {
     scheme(
       program
@@ -314,11 +340,16 @@ export function buildProgram(version: string, argv: readonly string[] = []): Com
     .option('-q, --quiet', 'no progress output on stderr')
     .option('-v, --verbose', 'more detail on stderr, stack traces on errors')
     .showSuggestionAfterError()
+    // Every subcommand's --help also lists these (--json, --quiet, --config, --context, …).
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride();
   program.addHelpText(
     'after',
     examples('issuer-events offer create --profile openBadgeCredential --tail', 'issuer-events tail <session-id> --until status:SUCCESSFUL --timeout 2m'),
   );
+
+  program.addHelpText('afterAll', HELP_FOOTER);
+  program.addHelpCommand('help [command|topic]', 'help for a command, or a topic: exit-codes, environment, events');
 
   const wanted = commandNamed(argv);
   for (const [name, register] of Object.entries(COMMANDS)) if (!wanted || name === wanted) register(program);
@@ -326,8 +357,25 @@ export function buildProgram(version: string, argv: readonly string[] = []): Com
   return program;
 }
 
+/** `help exit-codes`, `help environment`, `help events` (after any global options). */
+function helpTopic(argv: readonly string[]): (() => string) | string | undefined {
+  const rest = argv.filter((arg, i) => !arg.startsWith('-') && !GLOBAL_WITH_VALUE.has(argv[i - 1] ?? ''));
+  if (rest[0] !== 'help' || rest.length !== 2) return undefined;
+  // `help <command>` is commander's; anything else is neither.
+  return HELP_TOPICS[rest[1]!] ?? (rest[1]! in COMMANDS ? undefined : rest[1]);
+}
+
 /** Runs the CLI and returns the exit code; all error-to-exit-code mapping lives here. */
 export async function main(argv: string[], version: string): Promise<number> {
+  const topic = helpTopic(argv);
+  if (typeof topic === 'function') {
+    process.stdout.write(topic());
+    return 0;
+  }
+  if (topic) {
+    process.stderr.write(`error: unknown command or help topic "${topic}": topics are ${Object.keys(HELP_TOPICS).join(', ')}; commands: ${Object.keys(COMMANDS).join(', ')}\n`);
+    return 2;
+  }
   const program = buildProgram(version, argv);
   process.exitCode = undefined;
   try {

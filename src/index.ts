@@ -42,3 +42,8 @@ export { claimWhileFollowing, type IssuancePlan } from './wallet/issuance.js';
 export { offerReference } from './wallet/offer-input.js';
 export { ClaimError, type ClaimStepName } from './wallet/errors.js';
 export type { DecodedCredential, SignatureCheck } from './wallet/credentials.js';
+export { buildTrigger, sendTrigger, type TriggerPlan, type TriggerRequest, type TriggerResult } from './trigger/send.js';
+export { samplePayload, triggerEntry, PROVIDER_SCHEMES, TRIGGER_PROVIDERS } from './trigger/templates.js';
+export { EVENT_CATALOG, catalogEntry, type EventTypeEntry, type CatalogProvider } from './issuer/event-types.js';
+export { parseAssignment, setPath, type Assignment } from './shared/json-path.js';
+export type { Exchange, ExchangeTrace } from './http/client.js';

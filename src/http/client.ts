@@ -42,21 +42,39 @@ export interface HttpRequestOptions {
   body?: string | Buffer;
   dispatcher?: Dispatcher;
   signal?: AbortSignal;
+  /** Sees each exchange once it is over (`-v` prints it, as `curl -v` does). */
+  trace?: ExchangeTrace;
 }
+
+/** One HTTP request and what came back (or why nothing did). */
+export interface Exchange {
+  method: string;
+  url: string;
+  requestHeaders: Record<string, string>;
+  requestBody?: string | Buffer;
+  status?: number;
+  responseHeaders?: Record<string, string>;
+  responseText?: string;
+  ms: number;
+  error?: string;
+}
+
+export type ExchangeTrace = (exchange: Exchange) => void;
 
 /** A request whose whole body is read as text; network failures become NetworkError naming the URL. */
 export async function httpRequest(url: string, options: HttpRequestOptions = {}): Promise<HttpResponse> {
+  const method = options.method ?? 'GET';
+  const headers = { 'user-agent': USER_AGENT, ...options.headers };
+  const started = performance.now();
+  const exchange = (rest: Partial<Exchange>): Exchange => ({ method, url, requestHeaders: headers, requestBody: options.body, ms: performance.now() - started, ...rest });
   try {
-    const response = await request(url, {
-      method: (options.method ?? 'GET') as Dispatcher.HttpMethod,
-      headers: { 'user-agent': USER_AGENT, ...options.headers },
-      body: options.body,
-      dispatcher: options.dispatcher,
-      signal: options.signal,
-    });
+    const response = await request(url, { method: method as Dispatcher.HttpMethod, headers, body: options.body, dispatcher: options.dispatcher, signal: options.signal });
     const text = await response.body.text();
-    return { status: response.statusCode, headers: flattenHeaders(response.headers), text };
+    const result = { status: response.statusCode, headers: flattenHeaders(response.headers), text };
+    options.trace?.(exchange({ status: result.status, responseHeaders: result.headers, responseText: text }));
+    return result;
   } catch (error) {
+    options.trace?.(exchange({ error: describeNetworkError(error) }));
     throw toNetworkError(error, url);
   }
 }

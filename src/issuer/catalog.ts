@@ -1,4 +1,5 @@
 import { isPlainObject, type JsonObject } from '../shared/json.js';
+import { catalogEntry } from './event-types.js';
 import { judgeSessionStatus, type SessionOutcome } from './status.js';
 
 /** One issuance event, whatever channel (SSE, webhook) or wire style it came in. */
@@ -16,28 +17,10 @@ export interface IssuerEvent {
   failed: boolean;
 }
 
-// Short human descriptions of walt.id event types, both generations (docs/providers.md).
-// Unknown types are still shown: the table only adds words.
-const DESCRIPTIONS: Record<string, string> = {
-  resolved_credential_offer: 'wallet resolved the offer',
-  credential_offer_retrieved: 'wallet retrieved the offer',
-  credential_offer_created: 'offer created',
-  requested_token: 'wallet requested a token',
-  token_request_pre_authorized_code_succeeded: 'token issued (pre-authorized code)',
-  token_request_authorization_code_succeeded: 'token issued (authorization code)',
-  token_request_refresh_token_succeeded: 'token refreshed',
-  sdjwt_issue: 'SD-JWT credential issued',
-  jwt_issue: 'JWT credential issued',
-  generated_mdoc: 'mdoc credential issued',
-  credential_request_sd_jwt_vc_succeeded: 'SD-JWT VC issued',
-  credential_request_w3c_vc_succeeded: 'W3C VC issued',
-  credential_request_mso_mdoc_succeeded: 'mdoc issued',
-  issuance_status: 'status changed',
-  issuance_status_changed: 'status changed',
-};
-
+/** What a type means, from the event catalog; unknown types are still shown (the table only adds words). */
 export function describeType(type: string): string | undefined {
-  if (DESCRIPTIONS[type]) return DESCRIPTIONS[type];
+  const entry = catalogEntry(type);
+  if (entry) return entry.description;
   if (type.endsWith('_failed')) return 'failed';
   if (type.endsWith('_succeeded')) return 'succeeded';
   return undefined;

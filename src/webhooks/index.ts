@@ -17,8 +17,8 @@ export const SCHEMES: Record<string, SignatureScheme> = {
 
 export const SCHEME_NAMES = ['auto', ...Object.keys(SCHEMES), 'none'] as const;
 
-// Order of detection in `auto`: the most specific headers first.
-const AUTO_ORDER = [standardScheme, igrantScheme, stripeScheme, githubScheme];
+// Order of detection in `auto`: the most specific headers first (Svix's own before Standard Webhooks', which also reads svix-*).
+const AUTO_ORDER = [svixScheme, standardScheme, igrantScheme, stripeScheme, githubScheme];
 
 /** Picks the scheme from the headers present; undefined for an unsigned request. */
 export function detectScheme(headers: Delivery['headers'], context: Pick<VerifyContext, 'hmac' | 'secrets'>): SignatureScheme | undefined {

@@ -1,6 +1,7 @@
 import { isFormEncoded, nonEmptyString } from '../shared/http-headers.js';
 import type { Provider } from '../capture/record.js';
 import { buildEvent, parsePayload } from '../issuer/catalog.js';
+import { catalogEntry } from '../issuer/event-types.js';
 import { judgeSessionStatus } from '../issuer/status.js';
 import { isPlainObject, type JsonObject } from '../shared/json.js';
 import type { Delivery } from './types.js';
@@ -20,17 +21,11 @@ export interface NormalizedPayload {
 
 const str = nonEmptyString;
 
-// Terminal statuses implied by provider event types (docs/providers.md).
-const TYPE_STATUS: Record<string, string> = {
-  'openid.credential.credential_acked': 'SUCCESSFUL',
-  'openid.credential.credential_accepted': 'SUCCESSFUL',
-  'openid.credential.issuance_denied': 'REJECTED_BY_USER',
-  'openid4vc.issuance.completed': 'SUCCESSFUL',
-  'openid4vc.issuance.failed': 'FAILED',
-  'openid4vc.issuance.expired': 'EXPIRED',
-  'credential.creation.succeeded': 'SUCCESSFUL',
-  'credential.creation.failed': 'FAILED',
-};
+/** The terminal status a provider's event type implies (walt.id's payloads carry their own). */
+function typeStatus(type: string): string | null {
+  const entry = catalogEntry(type);
+  return entry && entry.provider !== 'waltid' && entry.status !== 'ACTIVE' ? entry.status : null;
+}
 
 function withStatus(base: Omit<NormalizedPayload, 'status' | 'terminal'>, status: string | null): NormalizedPayload {
   const out = base as NormalizedPayload;
@@ -69,18 +64,18 @@ function classify(data: JsonObject, scheme: string): NormalizedPayload {
     const type = str(data.type);
     return withStatus(
       { provider: 'igrant', type, sessionId: str(inner.credentialExchangeId) ?? str(inner.presentationExchangeId) ?? str(inner.exchangeId), data, ping: false },
-      type ? (TYPE_STATUS[type] ?? null) : null,
+      type ? typeStatus(type) : null,
     );
   }
   // didx:me: {"eventType":"openid4vc.issuance.completed","payload":{"openId4VcIssuanceId":"…"}}
   if (typeof data.eventType === 'string' && data.eventType.startsWith('openid4vc.')) {
-    return withStatus({ provider: 'didx', type: data.eventType, sessionId: str(inner.openId4VcIssuanceId), data, ping: false }, TYPE_STATUS[data.eventType] ?? null);
+    return withStatus({ provider: 'didx', type: data.eventType, sessionId: str(inner.openId4VcIssuanceId), data, ping: false }, typeStatus(data.eventType));
   }
   // Crossmint: {"type":"credential.creation.succeeded","data":{…}}
   if (typeof data.type === 'string' && data.type.startsWith('credential.')) {
     return withStatus(
       { provider: 'crossmint', type: data.type, sessionId: str(inner.credentialId) ?? str(inner.id) ?? str(inner.actionId), data, ping: false },
-      TYPE_STATUS[data.type] ?? null,
+      typeStatus(data.type),
     );
   }
   const type = str(data.type) ?? str(data.eventType) ?? str(data.event);

@@ -111,3 +111,23 @@ test('the sandbox answers GET / with its routes and a GET on the claim route say
     await s.close();
   }
 });
+
+test('help topics: exit codes, environment, events; every --help lists the global options and points at them', async () => {
+  const codes = await runCli(['help', 'exit-codes']);
+  assert.equal(codes.code, 0);
+  for (const code of ['0', '1', '2', '3', '4', '5', '6', '124', '130', '143']) assert.match(codes.stdout, new RegExp(`^  ${code} +\\S`, 'm'));
+  const env = await runCli(['--no-color', 'help', 'environment']);
+  assert.equal(env.code, 0);
+  for (const name of ['ISSUER_EVENTS_BASE_URL', 'ISSUER_EVENTS_TOKEN', 'ISSUER_EVENTS_WEBHOOK_SECRET', 'ISSUER_EVENTS_CONTEXT', 'NO_COLOR', 'HTTPS_PROXY'])
+    assert.match(env.stdout, new RegExp(name));
+  const events = await runCli(['help', 'events']);
+  assert.equal(events.code, 0);
+  assert.match(events.stdout, /^ {2}\* openid4vc\.issuance\.completed +credential issued$/m);
+  assert.match(events.stdout, /^ {4}credential_offer_retrieved +wallet retrieved the offer$/m);
+  const unknown = await runCli(['help', 'exitcodes']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown command or help topic "exitcodes": topics are exit-codes, environment, events/);
+  const demo = await runCli(['demo', '--help']);
+  assert.match(demo.stdout, /Global Options:\n(.*\n)*? {2}--json /);
+  assert.match(demo.stdout, /help exit-codes \| help environment \| help events/);
+});

@@ -41,7 +41,9 @@ test('conditions and summaries', () => {
   const failed = eventFromSse({ data: JSON.stringify({ event: 'token_request_failed', error: 'invalid_grant', error_description: 'expired code' }) });
   assert.equal(failed.failed, true);
   assert.equal(describeEvent(failed), 'invalid_grant: expired code');
-  assert.equal(describeEvent(eventFromSse({ data: '{"event":"nonce_request_succeeded"}' })), 'succeeded');
+  assert.equal(describeEvent(eventFromSse({ data: '{"event":"nonce_request_succeeded"}' })), 'nonce issued (issuer-wide stream only)');
+  // A type new to the catalog still says what its suffix means.
+  assert.equal(describeEvent(eventFromSse({ data: '{"event":"revocation_request_succeeded"}' })), 'succeeded');
 });
 
 test('docs/events.md is the event catalog (npm run docs:events regenerates it)', async () => {

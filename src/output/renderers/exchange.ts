@@ -1,0 +1,46 @@
+import type { Exchange } from '../../http/client.js';
+import { redactPrivateKeys } from '../../shared/json-safety.js';
+import { maskUserinfo } from '../../shared/url.js';
+import { escapeLine } from '../escape.js';
+import type { Output } from '../output.js';
+import { REDACTED, SENSITIVE_HEADERS } from '../redact.js';
+
+/** Bodies longer than this are cut in `-v` output (the exchange is for reading, not for saving). */
+const MAX_BODY_CHARS = 4096;
+
+/** Text of a body as it may be shown: private key members redacted, cut, one escaped line per line. */
+function shownBody(body: string | Buffer | undefined): string[] {
+  if (body === undefined || body.length === 0) return [];
+  let text = typeof body === 'string' ? body : body.toString('utf8');
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (redactPrivateKeys(parsed).length > 0) text = JSON.stringify(parsed);
+  } catch {
+    // Not JSON: shown as it is.
+  }
+  const cut = text.length > MAX_BODY_CHARS ? `${text.slice(0, MAX_BODY_CHARS)}… (${text.length} characters in all)` : text;
+  return cut.split('\n').map((line) => escapeLine(line));
+}
+
+function shownHeaders(prefix: string, headers: Record<string, string> | undefined): string[] {
+  return Object.entries(headers ?? {}).map(([name, value]) => `${prefix} ${name}: ${SENSITIVE_HEADERS.has(name.toLowerCase()) ? REDACTED : escapeLine(value)}`);
+}
+
+/**
+ * `-v`: one HTTP exchange on stderr the way `curl -v` shows it (`>` sent, `<` received), with
+ * credentials masked (Authorization, cookies, userinfo, private JWK members).
+ */
+export function renderExchange(output: Output, exchange: Exchange): void {
+  if (!output.verbose) return;
+  const lines = [`> ${exchange.method} ${maskUserinfo(exchange.url)}`, ...shownHeaders('>', exchange.requestHeaders), ...shownBody(exchange.requestBody).map((l) => `> ${l}`)];
+  if (exchange.error !== undefined) lines.push(`* ${escapeLine(exchange.error)} after ${Math.round(exchange.ms)} ms`);
+  else {
+    lines.push(`< ${exchange.status} (${Math.round(exchange.ms)} ms)`, ...shownHeaders('<', exchange.responseHeaders), ...shownBody(exchange.responseText).map((l) => `< ${l}`));
+  }
+  for (const line of lines) output.debug(line);
+}
+
+/** A trace function for an engine's HTTP layer, printing through the renderer. */
+export function exchangeTracer(output: Output): ((exchange: Exchange) => void) | undefined {
+  return output.verbose ? (exchange) => renderExchange(output, exchange) : undefined;
+}
