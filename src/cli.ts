@@ -183,12 +183,15 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--max-connections <n>', 'open connections at most', '1024')
         .option('--fsync', 'each capture write is on disk before the 2xx (slower; see BENCHMARKS.md)')
         .option('--no-redact', 'keep private key material (JWK d, p, q, …) in captures and output')
+        .option('--ui', 'also serve the web inspector (prints "Inspector: <url>")')
+        .option('--ui-port <n>', 'port of the inspector (0 picks a free one)', '4040')
         .exitOverride(),
     )
       .addHelpText(
         'after',
         examples(
           'issuer-events listen --port 8787 --allow-unsigned',
+          'issuer-events listen --allow-unsigned --ui   # and open the Inspector URL it prints',
           'issuer-events listen --scheme standard --secret whsec_… --save hooks.ndjson',
           'issuer-events listen --port 0 --secret whsec_… --until openid4vc.issuance.completed --timeout 2m',
           'issuer-events listen --scheme igrant --secret "$IGRANT_SECRET" --forward-to http://localhost:3000/webhooks',
@@ -277,6 +280,30 @@ const COMMANDS: Record<string, (program: Command) => void> = {
       )
       .action(action(() => import('./commands/replay.js')));
   },
+  inspect: (program) => {
+    program
+      .command('inspect')
+      .description('a local web inspector: deliveries and SSE events, verdicts, session timelines, replay (listen --ui and sandbox --ui serve it live)')
+      .argument('[capture-file...]', 'NDJSON captures (listen --save, tail --save); followed as they grow')
+      .option('--port <n>', 'port (0 picks a free one)', '4040')
+      .option('--host <host>', 'interface to bind (the page answers loopback names only)', '127.0.0.1')
+      .option('--forward-to <url>', 'where the replay button sends by default (the page can name another)')
+      .option('--replay-scheme <scheme>', 're-sign replays with this scheme (default: the scheme that verified each record)')
+      .option('--secret <secret>', 're-sign replays with this secret (env ISSUER_EVENTS_WEBHOOK_SECRET); without one, the captured bytes are sent', collect)
+      .option('--new-ids', 'fresh delivery ids when re-signing')
+      .option('--no-follow', 'read the files once; do not follow what is appended')
+      .exitOverride()
+      .addHelpText(
+        'after',
+        examples(
+          'issuer-events inspect hooks.ndjson events.ndjson',
+          'issuer-events inspect hooks.ndjson --forward-to http://localhost:3000/webhooks --secret whsec_…',
+          'issuer-events listen --allow-unsigned --save hooks.ndjson --ui',
+          'issuer-events sandbox --ui --auto-claim 1s',
+        ),
+      )
+      .action(action(() => import('./commands/inspect.js')));
+  },
   sandbox: (program) => {
     program
       .command('sandbox')
@@ -290,6 +317,9 @@ const COMMANDS: Record<string, (program: Command) => void> = {
       .option('--webhook-secret <secret>', 'secret for --webhook-scheme')
       .option('--auto-claim <duration>', 'the wallet claims every new offer after this delay')
       .option('--auto-claim-outcome <outcome>', 'success, fail or wrong-tx-code', 'success')
+      .option('--ui', 'also serve the web inspector: every event on both channels, session timelines')
+      .option('--ui-port <n>', 'port of the inspector (0 picks a free one)', '4040')
+      .option('--forward-to <url>', "with --ui: where the inspector's replay button sends by default")
       .exitOverride()
       .addHelpText(
         'after',

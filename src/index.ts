@@ -47,3 +47,8 @@ export { samplePayload, triggerEntry, PROVIDER_SCHEMES, TRIGGER_PROVIDERS } from
 export { EVENT_CATALOG, catalogEntry, type EventTypeEntry, type CatalogProvider } from './issuer/event-types.js';
 export { parseAssignment, setPath, type Assignment } from './shared/json-path.js';
 export type { Exchange, ExchangeTrace } from './http/client.js';
+export { InspectorServer, type InspectorOptions } from './inspector/server.js';
+export { RecordStore, type StoredRecord, type StoreLimits } from './inspector/store.js';
+export { runInspect, startInspector, inspectingListener, type InspectPlan, type UiPlan, type InspectReporter } from './inspector/run.js';
+export { replayRecords, type ReplaySettings, type ReplayOutcome } from './inspector/replay.js';
+export { CaptureFollower } from './inspector/capture-follower.js';

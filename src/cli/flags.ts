@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import type { ReplaySettings } from '../inspector/replay.js';
 import { parseCondition, type Condition } from '../issuer/condition.js';
 import { closestEventType, isKnownEventType, SESSION_STATUSES } from '../issuer/event-types.js';
 import { MAX_TIMER_MS, formatDuration, parseDuration, parseSize } from '../shared/duration.js';
@@ -203,4 +204,21 @@ export interface IssuerFlags {
   baseUrl?: string;
   target?: string;
   token?: string;
+}
+
+export interface UiReplayFlags {
+  forwardTo?: string;
+  replayScheme?: string;
+  secret?: string[];
+  newIds?: boolean;
+}
+
+/** Where the inspector's replay button sends, and how it re-signs (`inspect`, `listen --ui`, `sandbox --ui`). */
+export function uiReplay(options: UiReplayFlags, secrets: readonly string[]): ReplaySettings {
+  return {
+    to: optionalUrl(options.forwardTo, '--forward-to'),
+    scheme: options.replayScheme === undefined ? undefined : signingSchemeFlag(options.replayScheme, '--replay-scheme'),
+    secrets,
+    newIds: Boolean(options.newIds),
+  };
 }

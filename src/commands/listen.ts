@@ -11,7 +11,10 @@ import {
   schemeFlag,
   sizeFlag,
   type HmacFlags,
+  uiReplay,
 } from '../cli/flags.js';
+import { inspectingListener, startInspector } from '../inspector/run.js';
+import { renderInspectorUrl } from '../output/renderers/inspector.js';
 import { UsageError } from '../errors.js';
 import { DeliveryRenderer } from '../output/renderers/deliveries.js';
 import { runListener, type ListenPlan } from '../webhooks/listener.js';
@@ -35,6 +38,8 @@ export interface ListenOptions extends HmacFlags {
   maxConnections: string;
   fsync?: boolean;
   redact: boolean;
+  ui?: boolean;
+  uiPort: string;
 }
 
 /** `listen`: flags → listen plan → runListener → delivery renderer. */
@@ -69,5 +74,14 @@ export async function run(ctx: CommandContext<ListenOptions>): Promise<number> {
   if ((scheme === 'standard' || scheme === 'svix') && secrets.length > 0 && !secrets.some((s) => standardKey(s))) {
     ctx.output.warn(`no --secret is usable for ${scheme} (whsec_ + base64): every signed delivery will be refused`);
   }
-  return runListener(plan, new DeliveryRenderer(ctx.output));
+  const renderer = new DeliveryRenderer(ctx.output);
+  if (!options.ui) return runListener(plan, renderer);
+  // --ui: the inspector serves beside the receiver; its replay button sends to --forward-to, re-signed with these secrets.
+  const ui = await startInspector({ host: '127.0.0.1', port: portFlag(options.uiPort, '--ui-port'), replay: uiReplay({ forwardTo: options.forwardTo }, secrets), title: 'listen' });
+  renderInspectorUrl(ctx.output, ui.url);
+  try {
+    return await runListener(plan, inspectingListener(renderer, ui.store));
+  } finally {
+    await ui.server.close();
+  }
 }

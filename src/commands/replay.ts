@@ -26,6 +26,10 @@ export interface ReplayOptions {
   skipInvalid?: boolean;
 }
 
+/** The defaults of --port and --host (src/cli.ts): other values mean the user set them. */
+const DEFAULT_PORT = '7005';
+const DEFAULT_HOST = '127.0.0.1';
+
 /** The most deliveries in flight: more costs memory and sockets and gains nothing on one target. */
 const MAX_CONCURRENCY = 1024;
 
@@ -33,15 +37,17 @@ const MAX_CONCURRENCY = 1024;
 export async function run(ctx: CommandContext<ReplayOptions>, files: string[]): Promise<number> {
   const { options, output } = ctx;
   if (!files?.length) throw new UsageError('missing capture file: replay <capture-file>...');
-  if (!options.serveSse && !options.to) throw new UsageError('say where to: --to <url>, or --serve-sse --port <n>');
+  if (!options.serveSse && !options.to && !options.dryRun) throw new UsageError('say where to: --to <url>, or --serve-sse --port <n> (or --dry-run to list what would be sent)');
   if (options.serveSse && options.to) throw new UsageError('--to and --serve-sse are exclusive');
   const speed = options.speed === undefined ? undefined : factorFlag(options.speed, '--speed');
   const source: ReplaySource = { files, filter: parseFilters(options.filter ?? []), includeRejected: Boolean(options.includeRejected), skipInvalid: Boolean(options.skipInvalid) };
-  if (!options.to) {
+  if (options.serveSse) {
     return serveCaptured({ ...source, host: options.host, port: portFlag(options.port), speed: speed ?? 1 }, new ReplayRenderer(output));
   }
+  // --port and --host belong to --serve-sse: said, not silently ignored.
+  if (options.port !== DEFAULT_PORT || options.host !== DEFAULT_HOST) output.warn('--port and --host apply to --serve-sse only; ignored when sending');
   // Every flag is checked before the files are read.
-  const to = urlFlag(options.to, '--to');
+  const to = options.to === undefined ? '' : urlFlag(options.to, '--to');
   const plan = {
     ...source,
     to,

@@ -1,5 +1,8 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { choiceFlag, EVENT_NAME_GENERATIONS, optionalDuration, optionalUrl, OUTCOMES, portFlag, signingSchemeFlag } from '../cli/flags.js';
+import { choiceFlag, EVENT_NAME_GENERATIONS, optionalDuration, optionalUrl, OUTCOMES, portFlag, signingSchemeFlag, uiReplay } from '../cli/flags.js';
+import { startInspector } from '../inspector/run.js';
+import { RecordStore } from '../inspector/store.js';
+import { renderInspectorUrl } from '../output/renderers/inspector.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { renderSandboxReady } from '../output/renderers/sandbox.js';
 import { escapeLine } from '../output/escape.js';
@@ -19,6 +22,9 @@ export interface SandboxCliOptions {
   autoClaim?: string;
   autoClaimOutcome: string;
   publicUrl?: string;
+  ui?: boolean;
+  uiPort: string;
+  forwardTo?: string;
 }
 
 /** `sandbox`: flags → sandbox options → SandboxIssuer until stopped. */
@@ -31,6 +37,9 @@ export async function run(ctx: CommandContext<SandboxCliOptions>): Promise<numbe
   } catch (error) {
     throw new ConfigError(`invalid config file ${loaded.file}: ${(error as Error).message}`);
   }
+  const signing = webhookSigning(options.webhookScheme, options.webhookSecret);
+  // --ui: every event the sandbox puts on a stream or sends as a webhook is shown in the inspector.
+  const store = options.ui ? new RecordStore() : undefined;
   const sandbox = new SandboxIssuer({
     host: options.host,
     port: portFlag(options.port),
@@ -38,15 +47,21 @@ export async function run(ctx: CommandContext<SandboxCliOptions>): Promise<numbe
     profiles,
     token: options.token,
     eventNames: choiceFlag(options.eventNames, '--event-names', EVENT_NAME_GENERATIONS),
-    webhookSigning: webhookSigning(options.webhookScheme, options.webhookSecret),
+    webhookSigning: signing,
     autoClaimMs: optionalDuration(options.autoClaim, '--auto-claim'),
     autoClaimOutcome: choiceFlag(options.autoClaimOutcome, '--auto-claim-outcome', OUTCOMES),
     log: (line) => output.info(output.errColor.dim(escapeLine(line))),
     verbose: options.verbose,
+    onRecord: store ? (record) => store.add(record, 'sandbox') : undefined,
   });
   await sandbox.start();
   renderSandboxReady(output, sandbox, options);
+  const ui = store
+    ? await startInspector({ host: '127.0.0.1', port: portFlag(options.uiPort, '--ui-port'), replay: uiReplay(options, signing ? [signing.secret] : []), title: 'sandbox' }, store)
+    : undefined;
+  if (ui) renderInspectorUrl(output, ui.url);
   const code = await untilStopped();
+  await ui?.server.close();
   await sandbox.close();
   return code;
 }

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setGlobalConfig } from '@openid4vc/openid4vci';
+import { capturedRequest, sseRecord, type CaptureRecord } from '../capture/record.js';
 import { readBody } from '../http/body.js';
+import { eventFromSse } from '../issuer/catalog.js';
+import { redactPrivateKeys } from '../shared/json-safety.js';
 import { closeServer, listenOn } from '../shared/http-server.js';
 import { deepMerge, isPlainObject, type JsonObject } from '../shared/json.js';
 import { envelopeTexts, sessionView } from './envelope.js';
@@ -34,6 +37,8 @@ export interface SandboxOptions {
   log?: (line: string) => void;
   /** Request bodies in the log. */
   verbose?: boolean;
+  /** Sees every event as the channels carried it: an SSE record, and a webhook record per delivery (`sandbox --ui`). */
+  onRecord?: (record: CaptureRecord) => void;
 }
 
 const ENTERPRISE_OFFERS = /^\/v2\/([^/.]+\.[^/.]+\.[^/.]+)\.([^/]+)\/issuer-service-api\/credentials\/offers$/;
@@ -317,8 +322,11 @@ export class SandboxIssuer {
     );
     // credential_offer_created goes to the webhook and /issuer2/events, not to the session stream.
     this.store.publish(happening === 'offer-created' || issuerLevel ? undefined : session, texts.sse);
+    const streamUrl = issuerLevel || happening === 'offer-created' ? `${this.baseUrl}/issuer2/events` : `${this.baseUrl}/issuer2/sessions/${session.id}/events`;
+    this.options.onRecord?.(sandboxSseRecord(texts.sse, streamUrl));
     if (issuerLevel || !session.webhookUrl) return;
     const outcome = await this.webhooks.deliver(session.webhookUrl, texts.webhook);
+    this.options.onRecord?.(sandboxWebhookRecord(texts.webhook, outcome, this.options.webhookSigning?.scheme));
     // Delivery failures are logged, never fatal (walt.id does not retry either).
     this.options.log?.(`webhook ${event} → ${outcome.url}: ${outcome.status ?? outcome.error} ${Math.round(outcome.ms)}ms`);
   }
@@ -384,4 +392,36 @@ function safeDecode(text: string): string {
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+/** An event as the sandbox put it on a stream, in capture-record form. */
+function sandboxSseRecord(text: string, url: string): CaptureRecord {
+  return redacted(sseRecord(eventFromSse({ data: text })!, { url }));
+}
+
+/** The legacy generation carries the issuer's private JWK in every event: never shown (contract). */
+function redacted(record: CaptureRecord): CaptureRecord {
+  const paths = redactPrivateKeys(record.data);
+  if (paths.length) {
+    record.redacted = paths;
+    if (record.request) record.request.body = JSON.stringify(record.data);
+  }
+  return record;
+}
+
+/** A webhook the sandbox sent, in capture-record form, with the receiver's answer as `responseStatus`. */
+function sandboxWebhookRecord(text: string, outcome: DeliveryOutcome, scheme: string | undefined): CaptureRecord {
+  const event = eventFromSse({ data: text })!;
+  const record: CaptureRecord = {
+    ...sseRecord(event, { url: outcome.url }),
+    source: 'webhook',
+    scheme: scheme ?? 'none',
+    verified: false,
+    reason: outcome.error ?? null,
+    acceptance: scheme ? 'verified' : 'unsigned',
+    request: capturedRequest('POST', new URL(outcome.url).pathname, outcome.headers, Buffer.from(text, 'utf8')),
+  };
+  if (outcome.status !== undefined) record.responseStatus = outcome.status;
+  else record.acceptance = 'rejected';
+  return redacted(record);
 }

@@ -10,6 +10,8 @@ export interface WebhookSigning {
 
 export interface DeliveryOutcome {
   url: string;
+  /** The headers sent (content type, user agent, signature). */
+  headers: Record<string, string>;
   status?: number;
   ms: number;
   error?: string;
@@ -52,9 +54,9 @@ export class WebhookDispatcher {
     try {
       const response = await request(url, { method: 'POST', headers, body, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS, signal: AbortSignal.timeout(TIMEOUT_MS) });
       await response.body.dump();
-      return { url, status: response.statusCode, ms: performance.now() - started };
+      return { url, headers, status: response.statusCode, ms: performance.now() - started };
     } catch (error) {
-      return { url, ms: performance.now() - started, error: describeNetworkError(error) };
+      return { url, headers, ms: performance.now() - started, error: describeNetworkError(error) };
     }
   }
 }

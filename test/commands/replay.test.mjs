@@ -70,7 +70,7 @@ test('listen → capture → replay re-signed: byte-exact, in order, verified by
     assert.equal(got.headers['webhook-id'], `msg_${i}`, 'same delivery id');
     assert.ok(Math.abs(Number(got.headers['webhook-timestamp']) - Date.now() / 1000) < 30, 'fresh timestamp');
   }
-  assert.match(r.stderr, /Sent 4: 4 2xx, 0 failed, 0 retried; latency p50 \d+ms, p99 \d+ms/);
+  assert.match(r.stderr, /Sent 4: 4 delivered \(2xx\), 0 failed; 4 attempts \(0 retries\); latency p50 \d+ms, p99 \d+ms/);
   assert.equal(r.stdout.trim().split('\n').length, 4);
 });
 
@@ -112,6 +112,8 @@ test('filters, --json results, --dry-run sends nothing', async () => {
       [2, 'openid4vc.issuance.completed', 200, true, 1],
     ],
   );
+  // Every result says what it is, and milliseconds are whole.
+  assert.ok(results.every((x) => x.kind === 'replay' && Number.isInteger(x.ms)));
   r = await runCli(['replay', file, '--to', target.url, '--filter', 'type=openid4vc.*', '--filter', 'provider=didx', '--filter', 'session=C']);
   assert.equal(r.code, 0);
   assert.equal(target.got.length, 3);
@@ -123,6 +125,17 @@ test('filters, --json results, --dry-run sends nothing', async () => {
   assert.match(r.stderr, /dry run: 4 deliveries would be sent/);
   r = await runCli(['replay', file, '--to', target.url, '--filter', 'colour=red']);
   assert.equal(r.code, 2);
+  // An empty selection fails (a wrong filter in CI must not pass); --dry-run needs no --to.
+  r = await runCli(['replay', file, '--to', target.url, '--filter', 'session=nobody']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^error: nothing to replay: no record of 4 matches the filters/m);
+  r = await runCli(['replay', file, '--dry-run', '--json', '--port', '9999']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /warning: --port and --host apply to --serve-sse only; ignored when sending/);
+  const plans = parseNdjson(r.stdout);
+  assert.equal(plans.length, 4);
+  assert.deepEqual([...new Set(plans.map((p) => p.kind))], ['replay-plan']);
+  assert.equal(plans[0].to, null);
   await target.close();
 });
 
@@ -133,13 +146,15 @@ test('retries 5xx with backoff; a dead target exits 1 listing the failures', asy
   await flaky.close();
   assert.equal(r.code, 0, r.stderr);
   assert.equal(flaky.got.length, 4);
-  assert.match(r.stderr, /Sent 2: 2 2xx, 0 failed, 1 retried/);
+  assert.match(r.stderr, /Sent 2: 2 delivered \(2xx\), 0 failed; 4 attempts \(2 retries\)/);
   assert.match(r.stdout, /\(3 attempts\)/);
   const port = await refusedPort();
   r = await runCli(['replay', file, '--to', `http://127.0.0.1:${port}/x`, '--retries', '1']);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /Sent 2: 0 2xx, 2 failed/);
-  assert.match(r.stderr, /cap\.ndjson:1 \(msg_0\): connection refused after 2 attempts/);
+  assert.match(r.stderr, /Sent 2: 0 delivered \(2xx\), 2 failed; 4 attempts \(2 retries\)/);
+  // Each failure is reported once, where it happened (not again in the summary).
+  assert.equal(r.stdout.match(/✗ ERR .*msg_0 \(2 attempts\) {2}connection refused/g)?.length, 1);
+  assert.doesNotMatch(r.stderr, /msg_0/);
   const picky = await receiver(() => 422);
   r = await runCli(['replay', file, '--to', picky.url, '--retries', '3']);
   await picky.close();

@@ -46,7 +46,10 @@ test('explains failures: skew in seconds, no matching signature, missing header;
   const v = VECTORS.standardWebhooks[0];
   let r = await runCli(std(v, ['--at', String(Number(v.timestamp) + 712)]));
   assert.equal(r.code, 6);
-  assert.match(r.stdout, /^invalid: standard: timestamp too old by 412 s \(712 s old, tolerance 300 s\)\ntimestamp skew: -712 s/);
+  assert.match(
+    r.stdout,
+    /^invalid: standard: timestamp too old by 412 s \(712 s old, tolerance 300 s\)\ntimestamp skew: -712 s at \S+ \(--at; tolerance ±300 s\)\nsignature: matches apart from the time/,
+  );
   r = await runCli(std(v, ['--at', String(Number(v.timestamp) - 400), '--tolerance', '10m']));
   assert.equal(r.code, 0, 'within a 10m tolerance');
   r = await runCli(std({ ...v, body: v.body.replace('2432232314', '2432232315') }, ['--at', v.timestamp]));
@@ -79,6 +82,22 @@ test('--record verifies a delivery captured by listen; bad inputs exit 2', async
   assert.equal(r.code, 0, r.stdout + r.stderr);
   r = await runCli(['verify', '--secret', v.secret, '--record', `${file}:3`, '--at', v.timestamp]);
   assert.equal(r.code, 6);
+  // Without --at, a captured delivery is judged at its receivedAt; today it is too old, yet its signature matches.
+  const receivedAt = new Date((Number(v.timestamp) + 2) * 1000).toISOString();
+  writeFileSync(file, `${JSON.stringify({ ...JSON.parse(record(v.body)), receivedAt })}\n${JSON.stringify({ ...JSON.parse(record(`${v.body} `)), receivedAt })}\n`);
+  r = await runCli(['verify', '--secret', v.secret, '--record', `${file}:1`]);
+  assert.equal(r.code, 0, r.stdout);
+  assert.match(r.stdout, /timestamp skew: -2 s at \S+ \(the record's receivedAt; tolerance ±300 s\)/);
+  r = await runCli(['verify', '--secret', v.secret, '--record', `${file}:1`, '--at', new Date().toISOString(), '--json']);
+  assert.equal(r.code, 6);
+  assert.deepEqual((({ kind, code, clock, signatureMatches }) => ({ kind, code, clock, signatureMatches }))(parseNdjson(r.stdout)[0]), {
+    kind: 'verdict',
+    code: 'timestamp_too_old',
+    clock: 'at',
+    signatureMatches: true,
+  });
+  r = await runCli(['verify', '--secret', v.secret, '--record', `${file}:2`, '--at', new Date().toISOString()]);
+  assert.match(r.stdout, /\nsignature: does not match either, whatever the time\n$/);
   for (const args of [
     ['verify', '--secret', 'x', '--record', `${file}:9`],
     ['verify', '--secret', 'x', '--record', '/nope.ndjson'],

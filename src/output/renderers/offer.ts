@@ -6,7 +6,8 @@ import type { Output } from '../output.js';
 /** A created offer: the issuer's object with --json, else labelled lines and a QR code on a terminal. */
 export async function renderOffer(output: Output, offer: OfferResponse): Promise<void> {
   if (output.json) {
-    output.record(offer);
+    // `kind` tells the offer apart from the records `--tail` prints after it.
+    output.record({ kind: 'offer', ...offer });
     return;
   }
   const c = output.color;

@@ -1,0 +1,20 @@
+import type { CommandContext } from '../cli/command-context.js';
+import { uiReplay, portFlag, type UiReplayFlags } from '../cli/flags.js';
+import { runInspect } from '../inspector/run.js';
+import { InspectRenderer } from '../output/renderers/inspector.js';
+
+export interface InspectOptions extends UiReplayFlags {
+  port: string;
+  host: string;
+  follow: boolean;
+}
+
+/** `inspect`: flags → inspect plan → runInspect (serves until stopped) → inspector renderer. */
+export async function run(ctx: CommandContext<InspectOptions>, files: string[]): Promise<number> {
+  const { options } = ctx;
+  const secrets = (await ctx.settings({ webhookSecret: options.secret })).webhookSecrets;
+  return runInspect(
+    { files, host: options.host, port: portFlag(options.port), follow: options.follow, replay: uiReplay(options, secrets), title: files.join(', ') || 'no capture file' },
+    new InspectRenderer(ctx.output),
+  );
+}

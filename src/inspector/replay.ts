@@ -1,0 +1,61 @@
+import type { Dispatcher } from 'undici';
+import type { CaptureRecord } from '../capture/record.js';
+import { httpRequest } from '../http/client.js';
+import { toDelivery, type ResignOptions } from '../replay/delivery.js';
+import { SCHEMES } from '../webhooks/index.js';
+import { standardKey } from '../webhooks/standard.js';
+
+/** How the inspector's replay button re-sends: where to, and with which secrets to re-sign. */
+export interface ReplaySettings {
+  /** Default target (`--forward-to`); the page may name another. */
+  to?: string;
+  /** Re-sign with this scheme; default: the scheme that verified the record. */
+  scheme?: string;
+  secrets: readonly string[];
+  newIds: boolean;
+  dispatcher?: Dispatcher;
+}
+
+export interface ReplayOutcome {
+  seq: number;
+  status: number | null;
+  ok: boolean;
+  ms: number;
+  resigned: string | null;
+  error?: string;
+}
+
+/** Records sent per click at most (a whole session is a handful; this bounds a crafted request). */
+export const MAX_REPLAY = 1000;
+
+/** Re-signed when a secret usable for the record's scheme is configured; otherwise the exact captured bytes. */
+export function resignFor(record: CaptureRecord, settings: ReplaySettings): ResignOptions | undefined {
+  const scheme = settings.scheme ?? record.scheme ?? undefined;
+  if (!scheme || !SCHEMES[scheme]?.sign) return undefined;
+  const needsKey = scheme === 'standard' || scheme === 'svix';
+  const secret = settings.secrets.find((s) => !needsKey || standardKey(s) !== undefined);
+  return secret === undefined ? undefined : { scheme, secret, newIds: settings.newIds };
+}
+
+/** Sends the records one after another, in order (a session's events keep their order). */
+export async function replayRecords(items: readonly { seq: number; record: CaptureRecord }[], to: string, settings: ReplaySettings): Promise<ReplayOutcome[]> {
+  const outcomes: ReplayOutcome[] = [];
+  for (const { seq, record } of items) {
+    const resign = resignFor(record, settings);
+    const delivery = toDelivery(record, resign);
+    const started = performance.now();
+    try {
+      const response = await httpRequest(to, { method: 'POST', headers: delivery.headers, body: delivery.text ?? delivery.body, dispatcher: settings.dispatcher });
+      outcomes.push({
+        seq,
+        status: response.status,
+        ok: response.status >= 200 && response.status < 300,
+        ms: Math.round(performance.now() - started),
+        resigned: resign?.scheme ?? null,
+      });
+    } catch (error) {
+      outcomes.push({ seq, status: null, ok: false, ms: Math.round(performance.now() - started), resigned: resign?.scheme ?? null, error: (error as Error).message });
+    }
+  }
+  return outcomes;
+}

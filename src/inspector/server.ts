@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readBody } from '../http/body.js';
+import { isHttpUrl } from '../shared/url.js';
+import { closeServer, listenOn } from '../shared/http-server.js';
+import { replayRecords, MAX_REPLAY, type ReplaySettings } from './replay.js';
+import { actionRefusal, isLoopbackHostHeader, SECURITY_HEADERS, tokenMatches } from './security.js';
+import type { RecordStore, StoredRecord } from './store.js';
+
+export interface InspectorOptions {
+  host: string;
+  port: number;
+  store: RecordStore;
+  replay: ReplaySettings;
+  /** Shown in the page's title bar: `listen`, `sandbox`, or the capture files. */
+  title: string;
+  /** The per-run token (default: 128 random bits). */
+  token?: string;
+}
+
+/** Pages following at once, and bytes queued for one slow page before it is cut off. */
+const MAX_STREAMS = 32;
+const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
+const HEARTBEAT_MS = 15_000;
+
+const ASSETS: Record<string, [file: string, type: string]> = {
+  '/': ['index.html', 'text/html; charset=utf-8'],
+  '/index.html': ['index.html', 'text/html; charset=utf-8'],
+  '/assets/app.js': ['app.js', 'text/javascript; charset=utf-8'],
+  '/assets/app.css': ['app.css', 'text/css; charset=utf-8'],
+};
+
+/**
+ * The web inspector's server: the page and its assets (shipped in the package, no CDN), one SSE
+ * stream of records (the backlog, then live), and the replay action. Loopback names only in
+ * `Host`; the stream and actions need the per-run token.
+ */
+export class InspectorServer {
+  readonly token: string;
+  private readonly server: Server;
+  private readonly streams = new Set<ServerResponse>();
+  private readonly assets = new Map<string, Buffer>();
+  private unsubscribe: (() => void) | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  origin = '';
+
+  constructor(private readonly options: InspectorOptions) {
+    this.token = options.token ?? randomBytes(16).toString('base64url');
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: Error) => this.send(res, 500, { error: error.message }));
+    });
+    this.server.headersTimeout = 10_000;
+    this.server.requestTimeout = 30_000;
+    this.server.maxConnections = 256;
+  }
+
+  /** The URL to open: the token rides in the fragment, so it is never sent in a Referer or logged. */
+  get url(): string {
+    return `${this.origin}/#token=${this.token}`;
+  }
+
+  async start(): Promise<string> {
+    this.origin = await listenOn(this.server, this.options.host, this.options.port);
+    this.unsubscribe = this.options.store.subscribe((stored) => this.broadcast(stored));
+    this.heartbeat = setInterval(() => {
+      for (const res of this.streams) res.write(': keep-alive\n\n');
+    }, HEARTBEAT_MS).unref();
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    this.unsubscribe?.();
+    clearInterval(this.heartbeat);
+    for (const res of this.streams) res.end();
+    this.streams.clear();
+    await closeServer(this.server, { drainMs: 1000 });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends `Host: evil.example`.
+    if (!isLoopbackHostHeader(req.headers.host, this.options.host)) return this.send(res, 403, { error: 'forbidden host: the inspector answers loopback names only' });
+    const url = new URL(req.url ?? '/', 'http://inspector.localhost');
+    const asset = ASSETS[url.pathname];
+    if (asset && req.method === 'GET') return this.asset(res, ...asset);
+    if (url.pathname === '/favicon.ico') return void res.writeHead(204, SECURITY_HEADERS).end();
+    if (url.pathname === '/api/stream' && req.method === 'GET') return this.stream(req, res, url);
+    if (url.pathname === '/api/replay') {
+      if (req.method !== 'POST') return this.send(res, 405, { error: 'POST only' });
+      return this.replay(req, res);
+    }
+    return this.send(res, 404, { error: 'not found' });
+  }
+
+  private asset(res: ServerResponse, file: string, type: string): void {
+    let body = this.assets.get(file);
+    if (!body) {
+      body = readFileSync(new URL(`./page/${file}`, import.meta.url));
+      this.assets.set(file, body);
+    }
+    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': type, 'content-length': body.length });
+    res.end(body);
+  }
+
+  /** The backlog as SSE messages (`id:` = the record's seq), `event: ready`, then each new record. */
+  private stream(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    if (!tokenMatches(url.searchParams.get('token'), this.token)) {
+      this.send(res, 403, { error: 'missing or wrong inspector token' });
+      return;
+    }
+    if (this.streams.size >= MAX_STREAMS) {
+      this.send(res, 503, { error: 'too many inspector pages open' });
+      return;
+    }
+    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' });
+    const config = { title: this.options.title, replayTo: this.options.replay.to ?? null, resigns: this.options.replay.secrets.length > 0 };
+    res.write(`event: config\ndata: ${JSON.stringify(config)}\n\n`);
+    // A reconnecting page sends Last-Event-ID: only what it has not seen yet.
+    const after = Number(req.headers['last-event-id'] ?? 0) || 0;
+    let chunk = '';
+    for (const stored of this.options.store.all()) {
+      if (stored.seq <= after) continue;
+      chunk += message(stored);
+      if (chunk.length > 1 << 20) {
+        res.write(chunk);
+        chunk = '';
+      }
+    }
+    res.write(`${chunk}event: ready\ndata: ${JSON.stringify({ count: this.options.store.size, dropped: this.options.store.dropped })}\n\n`);
+    this.streams.add(res);
+    req.on('close', () => this.streams.delete(res));
+  }
+
+  private broadcast(stored: StoredRecord): void {
+    const text = message(stored);
+    for (const res of this.streams) {
+      // A page that does not read (a frozen tab) is cut off rather than buffered without end.
+      if (res.writableLength > MAX_QUEUED_BYTES) {
+        this.streams.delete(res);
+        res.destroy();
+      } else res.write(text);
+    }
+  }
+
+  private async replay(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refusal = actionRefusal(req, this.token);
+    if (refusal) return this.send(res, 403, { error: refusal });
+    const body = await readBody(req, 64 * 1024);
+    if (!body) return this.send(res, 413, { error: 'request too large' });
+    let input: { seqs?: unknown; session?: unknown; to?: unknown };
+    try {
+      input = JSON.parse(body.toString('utf8')) as typeof input;
+    } catch {
+      return this.send(res, 400, { error: 'body is not JSON' });
+    }
+    const to = typeof input.to === 'string' && input.to !== '' ? input.to : this.options.replay.to;
+    if (!to) return this.send(res, 400, { error: 'no target: give a URL, or start with --forward-to' });
+    if (!isHttpUrl(to)) return this.send(res, 400, { error: `not an http(s) URL: ${to}` });
+    const items = this.selection(input);
+    if (typeof items === 'string') return this.send(res, 400, { error: items });
+    const results = await replayRecords(items, to, this.options.replay);
+    this.send(res, 200, { to, results });
+  }
+
+  private selection(input: { seqs?: unknown; session?: unknown }): StoredRecord[] | string {
+    const { store } = this.options;
+    if (typeof input.session === 'string') {
+      const records = store.bySession(input.session).filter((s) => s.record.source !== 'session');
+      return records.length ? records.slice(0, MAX_REPLAY) : `no records of session ${input.session}`;
+    }
+    if (!Array.isArray(input.seqs) || input.seqs.length === 0 || input.seqs.length > MAX_REPLAY || !input.seqs.every(Number.isSafeInteger)) {
+      return `give "seqs": 1 to ${MAX_REPLAY} record numbers, or "session"`;
+    }
+    const found = (input.seqs as number[]).map((seq) => store.get(seq));
+    const missing = found.indexOf(undefined);
+    return missing === -1 ? (found as StoredRecord[]) : `no record ${(input.seqs as number[])[missing]}`;
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown): void {
+    if (res.headersSent) return void res.end();
+    const text = JSON.stringify(body);
+    res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+}
+
+function message(stored: StoredRecord): string {
+  return `id: ${stored.seq}\ndata: ${stored.line}\n\n`;
+}

@@ -1,0 +1,98 @@
+import type { CaptureRecord } from '../capture/record.js';
+
+/** One record as the inspector holds it: a sequence number, and its JSON line (sent to pages as is). */
+export interface StoredRecord {
+  seq: number;
+  record: CaptureRecord;
+  /** `{"seq":…,"origin":…,"record":{…}}`: serialised once, sent to every page. */
+  line: string;
+}
+
+export interface StoreLimits {
+  /** Records kept at most; the oldest go first (default 50,000). */
+  maxRecords?: number;
+  /** Bytes of serialised records kept at most (default 256 MB). */
+  maxBytes?: number;
+}
+
+type Listener = (stored: StoredRecord) => void;
+
+/**
+ * What the inspector shows: every record from listen, the sandbox or capture files, in arrival
+ * order. Bounded in records and in bytes (a long `listen --ui` run cannot grow without end):
+ * the oldest records are dropped first, and `dropped` says how many.
+ */
+export class RecordStore {
+  private readonly records: StoredRecord[] = [];
+  private head = 0;
+  private bytes = 0;
+  private nextSeq = 1;
+  private readonly listeners = new Set<Listener>();
+  dropped = 0;
+  private readonly maxRecords: number;
+  private readonly maxBytes: number;
+
+  constructor(limits: StoreLimits = {}) {
+    this.maxRecords = limits.maxRecords ?? 50_000;
+    this.maxBytes = limits.maxBytes ?? 256 * 1024 * 1024;
+  }
+
+  /** Adds a record; `origin` says where it came from (`file:line`, `listen`, `sandbox`). */
+  add(record: CaptureRecord, origin: string): StoredRecord {
+    const seq = this.nextSeq++;
+    const line = serialise(seq, origin, record);
+    const stored = { seq, record, line };
+    this.records.push(stored);
+    this.bytes += line.length;
+    while (this.size > this.maxRecords || (this.bytes > this.maxBytes && this.size > 1)) this.dropOldest();
+    for (const listener of this.listeners) listener(stored);
+    return stored;
+  }
+
+  get size(): number {
+    return this.records.length - this.head;
+  }
+
+  /** Every record kept, oldest first. */
+  all(): StoredRecord[] {
+    return this.records.slice(this.head);
+  }
+
+  get(seq: number): StoredRecord | undefined {
+    // Sequence numbers are dense: the index is found by arithmetic, not by a search.
+    const first = this.records[this.head]?.seq;
+    if (first === undefined) return undefined;
+    return this.records[this.head + (seq - first)];
+  }
+
+  bySession(sessionId: string): StoredRecord[] {
+    return this.all().filter((stored) => stored.record.sessionId === sessionId);
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private dropOldest(): void {
+    const oldest = this.records[this.head]!;
+    this.records[this.head] = undefined as unknown as StoredRecord;
+    this.head++;
+    this.bytes -= oldest.line.length;
+    this.dropped++;
+    // Compact now and then so the array does not keep its dead prefix forever.
+    if (this.head > 4096 && this.head * 2 > this.records.length) {
+      this.records.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
+
+function serialise(seq: number, origin: string, record: CaptureRecord): string {
+  try {
+    return JSON.stringify({ seq, origin, record });
+  } catch {
+    // A payload too deep to serialise (listen keeps those as text, but be safe): shown as a note.
+    return JSON.stringify({ seq, origin, record: { ...record, data: '[payload nested too deeply to show]' } });
+  }
+}
