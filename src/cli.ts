@@ -86,6 +86,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--claim-tx-code <code>', "with --claim: the code the wallet sends (default: the issuer's txCodeValue)")
         .option('--invalid-proof', 'with --claim: send a proof the issuer must refuse')
         .option('--insecure', 'with --claim: allow plain http to hosts other than loopback')
+        .option('--dry-run', 'print the request (URL, headers, JSON body) and send nothing')
         .exitOverride(),
     );
     const create = offer.commands.find((c) => c.name() === 'create')!;

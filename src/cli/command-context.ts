@@ -1,3 +1,4 @@
+import { exchangeTracer } from '../output/renderers/exchange.js';
 import type { Command } from 'commander';
 import { loadConfigFile, resolveSettings, type LoadedConfig, type ResolvedSettings, type SettingFlags } from '../config/load.js';
 import type { IssuerConnection } from '../issuer/endpoints.js';
@@ -42,7 +43,7 @@ export function createContext<O>(command: Command): CommandContext<O> {
     settings,
     async connection(flags) {
       const resolved = await settings({ baseUrl: flags.baseUrl, target: flags.target, token: flags.token });
-      return { baseUrl: resolved.baseUrl, target: resolved.target, token: resolved.token };
+      return { baseUrl: resolved.baseUrl, target: resolved.target, token: resolved.token, trace: exchangeTracer(output) };
     },
   };
 }

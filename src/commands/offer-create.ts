@@ -3,7 +3,8 @@ import { choiceFlag, durationFlag, followFlags, jsonFlag, optionalUrl, type Foll
 import { UsageError } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
 import { followTarget } from '../issuer/endpoints.js';
-import { AUTH_METHODS, VALUE_MODES, createOffer, type OfferRequest } from '../issuer/offers.js';
+import { AUTH_METHODS, VALUE_MODES, createOffer, offerHttpRequest, type OfferRequest } from '../issuer/offers.js';
+import { renderRequestPreview } from '../output/renderers/exchange.js';
 import { EventRenderer } from '../output/renderers/events.js';
 import { renderNextSteps, renderOffer } from '../output/renderers/offer.js';
 import { followSessions } from '../sse/follow.js';
@@ -27,6 +28,7 @@ export interface OfferCreateOptions extends FollowFlags, IssuerFlags {
   claimTxCode?: string;
   invalidProof?: boolean;
   insecure?: boolean;
+  dryRun?: boolean;
 }
 
 /** `offer create`: flags → offer request → createOffer → offer renderer (then, with --tail, the follow engine). */
@@ -36,6 +38,11 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
   const follow = options.tail || options.claim ? followFlags(options) : undefined;
   const connectTimeoutMs = options.connectTimeout ? durationFlag(options.connectTimeout, '--connect-timeout', { min: 1 }) : 10_000;
   const connection = { ...(await ctx.connection(options)), dispatcher: createDispatcher({ connectTimeoutMs }) };
+  if (options.dryRun) {
+    const preview = offerHttpRequest(connection, request);
+    renderRequestPreview(output, 'offer-request', { method: 'POST', ...preview });
+    return 0;
+  }
   const spinner = await output.spinner(`Creating ${request.profileId} offer`);
   spinner.start();
   const offer = await createOffer(connection, request).finally(() => spinner.stop());
@@ -45,7 +52,7 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
     if (!output.json) renderNextSteps(output, offer, options.baseUrl ? ` --base-url ${options.baseUrl}` : '');
     return 0;
   }
-  const followPlan = { ...follow, targets: [followTarget(connection, offer.offerId)] };
+  const followPlan = { ...follow, targets: [followTarget(connection, offer.offerId)], trace: connection.trace };
   if (!options.claim) return followSessions(followPlan, new EventRenderer(output));
   const claim = {
     offer: offerReference(offer.credentialOffer, connection),

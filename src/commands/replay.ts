@@ -1,6 +1,7 @@
 import type { CommandContext } from '../cli/command-context.js';
 import { durationFlag, factorFlag, integerFlag, portFlag, rateFlag, signingSchemeFlag, urlFlag } from '../cli/flags.js';
 import { UsageError } from '../errors.js';
+import { exchangeTracer } from '../output/renderers/exchange.js';
 import { ReplayRenderer } from '../output/renderers/replay.js';
 import type { ResignOptions } from '../replay/delivery.js';
 import { replayToTarget, serveCaptured, type ReplaySource } from '../replay/engine.js';
@@ -58,6 +59,7 @@ export async function run(ctx: CommandContext<ReplayOptions>, files: string[]): 
     ratePerSec: options.rate === undefined ? undefined : rateFlag(options.rate),
     speed,
     dryRun: Boolean(options.dryRun),
+    trace: exchangeTracer(output),
   };
   return replayToTarget(plan, new ReplayRenderer(output, to));
 }

@@ -20,5 +20,5 @@ export async function run(ctx: CommandContext<TailOptions>, sessions: string[]):
   const connection = await ctx.connection(options);
   if (sessions.some((s) => !isHttpUrl(s))) assertUsable(connection);
   const targets = sessions.map((arg) => followTarget(connection, arg, { tokenForAnyUrl: options.token !== undefined }));
-  return followSessions({ ...plan, targets }, new EventRenderer(ctx.output));
+  return followSessions({ ...plan, targets, trace: connection.trace }, new EventRenderer(ctx.output));
 }

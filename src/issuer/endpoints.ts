@@ -1,3 +1,4 @@
+import type { ExchangeTrace } from '../http/client.js';
 import type { Dispatcher } from 'undici';
 import { UsageError } from '../errors.js';
 import { isHttpUrl } from '../shared/url.js';
@@ -9,6 +10,8 @@ export interface IssuerConnection {
   target?: string;
   token?: string;
   dispatcher?: Dispatcher;
+  /** `-v`: sees each HTTP exchange with the issuer. */
+  trace?: ExchangeTrace;
 }
 
 export type Flavour = 'issuer2' | 'enterprise';

@@ -84,18 +84,21 @@ function buildRuntimeOverrides(request: OfferRequest): JsonObject | undefined {
   return Object.keys(overrides).length ? overrides : undefined;
 }
 
-/** Creates a credential offer; throws HttpError with the issuer's message on any non-2xx. */
-export async function createOffer(connection: IssuerConnection, request: OfferRequest): Promise<OfferResponse> {
+/** The request `createOffer` sends (also what `offer create --dry-run` prints). */
+export function offerHttpRequest(connection: IssuerConnection, request: OfferRequest): { url: string; headers: Record<string, string>; body: JsonObject } {
   assertUsable(connection);
   if (!request.profileId) throw new UsageError('missing profileId');
-  const url = offersUrl(connection, request.profileId);
-  const body = buildOfferBody(request, connection);
-  const response = await httpRequest(url, {
-    method: 'POST',
+  return {
+    url: offersUrl(connection, request.profileId),
     headers: { 'content-type': 'application/json', accept: 'application/json', ...authHeaders(connection) },
-    body: JSON.stringify(body),
-    dispatcher: connection.dispatcher,
-  });
+    body: buildOfferBody(request, connection),
+  };
+}
+
+/** Creates a credential offer; throws HttpError with the issuer's message on any non-2xx. */
+export async function createOffer(connection: IssuerConnection, request: OfferRequest): Promise<OfferResponse> {
+  const { url, headers, body } = offerHttpRequest(connection, request);
+  const response = await httpRequest(url, { method: 'POST', headers, body: JSON.stringify(body), dispatcher: connection.dispatcher, trace: connection.trace });
   if (response.status < 200 || response.status > 299) throw issuerError(response.status, response.text, url);
   let parsed: unknown;
   try {

@@ -1,6 +1,6 @@
 import { readCaptures, validateCaptures, type RecordAt } from '../capture/reader.js';
 import { UsageError } from '../errors.js';
-import { createDispatcher } from '../http/client.js';
+import { createDispatcher, type ExchangeTrace } from '../http/client.js';
 import { untilStopped } from '../shared/shutdown.js';
 import { toDelivery, type ResignOptions } from './delivery.js';
 import { wasRejected, type RecordFilter } from './filter.js';
@@ -24,6 +24,8 @@ export interface SendPlan extends ReplaySource {
   ratePerSec?: number;
   speed?: number;
   dryRun: boolean;
+  /** `-v`: sees each delivery attempt. */
+  trace?: ExchangeTrace;
 }
 
 export interface ServePlan extends ReplaySource {

@@ -1,6 +1,6 @@
 import { request, type Dispatcher } from 'undici';
 import type { RecordAt } from '../capture/reader.js';
-import { describeNetworkError } from '../http/client.js';
+import { describeNetworkError, flattenHeaders, type ExchangeTrace } from '../http/client.js';
 import { backoffDelay, parseRetryAfter } from '../shared/backoff.js';
 import { USER_AGENT } from '../version.js';
 import type { OutgoingDelivery } from './delivery.js';
@@ -15,6 +15,8 @@ export interface SendOptions {
   retries: number;
   timeoutMs: number;
   dispatcher?: Dispatcher;
+  /** `-v`: sees each attempt's request and response. */
+  trace?: ExchangeTrace;
 }
 
 export interface SendResult {
@@ -100,13 +102,25 @@ async function sendOne(index: number, planned: Planned, options: SendOptions): P
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
       });
-      await response.body.dump();
+      // The answer's body is only read for -v; otherwise it is dropped unread.
+      const text = options.trace ? await response.body.text() : void (await response.body.dump());
       status = response.statusCode;
+      options.trace?.({
+        method: 'POST',
+        url: options.to,
+        requestHeaders: delivery.headers,
+        requestBody: delivery.text ?? delivery.body,
+        status,
+        responseHeaders: flattenHeaders(response.headers),
+        responseText: text,
+        ms: performance.now() - started,
+      });
       const retryAfter = response.headers['retry-after'];
       retryAfterMs = parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
     } catch (err) {
       const code = (err as { code?: string }).code;
       error = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ? `no answer within ${options.timeoutMs}ms` : describeNetworkError(err);
+      options.trace?.({ method: 'POST', url: options.to, requestHeaders: delivery.headers, requestBody: delivery.text ?? delivery.body, ms: performance.now() - started, error });
     }
     const ms = performance.now() - started;
     const ok = status !== null && status >= 200 && status <= 299;

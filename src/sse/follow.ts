@@ -1,3 +1,4 @@
+import type { ExchangeTrace } from '../http/client.js';
 import { serializeRecord, sseRecord, type CaptureRecord } from '../capture/record.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { CliError, ExitCode } from '../errors.js';
@@ -39,6 +40,8 @@ export interface FollowPlan {
   savePath?: string;
   /** Keep private key material (walt.id ≤ 1.0 puts the issuer's private JWK in every event). */
   keepPrivateKeys?: boolean;
+  /** `-v`: sees each HTTP exchange (the stream's request and response headers, session reads). */
+  trace?: ExchangeTrace;
   /** Stops every tail when aborted; they end with exit code `signal.reason` (a number) or 0. */
   signal?: AbortSignal;
 }
@@ -130,6 +133,7 @@ class SessionTail {
         idleTimeoutMs: plan.idleTimeoutMs,
         waitForServerMs: plan.waitForServerMs,
         maxEventBytes: plan.maxEventBytes,
+        trace: plan.trace,
       },
       {
         onMessage: (message) => this.onMessage(message),
@@ -139,7 +143,7 @@ class SessionTail {
           reporter.connected(target, attempt);
           // Once the stream is open, ask the session resource what SSE alone cannot tell.
           if (target.sessionUrl && !this.truth) {
-            this.truth = new SessionTruth(target.sessionUrl, target.headers, (verdict) => this.onTruth(verdict));
+            this.truth = new SessionTruth(target.sessionUrl, target.headers, (verdict) => this.onTruth(verdict), plan.trace);
             this.truth.check();
           }
         },

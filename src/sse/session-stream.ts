@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { EventSource } from 'eventsource';
 import { type Dispatcher, fetch as undiciFetch } from 'undici';
 import { CliError, ExitCode } from '../errors.js';
-import { describeNetworkError, errorCode, errorDetail } from '../http/client.js';
+import { describeNetworkError, errorCode, errorDetail, type ExchangeTrace } from '../http/client.js';
 import { backoffDelay, parseRetryAfter } from '../shared/backoff.js';
 import { formatDuration, MAX_TIMER_MS, safeTimeout } from '../shared/duration.js';
 import { RecentKeys } from '../shared/recent-keys.js';
@@ -39,6 +39,8 @@ export interface StreamOptions {
   /** A 200 stream closing within this time with no event counts as an empty close. */
   emptyCloseWindowMs?: number;
   random?: () => number;
+  /** `-v`: sees each connection attempt's request and response headers (the stream body is the events). */
+  trace?: ExchangeTrace;
 }
 
 export interface StreamHooks {
@@ -227,12 +229,31 @@ export class SessionStream {
       try {
         const url = withoutUserinfo(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, headers);
         // Redirects are followed; fetch drops Authorization when a redirect leaves the origin.
-        const response = await undiciFetch(url, { method: 'GET', headers: headers as never, redirect: 'follow', dispatcher: this.options.dispatcher, signal: attempt.signal });
+        const started = performance.now();
+        const response = await undiciFetch(url, {
+          method: 'GET',
+          headers: headers as never,
+          redirect: 'follow',
+          dispatcher: this.options.dispatcher,
+          signal: attempt.signal,
+        }).catch((error: unknown) => {
+          this.options.trace?.({ method: 'GET', url, requestHeaders: Object.fromEntries(headers), ms: performance.now() - started, error: describeNetworkError(error) });
+          throw error;
+        });
         info.status = response.status;
         info.contentType = response.headers.get('content-type') ?? undefined;
         info.retryAfter = response.headers.get('retry-after') ?? undefined;
+        if (response.status !== 200 || !response.body) info.body = await response.text().catch(() => '');
+        this.options.trace?.({
+          method: 'GET',
+          url: response.url || url,
+          requestHeaders: Object.fromEntries(headers),
+          status: response.status,
+          responseHeaders: Object.fromEntries(response.headers),
+          responseText: info.body,
+          ms: performance.now() - started,
+        });
         if (response.status !== 200 || !response.body) {
-          info.body = await response.text().catch(() => '');
           return new Response(null, { status: response.status === 200 ? 502 : response.status, headers: response.headers as unknown as ConstructorParameters<typeof Headers>[0] });
         }
         const tapped = tapEventStream(response.body as ReadableStream<Uint8Array>, this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, {

@@ -1,4 +1,4 @@
-import { httpRequest } from '../http/client.js';
+import { httpRequest, type ExchangeTrace } from '../http/client.js';
 import { judgeSessionStatus } from '../issuer/status.js';
 import { safeTimeout } from '../shared/duration.js';
 import { isPlainObject, type JsonObject } from '../shared/json.js';
@@ -22,6 +22,7 @@ export class SessionTruth {
     private readonly url: string,
     private readonly headers: Record<string, string>,
     private readonly onVerdict: (verdict: TruthVerdict) => void,
+    private readonly trace?: ExchangeTrace,
   ) {}
 
   cancel(): void {
@@ -37,7 +38,7 @@ export class SessionTruth {
 
   private async read(): Promise<void> {
     if (this.cancelled) return;
-    const response = await httpRequest(this.url, { headers: { accept: 'application/json', ...this.headers } });
+    const response = await httpRequest(this.url, { headers: { accept: 'application/json', ...this.headers }, trace: this.trace });
     if (this.cancelled) return;
     if (response.status === 404) {
       // Seen before, gone at its expiry: expired. Never seen: the stream decides (walt.id closes

@@ -131,3 +131,36 @@ test('help topics: exit codes, environment, events; every --help lists the globa
   assert.match(demo.stdout, /Global Options:\n(.*\n)*? {2}--json /);
   assert.match(demo.stdout, /help exit-codes \| help environment \| help events/);
 });
+
+test('-v shows each HTTP exchange (curl -v style, credentials masked) for offer create, tail and replay; offer create --dry-run sends nothing', async () => {
+  const { loadProfiles, SandboxIssuer } = await import('issuer-events');
+  const s = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(), eventNames: 'current', autoClaimMs: 300 });
+  await s.start();
+  try {
+    const dry = await runCli(['offer', 'create', '--profile', 'openBadgeCredential', '--base-url', s.url, '--token', 'sekrit-token', '--dry-run', '--json']);
+    assert.equal(dry.code, 0, dry.stderr);
+    const [preview] = parseNdjson(dry.stdout);
+    assert.deepEqual([preview.kind, preview.method, preview.url, preview.body.profileId], ['offer-request', 'POST', `${s.url}/issuer2/credential-offers`, 'openBadgeCredential']);
+    assert.equal(s.store.size, 0, 'the dry run created no session');
+    const realDry = await runCli(['offer', 'create', '--profile', 'openBadgeCredential', '--base-url', s.url, '--dry-run']);
+    assert.match(realDry.stdout, /^POST http:\/\/127\.0\.0\.1:\d+\/issuer2\/credential-offers\ncontent-type: application\/json\n/);
+    const created = await runCli(['offer', 'create', '--profile', 'openBadgeCredential', '--base-url', s.url, '--token', 'sekrit-token', '-v', '--json']);
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stderr, new RegExp(`^> POST ${s.url}/issuer2/credential-offers$`, 'm'));
+    assert.match(created.stderr, /^> authorization: \[redacted\]$/m);
+    assert.match(created.stderr, /^> \{"profileId":"openBadgeCredential"/m);
+    assert.match(created.stderr, /^< 201 \(\d+ ms\)$/m);
+    assert.match(created.stderr, /^< \{"offerId":/m);
+    assert.doesNotMatch(created.stderr, /sekrit-token/);
+    const [offer] = parseNdjson(created.stdout);
+    assert.equal(offer.kind, 'offer');
+    const tail = await runCli(['tail', offer.offerId, '--base-url', s.url, '-v', '--until', 'status:SUCCESSFUL', '--timeout', '20s']);
+    assert.equal(tail.code, 0, tail.stderr);
+    assert.match(tail.stderr, new RegExp(`^> GET ${s.url}/issuer2/sessions/${offer.offerId}/events$`, 'm'));
+    assert.match(tail.stderr, /^> last-event-id|^< content-type: text\/event-stream/m);
+    assert.match(tail.stderr, new RegExp(`^> GET ${s.url}/issuer2/sessions/${offer.offerId}$`, 'm'), 'the session read is shown too');
+    assert.equal(s.store.size, 1);
+  } finally {
+    await s.close();
+  }
+});

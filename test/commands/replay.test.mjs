@@ -114,6 +114,14 @@ test('filters, --json results, --dry-run sends nothing', async () => {
   );
   // Every result says what it is, and milliseconds are whole.
   assert.ok(results.every((x) => x.kind === 'replay' && Number.isInteger(x.ms)));
+  // -v: each delivery attempt as curl -v shows it.
+  const verbose = await receiver();
+  r = await runCli(['replay', file, '--to', `${verbose.url}/v`, '--filter', 'session=A', '-v']);
+  await verbose.close();
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr.match(new RegExp(`^> POST ${verbose.url}/v$`, 'gm'))?.length, 2);
+  assert.equal(r.stderr.match(/^< 200 \(\d+ ms\)$/gm)?.length, 2);
+  assert.match(r.stderr, /^> \{"eventType":"openid4vc\.issuance\.offered"/m);
   r = await runCli(['replay', file, '--to', target.url, '--filter', 'type=openid4vc.*', '--filter', 'provider=didx', '--filter', 'session=C']);
   assert.equal(r.code, 0);
   assert.equal(target.got.length, 3);

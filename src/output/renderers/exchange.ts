@@ -44,3 +44,28 @@ export function renderExchange(output: Output, exchange: Exchange): void {
 export function exchangeTracer(output: Output): ((exchange: Exchange) => void) | undefined {
   return output.verbose ? (exchange) => renderExchange(output, exchange) : undefined;
 }
+
+/** A request that `--dry-run` shows instead of sending: `kind` names it in --json. */
+export interface RequestPreview {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/**
+ * `--dry-run`: the request on stdout, as it would be sent (credentials masked): with --json one
+ * object `{kind, method, url, headers, body}`, else the request line, the headers and the body.
+ */
+export function renderRequestPreview(output: Output, kind: string, preview: RequestPreview): void {
+  const headers = Object.fromEntries(Object.entries(preview.headers).map(([name, value]) => [name, SENSITIVE_HEADERS.has(name.toLowerCase()) ? REDACTED : value]));
+  const url = preview.url ? maskUserinfo(preview.url) : '';
+  if (output.json) {
+    output.record({ kind, dryRun: true, method: preview.method, url: url || null, headers, body: preview.body });
+    return;
+  }
+  output.data(`${preview.method} ${url || '<--to url>'}`);
+  for (const [name, value] of Object.entries(headers)) output.data(`${name}: ${escapeLine(value)}`);
+  output.data('');
+  for (const line of JSON.stringify(preview.body, null, 2).split('\n')) output.data(escapeLine(line));
+}

@@ -2,6 +2,7 @@ import { errorDetail } from '../../http/client.js';
 import type { TriggerResult } from '../../trigger/send.js';
 import { maskUserinfo } from '../../shared/url.js';
 import { escapeLine } from '../escape.js';
+import { renderRequestPreview } from './exchange.js';
 import type { Output } from '../output.js';
 
 /**
@@ -10,18 +11,15 @@ import type { Output } from '../output.js';
  */
 export function renderTrigger(output: Output, result: TriggerResult, info: { dryRun: boolean }): void {
   const to = maskUserinfo(result.to);
-  if (output.json) {
-    const { response, headers, body, ...rest } = result;
-    output.record({ kind: 'trigger', ...rest, to, ...(info.dryRun ? { dryRun: true, headers, body: JSON.parse(body) as unknown } : {}) });
-    return;
-  }
   const what = `${result.type} (${result.provider}, ${result.scheme === 'none' ? 'unsigned' : `${result.scheme} signature`}, id ${result.id}, session ${result.sessionId})`;
   if (info.dryRun) {
-    output.data(`POST ${to || '<--to url>'}`);
-    for (const [name, value] of Object.entries(result.headers)) output.data(`${name}: ${escapeLine(value)}`);
-    output.data('');
-    for (const line of JSON.stringify(JSON.parse(result.body), null, 2).split('\n')) output.data(escapeLine(line));
+    renderRequestPreview(output, 'trigger-request', { method: 'POST', url: result.to, headers: result.headers, body: JSON.parse(result.body) as unknown });
     output.info(`dry run: ${escapeLine(what)} not sent`);
+    return;
+  }
+  if (output.json) {
+    const { response, headers, body, ...rest } = result;
+    output.record({ kind: 'trigger', ...rest, to });
     return;
   }
   const c = output.color;
