@@ -178,6 +178,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--save <file>', 'append every request to this NDJSON capture file')
         .option('--forward-to <url>', 'forward each accepted delivery (exact bytes and headers) to a local app')
         .option('--until <condition>', 'exit 0 once an event of this type, or status:<STATUS>, arrives')
+        .option('--events <types>', 'comma-separated event types to print (all are still captured, counted and forwarded)')
         .option('--count <n>', 'exit 0 after this many accepted deliveries')
         .option('--timeout <duration>', 'exit 124 if the condition is not met in time')
         .option('--fail-on-invalid', 'exit 6 at the first delivery whose signature fails')

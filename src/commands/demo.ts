@@ -24,6 +24,6 @@ export async function run(ctx: CommandContext<DemoOptions>): Promise<number> {
       eventNames: choiceFlag(options.eventNames, '--event-names', EVENT_NAME_GENERATIONS),
       timeoutMs: durationFlag(options.timeout, '--timeout', { min: 1 }),
     },
-    new DemoRenderer(ctx.output),
+    new DemoRenderer(ctx.output, options.profile),
   );
 }

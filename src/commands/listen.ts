@@ -5,6 +5,7 @@ import {
   durationFlag,
   hmacFlags,
   integerFlag,
+  listFlag,
   optionalDuration,
   optionalUrl,
   portFlag,
@@ -40,6 +41,7 @@ export interface ListenOptions extends HmacFlags {
   redact: boolean;
   ui?: boolean;
   uiPort: string;
+  events?: string;
 }
 
 /** `listen`: flags → listen plan → runListener → delivery renderer. */
@@ -74,7 +76,9 @@ export async function run(ctx: CommandContext<ListenOptions>): Promise<number> {
   if ((scheme === 'standard' || scheme === 'svix') && secrets.length > 0 && !secrets.some((s) => standardKey(s))) {
     ctx.output.warn(`no --secret is usable for ${scheme} (whsec_ + base64): every signed delivery will be refused`);
   }
-  const renderer = new DeliveryRenderer(ctx.output);
+  const events = listFlag(options.events);
+  if (events) for (const warning of eventTypeWarnings(events, '--events')) ctx.output.warn(warning);
+  const renderer = new DeliveryRenderer(ctx.output, events ? new Set(events) : undefined);
   if (!options.ui) return runListener(plan, renderer);
   // --ui: the inspector serves beside the receiver; its replay button sends to --forward-to, re-signed with these secrets.
   const ui = await startInspector({ host: '127.0.0.1', port: portFlag(options.uiPort, '--ui-port'), replay: uiReplay({ forwardTo: options.forwardTo }, secrets), title: 'listen' });

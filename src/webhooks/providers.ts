@@ -46,10 +46,14 @@ export function normalizePayload(delivery: Delivery, scheme: string, bodyText?: 
     return { provider: scheme === 'igrant' ? 'igrant' : 'unknown', type: null, sessionId: null, status: null, terminal: false, data: null, ping: true };
   }
   const data = parsePayload(payloadText(delivery, bodyText));
+  // GitHub names the event in a header (`X-GitHub-Event: push`), not in the payload.
+  const headerType = nonEmptyString(delivery.headers['x-github-event']);
   if (!isPlainObject(data)) {
-    return { provider: 'unknown', type: null, sessionId: null, status: null, terminal: false, data, ping: false };
+    return { provider: 'unknown', type: headerType, sessionId: null, status: null, terminal: false, data, ping: false };
   }
-  return classify(data, scheme);
+  const normalized = classify(data, scheme);
+  if (headerType && normalized.type === null) normalized.type = headerType;
+  return normalized;
 }
 
 function classify(data: JsonObject, scheme: string): NormalizedPayload {

@@ -1,6 +1,6 @@
 // What a newcomer meets in the first hour: clear errors, suggestions, next steps, contexts.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -163,4 +163,89 @@ test('-v shows each HTTP exchange (curl -v style, credentials masked) for offer 
   } finally {
     await s.close();
   }
+});
+
+test('listen --events prints only those types (all are captured); X-GitHub-Event names a GitHub delivery', async () => {
+  const { createHmac } = await import('node:crypto');
+  const { startListen } = await import('../helpers/cli.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 'ie-events-'));
+  const save = join(dir, 'hooks.ndjson');
+  const l = await startListen([
+    '--allow-unsigned',
+    '--secret',
+    'gh-secret',
+    '--events',
+    'credential_request_w3c_vc_succeeded,push',
+    '--save',
+    save,
+    '--count',
+    '3',
+    '--timeout',
+    '30s',
+  ]);
+  for (const type of ['credential_offer_retrieved', 'credential_request_w3c_vc_succeeded']) {
+    assert.equal((await runCli(['trigger', type, '--to', l.url, '--session', 'ev-1'])).code, 0);
+  }
+  const body = JSON.stringify({ ref: 'refs/heads/main', commits: [] });
+  const signature = `sha256=${createHmac('sha256', 'gh-secret').update(body).digest('hex')}`;
+  const gh = await fetch(l.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'd-1', 'x-hub-signature-256': signature },
+    body,
+  });
+  assert.equal(gh.status, 200);
+  const done = await l.result;
+  assert.equal(done.code, 0, done.stderr);
+  const printed = done.stdout.trim().split('\n');
+  assert.equal(printed.length, 2, done.stdout);
+  assert.match(printed[0], /credential_request_w3c_vc_succeeded/);
+  assert.match(printed[1], /github {2}✓ verified {2}push {2}.*d-1/);
+  const saved = readFileSync(save, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  assert.deepEqual(
+    saved.map((r) => r.type),
+    ['credential_offer_retrieved', 'credential_request_w3c_vc_succeeded', 'push'],
+  );
+});
+
+test('examples/sample-capture.ndjson: verify and replay work on it at once, as the README says', async () => {
+  const sample = join(ROOT, 'examples/sample-capture.ndjson');
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const ok = await runCli(['verify', '--secret', secret, '--record', `${sample}:6`]);
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /^valid: standard: signature matches secret #1/);
+  const igrant = await runCli(['verify', '--secret', 'igrant-demo-secret', '--record', `${sample}:8`]);
+  assert.equal(igrant.code, 0, igrant.stdout);
+  const forged = await runCli(['verify', '--secret', secret, '--record', `${sample}:9`]);
+  assert.equal(forged.code, 6);
+  assert.match(forged.stdout, /no signature matches/);
+  const dry = await runCli(['replay', sample, '--dry-run', '--json']);
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.equal(parseNdjson(dry.stdout).length, 9, 'every accepted delivery; the rejected one needs --include-rejected');
+  const session = await runCli(['replay', sample, '--dry-run', '--filter', 'session=3f1c*']);
+  assert.equal(session.stdout.trim().split('\n').length, 5);
+});
+
+test("README's CI snippet runs as written on a fresh clone (npm ci's prepare builds dist/, then the smoke gate passes)", { timeout: 180_000 }, async () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const snippet = /```yaml\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## In CI')))?.[1] ?? '';
+  const runs = [...snippet.matchAll(/run: (.+)/g)].map((m) => m[1].trim());
+  assert.deepEqual(runs, ['npm ci', 'bash examples/ci-smoke.sh'], 'the test below plays exactly these steps');
+  const dir = join(mkdtempSync(join(tmpdir(), 'ie-clone-')), 'repo');
+  const clone = spawnSync('git', ['clone', '-q', ROOT, dir], { encoding: 'utf8' });
+  if (clone.status !== 0) throw new Error(`git clone failed: ${clone.stderr}`);
+  assert.equal(existsSync(join(dir, 'dist')), false, 'a fresh clone has no dist/');
+  // `npm ci` = install (no network in tests: the checkout's node_modules stands in) + the prepare script.
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  const built = spawnSync('npm', ['run', '-s', 'prepare'], { cwd: dir, encoding: 'utf8' });
+  assert.equal(built.status, 0, built.stderr);
+  const smoke = spawnSync('bash', ['examples/ci-smoke.sh'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, CI: 'true', ISSUER_EVENTS_BASE_URL: '', PROFILE: 'openBadgeCredential' },
+    timeout: 120_000,
+  });
+  assert.equal(smoke.status, 0, smoke.stderr);
 });

@@ -477,7 +477,7 @@ test('CLI: bad sandbox flags exit 2', async () => {
 });
 
 test('demo exits 0 with both channels; --json prints records; a failing wallet exits 3', async () => {
-  let r = await runCli(['demo']);
+  let r = await runCli(['demo'], { env: { COLUMNS: '140' } });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^SSE \(tail\)\s+Webhook \(listen\)$/m);
   assert.match(r.stdout, /credential_request_w3c_vc_succeeded SUCCESSFUL\s+\+\s*\d+ms credential_request_w3c_vc_succeeded SUCCESSFUL ✓/);
@@ -485,6 +485,19 @@ test('demo exits 0 with both channels; --json prints records; a failing wallet e
   assert.match(r.stdout, /^Wallet \(claim\)$/m, 'the protocol steps are shown');
   assert.match(r.stdout, /✓ credential /);
   assert.match(r.stdout, /^Final status\s+SUCCESSFUL$/m);
+  // 80 columns: one stacked list, no line wider than the terminal (but the offer URI, which must stay whole);
+  // it ends with the same run as commands to type.
+  r = await runCli(['demo', '--profile', 'identityCredentialSdJwt'], { env: { COLUMNS: '80' } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Events \(SSE = tail, webhook = listen\)\nwebhook {2}\+ *-?\d+ms credential_offer_created ✓\n/m);
+  assert.deepEqual(
+    `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.length > 80 && !l.startsWith('Offer ')),
+    [],
+  );
+  assert.match(
+    r.stderr,
+    /By hand, in three terminals:\n {2}export SECRET=.*\n {2}issuer-events sandbox --webhook-scheme standard --webhook-secret "\$SECRET"\n {2}issuer-events listen --secret "\$SECRET" --until status:SUCCESSFUL\n {2}issuer-events offer create --profile identityCredentialSdJwt \\\n/,
+  );
   r = await runCli(['demo', '--json', '--profile', 'isoMdl', '--event-names', 'legacy']);
   assert.equal(r.code, 0, r.stderr);
   const records = parseNdjson(r.stdout);

@@ -8,7 +8,11 @@ import { maskSecret } from '../redact.js';
 
 /** Renders `listen`: the Ready line, one line (or record) per delivery, forwards and the summary. */
 export class DeliveryRenderer implements ListenReporter {
-  constructor(private readonly output: Output) {}
+  /** `events`: print only deliveries of these types (`listen --events`); all are still captured and counted. */
+  constructor(
+    private readonly output: Output,
+    private readonly events?: ReadonlySet<string>,
+  ) {}
 
   ready(info: { url: string; scheme: string; secrets: readonly string[]; savePath?: string }): void {
     const { secrets } = info;
@@ -27,6 +31,8 @@ export class DeliveryRenderer implements ListenReporter {
       output.info(output.errColor.dim(`duplicate delivery ${escapeLine(record.id ?? '')} answered 200, not recorded again`));
       return;
     }
+    // --events narrows what is printed, as `tail --events` does; rejected requests are always shown.
+    if (this.events && result.status < 400 && !this.events.has(record.type ?? '')) return;
     // Serialised like a capture line (never spliced: a form body is not the payload's JSON); a
     // payload too deep for JSON.stringify is replaced by a note instead of crashing.
     if (output.json) output.recordLine(serializeRecord(record));

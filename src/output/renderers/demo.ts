@@ -22,17 +22,35 @@ function eventKeys(seen: Seen[]): string[] {
   });
 }
 
-/** Renders `demo`: servers, offer, both channels' timelines and a summary. */
+/** Renders `demo`: servers, offer, both channels' timelines, a summary, and how to do it by hand. */
 export class DemoRenderer implements DemoReporter {
-  constructor(private readonly output: Output) {}
+  constructor(
+    private readonly output: Output,
+    private readonly profileId = 'openBadgeCredential',
+  ) {}
+
+  /** The same run as separate commands, each fitting 80 columns, to try on one's own. */
+  private byHand(): void {
+    const lines = [
+      '',
+      'By hand, in three terminals:',
+      '  export SECRET="whsec_$(openssl rand -base64 24)"',
+      '  issuer-events sandbox --webhook-scheme standard --webhook-secret "$SECRET"',
+      '  issuer-events listen --secret "$SECRET" --until status:SUCCESSFUL',
+      `  issuer-events offer create --profile ${this.profileId} \\`,
+      '      --webhook-url http://127.0.0.1:8787/ --claim --timeout 30s',
+    ];
+    for (const line of lines) this.output.info(line);
+  }
 
   servers(info: { sandboxUrl: string; receiverUrl: string; eventNames: EventNames }): void {
     this.output.info(`Sandbox issuer   ${info.sandboxUrl}  (${info.eventNames} event names)`);
-    this.output.info(`Webhook listener ${info.receiverUrl}  (Standard Webhooks, signed by the sandbox)`);
+    this.output.info(`Webhook listener ${info.receiverUrl}  (signed: Standard Webhooks)`);
   }
 
   offer(offer: OfferResponse): void {
-    this.output.info(`Offer            ${offer.offerId}  ${escapeLine(offer.credentialOffer)}`);
+    this.output.info(`Session          ${escapeLine(offer.offerId)}`);
+    this.output.info(`Offer            ${escapeLine(offer.credentialOffer)}`);
   }
 
   claiming(outcome: ClaimOutcome): void {
@@ -72,29 +90,34 @@ export class DemoRenderer implements DemoReporter {
   }
 
   private timelines({ sse, webhooks, startedAt }: DemoResult): void {
+    const rows = pairRows(sse, webhooks);
+    const columns = terminalColumns(this.output);
+    // Side by side only where two columns fit; below ~110 columns one stacked list, still in time order.
+    if (columns >= SIDE_BY_SIDE_MIN) this.sideBySide(rows, startedAt, Math.floor((columns - 2) / 2));
+    else this.stacked(rows, startedAt, columns);
+  }
+
+  private sideBySide(rows: Row[], startedAt: number, width: number): void {
     const { output } = this;
     const c = output.color;
-    const rows = new Map<string, { at: number; sse?: Seen; hook?: Seen }>();
-    const sseKeys = eventKeys(sse);
-    const hookKeys = eventKeys(webhooks);
-    for (const [i, s] of sse.entries()) rows.set(sseKeys[i]!, { at: s.at, sse: s });
-    for (const [i, w] of webhooks.entries()) {
-      const key = hookKeys[i]!;
-      const row = rows.get(key);
-      if (row) row.hook = w;
-      else rows.set(key, { at: w.at, hook: w });
-    }
-    const width = 52;
-    const cell = (seen: Seen | undefined, mark = ''): string => {
-      if (!seen) return ''.padEnd(width);
-      const text = `+${String(Math.round(seen.at - startedAt)).padStart(4)}ms ${seen.record.type ?? '?'}${seen.record.status && seen.record.terminal ? ` ${seen.record.status}` : ''}${mark}`;
-      return escapeLine(text).padEnd(width);
-    };
     output.data(c.bold(`${'SSE (tail)'.padEnd(width)}  Webhook (listen)`));
-    for (const row of [...rows.values()].sort((a, b) => a.at - b.at)) {
-      const mark = row.hook ? (row.hook.record.verified ? ' ✓' : ' ✗') : '';
-      const hook = row.hook ? (row.hook.record.verified ? c.green(cell(row.hook, mark).trimEnd()) : c.red(cell(row.hook, mark).trimEnd())) : '';
-      output.data(`${cell(row.sse)}  ${hook}`.trimEnd());
+    for (const row of rows) {
+      const left = row.sse ? fit(describeSeen(row.sse, startedAt), width) : '';
+      const right = row.hook ? fit(`${describeSeen(row.hook, startedAt)}${row.hook.record.verified ? ' ✓' : ' ✗'}`, width) : '';
+      output.data(`${left.padEnd(width)}  ${row.hook ? (row.hook.record.verified ? c.green(right) : c.red(right)) : ''}`.trimEnd());
+    }
+  }
+
+  private stacked(rows: Row[], startedAt: number, columns: number): void {
+    const { output } = this;
+    const c = output.color;
+    output.data(c.bold('Events (SSE = tail, webhook = listen)'));
+    for (const row of rows) {
+      if (row.sse) output.data(fit(`SSE      ${describeSeen(row.sse, startedAt)}`, columns));
+      if (row.hook) {
+        const line = fit(`webhook  ${describeSeen(row.hook, startedAt)}${row.hook.record.verified ? ' ✓' : ' ✗'}`, columns);
+        output.data(row.hook.record.verified ? c.green(line) : c.red(line));
+      }
     }
   }
 
@@ -111,7 +134,48 @@ export class DemoRenderer implements DemoReporter {
     if (!output.json) output.data('');
     // In --json mode the summary is not data: it goes to stderr.
     for (const line of lines) (output.json ? output.info.bind(output) : output.data.bind(output))(line);
+    this.byHand();
   }
+}
+
+/** Two columns need this many; narrower terminals get the stacked list. */
+const SIDE_BY_SIDE_MIN = 110;
+
+interface Row {
+  at: number;
+  sse?: Seen;
+  hook?: Seen;
+}
+
+/** The same event on both channels in one row, rows in time order. */
+function pairRows(sse: Seen[], webhooks: Seen[]): Row[] {
+  const rows = new Map<string, Row>();
+  const sseKeys = eventKeys(sse);
+  const hookKeys = eventKeys(webhooks);
+  for (const [i, s] of sse.entries()) rows.set(sseKeys[i]!, { at: s.at, sse: s });
+  for (const [i, w] of webhooks.entries()) {
+    const row = rows.get(hookKeys[i]!);
+    if (row) row.hook = w;
+    else rows.set(hookKeys[i]!, { at: w.at, hook: w });
+  }
+  return [...rows.values()].sort((a, b) => a.at - b.at);
+}
+
+function describeSeen(seen: Seen, startedAt: number): string {
+  const { record } = seen;
+  return escapeLine(`+${String(Math.round(seen.at - startedAt)).padStart(4)}ms ${record.type ?? '?'}${record.status && record.terminal ? ` ${record.status}` : ''}`);
+}
+
+/** Cut to the width with an ellipsis: a wrapped row is worse than a shortened one. */
+function fit(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** COLUMNS when set (as most tools honour it), else the terminal's width, else 80. */
+function terminalColumns(output: Output): number {
+  const fromEnv = Number(process.env.COLUMNS);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  return output.stdout.columns || 80;
 }
 
 /** Webhook arrival minus SSE arrival for each event both channels carried, in ms. */
