@@ -90,6 +90,39 @@ function serializeWith(record: CaptureRecord, rawData?: string): string {
   return `${head.slice(0, -1)},"data":${rawData}}`;
 }
 
+// JSON text of strings that recur on a stream (its URL, the event types, the current millisecond).
+const QUOTED = new Map<string, string>();
+
+function quoted(value: string | null | undefined): string {
+  if (value === null || value === undefined) return 'null';
+  let text = QUOTED.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    if (value.length <= 256) {
+      // Bounded: a stream of distinct session ids cannot grow it.
+      if (QUOTED.size >= 1024) QUOTED.clear();
+      QUOTED.set(value, text);
+    }
+  }
+  return text;
+}
+
+/**
+ * The NDJSON line of a record built by `sseRecord` (and maybe `redacted`): the same text as
+ * `serializeRecord`, written field by field. `tail --json` writes one per event, and the generic
+ * JSON.stringify of the head cost a fifth of its time.
+ */
+export function serializeSseRecord(record: CaptureRecord, rawData: string | undefined): string {
+  if (rawData === undefined || rawData.charCodeAt(0) === 0xfeff || rawData.includes('\n') || rawData.includes('\r') || typeof record.data !== 'object' || record.data === null) {
+    return serializeRecord(record, rawData);
+  }
+  const r = record;
+  let head = `{"v":1,"source":${quoted(r.source)},"receivedAt":${quoted(r.receivedAt)},"provider":${quoted(r.provider)},"type":${quoted(r.type)},"sessionId":${quoted(r.sessionId)},"status":${quoted(r.status)},"terminal":${r.terminal},"id":${quoted(r.id)},"duplicate":${r.duplicate},"url":${quoted(r.url)}`;
+  if (r.event !== undefined) head += `,"event":${quoted(r.event)}`;
+  if (r.redacted !== undefined) head += `,"redacted":${JSON.stringify(r.redacted)}`;
+  return `${head},"data":${rawData}}`;
+}
+
 export function sseRecord(event: IssuerEvent, extra: { url: string; event?: string }): CaptureRecord {
   const record: CaptureRecord = {
     v: 1,

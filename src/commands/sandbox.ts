@@ -55,12 +55,14 @@ export async function run(ctx: CommandContext<SandboxCliOptions>): Promise<numbe
     onRecord: store ? (record) => store.add(record, 'sandbox') : undefined,
   });
   await sandbox.start();
+  // Signals are handled from before the Ready line: a script that stops us on seeing it gets a clean exit.
+  const stopped = untilStopped();
   renderSandboxReady(output, sandbox, options);
   const ui = store
     ? await startInspector({ host: '127.0.0.1', port: portFlag(options.uiPort, '--ui-port'), replay: uiReplay(options, signing ? [signing.secret] : []), title: 'sandbox' }, store)
     : undefined;
   if (ui) renderInspectorUrl(output, ui.url);
-  const code = await untilStopped();
+  const code = await stopped;
   await ui?.server.close();
   await sandbox.close();
   return code;

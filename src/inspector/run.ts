@@ -80,9 +80,11 @@ export async function runInspect(plan: InspectPlan, reporter: InspectReporter): 
     followers.push(follower);
   }
   const { server, url } = await startInspector(plan, store);
+  // Signals are handled from before the URL is printed (a script may stop us as soon as it sees it).
+  const stopped = untilStopped();
   reporter.serving(url);
   if (plan.follow) for (const follower of followers) follower.follow();
-  const code = await untilStopped();
+  const code = await stopped;
   for (const follower of followers) follower.stop();
   await server.close();
   return code;

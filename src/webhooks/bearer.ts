@@ -1,5 +1,5 @@
 import { safeEqual } from './crypto.js';
-import { invalid, valid, type Delivery, type SignatureScheme, type Verdict, type VerifyContext } from './types.js';
+import { invalid, noMatch, valid, type Delivery, type SignatureScheme, type Verdict, type VerifyContext } from './types.js';
 
 /** `Authorization: Bearer <token>` compared in constant time with each secret (walt.id's optional token). */
 export const bearerScheme: SignatureScheme = {
@@ -15,6 +15,6 @@ export const bearerScheme: SignatureScheme = {
     for (const [i, secret] of context.secrets.entries()) {
       if (safeEqual(Buffer.from(secret, 'utf8'), token)) return valid('bearer', i + 1);
     }
-    return invalid('bearer', 'no_match', 'bearer token matches no configured secret');
+    return noMatch('bearer', context.secrets.length);
   },
 };

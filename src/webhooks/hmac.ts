@@ -1,6 +1,6 @@
 import { nonEmptyString } from '../shared/http-headers.js';
 import { fromBase64, fromHex, hmacSha256, safeEqual } from './crypto.js';
-import { invalid, valid, type Delivery, type HmacOptions, type SignatureScheme, type SignOptions, type Verdict, type VerifyContext } from './types.js';
+import { invalid, noMatch, valid, type Delivery, type HmacOptions, type SignatureScheme, type SignOptions, type Verdict, type VerifyContext } from './types.js';
 
 export const DEFAULT_HMAC: HmacOptions = { header: 'x-signature', encoding: 'hex', prefix: '' };
 
@@ -34,7 +34,7 @@ export function makeHmacScheme(name: string, fixed?: HmacOptions): SignatureSche
         const expected = hmacSha256(secret, delivery.body);
         if (candidates.some((sig) => safeEqual(expected, sig))) return valid(name, i + 1);
       }
-      return invalid(name, 'no_match', `signature matches none of ${context.secrets.length} secret${context.secrets.length === 1 ? '' : 's'}`);
+      return noMatch(name, context.secrets.length);
     },
     sign(body: Buffer, secret: string, _options: SignOptions): Record<string, string> {
       const opts = optionsOf();

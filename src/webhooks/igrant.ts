@@ -1,7 +1,7 @@
 import { isFormEncoded, nonEmptyString } from '../shared/http-headers.js';
 import { isPlainObject } from '../shared/json.js';
 import { checkTolerance, fromHex, hmacSha256, parseUnixSeconds, safeEqual } from './crypto.js';
-import { invalid, valid, type Delivery, type SignatureScheme, type SignOptions, type Verdict, type VerifyContext } from './types.js';
+import { invalid, noMatch, valid, type Delivery, type SignatureScheme, type SignOptions, type Verdict, type VerifyContext } from './types.js';
 
 const HEADER = 'x-igrant-signature';
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
@@ -72,7 +72,7 @@ export const igrantScheme: SignatureScheme = {
       const expected = hmacSha256(secret, `${t}.`, payload);
       if (candidates.some((sig) => safeEqual(expected, sig))) return valid('igrant', i + 1, skew);
     }
-    return invalid('igrant', 'no_match', `sig matches none of ${context.secrets.length} secret${context.secrets.length === 1 ? '' : 's'}`, skew);
+    return noMatch('igrant', context.secrets.length, skew);
   },
   sign(body: Buffer, secret: string, options: SignOptions): Record<string, string> {
     const t = new Date((options.timestamp ?? Math.floor(Date.now() / 1000)) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');

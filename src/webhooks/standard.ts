@@ -1,5 +1,5 @@
 import { checkTolerance, fromBase64, hmacSha256, parseUnixSeconds, safeEqual, splitSignatureList } from './crypto.js';
-import { invalid, valid, type Delivery, type SignatureScheme, type SignOptions, type Verdict, type VerifyContext } from './types.js';
+import { invalid, noMatch, valid, type Delivery, type SignatureScheme, type SignOptions, type Verdict, type VerifyContext } from './types.js';
 import { randomBytes } from 'node:crypto';
 import { nonEmptyString } from '../shared/http-headers.js';
 
@@ -61,7 +61,7 @@ function makeScheme(name: 'standard' | 'svix', prefixes: ('webhook' | 'svix')[])
         if (candidates.some((sig) => safeEqual(expected, sig))) return valid(name, i + 1, skew);
       }
       if (usable === 0) return invalid(name, 'no_usable_secret', 'no configured secret is a Standard Webhooks secret (whsec_ + base64)', skew);
-      return invalid(name, 'no_match', `no signature matches any of ${usable} secret${usable === 1 ? '' : 's'}`, skew);
+      return noMatch(name, usable, skew);
     },
     sign(body: Buffer, secret: string, options: SignOptions): Record<string, string> {
       const key = standardKey(secret);

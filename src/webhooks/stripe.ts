@@ -1,5 +1,5 @@
 import { checkTolerance, fromHex, hmacSha256, parseUnixSeconds, safeEqual } from './crypto.js';
-import { invalid, valid, type Delivery, type SignatureScheme, type SignOptions, type Verdict, type VerifyContext } from './types.js';
+import { invalid, noMatch, valid, type Delivery, type SignatureScheme, type SignOptions, type Verdict, type VerifyContext } from './types.js';
 
 const HEADER = 'stripe-signature';
 
@@ -34,7 +34,7 @@ export const stripeScheme: SignatureScheme = {
       const expected = hmacSha256(secret, `${t}.`, delivery.body);
       if (sigs.some((sig) => safeEqual(expected, sig))) return valid('stripe', i + 1, skew);
     }
-    return invalid('stripe', 'no_match', `no v1 signature matches any of ${context.secrets.length} secret${context.secrets.length === 1 ? '' : 's'}`, skew);
+    return noMatch('stripe', context.secrets.length, skew);
   },
   sign(body: Buffer, secret: string, options: SignOptions): Record<string, string> {
     const t = String(options.timestamp ?? Math.floor(Date.now() / 1000));

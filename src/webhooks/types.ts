@@ -81,4 +81,8 @@ export const valid = (scheme: string, secretIndex: number, skewSec?: number): Ve
   skewSec,
 });
 
+/** The same words for every scheme when no configured secret produces the signature (one wording to grep for). */
+export const noMatch = (scheme: string, secrets: number, skewSec?: number): Verdict =>
+  invalid(scheme, 'no_match', `no signature matches any of ${secrets} secret${secrets === 1 ? '' : 's'}`, skewSec);
+
 export const invalid = (scheme: string, code: VerdictCode, reason: string, skewSec?: number): Verdict => ({ ok: false, scheme, code, reason, skewSec });

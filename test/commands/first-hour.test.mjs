@@ -249,3 +249,21 @@ test("README's CI snippet runs as written on a fresh clone (npm ci's prepare bui
   });
   assert.equal(smoke.status, 0, smoke.stderr);
 });
+
+test('the sandbox banner shows the OID4VCI, Enterprise and webhook-signing facts; svix signing is accepted', async () => {
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  let banner = '';
+  const run = runCli(['sandbox', '--port', '0', '--webhook-scheme', 'svix', '--webhook-secret', secret, '--token', 'ent-token'], {
+    onStderr(d, child) {
+      banner += d;
+      if (banner.includes('webhooks:')) child.kill('SIGTERM');
+    },
+  });
+  const r = await run;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^ {2}oid4vci: http:\/\/127\.0\.0\.1:\d+\/openid4vci \(metadata: .*\/\.well-known\/openid-credential-issuer\/openid4vci\)$/m);
+  assert.match(r.stderr, /^ {2}enterprise: POST .*\/v2\/\{org\}\.\{tenant\}\.\{issuerService\}\.\{profileId\}\/issuer-service-api\/credentials\/offers$/m);
+  assert.match(r.stderr, /issuance-session\/\{id\}\/events \(Bearer token required\)$/m);
+  assert.match(r.stderr, /^ {2}webhooks: signed with svix \(secret whsec_…#[0-9a-f]{6}\)$/m);
+  assert.doesNotMatch(r.stderr, /MfKQ9r8G|ent-token/);
+});

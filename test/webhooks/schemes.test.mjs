@@ -162,3 +162,17 @@ test('Stripe, GitHub, generic HMAC and bearer', () => {
   assert.equal(verifyDelivery(delivery({ authorization: 'Bearer tok-12' }, body), 'bearer', ctx(['tok-123'], 0)).ok, false);
   assert.equal(verifyDelivery(delivery({}, body), 'auto', ctx(['tok-123'], 0)).code, 'unsigned');
 });
+
+test('a wrong secret is worded the same for every scheme', () => {
+  const body = Buffer.from('{"a":1}');
+  const right = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const wrong = 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+  const now = Math.floor(Date.now() / 1000);
+  for (const name of ['standard', 'svix', 'igrant', 'stripe', 'github', 'hmac-sha256', 'bearer']) {
+    const sign = SCHEMES[name].sign ?? ((_body, secret) => ({ authorization: `Bearer ${secret}` }));
+    const headers = Object.fromEntries(Object.entries(sign(body, right, { id: 'msg_1', timestamp: now })).map(([k, v]) => [k.toLowerCase(), v]));
+    const verdict = verifyDelivery({ headers, body }, name, { secrets: [wrong], toleranceSec: 300, nowMs: now * 1000 });
+    assert.equal(verdict.code, 'no_match', name);
+    assert.equal(verdict.reason, 'no signature matches any of 1 secret', name);
+  }
+});

@@ -1,4 +1,5 @@
 import type { SandboxIssuer } from '../../sandbox/server.js';
+import { maskSecret } from '../redact.js';
 import type { Output } from '../output.js';
 
 /** The sandbox's Ready line and its routes. */
@@ -9,4 +10,10 @@ export function renderSandboxReady(output: Output, sandbox: SandboxIssuer, optio
   output.info(`  events:  GET  ${sandbox.url}/issuer2/sessions/{id}/events`);
   const auto = options.autoClaim ? ` (auto-claim: ${options.autoClaimOutcome} after ${options.autoClaim})` : '';
   output.info(`  wallet:  POST ${sandbox.url}/sandbox/sessions/{id}/claim?outcome=success|fail|wrong-tx-code${auto}`);
+  output.info(`  oid4vci: ${sandbox.url}/openid4vci (metadata: ${sandbox.url}/.well-known/openid-credential-issuer/openid4vci)`);
+  output.info(`  enterprise: POST ${sandbox.url}/v2/{org}.{tenant}.{issuerService}.{profileId}/issuer-service-api/credentials/offers`);
+  output.info(`              GET  ${sandbox.url}/v2/{org}.{tenant}.{issuerService}/issuer-service-api/issuance-session/{id}/events${sandbox.settings.token ? ' (Bearer token required)' : ''}`);
+  const signing = sandbox.settings.webhookSigning;
+  // walt.id signs nothing; the sandbox does only when asked, so say which.
+  output.info(`  webhooks: ${signing ? `signed with ${signing.scheme} (secret ${maskSecret(signing.secret)})` : 'unsigned, as walt.id sends them (--webhook-scheme to sign)'}`);
 }
