@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { capturedRequest, isoNow, serializeRecord, type CaptureRecord } from '../capture/record.js';
 import type { CaptureWriter } from '../capture/writer.js';
@@ -291,7 +291,8 @@ export class WebhookReceiver {
     const redacted = this.options.redact === false || !record.request?.body?.includes('"kty"') ? [] : redactPrivateKeys(record.data);
     if (redacted.length > 0) redactRequestBody(record, redacted);
     const key = dedupeKey(record.id);
-    const bodyHash = createHash('sha256').update(body).digest('base64');
+    // One-shot hash: no Hash object per delivery (this runs for every accepted delivery).
+    const bodyHash = hash('sha256', body, 'base64');
     if (key !== null && (this.writing.has(key) || this.seen.has(key))) return this.repeated(res, key, bodyHash, record, acceptance, verdict, ping);
     if (this.options.admit && !ping && !this.options.admit()) return this.respond(res, 503, { error: 'busy, retry later' });
     let settle!: (status: number) => void;
@@ -338,7 +339,7 @@ export class WebhookReceiver {
 /** The dedupe key of a delivery id: long ids are hashed, so 20,000 ids of 15 kB cost kilobytes, not megabytes. */
 function dedupeKey(id: string | null): string | null {
   if (id === null) return null;
-  return Buffer.byteLength(id) <= MAX_ID_BYTES ? id : `sha256:${createHash('sha256').update(id).digest('base64')}`;
+  return Buffer.byteLength(id) <= MAX_ID_BYTES ? id : `sha256:${hash('sha256', id, 'base64')}`;
 }
 
 /** The raw body holds the same key material as the payload: it is replaced by the redacted JSON. */

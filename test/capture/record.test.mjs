@@ -11,7 +11,10 @@ test('the SSE fast path writes exactly what the generic serialiser writes', () =
   ];
   for (const [i, text] of texts.entries()) {
     for (const named of [undefined, 'jwt_issue']) {
-      const record = sseRecord(eventFromSse({ data: text, event: named, id: i % 2 ? `id-${i}` : undefined }), { url: `http://127.0.0.1:1/issuer2/sessions/s${i}/events`, event: named });
+      const record = sseRecord(eventFromSse({ data: text, event: named, id: i % 2 ? `id-${i}` : undefined }), {
+        url: `http://127.0.0.1:1/issuer2/sessions/s${i}/events`,
+        event: named,
+      });
       if (i === 2) record.redacted = ['session.issuerKey.jwk.d'];
       const fast = serializeSseRecord(record, text);
       assert.equal(fast, serializeRecord(record, text));

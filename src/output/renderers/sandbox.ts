@@ -12,7 +12,9 @@ export function renderSandboxReady(output: Output, sandbox: SandboxIssuer, optio
   output.info(`  wallet:  POST ${sandbox.url}/sandbox/sessions/{id}/claim?outcome=success|fail|wrong-tx-code${auto}`);
   output.info(`  oid4vci: ${sandbox.url}/openid4vci (metadata: ${sandbox.url}/.well-known/openid-credential-issuer/openid4vci)`);
   output.info(`  enterprise: POST ${sandbox.url}/v2/{org}.{tenant}.{issuerService}.{profileId}/issuer-service-api/credentials/offers`);
-  output.info(`              GET  ${sandbox.url}/v2/{org}.{tenant}.{issuerService}/issuer-service-api/issuance-session/{id}/events${sandbox.settings.token ? ' (Bearer token required)' : ''}`);
+  output.info(
+    `              GET  ${sandbox.url}/v2/{org}.{tenant}.{issuerService}/issuer-service-api/issuance-session/{id}/events${sandbox.settings.token ? ' (Bearer token required)' : ''}`,
+  );
   const signing = sandbox.settings.webhookSigning;
   // walt.id signs nothing; the sandbox does only when asked, so say which.
   output.info(`  webhooks: ${signing ? `signed with ${signing.scheme} (secret ${maskSecret(signing.secret)})` : 'unsigned, as walt.id sends them (--webhook-scheme to sign)'}`);
