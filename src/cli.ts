@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Command as CommandType } from 'commander';
 import type { CommandContext } from './cli/command-context.js';
-import { HELP_FOOTER, HELP_TOPICS } from './cli/help-topics.js';
 
 // commander is CommonJS: require() skips the ESM wrapper's export scan (~4 ms of every start-up).
 const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof import('commander');
@@ -389,23 +388,30 @@ export function buildProgram(version: string, argv: readonly string[] = []): Com
   return program;
 }
 
-/** `help exit-codes`, `help environment`, `help events` (after any global options). */
-function helpTopic(argv: readonly string[]): (() => string) | string | undefined {
+/** The footer every --help ends with. */
+const HELP_FOOTER = 'More: issuer-events help exit-codes | help environment | help events; docs/ in the package.\n';
+// Their texts live in cli/help-topics.ts, loaded only when asked for (start-up stays small).
+const HELP_TOPIC_NAMES = ['exit-codes', 'environment', 'events'];
+
+/** `help exit-codes`, `help environment`, `help events` (after any global options): the topic, or the unknown word. */
+function helpTopic(argv: readonly string[]): { topic: string } | { unknown: string } | undefined {
   const rest = argv.filter((arg, i) => !arg.startsWith('-') && !GLOBAL_WITH_VALUE.has(argv[i - 1] ?? ''));
   if (rest[0] !== 'help' || rest.length !== 2) return undefined;
   // `help <command>` is commander's; anything else is neither.
-  return HELP_TOPICS[rest[1]!] ?? (rest[1]! in COMMANDS ? undefined : rest[1]);
+  if (HELP_TOPIC_NAMES.includes(rest[1]!)) return { topic: rest[1]! };
+  return rest[1]! in COMMANDS ? undefined : { unknown: rest[1]! };
 }
 
 /** Runs the CLI and returns the exit code; all error-to-exit-code mapping lives here. */
 export async function main(argv: string[], version: string): Promise<number> {
-  const topic = helpTopic(argv);
-  if (typeof topic === 'function') {
-    process.stdout.write(topic());
+  const help = helpTopic(argv);
+  if (help && 'topic' in help) {
+    const { HELP_TOPICS } = await import('./cli/help-topics.js');
+    process.stdout.write(HELP_TOPICS[help.topic]!());
     return 0;
   }
-  if (topic) {
-    process.stderr.write(`error: unknown command or help topic "${topic}": topics are ${Object.keys(HELP_TOPICS).join(', ')}; commands: ${Object.keys(COMMANDS).join(', ')}\n`);
+  if (help) {
+    process.stderr.write(`error: unknown command or help topic "${help.unknown}": topics are ${HELP_TOPIC_NAMES.join(', ')}; commands: ${Object.keys(COMMANDS).join(', ')}\n`);
     return 2;
   }
   const program = buildProgram(version, argv);

@@ -47,6 +47,3 @@ function table(title: string, rows: [string, string][]): string {
   const width = Math.max(...rows.map(([key]) => key.length));
   return `${title}\n\n${rows.map(([key, text]) => `  ${key.padEnd(width)}  ${text}`).join('\n')}\n`;
 }
-
-/** The footer every --help ends with. */
-export const HELP_FOOTER = 'More: issuer-events help exit-codes | help environment | help events; docs/ in the package.\n';
