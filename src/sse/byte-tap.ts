@@ -1,9 +1,13 @@
+import { LastEventIdTracker } from './last-event-id.js';
+
 /** What the tap saw, for the supervisor. */
 export interface TapObserver {
   /** Bytes arrived (idle timeout). */
   onBytes(): void;
   /** A `retry:` field's value (the reconnection time), read off the bytes. */
   onRetry(ms: number): void;
+  /** The last event ID string changed (at the end of a block that had an `id` field; '' resets it). */
+  onLastEventId?(id: string): void;
   /** Output backpressure: wait before reading more. */
   backpressure?(): Promise<void> | undefined;
   /** The body failed (connection reset) or grew too large. */
@@ -37,6 +41,7 @@ export function tapEventStream(body: ReadableStream<Uint8Array>, maxBytes: numbe
   let endedWithLF = false;
   // The start of a line cut by the chunk boundary, for a `retry:` field split across chunks.
   let carry: string | null = '';
+  const ids = observer.onLastEventId ? new LastEventIdTracker(observer.onLastEventId) : undefined;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       const slow = observer.backpressure?.();
@@ -73,6 +78,7 @@ export function tapEventStream(body: ReadableStream<Uint8Array>, maxBytes: numbe
         return;
       }
       carry = noteRetry(chunk, carry, observer);
+      ids?.feed(chunk);
       controller.enqueue(chunk);
     },
     cancel(reason) {

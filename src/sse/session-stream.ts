@@ -264,6 +264,10 @@ export class SessionStream {
           onRetry: (ms) => {
             this.serverRetryMs = ms;
           },
+          // SSE: the last event ID string, which an empty `id:` resets (then no Last-Event-ID is sent).
+          onLastEventId: (id) => {
+            this.lastEventId = id === '' ? undefined : id;
+          },
           backpressure: () => this.hooks.backpressure?.(),
           onError: (error) => {
             if (error instanceof EventTooLargeError) info.tooLarge = error.bytes;
@@ -330,8 +334,7 @@ export class SessionStream {
 
   private onMessage(event: MessageEvent): 'new' | 'skip' | 'stop' {
     const message: StreamMessage = { data: String(event.data), event: event.type === 'message' ? undefined : event.type, id: event.lastEventId || undefined };
-    // Last-Event-ID is remembered even for keep-alives, as EventSource does.
-    if (message.id !== undefined) this.lastEventId = message.id;
+    // Last-Event-ID is not taken from here: the tap tracks it off the bytes (an empty `id:` resets it).
     if (message.data === KEEP_ALIVE && message.event === undefined) return 'skip';
     if (this.recent.seen(dedupeKey(message))) {
       this.hooks.onDuplicate?.(message);

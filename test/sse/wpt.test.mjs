@@ -184,6 +184,18 @@ test('format-field-id-2.any.js: the last event ID persists until changed (it is 
     ['a', 'b', 'c'],
   );
   assert.equal(r.requests[1].headers['last-event-id'], '1', 'still 1 after a message without id');
-  // Not covered: an empty `id:` should reset it, but the eventsource package reports an empty id
-  // and no id alike (MessageEvent.lastEventId ""), so the supervisor keeps the last non-empty one.
+});
+
+test('format-field-id-2.any.js (last-event-id2.py ID_RESETS_1 / ID_RESETS_2): an empty `id:` and a bare `id` reset it (no Last-Event-ID)', async () => {
+  for (const reset of ['id:', 'id']) {
+    const r = await collect({ body: (n) => (n === 1 ? `id: 1\ndata: 1\n\n${reset}\ndata:2\n\ndata:3\n\n` : 'data:4\n\n'), count: 4, retries: 1 });
+    assert.deepEqual(
+      r.messages.map((m) => m.data),
+      ['1', '2', '3', '4'],
+    );
+    assert.equal(r.requests[1].headers['last-event-id'], undefined, `reset by "${reset}"`);
+  }
+  // An id in a block without data still sets it (SSE: the dispatch step sets the ID before checking the data).
+  const r = await collect({ body: (n) => (n === 1 ? 'data:a\n\nid: 42\n\n' : 'data:b\n\n'), count: 2, retries: 1 });
+  assert.equal(r.requests[1].headers['last-event-id'], '42');
 });
