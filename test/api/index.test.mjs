@@ -30,3 +30,33 @@ test('the programmatic API: an offer created against the sandbox, followed with 
     await sandbox.close();
   }
 });
+
+test("the README's sendTrigger example: a signed didx:me event that the official library verifies", async () => {
+  const { sendTrigger, triggerEntry, parseAssignment } = await import('issuer-events');
+  const { Webhook } = await import('standardwebhooks');
+  const { listen, readBody } = await import('../helpers/http.mjs');
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  /** @type {any} */
+  let got;
+  const server = await listen(async (req, res) => {
+    got = { headers: req.headers, body: (await readBody(req)).toString('utf8') };
+    res.writeHead(202).end();
+  });
+  try {
+    const assignment = /** @type {any} */ (parseAssignment('payload.state=done'));
+    const result = await sendTrigger({
+      entry: /** @type {any} */ (triggerEntry('openid4vc.issuance.completed')),
+      to: `${server.url}/`,
+      scheme: 'standard',
+      secret,
+      sets: [assignment],
+    });
+    assert.equal(result.status, 202);
+    assert.equal(result.ok, true);
+    const payload = /** @type {any} */ (new Webhook(secret).verify(got.body, got.headers));
+    assert.equal(payload.payload.state, 'done');
+    assert.equal(payload.eventType, 'openid4vc.issuance.completed');
+  } finally {
+    await server.close();
+  }
+});
