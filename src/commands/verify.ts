@@ -24,7 +24,7 @@ export async function run(ctx: CommandContext<VerifyOptions>): Promise<number> {
   const scheme = schemeFlag(options.scheme);
   const secrets = (await ctx.settings({ webhookSecret: options.secret })).webhookSecrets;
   if (secrets.length === 0 && scheme !== 'none') throw new UsageError('missing --secret (or ISSUER_EVENTS_WEBHOOK_SECRET)');
-  const { delivery, receivedAt } = deliveryOf(options);
+  const { delivery, receivedAt } = await deliveryOf(options);
   if (scheme === 'bearer' && delivery.headers.authorization === REDACTED) {
     throw new UsageError('the capture redacts the Authorization header, so a bearer token cannot be checked from it; pass --header');
   }
@@ -55,11 +55,11 @@ function signatureMatches(verdict: Verdict, ignoringTime: () => Verdict): boolea
   return null;
 }
 
-function deliveryOf(options: VerifyOptions): { delivery: Delivery; receivedAt?: number } {
+async function deliveryOf(options: VerifyOptions): Promise<{ delivery: Delivery; receivedAt?: number }> {
   let delivery: Delivery;
   let receivedAt: number | undefined;
   if (options.record) {
-    const picked = deliveryFromCapture(options.record);
+    const picked = await deliveryFromCapture(options.record);
     delivery = picked.delivery;
     const ms = Date.parse(picked.record.receivedAt);
     if (!Number.isNaN(ms)) receivedAt = ms;
