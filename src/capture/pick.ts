@@ -1,32 +1,20 @@
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { UsageError } from '../errors.js';
 import { isPlainObject } from '../shared/json.js';
 import type { Delivery } from '../webhooks/types.js';
+import { captureLines, openCapture } from './reader.js';
 import { requestBodyBytes, type CaptureRecord } from './record.js';
 
 /** The wanted line's text: read line by line, stopping there, so a capture of any size can be used. */
 async function findLine(file: string, wanted: number | undefined): Promise<{ text: string; line: number } | undefined> {
-  const stream = createReadStream(file, { encoding: 'utf8' });
-  const opened = new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve());
-    stream.once('error', reject);
-  });
-  try {
-    await opened;
-  } catch (error) {
-    throw new UsageError(`cannot read capture file ${file}: ${(error as NodeJS.ErrnoException).code}`);
-  }
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  const stream = await openCapture(file);
   let n = 0;
   try {
-    for await (const text of lines) {
+    for await (const text of captureLines(stream, file)) {
       n++;
       if (wanted === undefined ? text.includes('"source":"webhook"') : n === wanted) return text === '' ? undefined : { text, line: n };
     }
     return undefined;
   } finally {
-    lines.close();
     stream.destroy();
   }
 }

@@ -47,6 +47,20 @@ function checkRequest(request: unknown): string | undefined {
 /** A capture line longer than this is refused (a record is at most a body plus its metadata). */
 export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 
+/** Opens a capture file for reading; one that cannot be opened is a usage error naming it. */
+export async function openCapture(file: string): Promise<ReadStream> {
+  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', reject);
+    });
+  } catch (error) {
+    throw new UsageError(`cannot read capture file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  return stream;
+}
+
 /**
  * Streams the records of capture files line by line (constant memory for any file size).
  * Blank lines are ignored. A bad line throws CaptureFormatError naming file and line, unless
@@ -54,18 +68,9 @@ export const MAX_LINE_BYTES = 256 * 1024 * 1024;
  */
 export async function* readCaptures(files: readonly string[], onInvalid?: (file: string, line: number, why: string) => void): AsyncGenerator<RecordAt> {
   for (const file of files) {
-    const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 });
-    const opened = new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', reject);
-    });
-    try {
-      await opened;
-    } catch (error) {
-      throw new UsageError(`cannot read capture file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-    }
+    const stream = await openCapture(file);
     let n = 0;
-    for await (const text of lines(stream, file)) {
+    for await (const text of captureLines(stream, file)) {
       n++;
       if (text.trim() === '') continue;
       let value: unknown;
@@ -93,7 +98,7 @@ export async function* readCaptures(files: readonly string[], onInvalid?: (file:
  * The lines of a stream (LF or CRLF), split by hand: readline's async iterator is several
  * times slower when the consumer awaits network I/O between lines.
  */
-async function* lines(stream: ReadStream, file: string): AsyncGenerator<string> {
+export async function* captureLines(stream: ReadStream, file: string): AsyncGenerator<string> {
   // Pieces of a line that spans chunks are collected and joined once: linear in the line's size.
   let pieces: string[] = [];
   let pending = 0;

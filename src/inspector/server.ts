@@ -103,7 +103,7 @@ export class InspectorServer {
   }
 
   /** The backlog as SSE messages (`id:` = the record's seq), `event: ready`, then each new record. */
-  private stream(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  private async stream(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (!tokenMatches(url.searchParams.get('token'), this.token)) {
       this.send(res, 403, { error: 'missing or wrong inspector token' });
       return;
@@ -116,17 +116,21 @@ export class InspectorServer {
     const config = { title: this.options.title, replayTo: this.options.replay.to ?? null, resigns: this.options.replay.secrets.length > 0 };
     res.write(`event: config\ndata: ${JSON.stringify(config)}\n\n`);
     // A reconnecting page sends Last-Event-ID: only what it has not seen yet.
-    const after = Number(req.headers['last-event-id'] ?? 0) || 0;
-    let chunk = '';
-    for (const stored of this.options.store.all()) {
-      if (stored.seq <= after) continue;
-      chunk += message(stored);
-      if (chunk.length > 1 << 20) {
-        res.write(chunk);
-        chunk = '';
+    let sent = Number(req.headers['last-event-id'] ?? 0) || 0;
+    // The backlog goes out a megabyte at a time, waiting for the page to read it (no second copy of
+    // the store in the socket's buffer); records that arrive meanwhile are caught up at the end.
+    for (;;) {
+      let chunk = '';
+      for (const stored of this.options.store.after(sent)) {
+        chunk += message(stored);
+        sent = stored.seq;
+        if (chunk.length > 1 << 20) break;
       }
+      if (chunk === '') break;
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
+      if (res.destroyed) return;
     }
-    res.write(`${chunk}event: ready\ndata: ${JSON.stringify({ count: this.options.store.size, dropped: this.options.store.dropped })}\n\n`);
+    res.write(`event: ready\ndata: ${JSON.stringify({ count: this.options.store.size, dropped: this.options.store.dropped })}\n\n`);
     this.streams.add(res);
     req.on('close', () => this.streams.delete(res));
   }

@@ -58,6 +58,13 @@ export class RecordStore {
     return this.records.slice(this.head);
   }
 
+  /** The records after `seq`, oldest first, found by index (no copy, no scan from the start). */
+  *after(seq: number): Generator<StoredRecord> {
+    const first = this.records[this.head]?.seq;
+    if (first === undefined) return;
+    for (let i = this.head + Math.max(0, seq + 1 - first); i < this.records.length; i++) yield this.records[i]!;
+  }
+
   get(seq: number): StoredRecord | undefined {
     // Sequence numbers are dense: the index is found by arithmetic, not by a search.
     const first = this.records[this.head]?.seq;
