@@ -110,7 +110,9 @@ export const TRIGGER_PROVIDERS = Object.keys(TEMPLATES) as CatalogProvider[];
  */
 export function triggerEntry(type: string, provider?: CatalogProvider): EventTypeEntry | undefined {
   const known = catalogEntry(type, provider);
-  if (known || !provider) return known;
+  // iGrant's `.v3` names share their entry with the bare name; the payload keeps the name asked for.
+  if (known) return known.type === type ? known : { ...known, type };
+  if (!provider) return undefined;
   return { provider, group: provider, type, description: '', status: 'ACTIVE', generation: provider === 'waltid' ? 'current' : undefined };
 }
 

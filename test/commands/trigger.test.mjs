@@ -126,6 +126,9 @@ test('bad input: unknown type (did you mean), missing --to, missing secret, bad 
   assert.equal(plan.body.target, 'x1');
   assert.equal(plan.dryRun, true);
   assert.equal(triggerEntry('credential_revoked'), undefined);
+  // iGrant's `.v3` presentation names are sent as asked.
+  const v3 = await runCli(['trigger', 'openid.presentation.request_sent.v3', '--scheme', 'none', '--dry-run', '--json']);
+  assert.equal(parseNdjson(v3.stdout)[0].body.type, 'openid.presentation.request_sent.v3');
 });
 
 test('the --dry-run request, sent by hand, verifies: headers and body are the exact bytes', async () => {
