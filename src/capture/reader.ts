@@ -47,6 +47,18 @@ function checkRequest(request: unknown): string | undefined {
 /** A capture line longer than this is refused (a record is at most a body plus its metadata). */
 export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 
+/** One line of a capture file: the record, or why it is not one. */
+export function parseRecordLine(text: string): { record: CaptureRecord } | { why: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { why: 'invalid JSON' };
+  }
+  const why = checkRecord(value);
+  return why ? { why } : { record: value as CaptureRecord };
+}
+
 /** Opens a capture file for reading; one that cannot be opened is a usage error naming it. */
 export async function openCapture(file: string): Promise<ReadStream> {
   const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 });
@@ -73,23 +85,16 @@ export async function* readCaptures(files: readonly string[], onInvalid?: (file:
     for await (const text of captureLines(stream, file)) {
       n++;
       if (text.trim() === '') continue;
-      let value: unknown;
-      let why: string | undefined;
-      try {
-        value = JSON.parse(text);
-        why = checkRecord(value);
-      } catch {
-        why = 'invalid JSON';
-      }
-      if (why) {
+      const parsed = parseRecordLine(text);
+      if ('why' in parsed) {
         if (!onInvalid) {
           stream.destroy();
-          throw new CaptureFormatError(`${file}:${n}: ${why}`);
+          throw new CaptureFormatError(`${file}:${n}: ${parsed.why}`);
         }
-        onInvalid(file, n, why);
+        onInvalid(file, n, parsed.why);
         continue;
       }
-      yield { record: value as CaptureRecord, file, line: n, bytes: text.length };
+      yield { record: parsed.record, file, line: n, bytes: text.length };
     }
   }
 }

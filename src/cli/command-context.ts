@@ -24,6 +24,8 @@ export interface CommandContext<O> {
   /** The issuer connection from `--base-url/--target/--token`, environment and config. */
   connection(flags: IssuerFlags): Promise<IssuerConnection>;
   config(): Promise<LoadedConfig>;
+  /** True when the user gave this option (camelCase name), not its default: commander knows the source. */
+  given(option: string): boolean;
 }
 
 export function createContext<O>(command: Command): CommandContext<O> {
@@ -41,6 +43,7 @@ export function createContext<O>(command: Command): CommandContext<O> {
     output,
     config,
     settings,
+    given: (option) => command.getOptionValueSource(option) === 'cli',
     async connection(flags) {
       const resolved = await settings({ baseUrl: flags.baseUrl, target: flags.target, token: flags.token });
       return { baseUrl: resolved.baseUrl, target: resolved.target, token: resolved.token, trace: exchangeTracer(output) };

@@ -27,10 +27,6 @@ export interface ReplayOptions {
   skipInvalid?: boolean;
 }
 
-/** The defaults of --port and --host (src/cli.ts): other values mean the user set them. */
-const DEFAULT_PORT = '7005';
-const DEFAULT_HOST = '127.0.0.1';
-
 /** The most deliveries in flight: more costs memory and sockets and gains nothing on one target. */
 const MAX_CONCURRENCY = 1024;
 
@@ -46,7 +42,7 @@ export async function run(ctx: CommandContext<ReplayOptions>, files: string[]): 
     return serveCaptured({ ...source, host: options.host, port: portFlag(options.port), speed: speed ?? 1 }, new ReplayRenderer(output));
   }
   // --port and --host belong to --serve-sse: said, not silently ignored.
-  if (options.port !== DEFAULT_PORT || options.host !== DEFAULT_HOST) output.warn('--port and --host apply to --serve-sse only; ignored when sending');
+  if (ctx.given('port') || ctx.given('host')) output.warn('--port and --host apply to --serve-sse only; ignored when sending');
   // Every flag is checked before the files are read.
   const to = options.to === undefined ? '' : urlFlag(options.to, '--to');
   const plan = {

@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { checkRecord } from '../capture/reader.js';
+import { parseRecordLine } from '../capture/reader.js';
 import type { CaptureRecord } from '../capture/record.js';
 
 export interface FollowerHooks {
@@ -106,15 +106,8 @@ export class CaptureFollower {
   }
 
   private parse(text: string): void {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch {
-      this.hooks.invalid(this.line, 'not JSON');
-      return;
-    }
-    const why = checkRecord(value);
-    if (why) this.hooks.invalid(this.line, why);
-    else this.hooks.record(value as CaptureRecord, this.line);
+    const parsed = parseRecordLine(text);
+    if ('why' in parsed) this.hooks.invalid(this.line, parsed.why);
+    else this.hooks.record(parsed.record, this.line);
   }
 }
