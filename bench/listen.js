@@ -24,9 +24,13 @@ function startServer(cmd, args) {
   });
 }
 
-function load(url, requests, connections, secret = SECRET, scheme = 'standard') {
-  const r = spawnSync(node, [here('load.js'), url, String(requests), String(connections), secret, scheme], { encoding: 'utf8' });
-  return JSON.parse(r.stdout);
+/** Load on one URL, or on several in turns of 1,000 (A, B, A, B…): one result per URL. */
+function load(urls, requests, connections, secret = SECRET, scheme = 'standard') {
+  const list = [urls].flat();
+  const r = spawnSync(node, [here('load.js'), list.join(','), String(requests), String(connections), secret, scheme, '1000'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`load.js exited ${r.status}: ${r.stderr}`);
+  const out = JSON.parse(r.stdout);
+  return Array.isArray(out) ? out : [out];
 }
 
 export async function run({ rounds, row, log, flag }) {
@@ -37,21 +41,25 @@ export async function run({ rounds, row, log, flag }) {
     base = [],
     synced = [];
   for (let r = 0; r < rounds; r++) {
+    // All three run at once and take the load in turns, so that the shared machine's changing
+    // load falls on each alike; each is warmed up first.
     const b = await startServer(node, [here('baseline-listen.js'), SECRET, join(dir, `base-${r}.ndjson`)]);
-    load(b.url, 2000, 64); // warm-up
-    base.push(load(b.url, requests, 64));
-    b.stop();
     const t = await startServer(node, [BIN, 'listen', '--port', '0', '--secret', SECRET, '--save', join(dir, `tool-${r}.ndjson`), '--quiet']);
-    load(t.url, 2000, 64);
-    tool.push(load(t.url, requests, 64));
-    t.stop();
     // --fsync: every capture write is on disk before the 2xx (writes are batched, then synced).
     const f = await startServer(node, [BIN, 'listen', '--port', '0', '--secret', SECRET, '--save', join(dir, `fsync-${r}.ndjson`), '--fsync', '--quiet']);
-    load(f.url, 2000, 64);
-    synced.push(load(f.url, requests, 64));
-    f.stop();
+    try {
+      load([b.url, t.url, f.url], 2000, 64); // warm-up
+      const [bl, tl, fl] = load([b.url, t.url, f.url], requests, 64);
+      base.push(bl);
+      tool.push(tl);
+      synced.push(fl);
+    } finally {
+      b.stop();
+      t.stop();
+      f.stop();
+    }
     log(
-      `  round ${r + 1}: tool ${Math.round(tool.at(-1).rps)}/s p99 ${tool.at(-1).p99.toFixed(1)}ms (failed ${tool.at(-1).failed}), baseline ${Math.round(base.at(-1).rps)}/s p99 ${base.at(-1).p99.toFixed(1)}ms`,
+      `  round ${r + 1}: tool ${Math.round(tool.at(-1).rps)}/s p99 ${tool.at(-1).p99.toFixed(1)}ms (failed ${tool.at(-1).failed}), baseline ${Math.round(base.at(-1).rps)}/s p99 ${base.at(-1).p99.toFixed(1)}ms, --fsync ${Math.round(synced.at(-1).rps)}/s`,
     );
   }
   row(
@@ -106,9 +114,6 @@ export async function run({ rounds, row, log, flag }) {
   for (let r = 0; r < rounds; r++) {
     const port = 20000 + Math.floor(Math.random() * 20000);
     const w = await startWebhook(webhook, hooks, port);
-    load(w.url, 1000, 64, secret, 'hmac');
-    theirs.push(load(w.url, requests, 64, secret, 'hmac'));
-    w.stop();
     const t = await startServer(node, [
       BIN,
       'listen',
@@ -126,9 +131,15 @@ export async function run({ rounds, row, log, flag }) {
       join(dir, `hmac-${r}.ndjson`),
       '--quiet',
     ]);
-    load(t.url, 1000, 64, secret, 'hmac');
-    ours.push(load(t.url, requests, 64, secret, 'hmac'));
-    t.stop();
+    try {
+      load([w.url, t.url], 1000, 64, secret, 'hmac');
+      const [wl, tl] = load([w.url, t.url], requests, 64, secret, 'hmac');
+      theirs.push(wl);
+      ours.push(tl);
+    } finally {
+      w.stop();
+      t.stop();
+    }
     log(`  round ${r + 1}: listen ${Math.round(ours.at(-1).rps)}/s (failed ${ours.at(-1).failed}), webhook ${Math.round(theirs.at(-1).rps)}/s (failed ${theirs.at(-1).failed})`);
   }
   row(

@@ -13,12 +13,16 @@ function visible(ch: string): string {
   return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
 }
 
+// The same sets without /g, to test (stateless) before replacing: most text has nothing to escape.
+const HAS_CONTROL = new RegExp(CONTROL.source);
+const HAS_CONTROL_OR_NEWLINE = new RegExp(CONTROL_AND_NEWLINES.source);
+
 /** Escapes control characters in network-sourced text, keeping `\n` and `\t`. */
 export function escapeControl(text: string): string {
-  return text.replace(CONTROL, visible);
+  return HAS_CONTROL.test(text) ? text.replace(CONTROL, visible) : text;
 }
 
 /** Escapes control characters including newlines, for one-line summaries. */
 export function escapeLine(text: string): string {
-  return text.replace(CONTROL_AND_NEWLINES, visible);
+  return HAS_CONTROL_OR_NEWLINE.test(text) ? text.replace(CONTROL_AND_NEWLINES, visible) : text;
 }

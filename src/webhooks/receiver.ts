@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { capturedRequest, isoNow, serializeRecord, type CaptureRecord } from '../capture/record.js';
+import { capturedRequest, isoNow, serializeRecord, serializeWebhookRecord, type CaptureRecord } from '../capture/record.js';
 import type { CaptureWriter } from '../capture/writer.js';
 import { discardBody, readBody } from '../http/body.js';
 import { closeServer, listenOn } from '../shared/http-server.js';
@@ -75,6 +75,16 @@ const REJECTED_BODY_BYTES = 64 * 1024;
 const MAX_ID_BYTES = 256;
 const DEDUPE_WINDOW = 100_000;
 
+/** A delivery id in the dedupe window. */
+interface SeenDelivery {
+  /** SHA-256 of the body first recorded under the id: a different body is a conflict. */
+  bodyHash: string;
+  /** True while that first record is being written. */
+  writing: boolean;
+  /** Retries that arrived during the write: told the original's answer (200 or 503). */
+  waiters?: ((status: number) => void)[];
+}
+
 const OK_BODY = { ok: true };
 const OK_TEXT = JSON.stringify(OK_BODY);
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -86,10 +96,8 @@ const OK_HEADERS = ['content-type', 'application/json', 'content-length', String
  */
 export class WebhookReceiver {
   private readonly server: Server;
-  /** Delivery id → hash of the body first recorded under it (conflicts are told apart). */
-  private readonly seen = new Map<string, string>();
-  /** Deliveries being written: a retry that arrives meanwhile waits for the original's answer. */
-  private readonly writing = new Map<string, Promise<number>>();
+  /** Delivery id → the first delivery recorded (or being recorded) under it: one lookup per delivery. */
+  private readonly seen = new Map<string, SeenDelivery>();
   private rejectedBytes = 0;
   private inflight = 0;
   private drainWaiters: (() => void)[] = [];
@@ -98,7 +106,7 @@ export class WebhookReceiver {
   constructor(private readonly options: ReceiverOptions) {
     this.server = createServer((req, res) => {
       this.inflight++;
-      res.once('close', () => this.done());
+      res.on('close', this.done);
       this.handle(req, res).catch((error: Error) => {
         // A sender that went away mid-body: nothing was received, nothing to record or say.
         if (req.destroyed || (error as NodeJS.ErrnoException).code === 'ECONNRESET') return;
@@ -125,10 +133,11 @@ export class WebhookReceiver {
     await closeServer(this.server, { inflight: drained, drainMs: this.options.drainMs });
   }
 
-  private done(): void {
+  // A field, not a method: one function for every response's 'close', no closure per request.
+  private readonly done = (): void => {
     this.inflight--;
     if (this.inflight === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
-  }
+  };
 
   private respond(res: ServerResponse, status: number, body: object, headers?: Record<string, string>): void {
     if (body === OK_BODY) {
@@ -217,12 +226,12 @@ export class WebhookReceiver {
     if (kept.length < body.length) Object.assign(record.request, { bodyTruncated: true, bodySize: body.length });
   }
 
-  /** Writes a record; false (and the listener told) when the capture could not be written. */
-  private async capture(record: CaptureRecord, line?: string): Promise<boolean> {
+  /** Writes a record (its payload spliced in as `rawData` when given); false when the capture could not be written. */
+  private async capture(record: CaptureRecord, rawData?: string): Promise<boolean> {
     const capture = this.options.capture;
     if (!capture) return true;
     try {
-      await capture.writeLine(line ?? serializeRecord(record));
+      await capture.writeLine(rawData === undefined ? serializeRecord(record) : serializeWebhookRecord(record, rawData));
       return true;
     } catch (error) {
       this.options.onCaptureError?.(error as Error);
@@ -293,18 +302,20 @@ export class WebhookReceiver {
     const key = dedupeKey(record.id);
     // One-shot hash: no Hash object per delivery (this runs for every accepted delivery).
     const bodyHash = hash('sha256', body, 'base64');
-    if (key !== null && (this.writing.has(key) || this.seen.has(key))) return this.repeated(res, key, bodyHash, record, acceptance, verdict, ping);
+    const seen = key === null ? undefined : this.seen.get(key);
+    if (seen !== undefined) return this.repeated(res, seen, bodyHash, record, acceptance, verdict, ping);
     if (this.options.admit && !ping && !this.options.admit()) return this.respond(res, 503, { error: 'busy, retry later' });
-    let settle!: (status: number) => void;
-    if (key !== null) this.writing.set(key, new Promise<number>((resolve) => (settle = resolve)));
+    const entry: SeenDelivery | undefined = key === null ? undefined : { bodyHash, writing: true };
+    if (key !== null) this.remember(key, entry!);
     // The payload's JSON is the body text itself (unless form-encoded or redacted): spliced in, not re-serialised.
     const raw =
       redacted.length === 0 && record.request?.body !== undefined && normalized.data !== null && !isFormEncoded(req.headers['content-type']) ? record.request.body : undefined;
-    const written = await this.capture(record, serializeRecord(record, raw));
-    if (key !== null) {
-      this.writing.delete(key);
-      if (written) this.remember(key, bodyHash);
-      settle(written ? 200 : 503);
+    const written = await this.capture(record, raw);
+    if (entry !== undefined) {
+      entry.writing = false;
+      // Not recorded: the id is forgotten, so the sender's retry is taken as new.
+      if (!written) this.seen.delete(key!);
+      for (const tell of entry.waiters?.splice(0) ?? []) tell(written ? 200 : 503);
     }
     if (!written) return this.respond(res, 503, { error: 'capture unavailable' });
     this.respond(res, 200, OK_BODY);
@@ -316,11 +327,10 @@ export class WebhookReceiver {
    * write waits for it), not counted again. A different body under the same id is a conflict:
    * recorded and reported, since a sender should never do that.
    */
-  private async repeated(res: ServerResponse, key: string, bodyHash: string, record: CaptureRecord, acceptance: Acceptance, verdict: Verdict, ping: boolean): Promise<void> {
-    const pending = this.writing.get(key);
-    const status = pending ? await pending : 200;
+  private async repeated(res: ServerResponse, seen: SeenDelivery, bodyHash: string, record: CaptureRecord, acceptance: Acceptance, verdict: Verdict, ping: boolean): Promise<void> {
+    const status = seen.writing ? await new Promise<number>((resolve) => (seen.waiters ??= []).push(resolve)) : 200;
     if (status !== 200) return this.respond(res, 503, { error: 'capture unavailable' });
-    const conflict = this.seen.get(key) !== bodyHash;
+    const conflict = seen.bodyHash !== bodyHash;
     if (conflict) {
       const conflicting = { ...record, duplicate: true, conflict: true };
       if (!(await this.capture(conflicting))) return this.respond(res, 503, { error: 'capture unavailable' });
@@ -330,8 +340,8 @@ export class WebhookReceiver {
   }
 
   /** The dedupe window: the most recent 100,000 ids (Map keeps insertion order; the oldest goes first). */
-  private remember(key: string, bodyHash: string): void {
-    this.seen.set(key, bodyHash);
+  private remember(key: string, entry: SeenDelivery): void {
+    this.seen.set(key, entry);
     if (this.seen.size > DEDUPE_WINDOW) this.seen.delete(this.seen.keys().next().value!);
   }
 }

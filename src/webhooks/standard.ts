@@ -1,4 +1,4 @@
-import { checkTolerance, fromBase64, hmacSha256, parseUnixSeconds, safeEqual, splitSignatureList } from './crypto.js';
+import { checkTolerance, fromBase64, hmacSha256, hmacSha256Latin1, parseUnixSeconds, safeEqual, splitSignatureList } from './crypto.js';
 import { invalid, noMatch, valid, type Delivery, type SignatureScheme, type SignOptions, type Verdict, type VerifyContext } from './types.js';
 import { randomBytes } from 'node:crypto';
 import { nonEmptyString } from '../shared/http-headers.js';
@@ -15,8 +15,33 @@ export function standardKey(secret: string): Buffer | undefined {
   return key;
 }
 
-function headerSet(headers: Delivery['headers'], prefix: 'webhook' | 'svix') {
-  return { id: headers[`${prefix}-id`], timestamp: headers[`${prefix}-timestamp`], signature: headers[`${prefix}-signature`] };
+type Prefix = 'webhook' | 'svix';
+
+// Header names spelled out once: a name built per request (`${prefix}-id`) is a new string that
+// every lookup has to hash and intern again.
+const NAMES = {
+  webhook: { id: 'webhook-id', timestamp: 'webhook-timestamp', signature: 'webhook-signature' },
+  svix: { id: 'svix-id', timestamp: 'svix-timestamp', signature: 'svix-signature' },
+} as const;
+
+/** The v1 signatures of a signature header, decoded; the usual single `v1,<base64>` skips the general split. */
+function v1Signatures(header: string): Buffer[] {
+  // One v1 signature of 32 bytes is `v1,` and 44 base64 characters.
+  if (header.length === 47 && header.startsWith('v1,')) {
+    const sig = fromBase64(header.slice(3), 32);
+    return sig ? [sig] : [];
+  }
+  // Only v1 is defined; unknown versions (e.g. v1a) are skipped, and empty or short values never match.
+  return splitSignatureList(header)
+    .filter((part) => part.startsWith('v1,'))
+    .map((part) => fromBase64(part.slice(3), 32))
+    .filter((sig): sig is Buffer => sig !== undefined);
+}
+
+/** A header value as its bytes read as UTF-8 (Node hands them over as Latin-1 characters); ASCII is itself. */
+function latin1AsUtf8(value: string): string {
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return Buffer.from(value, 'latin1').toString('utf8');
+  return value;
 }
 
 /**
@@ -24,20 +49,27 @@ function headerSet(headers: Delivery['headers'], prefix: 'webhook' | 'svix') {
  * key = base64-decoded secret, signatures `v1,<base64>` separated by spaces.
  */
 function makeScheme(name: 'standard' | 'svix', prefixes: ('webhook' | 'svix')[]): SignatureScheme {
-  const prefixOf = (headers: Delivery['headers']) => prefixes.find((p) => headers[`${p}-signature`] !== undefined) ?? prefixes[0]!;
+  const prefixOf = (headers: Delivery['headers']): Prefix => {
+    for (const p of prefixes) if (headers[NAMES[p].signature] !== undefined) return p;
+    return prefixes[0]!;
+  };
   return {
     name,
     headers: prefixes.flatMap((p) => [`${p}-id`, `${p}-timestamp`, `${p}-signature`]),
     // The id is part of the signed content `${id}.${timestamp}.${body}`: it cannot be swapped.
     signedId: (delivery) => {
-      const id = nonEmptyString(delivery.headers[`${prefixOf(delivery.headers)}-id`]);
-      return id === null ? null : Buffer.from(id, 'latin1').toString('utf8');
+      const id = nonEmptyString(delivery.headers[NAMES[prefixOf(delivery.headers)].id]);
+      return id === null ? null : latin1AsUtf8(id);
     },
-    signedAt: (headers) => parseUnixSeconds(headers[`${prefixOf(headers)}-timestamp`]),
-    detect: (headers) => prefixes.some((p) => headers[`${p}-signature`] !== undefined),
+    signedAt: (headers) => parseUnixSeconds(headers[NAMES[prefixOf(headers)].timestamp]),
+    detect: (headers) => prefixes.some((p) => headers[NAMES[p].signature] !== undefined),
     verify(delivery: Delivery, context: VerifyContext): Verdict {
       const prefix = prefixOf(delivery.headers);
-      const { id, timestamp, signature } = headerSet(delivery.headers, prefix);
+      const names = NAMES[prefix];
+      const { headers } = delivery;
+      const id = headers[names.id];
+      const timestamp = headers[names.timestamp];
+      const signature = headers[names.signature];
       if (signature === undefined) return invalid(name, 'missing_signature', `missing ${prefix}-signature header`);
       if (id === undefined || id === '') return invalid(name, 'missing_signature', `missing ${prefix}-id header`);
       if (timestamp === undefined) return invalid(name, 'missing_signature', `missing ${prefix}-timestamp header`);
@@ -45,11 +77,7 @@ function makeScheme(name: 'standard' | 'svix', prefixes: ('webhook' | 'svix')[])
       if (seconds === undefined) return invalid(name, 'bad_timestamp', `${prefix}-timestamp is not Unix seconds: "${timestamp.slice(0, 40)}"`);
       const skew = checkTolerance(name, seconds, context.nowMs, context.toleranceSec);
       if (typeof skew !== 'number') return skew;
-      // Only v1 is defined; unknown versions (e.g. v1a) are skipped, and empty or short values never match.
-      const candidates = splitSignatureList(signature)
-        .filter((part) => part.startsWith('v1,'))
-        .map((part) => fromBase64(part.slice(3), 32))
-        .filter((sig): sig is Buffer => sig !== undefined);
+      const candidates = v1Signatures(signature);
       if (candidates.length === 0) return invalid(name, 'malformed_signature', `no v1 signature of 32 bytes in ${prefix}-signature`, skew);
       let usable = 0;
       for (const [i, secret] of context.secrets.entries()) {
@@ -57,7 +85,7 @@ function makeScheme(name: 'standard' | 'svix', prefixes: ('webhook' | 'svix')[])
         if (!key) continue; // not a Standard Webhooks secret: skipped for this scheme, not an error
         usable++;
         // Header values arrive as Latin-1 characters of the raw bytes: the UTF-8 id is those bytes.
-        const expected = hmacSha256(key, Buffer.from(`${id}.${timestamp}.`, 'latin1'), delivery.body);
+        const expected = hmacSha256Latin1(key, `${id}.${timestamp}.`, delivery.body);
         if (candidates.some((sig) => safeEqual(expected, sig))) return valid(name, i + 1, skew);
       }
       if (usable === 0) return invalid(name, 'no_usable_secret', 'no configured secret is a Standard Webhooks secret (whsec_ + base64)', skew);

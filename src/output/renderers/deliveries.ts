@@ -7,6 +7,14 @@ import type { Output } from '../output.js';
 import { maskSecret } from '../redact.js';
 
 /** Renders `listen`: the Ready line, one line (or record) per delivery, forwards and the summary. */
+/** The verdict column of an answered (2xx) delivery; only the one shown is coloured (a line per delivery). */
+function verdictText(c: Output['color'], acceptance: ReceiveResult['acceptance']): string {
+  if (acceptance === 'verified') return c.green('✓ verified');
+  if (acceptance === 'ping') return c.dim('ping');
+  if (acceptance === 'unsigned') return c.yellow('unsigned');
+  return c.red('✗ rejected');
+}
+
 export class DeliveryRenderer implements ListenReporter {
   /** `events`: print only deliveries of these types (`listen --events`); all are still captured and counted. */
   constructor(
@@ -44,8 +52,7 @@ export class DeliveryRenderer implements ListenReporter {
     const { output } = this;
     const { record } = result;
     const c = output.color;
-    const verdicts = { rejected: c.red(`✗ ${result.status}`), ping: c.dim('ping'), verified: c.green('✓ verified'), unsigned: c.yellow('unsigned') };
-    const verdict = result.status >= 400 ? c.red(`✗ ${result.status}`) : verdicts[result.acceptance];
+    const verdict = result.status >= 400 ? c.red(`✗ ${result.status}`) : verdictText(c, result.acceptance);
     const parts = [c.dim(record.receivedAt.slice(11, 23)), `${record.request?.method} ${escapeLine(record.request?.path ?? '')}`, record.scheme ?? '-', verdict];
     if (record.type) parts.push(c.bold(escapeLine(record.type)));
     if (record.status) parts.push(escapeLine(record.status));
