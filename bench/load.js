@@ -2,7 +2,7 @@
 // Usage: node load.js <url[,url…]> <requests> <connections> <secret> [standard|hmac] [burst]
 // `hmac` signs with a generic `X-Signature: sha256=<hex>` HMAC of the body (key = secret as UTF-8).
 // With several URLs, each gets <requests> deliveries, sent in turns of <burst> (default 1000):
-// A, B, A, B… so that a change in the machine's load (shared cores) falls on every target alike.
+// A, B, C, then B, C, A… so that a change in the machine's load (shared cores) falls on every target alike.
 // Prints {"rps":…, "p50":…, "p99":…, "ok":…, "failed":…} per URL, one JSON line (an array for several).
 import { createHmac } from 'node:crypto';
 import { Agent, request } from 'undici';
@@ -64,8 +64,10 @@ async function send(target, from, to) {
   target.ms += performance.now() - started;
 }
 
-for (let from = 0; from < n; from += burst) {
-  for (const target of targets) await send(target, from, Math.min(n, from + burst));
+// The turn order rotates with every burst: whoever runs right after another target shares the
+// machine with that target's leftover work (its GC, its pending writes), so each takes that place alike.
+for (let k = 0, from = 0; from < n; k++, from += burst) {
+  for (let j = 0; j < targets.length; j++) await send(targets[(j + k) % targets.length], from, Math.min(n, from + burst));
 }
 
 const results = targets.map((target) => {

@@ -28,7 +28,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
       }
       chunks.push(chunk);
     });
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.once('error', reject);
+    // 'end' and 'error' come once each: plain listeners, no once() wrappers (one body per request).
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    req.on('error', reject);
   });
 }

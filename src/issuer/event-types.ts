@@ -102,8 +102,17 @@ export const EVENT_TYPES: Readonly<Record<string, readonly string[]>> = EVENT_CA
 
 /** The first catalog entry for a type (a walt.id name used by two generations has the same meaning). */
 export function catalogEntry(type: string, provider?: CatalogProvider): EventTypeEntry | undefined {
-  const bare = type.replace(/\.v3$/, '');
-  return EVENT_CATALOG.find((entry) => entry.type === bare && (provider === undefined || entry.provider === provider));
+  const entries = BY_TYPE.get(type.endsWith('.v3') ? type.slice(0, -3) : type);
+  if (entries === undefined) return undefined;
+  return provider === undefined ? entries[0] : entries.find((entry) => entry.provider === provider);
+}
+
+// Looked up for every delivery `listen` classifies: indexed once by type, in catalog order.
+const BY_TYPE = new Map<string, EventTypeEntry[]>();
+for (const entry of EVENT_CATALOG) {
+  const list = BY_TYPE.get(entry.type);
+  if (list) list.push(entry);
+  else BY_TYPE.set(entry.type, [entry]);
 }
 
 export const SESSION_STATUSES = ['ACTIVE', 'SUCCESSFUL', 'UNSUCCESSFUL', 'REJECTED_BY_USER', 'EXPIRED', 'COMPLETED', 'FAILED'] as const;

@@ -358,3 +358,41 @@ test('bearer tokens and cookies never reach the capture file or the output', asy
     assert.ok(!text.includes(secret) && !done.stdout.includes(secret) && !done.stderr.includes(secret), `${secret} leaked`);
   }
 });
+
+test('a delivery line reads the same with and without colour: time, method and path, scheme, verdict, type, status, session, id', async () => {
+  const body = JSON.stringify({ eventType: 'openid4vc.issuance.completed', payload: { openId4VcIssuanceId: 'iss-7' } });
+  const waltid = JSON.stringify({ target: 's9', event: 'credential_offer_retrieved', session: { id: 's9' } });
+  /** @param {Record<string, string>} env */
+  async function lines(env) {
+    const l = await startListen(['--secret', SECRET, '--allow-unsigned'], { env });
+    await post(l.url, body, signed(body, { id: 'msg_line' }));
+    await post(l.url, '', {});
+    await post(l.url, waltid, { 'content-type': 'application/json' });
+    await post(l.url, body, signed(body, { id: 'msg_bad', secret: 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' }));
+    l.child.kill('SIGTERM');
+    const done = await l.result;
+    assert.equal(done.code, 0, done.stderr);
+    // The time column differs between runs.
+    return done.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.replace(/^(\u001b\[\d+m)?\d\d:\d\d:\d\d\.\d{3}/, '$1T'));
+  }
+  const plain = await lines({});
+  assert.deepEqual(plain, [
+    'T  POST /  standard  ✓ verified  openid4vc.issuance.completed  SUCCESSFUL  iss-7  msg_line',
+    'T  POST /  none  ping',
+    'T  POST /  none  unsigned  credential_offer_retrieved  s9',
+    // Rejected: classified for the reader, but no id (only a verified signature vouches for one).
+    'T  POST /  standard  ✗ 401  openid4vc.issuance.completed  SUCCESSFUL  iss-7',
+  ]);
+  const coloured = await lines({ FORCE_COLOR: '1' });
+  assert.ok(
+    coloured.every((line) => line.includes('\u001b[')),
+    'FORCE_COLOR colours every line',
+  );
+  assert.deepEqual(
+    coloured.map((line) => line.replace(/\u001b\[\d+m/g, '')),
+    plain,
+  );
+});
