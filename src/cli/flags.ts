@@ -103,7 +103,7 @@ export function choiceFlag<T extends string>(text: string, flag: string, choices
   return text as T;
 }
 
-export { OUTCOMES } from '../sandbox/wallet.js';
+export { OUTCOMES } from '../sandbox/outcomes.js';
 export { EVENT_NAME_GENERATIONS } from '../sandbox/events.js';
 
 export function conditionFlag(text: string | undefined, flag = '--until'): Condition | undefined {

@@ -9,7 +9,6 @@ import { EventRenderer } from '../output/renderers/events.js';
 import { renderNextSteps, renderOffer } from '../output/renderers/offer.js';
 import { followSessions } from '../sse/follow.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
-import { claimWhileFollowing } from '../wallet/issuance.js';
 import { offerReference } from '../wallet/offer-input.js';
 
 export interface OfferCreateOptions extends FollowFlags, IssuerFlags {
@@ -61,6 +60,8 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
     invalidProof: options.invalidProof,
     insecure: options.insecure,
   };
+  // The wallet stack (OID4VCI client, JOSE, SD-JWT, mdoc) is loaded only when a claim is asked for.
+  const { claimWhileFollowing } = await import('../wallet/issuance.js');
   return claimWhileFollowing({ follow: followPlan, claim }, new EventRenderer(output), new ClaimRenderer(output));
 }
 

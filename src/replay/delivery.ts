@@ -33,7 +33,9 @@ export function toDelivery(record: CaptureRecord, resign?: ResignOptions): Outgo
   let body: Buffer;
   let text: string | undefined;
   if (record.source === 'webhook' && record.request) {
-    for (const [name, value] of Object.entries(record.request.headers)) {
+    const captured = record.request.headers;
+    for (const name in captured) {
+      const value = captured[name]!;
       const lower = name.toLowerCase();
       if (!NOT_FORWARDED.has(lower) && value !== REDACTED) headers[lower] = value;
     }

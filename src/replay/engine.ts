@@ -47,17 +47,19 @@ export interface ReplayReporter {
 /** Captures up to this size are parsed once and kept; larger ones are streamed twice. */
 const KEEP_BYTES = 32 * 1024 * 1024;
 
-async function* fromArray<T>(items: T[]): AsyncGenerator<T> {
-  yield* items;
-}
-
-/** Validates every line before anything is sent or served, then yields the selected records. */
-async function selectedRecords(source: ReplaySource, reporter: ReplayReporter): Promise<AsyncIterable<RecordAt>> {
+/**
+ * Validates every line before anything is sent or served, then gives the selected records: an
+ * array when the files were small enough to keep (iterated without a promise per record), else a
+ * second streaming pass.
+ */
+async function selectedRecords(source: ReplaySource, reporter: ReplayReporter): Promise<RecordAt[] | AsyncIterable<RecordAt>> {
   const { records, invalid, kept } = await validateCaptures(source.files, source.skipInvalid, KEEP_BYTES);
   reporter.loaded({ records, invalid, files: source.files.length });
-  const all = kept ? fromArray(kept) : readCaptures(source.files, source.skipInvalid ? () => {} : undefined);
+  const wanted = (at: RecordAt): boolean => source.filter(at.record) && (source.includeRejected || !wasRejected(at.record));
+  if (kept) return kept.filter(wanted);
+  const all = readCaptures(source.files, source.skipInvalid ? () => {} : undefined);
   return (async function* () {
-    for await (const at of all) if (source.filter(at.record) && (source.includeRejected || !wasRejected(at.record))) yield at;
+    for await (const at of all) if (wanted(at)) yield at;
   })();
 }
 
@@ -65,19 +67,25 @@ async function selectedRecords(source: ReplaySource, reporter: ReplayReporter): 
 export async function replayToTarget(plan: SendPlan, reporter: ReplayReporter): Promise<number> {
   const records = await selectedRecords(plan, reporter);
   let warnedStale = false;
-  async function* planned(): AsyncGenerator<Planned> {
-    for await (const at of records) {
-      const delivery = toDelivery(at.record, plan.resign);
-      if (!warnedStale && delivery.signatureAgeSec !== undefined && delivery.signatureAgeSec > 300) {
-        warnedStale = true;
-        reporter.staleSignatures(delivery.signatureAgeSec);
-      }
-      yield { at, delivery };
+  const toPlanned = (at: RecordAt): Planned => {
+    const delivery = toDelivery(at.record, plan.resign);
+    if (!warnedStale && delivery.signatureAgeSec !== undefined && delivery.signatureAgeSec > 300) {
+      warnedStale = true;
+      reporter.staleSignatures(delivery.signatureAgeSec);
     }
-  }
+    return { at, delivery };
+  };
+  // Deliveries are made as they are sent (a re-signed one is signed just before it goes out).
+  const planned = Array.isArray(records)
+    ? (function* () {
+        for (const at of records) yield toPlanned(at);
+      })()
+    : (async function* () {
+        for await (const at of records) yield toPlanned(at);
+      })();
   if (plan.dryRun) {
     let n = 0;
-    for await (const item of planned()) reporter.planned?.(item, ++n);
+    for await (const item of planned) reporter.planned?.(item, ++n);
     return reporter.finished([], { dryRun: true, planned: n });
   }
   const { timeoutMs } = plan;
@@ -85,7 +93,7 @@ export async function replayToTarget(plan: SendPlan, reporter: ReplayReporter): 
   const results: SendResult[] = [];
   await reporter.started?.();
   try {
-    await sendAll(planned(), { ...plan, dispatcher }, (result) => {
+    await sendAll(planned, { ...plan, dispatcher }, (result) => {
       results.push(result);
       reporter.result(result, results.length);
     });

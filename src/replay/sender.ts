@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici';
+import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import type { RecordAt } from '../capture/reader.js';
 import { describeNetworkError, flattenHeaders, type ExchangeTrace } from '../http/client.js';
 import { backoffDelay, parseRetryAfter } from '../shared/backoff.js';
@@ -66,9 +66,13 @@ class Pacer {
 }
 
 /** Sends every planned delivery; `onResult` sees each outcome as it completes. */
-export async function sendAll(items: AsyncIterable<Planned>, options: SendOptions, onResult: (result: SendResult) => void): Promise<void> {
-  const iterator = items[Symbol.asyncIterator]();
+export async function sendAll(items: AsyncIterable<Planned> | Iterable<Planned>, options: SendOptions, onResult: (result: SendResult) => void): Promise<void> {
+  // A sync source (records kept in memory) is read without an async generator step per record.
+  const iterator: Iterator<Planned> | AsyncIterator<Planned> = Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : items[Symbol.iterator]();
   const pacer = options.ratePerSec || options.speed ? new Pacer(options) : undefined;
+  // The target is parsed once, not once per delivery (undici's request(url) parses its URL each call).
+  const url = new URL(options.to);
+  const target: Target = { origin: url.origin, path: `${url.pathname}${url.search}`, dispatcher: options.dispatcher ?? getGlobalDispatcher() };
   let index = 0;
   const worker = async (): Promise<void> => {
     for (;;) {
@@ -76,13 +80,19 @@ export async function sendAll(items: AsyncIterable<Planned>, options: SendOption
       if (next.done) return;
       const myIndex = ++index;
       if (pacer) await pacer.wait(next.value.at.record.receivedAt);
-      onResult(await sendOne(myIndex, next.value, options));
+      onResult(await sendOne(myIndex, next.value, options, target));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
 }
 
-async function sendOne(index: number, planned: Planned, options: SendOptions): Promise<SendResult> {
+interface Target {
+  origin: string;
+  path: string;
+  dispatcher: Dispatcher;
+}
+
+async function sendOne(index: number, planned: Planned, options: SendOptions, target: Target): Promise<SendResult> {
   const { at, delivery } = planned;
   const base = { index, file: at.file, line: at.line, id: delivery.id, type: at.record.type ?? null };
   let attempts = 0;
@@ -93,11 +103,12 @@ async function sendOne(index: number, planned: Planned, options: SendOptions): P
     let error: string | undefined;
     let retryAfterMs: number | undefined;
     try {
-      const response = await request(options.to, {
+      const response = await target.dispatcher.request({
+        origin: target.origin,
+        path: target.path,
         method: 'POST',
         headers: { 'user-agent': USER_AGENT, ...delivery.headers },
         body: delivery.text ?? delivery.body,
-        dispatcher: options.dispatcher,
         // Both undici timeouts bound the delivery; no AbortSignal timer per request is needed.
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,

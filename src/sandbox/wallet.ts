@@ -2,13 +2,9 @@ import { claimOffer } from '../wallet/claim.js';
 import { ClaimError } from '../wallet/errors.js';
 import type { Session } from './session-store.js';
 
-/** What the sandbox's wallet does when it claims: succeed, send an invalid proof, or a wrong tx code. */
-export const OUTCOMES = ['success', 'fail', 'wrong-tx-code'] as const;
-export type ClaimOutcome = (typeof OUTCOMES)[number];
-
-export function isOutcome(text: string): text is ClaimOutcome {
-  return (OUTCOMES as readonly string[]).includes(text);
-}
+// In a module of their own: the CLI's flag parsing names them without loading the wallet stack.
+import type { ClaimOutcome } from './outcomes.js';
+export { OUTCOMES, isOutcome, type ClaimOutcome } from './outcomes.js';
 
 /** A code that is certainly not the session's: every digit shifted by one. */
 function wrongCode(code: string): string {
