@@ -1,7 +1,7 @@
 // listen: deliveries/s and latency at 64 connections, Standard Webhooks verification + --save,
 // vs a bare node:http + HMAC + append-to-file server. Optionally vs adnanh/webhook when installed.
 import { spawn, spawnSync } from 'node:child_process';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,8 +114,7 @@ export async function run({ rounds, row, log, flag }) {
   // One after the other, not in turns: webhook runs a process per delivery, and those would still
   // be running during listen's turn.
   for (let r = 0; r < rounds; r++) {
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const w = await startWebhook(webhook, hooks, port);
+    const w = await startWebhook(webhook, hooks);
     try {
       load(w.url, 1000, 64, secret, 'hmac');
       theirs.push(load(w.url, requests, 64, secret, 'hmac')[0]);
@@ -164,20 +163,37 @@ export async function run({ rounds, row, log, flag }) {
   );
 }
 
-/** Starts adnanh/webhook (quiet: its -verbose logs every request) and waits until its port accepts. */
-async function startWebhook(bin, hooks, port) {
-  const child = spawn(bin, ['-hooks', hooks, '-ip', '127.0.0.1', '-port', String(port)], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
+/** A port nothing listens on right now (the kernel picks it; webhook cannot be given port 0). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
     });
-    if (up) return { url: `http://127.0.0.1:${port}/hooks/in`, stop: () => child.kill('SIGTERM') };
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  });
+}
+
+/** Starts adnanh/webhook (quiet: its -verbose logs every request) on a free port and waits until it accepts; three tries. */
+async function startWebhook(bin, hooks) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const child = spawn(bin, ['-hooks', hooks, '-ip', '127.0.0.1', '-port', String(port)], { stdio: 'ignore' });
+    let exited = false;
+    child.on('exit', () => (exited = true));
+    for (let i = 0; i < 200 && !exited; i++) {
+      const up = await new Promise((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+      });
+      if (up) return { url: `http://127.0.0.1:${port}/hooks/in`, stop: () => child.kill('SIGTERM') };
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill();
   }
-  child.kill();
-  throw new Error('adnanh/webhook did not start');
+  throw new Error('adnanh/webhook did not start (3 tries)');
 }
