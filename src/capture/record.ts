@@ -152,8 +152,12 @@ export function serializeWebhookRecord(record: CaptureRecord, rawData: string | 
   ) {
     return serializeRecord(record, rawData);
   }
-  const request = `{"method":${quoted(q.method)},"path":${JSON.stringify(q.path)},"headers":${JSON.stringify(q.headers)},"body":${JSON.stringify(q.body)}}`;
-  return `{"v":1,"source":${quoted(r.source)},"receivedAt":${quoted(r.receivedAt)},"provider":${quoted(r.provider)},"type":${quoted(r.type)},"sessionId":${JSON.stringify(r.sessionId)},"status":${quoted(r.status)},"terminal":${r.terminal},"id":${JSON.stringify(r.id)},"verified":${r.verified},"scheme":${quoted(r.scheme)},"reason":${quoted(r.reason)},"duplicate":${r.duplicate},"request":${request},"acceptance":${quoted(r.acceptance)},"responseStatus":${r.responseStatus},"data":${rawData}}`;
+  // Quoted as they are: the source, provider, scheme and acceptance are this tool's own names, the
+  // method an HTTP token and the time an ISO string (none holds a quote, backslash or control
+  // character). What the sender chose (path, headers, body, type, status, ids) is JSON-escaped.
+  const request = `{"method":"${q.method}","path":${JSON.stringify(q.path)},"headers":${JSON.stringify(q.headers)},"body":${JSON.stringify(q.body)}}`;
+  const scheme = r.scheme === null ? 'null' : `"${r.scheme}"`;
+  return `{"v":1,"source":"${r.source}","receivedAt":"${r.receivedAt}","provider":"${r.provider}","type":${quoted(r.type)},"sessionId":${JSON.stringify(r.sessionId)},"status":${quoted(r.status)},"terminal":${r.terminal},"id":${JSON.stringify(r.id)},"verified":${r.verified},"scheme":${scheme},"reason":${quoted(r.reason)},"duplicate":${r.duplicate},"request":${request},"acceptance":"${r.acceptance}","responseStatus":${r.responseStatus},"data":${rawData}}`;
 }
 
 /** The payload's own text can stand for it in a line: JSON of an object or array, one line, no BOM. */
