@@ -16,10 +16,11 @@ function nextTurn(): Promise<void> {
 }
 
 /**
- * The single writer of a capture file. Lines queued while a write is in flight go out together
- * in one write. A write is whole lines or nothing: when it fails (disk full), the file is cut
- * back to its last complete line, that write's callers are told, and the next write tries again
- * — capture resumes once the disk has room. `failures` counts failed writes (exit 1 at the end).
+ * The single writer of a capture file. Lines queued in one turn of the event loop (or, with
+ * fsync, while a write is in flight) go out together in one write. A write is whole lines or
+ * nothing: when it fails (disk full), the file is cut back to its last complete line, that
+ * write's callers are told, and the next write tries again — capture resumes once the disk has
+ * room. `failures` counts failed writes (exit 1 at the end).
  */
 export class CaptureWriter {
   private readonly queue: Pending[] = [];
