@@ -67,8 +67,18 @@ async function benchTail() {
   try {
     for (let r = 0; r < rounds; r++) {
       const url = `http://127.0.0.1:${source.port}/issuer2/sessions/s${r}/events`;
-      const b = await measure(node, [new URL('./baseline-tail.js', import.meta.url).pathname, url]);
-      const t = await measure(node, [BIN, 'tail', url, '--json'], { env: { CI: 'true' } });
+      const runBase = () => measure(node, [new URL('./baseline-tail.js', import.meta.url).pathname, url]);
+      const runTool = () => measure(node, [BIN, 'tail', url, '--json'], { env: { CI: 'true' } });
+      // Who goes first alternates between rounds: each side gets the second place (a machine the
+      // first run has just warmed or loaded) as often as the other.
+      let b, t;
+      if (r % 2 === 0) {
+        b = await runBase();
+        t = await runTool();
+      } else {
+        t = await runTool();
+        b = await runBase();
+      }
       if (t.code !== 0 || t.lines !== events + 1) throw new Error(`tail exited ${t.code} with ${t.lines} lines: ${t.stderr}`);
       base.push((b.lines / b.ms) * 1000);
       tool.push((t.lines / t.ms) * 1000);
