@@ -82,6 +82,8 @@ test('standard: empty, short, unknown-version and non-numeric inputs never verif
     'garbage',
     ',,,',
     'v1,' + 'A'.repeat(10_000),
+    // The length of one v1 signature (the fast path), in the URL-safe alphabet: not base64.
+    `v1,${good['webhook-signature'].slice(3, 10)}${'-_'.repeat(18)}=`,
   ]) {
     const verdict = run({ 'webhook-signature': signature });
     assert.equal(verdict.ok, false, `signature ${JSON.stringify(signature.slice(0, 20))}`);
@@ -91,6 +93,7 @@ test('standard: empty, short, unknown-version and non-numeric inputs never verif
     assert.equal(verdict.ok, false, `timestamp ${JSON.stringify(timestamp)}`);
     assert.equal(verdict.code, 'bad_timestamp', `timestamp ${JSON.stringify(timestamp)}`);
   }
+  assert.equal(run({ 'webhook-signature': `v1,${'-'.repeat(43)}=` }).code, 'malformed_signature');
   assert.equal(run({ 'webhook-id': undefined }).code, 'missing_signature');
   // Unknown versions in a list are skipped; the v1 among them still verifies.
   assert.equal(run({ 'webhook-signature': `v1a,xyz v2,abc ${good['webhook-signature']}` }).ok, true);
