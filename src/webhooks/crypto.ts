@@ -1,4 +1,4 @@
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Verdict } from './types.js';
 import { invalid } from './types.js';
 
@@ -6,21 +6,6 @@ export function hmacSha256(key: Buffer | string, ...parts: (Buffer | string)[]):
   const mac = createHmac('sha256', key);
   for (const part of parts) mac.update(part);
   return mac.digest();
-}
-
-const keyObjects = new WeakMap<Buffer, KeyObject>();
-
-/**
- * HMAC-SHA256 of a Latin-1 prefix (header values as Node gives them: one character per byte)
- * and the body. The key is imported once per key buffer, not once per delivery.
- */
-export function hmacSha256Latin1(key: Buffer, prefix: string, body: Buffer): Buffer {
-  let keyObject = keyObjects.get(key);
-  if (keyObject === undefined) {
-    keyObject = createSecretKey(key);
-    keyObjects.set(key, keyObject);
-  }
-  return createHmac('sha256', keyObject).update(prefix, 'latin1').update(body).digest();
 }
 
 /**

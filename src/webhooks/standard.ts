@@ -1,4 +1,4 @@
-import { checkTolerance, fromBase64, hmacSha256, hmacSha256Latin1, parseUnixSeconds, safeEqual, splitSignatureList } from './crypto.js';
+import { checkTolerance, fromBase64, hmacSha256, parseUnixSeconds, safeEqual, splitSignatureList } from './crypto.js';
 import { invalid, noMatch, valid, type Delivery, type SignatureScheme, type SignOptions, type Verdict, type VerifyContext } from './types.js';
 import { randomBytes } from 'node:crypto';
 import { nonEmptyString } from '../shared/http-headers.js';
@@ -85,7 +85,7 @@ function makeScheme(name: 'standard' | 'svix', prefixes: ('webhook' | 'svix')[])
         if (!key) continue; // not a Standard Webhooks secret: skipped for this scheme, not an error
         usable++;
         // Header values arrive as Latin-1 characters of the raw bytes: the UTF-8 id is those bytes.
-        const expected = hmacSha256Latin1(key, `${id}.${timestamp}.`, delivery.body);
+        const expected = hmacSha256(key, Buffer.from(`${id}.${timestamp}.`, 'latin1'), delivery.body);
         if (candidates.some((sig) => safeEqual(expected, sig))) return valid(name, i + 1, skew);
       }
       if (usable === 0) return invalid(name, 'no_usable_secret', 'no configured secret is a Standard Webhooks secret (whsec_ + base64)', skew);
