@@ -200,6 +200,17 @@ export function capturedRequest(method: string, path: string, headers: Record<st
   return request;
 }
 
+/**
+ * Records the paths of private key material cut out of `data`. A raw request body holds the same
+ * material, so it is replaced by the redacted JSON (the listener and the sandbox's records).
+ */
+export function markRedacted(record: CaptureRecord, paths: string[]): void {
+  record.redacted = paths;
+  if (!record.request) return;
+  const { bodyBase64: _b, ...request } = record.request;
+  record.request = { ...request, body: JSON.stringify(record.data) };
+}
+
 /** The exact bytes of a captured request body. */
 export function requestBodyBytes(request: CapturedRequest): Buffer {
   if (request.bodyBase64 !== undefined) return Buffer.from(request.bodyBase64, 'base64');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setGlobalConfig } from '@openid4vc/openid4vci';
-import { capturedRequest, sseRecord, type CaptureRecord } from '../capture/record.js';
+import { capturedRequest, markRedacted, sseRecord, type CaptureRecord } from '../capture/record.js';
 import { readBody } from '../http/body.js';
 import { eventFromSse } from '../issuer/catalog.js';
 import { redactPrivateKeys } from '../shared/json-safety.js';
@@ -402,10 +402,7 @@ function sandboxSseRecord(text: string, url: string): CaptureRecord {
 /** The legacy generation carries the issuer's private JWK in every event: never shown (contract). */
 function redacted(record: CaptureRecord): CaptureRecord {
   const paths = redactPrivateKeys(record.data);
-  if (paths.length) {
-    record.redacted = paths;
-    if (record.request) record.request.body = JSON.stringify(record.data);
-  }
+  if (paths.length) markRedacted(record, paths);
   return record;
 }
 

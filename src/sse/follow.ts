@@ -1,5 +1,5 @@
 import type { ExchangeTrace } from '../http/client.js';
-import { serializeRecord, serializeSseRecord, sseRecord, type CaptureRecord } from '../capture/record.js';
+import { markRedacted, serializeRecord, serializeSseRecord, sseRecord, type CaptureRecord } from '../capture/record.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { CliError, ExitCode } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
@@ -186,7 +186,7 @@ class SessionTail {
     this.events++;
     const record = sseRecord(event, { url: this.target.url, event: message.event });
     const redacted = this.plan.keepPrivateKeys || !message.data.includes('"kty"') ? [] : redactPrivateKeys(record.data);
-    if (redacted.length > 0) record.redacted = redacted;
+    if (redacted.length > 0) markRedacted(record, redacted);
     const reported = !this.plan.events || this.plan.events.has(event.type);
     const wantLine = this.capture !== undefined || (reported && this.reporter.wantsLines);
     // The payload's own text is spliced in verbatim, unless key material was cut out of it.

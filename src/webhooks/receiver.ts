@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { capturedRequest, isoNow, serializeRecord, serializeWebhookRecord, type CaptureRecord } from '../capture/record.js';
+import { capturedRequest, isoNow, markRedacted, serializeRecord, serializeWebhookRecord, type CaptureRecord } from '../capture/record.js';
 import type { CaptureWriter } from '../capture/writer.js';
 import { discardBody, readBody } from '../http/body.js';
 import { closeServer, listenOn } from '../shared/http-server.js';
@@ -53,6 +53,8 @@ export interface ReceiveResult {
   verdict?: Verdict;
   /** Raw body and headers, for --forward-to. */
   delivery?: Delivery;
+  /** The capture line written for an accepted delivery (with --save): `--json` prints the same text. */
+  line?: string;
   /** A repeated delivery id with a different body than the first one. */
   conflict?: boolean;
 }
@@ -226,12 +228,12 @@ export class WebhookReceiver {
     if (kept.length < body.length) Object.assign(record.request, { bodyTruncated: true, bodySize: body.length });
   }
 
-  /** Writes a record (its payload spliced in as `rawData` when given); false when the capture could not be written. */
-  private async capture(record: CaptureRecord, rawData?: string): Promise<boolean> {
+  /** Writes a record (as `line` when already serialised); false when the capture could not be written. */
+  private async capture(record: CaptureRecord, line?: string): Promise<boolean> {
     const capture = this.options.capture;
     if (!capture) return true;
     try {
-      await capture.writeLine(rawData === undefined ? serializeRecord(record) : serializeWebhookRecord(record, rawData));
+      await capture.writeLine(line ?? serializeRecord(record));
       return true;
     } catch (error) {
       this.options.onCaptureError?.(error as Error);
@@ -298,7 +300,7 @@ export class WebhookReceiver {
     }
     // Only a body that mentions a JWK (`"kty"`) can hold key material: the walk is skipped otherwise.
     const redacted = this.options.redact === false || !record.request?.body?.includes('"kty"') ? [] : redactPrivateKeys(record.data);
-    if (redacted.length > 0) redactRequestBody(record, redacted);
+    if (redacted.length > 0) markRedacted(record, redacted);
     const key = dedupeKey(record.id);
     // One-shot hash: no Hash object per delivery (this runs for every accepted delivery).
     const bodyHash = hash('sha256', body, 'base64');
@@ -310,7 +312,9 @@ export class WebhookReceiver {
     // The payload's JSON is the body text itself (unless form-encoded or redacted): spliced in, not re-serialised.
     const raw =
       redacted.length === 0 && record.request?.body !== undefined && normalized.data !== null && !isFormEncoded(req.headers['content-type']) ? record.request.body : undefined;
-    const written = await this.capture(record, raw);
+    // Serialised only when there is a file to write it to; the renderer reuses the text.
+    const line = this.options.capture ? (raw === undefined ? serializeRecord(record) : serializeWebhookRecord(record, raw)) : undefined;
+    const written = await this.capture(record, line);
     if (entry !== undefined) {
       entry.writing = false;
       // Not recorded: the id is forgotten, so the sender's retry is taken as new.
@@ -319,7 +323,7 @@ export class WebhookReceiver {
     }
     if (!written) return this.respond(res, 503, { error: 'capture unavailable' });
     this.respond(res, 200, OK_BODY);
-    this.options.onResult?.({ status: 200, acceptance, record, counted: !ping, duplicate: false, ping, verdict, delivery });
+    this.options.onResult?.({ status: 200, acceptance, record, counted: !ping, duplicate: false, ping, verdict, delivery, line });
   }
 
   /**
@@ -350,14 +354,6 @@ export class WebhookReceiver {
 function dedupeKey(id: string | null): string | null {
   if (id === null) return null;
   return Buffer.byteLength(id) <= MAX_ID_BYTES ? id : `sha256:${hash('sha256', id, 'base64')}`;
-}
-
-/** The raw body holds the same key material as the payload: it is replaced by the redacted JSON. */
-function redactRequestBody(record: CaptureRecord, paths: string[]): void {
-  record.redacted = paths;
-  if (!record.request) return;
-  const { bodyBase64: _b, ...request } = record.request;
-  record.request = { ...request, body: JSON.stringify(record.data) };
 }
 
 /** JSON that parses but was kept as text (too deep to serialise again) is still JSON. */

@@ -42,9 +42,10 @@ export class DeliveryRenderer implements ListenReporter {
     }
     // --events narrows what is printed, as `tail --events` does; rejected requests are always shown.
     if (this.events && result.status < 400 && !this.events.has(record.type ?? '')) return;
-    // Serialised like a capture line (never spliced: a form body is not the payload's JSON); a
-    // payload too deep for JSON.stringify is replaced by a note instead of crashing.
-    if (output.json) output.recordLine(serializeRecord(record));
+    // The capture line when one was written (the same text in the file and on stdout), else
+    // serialised here: never spliced (a form body is not the payload's JSON), and a payload too
+    // deep for JSON.stringify is replaced by a note instead of crashing.
+    if (output.json) output.recordLine(result.line ?? serializeRecord(record));
     else this.line(result);
     if (result.status >= 400 && record.reason) output.warn(`${record.request?.method} ${record.request?.path}: ${record.reason}`);
   }
