@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
 import { ConfigFieldError, validateBaseUrl, validateConfig, validateTarget, type ConfigFile, type Settings } from './schema.js';
 
@@ -30,11 +31,17 @@ export interface LoadedConfig {
 /** Finds (from `cwd` up to the project root) or loads (`--config`) the configuration file. */
 export async function loadConfigFile(options: { file?: string; cwd?: string } = {}): Promise<LoadedConfig> {
   const { cosmiconfig } = await import('cosmiconfig');
-  const explorer = cosmiconfig(MODULE_NAME, { searchPlaces: SEARCH_PLACES, searchStrategy: 'project', cache: false });
+  const explorer = cosmiconfig(MODULE_NAME, {
+    searchPlaces: SEARCH_PLACES,
+    searchStrategy: 'project',
+    cache: false,
+    loaders: { '.ts': loadTypeScript },
+  });
   let result: Awaited<ReturnType<typeof explorer.search>>;
   try {
     result = options.file ? await explorer.load(options.file) : await explorer.search(options.cwd ?? process.cwd());
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const err = error as NodeJS.ErrnoException;
     if (err.code === 'ENOENT' || err.code === 'EISDIR') throw new ConfigError(`cannot read config file ${options.file ?? ''}: ${err.code}`);
     // cosmiconfig reports "JSON Error in <file>:\n<parser message>"; keep the file and the first line of the reason.
@@ -51,6 +58,22 @@ export async function loadConfigFile(options: { file?: string; cwd?: string } = 
     }
     throw error;
   }
+}
+
+/**
+ * `issuer-events.config.ts` is imported by Node itself (type stripping, on by default since Node
+ * 22.18): cosmiconfig's own TypeScript loader compiles with the `typescript` package, which an
+ * installed tool does not have ("Cannot find package 'typescript'").
+ */
+async function loadTypeScript(filepath: string): Promise<unknown> {
+  // `process.features.typescript` is 'strip' or 'transform' where Node runs .ts files; absent on 20.
+  if (!(process.features as { typescript?: string | false }).typescript) {
+    throw new ConfigError(
+      `cannot load ${filepath}: TypeScript config files need Node.js 22.18 or later (this is ${process.version}); use issuer-events.config.mjs, .json or .yaml`,
+    );
+  }
+  const module = (await import(pathToFileURL(filepath).href)) as { default?: unknown };
+  return module.default ?? module;
 }
 
 function firstLine(text: string): string {

@@ -233,6 +233,9 @@ test("README's CI snippet runs as written on a fresh clone (npm ci's prepare bui
   const snippet = /```yaml\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## In CI')))?.[1] ?? '';
   const runs = [...snippet.matchAll(/run: (.+)/g)].map((m) => m[1].trim());
   assert.deepEqual(runs, ['npm ci', 'bash examples/ci-smoke.sh'], 'the test below plays exactly these steps');
+  // Node 24 (the current LTS), as a matrix users widen to every line they support.
+  assert.match(snippet, /matrix:\n\s+node: \[24\]/);
+  assert.match(snippet, /node-version: "\$\{\{ matrix\.node \}\}"/);
   const dir = join(mkdtempSync(join(tmpdir(), 'ie-clone-')), 'repo');
   const clone = spawnSync('git', ['clone', '-q', ROOT, dir], { encoding: 'utf8' });
   if (clone.status !== 0) throw new Error(`git clone failed: ${clone.stderr}`);

@@ -45,6 +45,23 @@ test('contexts: the file default, --context, ISSUER_EVENTS_CONTEXT; context beat
   assert.match(r.stderr, /^error: unknown context "staging" in .*issuer-events\.config\.json; known: local, ent\n$/);
 });
 
+test('issuer-events.config.ts: loaded by Node where it runs TypeScript, else refused in one line naming the formats that work', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'ie-cfg-ts-'));
+  // A type annotation: a file Node can only load by stripping types (no typescript package involved).
+  writeFileSync(join(cwd, 'issuer-events.config.ts'), "const config: { baseUrl: string } = { baseUrl: 'http://127.0.0.1:1/from-ts' };\nexport default config;\n");
+  // `process.features.typescript` is 'strip' where Node runs .ts files (22.18+), absent on 20.
+  if (/** @type {{ typescript?: string }} */ (process.features).typescript) {
+    assert.equal(await usedUrl([], { cwd }), 'http://127.0.0.1:1/from-ts/issuer2/credential-offers');
+    return;
+  }
+  const r = await runCli(['offer', 'create', '--profile', 'p'], { cwd });
+  assert.equal(r.code, 2);
+  assert.match(
+    r.stderr,
+    /^error: cannot load .*issuer-events\.config\.ts: TypeScript config files need Node\.js 22\.18 or later \(this is v20\.\d+\.\d+\); use issuer-events\.config\.mjs, \.json or \.yaml\n$/,
+  );
+});
+
 test('--config loads a given file', async () => {
   const file = join(fixture('yaml'), 'issuer-events.config.yaml');
   assert.equal(await usedUrl(['--config', file], { cwd: fixture('json') }), 'http://127.0.0.1:1/from-yaml/issuer2/credential-offers');
