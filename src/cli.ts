@@ -344,7 +344,44 @@ const COMMANDS: Record<string, (program: Command) => void> = {
       .addHelpText('after', examples('issuer-events demo', 'issuer-events demo --profile isoMdl --event-names legacy', 'issuer-events demo --json'))
       .action(action(() => import('./commands/demo.js')));
   },
+  completion: (program) => {
+    program
+      .command('completion')
+      .description('print the shell completion script: commands, options, event types, schemes, contexts, profiles')
+      .argument('<shell>', 'bash, zsh, fish or powershell')
+      .exitOverride()
+      .addHelpText(
+        'after',
+        `
+Install (then open a new shell):
+  bash        mkdir -p ~/.local/share/bash-completion/completions
+              issuer-events completion bash > ~/.local/share/bash-completion/completions/issuer-events
+              (bash-completion, which the script needs, loads it on the first TAB;
+              or: issuer-events completion bash >> ~/.bashrc)
+  zsh         mkdir -p ~/.zfunc && issuer-events completion zsh > ~/.zfunc/_issuer-events
+              and in ~/.zshrc, before compinit: fpath=(~/.zfunc $fpath)
+  fish        issuer-events completion fish > ~/.config/fish/completions/issuer-events.fish
+  PowerShell  issuer-events completion powershell >> $PROFILE
+${examples('source <(issuer-events completion bash)   # this shell only', 'issuer-events complete -- trigger credential_   # what the script asks on each TAB')}`,
+      )
+      .action(action(() => import('./commands/completion.js')));
+  },
+  // The protocol the completion scripts call on each TAB (@bomb.sh/tab's `complete -- <words>`): not for people.
+  complete: (program) => {
+    program
+      .command('complete', { hidden: true })
+      .description('complete a command line: one candidate per line, then :<directive>')
+      .argument('[words...]', 'the words after the program name, the one being completed last')
+      .exitOverride()
+      .action(action(() => import('./commands/complete.js')));
+  },
 };
+
+/** The protocol of the completion scripts: in COMMANDS so that it loads alone, but not offered to people. */
+const HIDDEN_COMMAND = 'complete';
+
+/** The command's name, which the completion scripts call back. */
+export const PROGRAM_NAME = 'issuer-events';
 
 // Global options that take a value, so that `--config x tail` still finds `tail`.
 const GLOBAL_WITH_VALUE = new Set(['--config', '--context']);
@@ -361,7 +398,7 @@ function commandNamed(argv: readonly string[]): string | undefined {
 
 /** The program; with `argv`, only the command it names is registered (faster start-up). */
 export function buildProgram(version: string, argv: readonly string[] = []): Command {
-  const program = new Command('issuer-events')
+  const program = new Command(PROGRAM_NAME)
     .description('Follow, capture, verify and replay verifiable-credential issuance events.')
     .version(version, '--version', 'print the version')
     .option('--config <file>', 'configuration file (default: searched by cosmiconfig)')
@@ -411,7 +448,11 @@ export async function main(argv: string[], version: string): Promise<number> {
     return 0;
   }
   if (help) {
-    process.stderr.write(`error: unknown command or help topic "${help.unknown}": topics are ${HELP_TOPIC_NAMES.join(', ')}; commands: ${Object.keys(COMMANDS).join(', ')}\n`);
+    process.stderr.write(
+      `error: unknown command or help topic "${help.unknown}": topics are ${HELP_TOPIC_NAMES.join(', ')}; commands: ${Object.keys(COMMANDS)
+        .filter((name) => name !== HIDDEN_COMMAND)
+        .join(', ')}\n`,
+    );
     return 2;
   }
   const program = buildProgram(version, argv);

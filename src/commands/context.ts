@@ -1,6 +1,6 @@
 import type { CommandContext } from '../cli/command-context.js';
 import type { IssuerFlags } from '../cli/flags.js';
-import { listContexts, showContext, useContext } from '../config/contexts.js';
+import { isContextAction, listContexts, showContext, useContext } from '../config/contexts.js';
 import { UsageError } from '../errors.js';
 import { escapeLine } from '../output/escape.js';
 
@@ -11,7 +11,10 @@ export async function run(ctx: CommandContext<ContextOptions>, action: string | 
   const { output, options } = ctx;
   const loaded = await ctx.config();
   const selected = options.context ?? (process.env.ISSUER_EVENTS_CONTEXT || undefined) ?? loaded.config.context;
-  switch (action ?? 'list') {
+  const chosen = action ?? 'list';
+  if (!isContextAction(chosen)) throw new UsageError(`unknown context action "${action}": use list, show [name] or use <name>`);
+  // Exhaustive over CONTEXT_ACTIONS (which completion offers): a new action without a case does not compile.
+  switch (chosen) {
     case 'list': {
       const contexts = listContexts(loaded, selected);
       if (output.json) for (const c of contexts) output.record({ kind: 'context', ...c });
@@ -40,7 +43,5 @@ export async function run(ctx: CommandContext<ContextOptions>, action: string | 
       output.info(`context ${name} selected in ${file}`);
       return 0;
     }
-    default:
-      throw new UsageError(`unknown context action "${action}": use list, show [name] or use <name>`);
   }
 }

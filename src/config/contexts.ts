@@ -20,6 +20,15 @@ const ENV: Record<string, string> = {
 };
 const FLAG: Record<string, string> = { baseUrl: '--base-url', target: '--target', token: '--token', webhookSecret: '--secret' };
 
+/** `context <action> [name]`: what the command does (commands/context.ts), and the actions that take a context name. */
+export const CONTEXT_ACTIONS = ['list', 'show', 'use'] as const;
+export type ContextAction = (typeof CONTEXT_ACTIONS)[number];
+export const CONTEXT_ACTIONS_WITH_NAME: readonly ContextAction[] = ['show', 'use'];
+
+export function isContextAction(text: string): text is ContextAction {
+  return (CONTEXT_ACTIONS as readonly string[]).includes(text);
+}
+
 /** `context list`: every context of the file, and the one a command would use now. */
 export function listContexts(loaded: LoadedConfig, selected: string | undefined): { name: string; selected: boolean; baseUrl?: string }[] {
   return Object.entries(loaded.config.contexts ?? {}).map(([name, settings]) => ({ name, selected: name === selected, baseUrl: settings.baseUrl }));
