@@ -52,3 +52,7 @@ export { RecordStore, type StoredRecord, type StoreLimits } from './inspector/st
 export { runInspect, startInspector, inspectingListener, type InspectPlan, type UiPlan, type InspectReporter } from './inspector/run.js';
 export { replayRecords, type ReplaySettings, type ReplayOutcome } from './inspector/replay.js';
 export { CaptureFollower } from './inspector/capture-follower.js';
+export { tally, tallyLine, byModule, type CheckResult, type CheckStatus, type RunReport, type Tally } from './report/checks.js';
+export { junitXml, mergeJunit } from './report/junit.js';
+export { summaryMarkdown } from './report/summary.js';
+export { writeReports, withReports, type ReportTargets } from './report/write.js';
