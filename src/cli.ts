@@ -85,6 +85,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--claim-tx-code <code>', "with --claim: the code the wallet sends (default: the issuer's txCodeValue)")
         .option('--invalid-proof', 'with --claim: send a proof the issuer must refuse')
         .option('--insecure', 'with --claim: allow plain http to hosts other than loopback')
+        .option('--junit <file>', 'with --claim: write a JUnit XML report (a testcase per step and for the session outcome); GITHUB_STEP_SUMMARY gets a job summary')
         .option('--dry-run', 'print the request (URL, headers, JSON body) and send nothing')
         .exitOverride(),
     );
@@ -98,6 +99,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
           'issuer-events offer create --profile openBadgeCredential --credential-data \'{"credentialSubject":{"name":"Ada"}}\' --json',
           'issuer-events offer create --profile openBadgeCredential --tail --until status:SUCCESSFUL --timeout 5m',
           'issuer-events offer create --profile openBadgeCredential --claim --timeout 30s   # exit 0 only if issuance succeeds',
+          'issuer-events offer create --profile openBadgeCredential --claim --junit report.xml --save capture.ndjson   # CI: a report and the events',
         ),
       )
       .action(action(() => import('./commands/offer-create.js')));

@@ -40,7 +40,7 @@ export { validateOfferRequest } from './sandbox/validation.js';
 export { claimOffer, type ClaimPlan, type ClaimResult, type ClaimStep, type ClaimedCredential, type ClaimReporter } from './wallet/claim.js';
 export { claimWhileFollowing, type IssuancePlan } from './wallet/issuance.js';
 export { offerReference } from './wallet/offer-input.js';
-export { ClaimError, type ClaimStepName } from './wallet/errors.js';
+export { ClaimError, CLAIM_STEPS, type ClaimStepName } from './wallet/errors.js';
 export type { DecodedCredential, SignatureCheck } from './wallet/credentials.js';
 export { buildTrigger, sendTrigger, type TriggerPlan, type TriggerRequest, type TriggerResult } from './trigger/send.js';
 export { samplePayload, triggerEntry, PROVIDER_SCHEMES, TRIGGER_PROVIDERS } from './trigger/templates.js';
@@ -56,3 +56,4 @@ export { tally, tallyLine, byModule, type CheckResult, type CheckStatus, type Ru
 export { junitXml, mergeJunit } from './report/junit.js';
 export { summaryMarkdown } from './report/summary.js';
 export { writeReports, withReports, type ReportTargets } from './report/write.js';
+export { IssuanceRecorder, ISSUANCE_MODULE } from './report/issuance.js';

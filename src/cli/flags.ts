@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { ReplaySettings } from '../inspector/replay.js';
 import { parseCondition, type Condition } from '../issuer/condition.js';
@@ -7,6 +9,7 @@ import { readJsonArgument, type JsonObject } from '../shared/json.js';
 import { checkHttpUrl } from '../shared/url.js';
 import { SCHEME_NAMES, signingSchemeNames } from '../webhooks/index.js';
 import type { FollowPlan } from '../sse/follow.js';
+import type { ReportTargets } from '../report/write.js';
 import type { HmacOptions } from '../webhooks/types.js';
 
 /**
@@ -221,4 +224,19 @@ export function uiReplay(options: UiReplayFlags, secrets: readonly string[]): Re
     secrets,
     newIds: Boolean(options.newIds),
   };
+}
+
+/**
+ * `--junit <file>` (offer create --claim, check) and the job summary that goes to
+ * `GITHUB_STEP_SUMMARY` when GitHub Actions sets it. The JUnit file's directory is checked now:
+ * a typo must not cost a whole smoke test and leave CI without its report.
+ */
+export function reportTargets(junit: string | undefined, env: NodeJS.ProcessEnv = process.env): ReportTargets {
+  if (junit !== undefined) {
+    if (junit === '') throw new UsageError('invalid --junit "": name the file to write');
+    const dir = dirname(resolve(junit));
+    if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`invalid --junit ${junit}: the directory ${dir} does not exist`);
+    if (statSync(junit, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`invalid --junit ${junit}: it is a directory; name a file`);
+  }
+  return { junit, stepSummary: env.GITHUB_STEP_SUMMARY || undefined };
 }

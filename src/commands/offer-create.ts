@@ -1,13 +1,15 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { choiceFlag, durationFlag, followFlags, jsonFlag, optionalUrl, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
+import { choiceFlag, durationFlag, followFlags, jsonFlag, optionalUrl, reportTargets, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
 import { UsageError } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
-import { followTarget } from '../issuer/endpoints.js';
+import { followTarget, type IssuerConnection } from '../issuer/endpoints.js';
 import { AUTH_METHODS, VALUE_MODES, createOffer, offerHttpRequest, type OfferRequest } from '../issuer/offers.js';
 import { renderRequestPreview } from '../output/renderers/exchange.js';
 import { EventRenderer } from '../output/renderers/events.js';
 import { renderNextSteps, renderOffer } from '../output/renderers/offer.js';
-import { followSessions } from '../sse/follow.js';
+import { IssuanceRecorder } from '../report/issuance.js';
+import { withReports } from '../report/write.js';
+import { type FollowPlan, followSessions } from '../sse/follow.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
 import { offerReference } from '../wallet/offer-input.js';
 
@@ -28,6 +30,7 @@ export interface OfferCreateOptions extends FollowFlags, IssuerFlags {
   invalidProof?: boolean;
   insecure?: boolean;
   dryRun?: boolean;
+  junit?: string;
 }
 
 /** `offer create`: flags → offer request → createOffer → offer renderer (then, with --tail, the follow engine). */
@@ -35,6 +38,8 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
   const { options, output } = ctx;
   const request = offerRequest(options);
   const follow = options.tail || options.claim ? followFlags(options) : undefined;
+  if (options.junit !== undefined && !options.claim) throw new UsageError('--junit needs --claim: the report is of the issuance smoke test');
+  const reports = options.claim && !options.dryRun ? reportTargets(options.junit) : undefined;
   const connectTimeoutMs = options.connectTimeout ? durationFlag(options.connectTimeout, '--connect-timeout', { min: 1 }) : 10_000;
   const connection = { ...(await ctx.connection(options)), dispatcher: createDispatcher({ connectTimeoutMs }) };
   if (options.dryRun) {
@@ -42,9 +47,29 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
     renderRequestPreview(output, 'offer-request', { method: 'POST', ...preview });
     return 0;
   }
+  if (!reports?.junit && !reports?.stepSummary) return issue(ctx, request, connection, follow);
+  // --junit, or a GitHub Actions step: the smoke test's checks become a JUnit file and a job summary.
+  const recorder = new IssuanceRecorder(request.profileId, connection);
+  return withReports(
+    reports,
+    (code, error) => recorder.report(code, error),
+    () => issue(ctx, request, connection, follow, recorder),
+    (message) => output.warn(message),
+  );
+}
+
+async function issue(
+  ctx: CommandContext<OfferCreateOptions>,
+  request: OfferRequest,
+  connection: IssuerConnection,
+  follow: Omit<FollowPlan, 'targets'> | undefined,
+  recorder?: IssuanceRecorder,
+): Promise<number> {
+  const { options, output } = ctx;
   const spinner = await output.spinner(`Creating ${request.profileId} offer`);
   spinner.start();
-  const offer = await createOffer(connection, request).finally(() => spinner.stop());
+  const create = () => createOffer(connection, request).finally(() => spinner.stop());
+  const offer = recorder ? await recorder.create(create, (o) => `session ${o.offerId}`) : await create();
   // With --claim and --json, stdout carries the event records and the claim result only.
   if (!(options.claim && output.json)) await renderOffer(output, offer);
   if (!follow) {
@@ -62,7 +87,8 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
   };
   // The wallet stack (OID4VCI client, JOSE, SD-JWT, mdoc) is loaded only when a claim is asked for.
   const { claimWhileFollowing } = await import('../wallet/issuance.js');
-  return claimWhileFollowing({ follow: followPlan, claim }, new EventRenderer(output), new ClaimRenderer(output));
+  const [events, claimed] = [new EventRenderer(output), new ClaimRenderer(output)];
+  return claimWhileFollowing({ follow: followPlan, claim }, recorder?.follow(events) ?? events, recorder?.claim(claimed) ?? claimed);
 }
 
 function offerRequest(options: OfferCreateOptions): OfferRequest {

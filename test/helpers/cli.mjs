@@ -9,7 +9,9 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export function cleanEnv(extra = {}) {
   const env = { ...process.env };
   for (const key of Object.keys(env)) {
-    if (key.startsWith('ISSUER_EVENTS_') || key === 'FORCE_COLOR' || key === 'NO_COLOR' || key.endsWith('_PROXY') || key.endsWith('_proxy')) delete env[key];
+    // GITHUB_STEP_SUMMARY: run in GitHub Actions, the tests' smoke runs would fill the job's summary.
+    if (key.startsWith('ISSUER_EVENTS_') || key === 'FORCE_COLOR' || key === 'NO_COLOR' || key === 'GITHUB_STEP_SUMMARY' || key.endsWith('_PROXY') || key.endsWith('_proxy'))
+      delete env[key];
   }
   return { ...env, ...extra };
 }
