@@ -7,8 +7,7 @@ import { AUTH_METHODS, VALUE_MODES, createOffer, offerHttpRequest, type OfferReq
 import { renderRequestPreview } from '../output/renderers/exchange.js';
 import { EventRenderer } from '../output/renderers/events.js';
 import { renderNextSteps, renderOffer } from '../output/renderers/offer.js';
-import { IssuanceRecorder } from '../report/issuance.js';
-import { withReports } from '../report/write.js';
+import type { IssuanceRecorder } from '../report/issuance.js';
 import { type FollowPlan, followSessions } from '../sse/follow.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
 import { offerReference } from '../wallet/offer-input.js';
@@ -49,6 +48,7 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
   }
   if (!reports?.junit && !reports?.stepSummary) return issue(ctx, request, connection, follow);
   // --junit, or a GitHub Actions step: the smoke test's checks become a JUnit file and a job summary.
+  const [{ IssuanceRecorder }, { withReports }] = await Promise.all([import('../report/issuance.js'), import('../report/write.js')]);
   const recorder = new IssuanceRecorder(request.profileId, connection);
   return withReports(
     reports,
