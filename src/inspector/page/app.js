@@ -224,18 +224,14 @@ function renderDetail(item) {
     parts.push(el('h3', {}, `${r.request.method} ${r.request.path}`));
     parts.push(el('table', { class: 'headers' }, ...Object.entries(r.request.headers).map(([k, v]) => el('tr', {}, el('td', {}, k), el('td', {}, v)))));
   }
-  const raw = r.request ? (r.request.body ?? (r.request.bodyBase64 ? `(binary, base64) ${r.request.bodyBase64}` : '')) : JSON.stringify(r.data);
-  let pretty = raw;
-  try {
-    pretty = typeof r.data === 'string' ? r.data : JSON.stringify(r.data, null, 2);
-  } catch {
-    // Shown raw.
-  }
-  const body = el('pre', { 'data-testid': 'body' }, pretty ?? '');
+  const raw = rawBody(r);
+  const pretty = prettyBody(raw);
+  const body = el('pre', { 'data-testid': 'body' }, pretty);
   const toggle = el(
     'button',
     {
       type: 'button',
+      'data-testid': 'body-toggle',
       onclick: () => {
         const showRaw = toggle.textContent === 'raw';
         body.textContent = showRaw ? raw : pretty;
@@ -246,6 +242,23 @@ function renderDetail(item) {
   );
   parts.push(el('h3', {}, 'Body ', toggle), body);
   $('detail').replaceChildren(...parts);
+}
+
+/** The body as it was received: a webhook's raw bytes (the record's `data` is null when it was rejected), an SSE event's data. */
+function rawBody(r) {
+  if (!r.request) return typeof r.data === 'string' ? r.data : JSON.stringify(r.data);
+  if (r.request.body !== undefined) return r.request.body;
+  if (r.request.bodyBase64 !== undefined) return `(binary, base64) ${r.request.bodyBase64}`;
+  return r.request.bodyOmitted ? "(not kept: past the run's budget for rejected bodies)" : '';
+}
+
+/** Indented when the body parses as JSON; otherwise exactly as received (a form, a cut-off body, text). */
+function prettyBody(raw) {
+  try {
+    return JSON.stringify(JSON.parse(raw), null, 2);
+  } catch {
+    return raw;
+  }
 }
 
 function actions(item) {
