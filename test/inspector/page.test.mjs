@@ -1,9 +1,62 @@
 // What the inspector's page shows of a record, and how it reads at a small size (issue 22, finding 13).
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { cleanEnv } from '../helpers/cli.mjs';
 import { browserTest } from '../helpers/browser.mjs';
 import { openPage, startWithUi } from '../helpers/inspector.mjs';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+/**
+ * One webhook record as `listen --save` writes it.
+ * @param {{ at: string, session?: string, id?: string, url?: string }} fields
+ */
+function captured({ at, session = 's-1', id = 'msg_1', url }) {
+  const data = { eventType: 'openid4vc.issuance.completed', payload: { openId4VcIssuanceId: session } };
+  const body = JSON.stringify(data);
+  return JSON.stringify({
+    v: 1,
+    source: 'webhook',
+    receivedAt: at,
+    provider: 'didx',
+    type: data.eventType,
+    sessionId: session,
+    status: 'SUCCESSFUL',
+    terminal: true,
+    id,
+    data,
+    duplicate: false,
+    verified: true,
+    scheme: 'standard',
+    reason: null,
+    acceptance: 'verified',
+    responseStatus: 200,
+    request: { method: 'POST', path: '/hook', headers: { 'content-type': 'application/json', 'webhook-id': id }, body },
+    ...(url ? { url } : {}),
+  });
+}
+
+/** A capture file holding these lines. @param {string[]} lines */
+function captureFile(lines) {
+  const file = join(mkdtempSync(join(tmpdir(), 'inspect-page-')), 'hooks.ndjson');
+  writeFileSync(file, lines.map((line) => `${line}\n`).join(''));
+  return file;
+}
+
+/** `inspect` on a capture file, stopped (and its exit checked) after `fn`. @param {string[]} args @param {(ui: Awaited<ReturnType<typeof startWithUi>>) => Promise<void>} fn */
+async function inspecting(args, fn) {
+  const ui = await startWithUi(['inspect', ...args, '--port', '0']);
+  try {
+    await fn(ui);
+  } finally {
+    ui.child.kill('SIGINT');
+    assert.equal((await ui.result).code, 130);
+  }
+}
 
 browserTest('a rejected delivery shows its body as received: pretty-printed when it parses as JSON, as is when it does not', async (browser) => {
   const l = await startWithUi(['listen', '--port', '0', '--ui', '--ui-port', '0', '--secret', SECRET]);
@@ -28,4 +81,48 @@ browserTest('a rejected delivery shows its body as received: pretty-printed when
     l.child.kill('SIGINT');
     await l.result;
   }
+});
+
+browserTest("Copy as curl with no replay target sends to the path the delivery came in on, at listen's own address; the command works", async (browser) => {
+  const l = await startWithUi(['listen', '--port', '0', '--ui', '--ui-port', '0', '--allow-unsigned']);
+  try {
+    const hook = /Ready! Listening on (\S+)/.exec(l.stderr())[1];
+    const { page, errors } = await openPage(browser, l.url);
+    const body = JSON.stringify({ eventType: 'openid4vc.issuance.completed', payload: { openId4VcIssuanceId: 'curl-1' } });
+    const target = new URL('/hooks/issuer', hook).href;
+    assert.equal((await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status, 200);
+    await page.locator('[data-testid=row]').first().click();
+    await page.click('[data-testid=copy-curl]');
+    const curl = await page.evaluate(() => document.body.dataset.curl ?? '');
+    assert.ok(curl.startsWith(`curl -X POST '${target}' `), curl);
+    // The copied command, run as a user would paste it, delivers the same body to the same path.
+    await promisify(execFile)('sh', ['-c', curl], { env: cleanEnv() });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=row]').length === 2);
+    await page.locator('[data-testid=row]').first().click();
+    assert.equal(await page.textContent('#detail h3'), 'POST /hooks/issuer');
+    assert.equal(await page.textContent('[data-testid=body]'), JSON.stringify(JSON.parse(body), null, 2));
+    assert.deepEqual(errors, []);
+  } finally {
+    l.child.kill('SIGINT');
+    await l.result;
+  }
+});
+
+browserTest('Copy as curl from a capture file with no replay target: an explicit placeholder, or the URL the sandbox delivered to', async (browser) => {
+  const file = captureFile([
+    captured({ at: '2026-11-24T10:00:00.000Z', id: 'msg_sent', url: 'http://127.0.0.1:3000/webhooks/sandbox' }),
+    captured({ at: '2026-11-24T10:00:01.000Z', id: 'msg_listened' }),
+  ]);
+  await inspecting([file], async (ui) => {
+    const { page, errors } = await openPage(browser, ui.url);
+    // Newest first: the one listen captured (its listener's address is not known here).
+    await page.locator('[data-testid=row]').nth(0).click();
+    await page.click('[data-testid=copy-curl]');
+    assert.match(await page.evaluate(() => document.body.dataset.curl ?? ''), /^curl -X POST '<your-endpoint>' -H /);
+    assert.match(await page.textContent('[data-testid=replay-result]'), /<your-endpoint>/);
+    await page.locator('[data-testid=row]').nth(1).click();
+    await page.click('[data-testid=copy-curl]');
+    assert.match(await page.evaluate(() => document.body.dataset.curl ?? ''), /^curl -X POST 'http:\/\/127\.0\.0\.1:3000\/webhooks\/sandbox' -H /);
+    assert.deepEqual(errors, []);
+  });
 });

@@ -13,7 +13,7 @@ const state = {
   filtered: [],
   selected: undefined,
   view: 'list',
-  config: { title: '', replayTo: null, resigns: false },
+  config: { title: '', replayTo: null, resigns: false, receiver: null },
   providers: new Set(),
   types: new Set(),
   pending: [],
@@ -300,9 +300,26 @@ async function replay(selection, result) {
 
 const quote = (s) => `'${String(s).replaceAll("'", "'\\''")}'`;
 
+/** What a copied curl command sends to when nothing says where: the user must fill it in. */
+const NO_TARGET = '<your-endpoint>';
+
+/**
+ * Where a copied curl command sends: the "Replay to" field; else where the record was delivered
+ * (the URL the sandbox sent it to; the path it came in on, at the address `listen` runs on);
+ * else an explicit placeholder. Never a guessed address.
+ */
+function curlTarget(r) {
+  const typed = $('replay-to').value.trim();
+  if (typed) return typed;
+  if (r.source === 'webhook' && r.url) return r.url;
+  // Joined as text, not resolved as a URL: a path such as //evil.example/x stays a path on the receiver.
+  if (r.request && state.config.receiver) return `${state.config.receiver}${r.request.path.startsWith('/') ? r.request.path : '/'}`;
+  return NO_TARGET;
+}
+
 function curlFor(item) {
   const r = item.record;
-  const to = $('replay-to').value.trim() || 'http://127.0.0.1:8787/';
+  const to = curlTarget(r);
   const headers = r.request
     ? Object.entries(r.request.headers).filter(([k]) => !['host', 'content-length', 'connection', 'transfer-encoding'].includes(k))
     : [['content-type', 'application/json']];
@@ -313,9 +330,10 @@ function curlFor(item) {
 async function copyCurl(item, result) {
   const text = curlFor(item);
   document.body.dataset.curl = text;
+  const placeholder = text.startsWith(`curl -X POST '${NO_TARGET}'`);
   try {
     await navigator.clipboard.writeText(text);
-    result.textContent = 'curl command copied';
+    result.textContent = placeholder ? `curl command copied: replace ${NO_TARGET} with your URL (or fill in "Replay to")` : 'curl command copied';
   } catch {
     result.textContent = text;
   }
