@@ -126,3 +126,25 @@ browserTest('Copy as curl from a capture file with no replay target: an explicit
     assert.deepEqual(errors, []);
   });
 });
+
+browserTest('the "Replay to" placeholder reads as a hint, not a value, and is never sent as one', async (browser) => {
+  const file = captureFile([captured({ at: '2026-11-24T10:00:00.000Z' })]);
+  await inspecting([file], async (ui) => {
+    const { page, errors } = await openPage(browser, ui.url);
+    const field = page.locator('[data-testid=replay-to]');
+    assert.equal(await field.inputValue(), '');
+    const hint = (await field.getAttribute('placeholder')) ?? '';
+    assert.throws(() => new URL(hint), TypeError, `a placeholder that parses as a URL looks like one: ${hint}`);
+    const look = await field.evaluate((input) => {
+      const placeholder = getComputedStyle(input, '::placeholder');
+      return { style: placeholder.fontStyle, color: placeholder.color, text: getComputedStyle(input).color };
+    });
+    assert.equal(look.style, 'italic');
+    assert.notEqual(look.color, look.text);
+    await page.locator('[data-testid=row]').first().click();
+    await page.click('[data-testid=replay]');
+    await page.waitForSelector('[data-testid=replay-result].bad');
+    assert.match(await page.textContent('[data-testid=replay-result]'), /^replay failed: no target: /);
+    assert.deepEqual(errors, []);
+  });
+});
