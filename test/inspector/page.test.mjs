@@ -148,3 +148,22 @@ browserTest('the "Replay to" placeholder reads as a hint, not a value, and is ne
     assert.deepEqual(errors, []);
   });
 });
+
+browserTest('at 800 px wide, the list (its header and its rows) and the detail pane do not overlap', async (browser) => {
+  const file = captureFile([captured({ at: '2026-11-24T10:00:00.000Z', session: 'a-session-id-long-enough-to-need-its-column' })]);
+  await inspecting([file], async (ui) => {
+    const { page, errors } = await openPage(browser, ui.url, { width: 800 });
+    await page.locator('[data-testid=row]').first().click();
+    const detail = await page.locator('[data-testid=detail]').boundingBox();
+    assert.ok(detail && detail.width > 0);
+    for (const selector of ['.row.head > span', '[data-testid=row] > span']) {
+      for (const cell of await page.locator(selector).all()) {
+        const box = await cell.boundingBox();
+        assert.ok(box);
+        const apart = box.x + box.width <= detail.x || detail.x + detail.width <= box.x || box.y + box.height <= detail.y || detail.y + detail.height <= box.y;
+        assert.ok(apart, `${selector} "${await cell.textContent()}" at ${JSON.stringify(box)} overlaps the detail pane at ${JSON.stringify(detail)}`);
+      }
+    }
+    assert.deepEqual(errors, []);
+  });
+});
