@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readBody } from '../http/body.js';
 import { isHttpUrl } from '../shared/url.js';
-import { closeServer, listenOn } from '../shared/http-server.js';
+import { closeServer, listenOn, localOrigin } from '../shared/http-server.js';
 import { replayRecords, MAX_REPLAY, type ReplaySettings } from './replay.js';
 import { actionRefusal, isLoopbackHostHeader, SECURITY_HEADERS, tokenMatches } from './security.js';
 import type { RecordStore, StoredRecord } from './store.js';
@@ -71,7 +71,7 @@ export class InspectorServer {
   }
 
   async start(): Promise<string> {
-    this.origin = await listenOn(this.server, this.options.host, this.options.port);
+    this.origin = localOrigin(await listenOn(this.server, this.options.host, this.options.port));
     this.unsubscribe = this.options.store.subscribe((stored) => this.broadcast(stored));
     this.heartbeat = setInterval(() => {
       for (const res of this.streams) res.write(': keep-alive\n\n');
@@ -84,7 +84,7 @@ export class InspectorServer {
    * pages already open are told too).
    */
   setReceiver(url: string): void {
-    this.receiver = new URL(url).origin;
+    this.receiver = localOrigin(url);
     const text = configMessage(this.config());
     for (const res of this.streams) res.write(text);
   }

@@ -1,4 +1,5 @@
 // What the inspector's page shows of a record, and how it reads at a small size (issue 22, finding 13).
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -166,4 +167,17 @@ browserTest('at 800 px wide, the list (its header and its rows) and the detail p
     }
     assert.deepEqual(errors, []);
   });
+});
+
+test('inspect --host 0.0.0.0 prints a URL that works: a loopback name and the port, whose page answers 200', async () => {
+  const file = captureFile([]);
+  for (const host of ['0.0.0.0', '::']) {
+    await inspecting([file, '--host', host], async (ui) => {
+      assert.equal((await fetch(ui.url)).status, 200, `${ui.url} answers`);
+      assert.match(ui.url, /^http:\/\/(127\.0\.0\.1|\[::1\]):\d+\/#token=/);
+      const stream = await fetch(`${ui.origin}/api/stream?token=${ui.token}`);
+      assert.equal(stream.status, 200);
+      await stream.body?.cancel();
+    });
+  }
 });
