@@ -181,3 +181,17 @@ test('inspect --host 0.0.0.0 prints a URL that works: a loopback name and the po
     });
   }
 });
+
+browserTest('count labels agree with their number: 1 record, 0 of 1 record, 1 event', async (browser) => {
+  const file = captureFile([captured({ at: '2026-11-24T10:00:00.000Z', session: 'one' })]);
+  await inspecting([file], async (ui) => {
+    const { page, errors } = await openPage(browser, ui.url);
+    assert.equal(await page.textContent('[data-testid=count]'), '1 record');
+    await page.fill('[data-testid=filter-text]', 'matches nothing');
+    assert.equal(await page.textContent('[data-testid=count]'), '0 of 1 record');
+    await page.fill('[data-testid=filter-text]', '');
+    await page.click('#tab-timeline');
+    assert.equal(await page.textContent('[data-session="one"] .session-head .hint'), '1 event over 0.00 s');
+    assert.deepEqual(errors, []);
+  });
+});

@@ -52,6 +52,11 @@ function describe(entry) {
   };
 }
 
+/** `1 record`, `2 records`: every count the page shows goes through here. */
+function count(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function clock(ms) {
   const d = new Date(ms);
   return Number.isNaN(ms) ? '?' : `${d.toTimeString().slice(0, 8)}.${String(d.getMilliseconds()).padStart(3, '0')}`;
@@ -155,7 +160,8 @@ function applyFilters() {
   // Newest first, as ngrok's inspector shows them.
   state.filtered = state.items.filter((item) => matches(item, f)).reverse();
   const total = state.items.length;
-  $('count').textContent = state.filtered.length === total ? `${total} records` : `${state.filtered.length} of ${total} records`;
+  // "0 of 1 record": the noun agrees with the total.
+  $('count').textContent = state.filtered.length === total ? count(total, 'record') : `${state.filtered.length} of ${count(total, 'record')}`;
   $('count').dataset.count = String(state.filtered.length);
   if (state.view === 'list') renderList(true);
   else renderTimeline();
@@ -374,7 +380,9 @@ function renderTimeline() {
       ),
     );
   const note =
-    sessions.size > MAX_SESSIONS ? el('p', { class: 'hint' }, `showing the ${MAX_SESSIONS} most recent of ${sessions.size} sessions; filter by session to see others`) : null;
+    sessions.size > MAX_SESSIONS
+      ? el('p', { class: 'hint' }, `showing the ${MAX_SESSIONS} most recent of ${count(sessions.size, 'session')}; filter by session to see others`)
+      : null;
   $('timeline').replaceChildren(...(rows.length ? rows : [el('p', { class: 'hint' }, 'No session ids in the records shown.')]), ...(note ? [note] : []));
 }
 
@@ -425,7 +433,7 @@ function sessionRow(id, items) {
       },
       el('code', {}, id),
       badge,
-      el('span', { class: 'hint' }, `${items.length} events over ${(span / 1000).toFixed(2)} s`),
+      el('span', { class: 'hint' }, `${count(items.length, 'event')} over ${(span / 1000).toFixed(2)} s`),
     ),
     track,
     steps,
