@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -192,6 +192,32 @@ browserTest('count labels agree with their number: 1 record, 0 of 1 record, 1 ev
     await page.fill('[data-testid=filter-text]', '');
     await page.click('#tab-timeline');
     assert.equal(await page.textContent('[data-session="one"] .session-head .hint'), '1 event over 0.00 s');
+    assert.deepEqual(errors, []);
+  });
+});
+
+browserTest("times carry their date: in each time cell's title and in the detail always, in the list once the records span more than one day", async (browser) => {
+  const file = captureFile([captured({ at: '2026-11-24T12:00:00.000Z', id: 'msg_noon' }), captured({ at: '2026-11-24T23:59:59.500Z', id: 'msg_late' })]);
+  await inspecting([file], async (ui) => {
+    const { page, errors } = await openPage(browser, ui.url, { timezoneId: 'UTC' });
+    const times = () =>
+      page
+        .locator('[data-testid=row] > span:first-child')
+        .evaluateAll((cells) => cells.map((cell) => ({ text: cell.textContent, title: cell.getAttribute('title'), cut: cell.scrollWidth > cell.clientWidth })));
+    assert.deepEqual(await times(), [
+      { text: '23:59:59.500', title: '2026-11-24T23:59:59.500Z', cut: false },
+      { text: '12:00:00.000', title: '2026-11-24T12:00:00.000Z', cut: false },
+    ]);
+    await page.locator('[data-testid=row]').first().click();
+    assert.match(await page.textContent('[data-field=received]'), /^2026-11-24 23:59:59\.500 /);
+    // Two seconds later, but the next day: now the list shows dates.
+    appendFileSync(file, `${captured({ at: '2026-11-25T00:00:01.000Z', id: 'msg_next_day' })}\n`);
+    await page.waitForFunction(() => document.querySelector('[data-testid=count]')?.textContent === '3 records');
+    assert.deepEqual(await times(), [
+      { text: '2026-11-25 00:00:01.000', title: '2026-11-25T00:00:01.000Z', cut: false },
+      { text: '2026-11-24 23:59:59.500', title: '2026-11-24T23:59:59.500Z', cut: false },
+      { text: '2026-11-24 12:00:00.000', title: '2026-11-24T12:00:00.000Z', cut: false },
+    ]);
     assert.deepEqual(errors, []);
   });
 });

@@ -18,6 +18,9 @@ const state = {
   types: new Set(),
   pending: [],
   scheduled: false,
+  /** The earliest and latest local days of the records (`YYYY-MM-DD`). */
+  firstDay: undefined,
+  lastDay: undefined,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -60,6 +63,23 @@ function count(n, word) {
 function clock(ms) {
   const d = new Date(ms);
   return Number.isNaN(ms) ? '?' : `${d.toTimeString().slice(0, 8)}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+}
+
+/** The local calendar day of a time, `2026-11-24`. */
+function day(ms) {
+  if (Number.isNaN(ms)) return '?';
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** Date and local time, `2026-11-24 10:00:00.000`. */
+function dateTime(ms) {
+  return Number.isNaN(ms) ? '?' : `${day(ms)} ${clock(ms)}`;
+}
+
+/** The list needs dates once its records are on more than one local day (23:59 and 00:01 are two days). */
+function multiDay() {
+  return state.firstDay !== undefined && state.firstDay !== state.lastDay;
 }
 
 // ---- data ----
@@ -105,6 +125,11 @@ function flush() {
     const item = describe(JSON.parse(text));
     item.text = text;
     state.items.push(item);
+    if (!Number.isNaN(item.time)) {
+      const d = day(item.time);
+      if (state.firstDay === undefined || d < state.firstDay) state.firstDay = d;
+      if (state.lastDay === undefined || d > state.lastDay) state.lastDay = d;
+    }
     if (item.record.provider && !state.providers.has(item.record.provider)) {
       state.providers.add(item.record.provider);
       newOptions = true;
@@ -173,6 +198,7 @@ function renderList(resized) {
   const list = $('list');
   const spacer = $('list-spacer');
   if (resized) spacer.style.height = `${state.filtered.length * ROW}px`;
+  $('list-view').classList.toggle('dated', multiDay());
   const first = Math.max(0, Math.floor(list.scrollTop / ROW) - 5);
   const last = Math.min(state.filtered.length, first + Math.ceil(list.clientHeight / ROW) + 10);
   const rows = [];
@@ -190,7 +216,8 @@ function rowFor(item, index) {
       dataset: { seq: String(item.seq), testid: 'row' },
       onclick: () => select(item),
     },
-    el('span', {}, clock(item.time)),
+    // The title always carries the date (the receivedAt the record holds, UTC); the text does when the records span days.
+    el('span', { title: r.receivedAt }, multiDay() ? dateTime(item.time) : clock(item.time)),
     el('span', { class: `channel-${r.source}` }, r.source),
     el('span', {}, r.provider ?? ''),
     el('span', { title: r.type ?? '' }, r.type ?? '—'),
@@ -211,7 +238,8 @@ function select(item) {
 function renderDetail(item) {
   const r = item.record;
   const facts = [
-    ['received', `${r.receivedAt} (${item.origin})`],
+    ['received', `${dateTime(item.time)} (${r.receivedAt})`],
+    ['from', item.origin],
     ['channel', r.source],
     ['provider', r.provider],
     ['session', r.sessionId],
@@ -403,7 +431,7 @@ function sessionRow(id, items) {
       el('div', {
         class: `marker ${item.record.source}${item.failed ? ' failed' : ''}`,
         style: { left },
-        title: `${item.record.type} (${item.record.source})`,
+        title: `${item.record.type} (${item.record.source}) at ${dateTime(item.time)}`,
         onclick: () => select(item),
       }),
     );
@@ -433,7 +461,7 @@ function sessionRow(id, items) {
       },
       el('code', {}, id),
       badge,
-      el('span', { class: 'hint' }, `${count(items.length, 'event')} over ${(span / 1000).toFixed(2)} s`),
+      el('span', { class: 'hint', title: `${dateTime(t0)} to ${dateTime(items.at(-1).time)}` }, `${count(items.length, 'event')} over ${(span / 1000).toFixed(2)} s`),
     ),
     track,
     steps,
