@@ -82,9 +82,17 @@ export async function run(ctx: CommandContext<ListenOptions>): Promise<number> {
   if (!options.ui) return runListener(plan, renderer);
   // --ui: the inspector serves beside the receiver; its replay button sends to --forward-to, re-signed with these secrets.
   const ui = await startInspector({ host: '127.0.0.1', port: portFlag(options.uiPort, '--ui-port'), replay: uiReplay({ forwardTo: options.forwardTo }, secrets), title: 'listen' });
-  renderInspectorUrl(ctx.output, ui.url);
+  const reporter = inspectingListener(renderer, ui.store, ui.server);
   try {
-    return await runListener(plan, inspectingListener(renderer, ui.store, ui.server));
+    // The inspector's URL is announced with the Ready line, once the receiver is bound too: a
+    // receiver port in use must not leave a script holding the URL of a command that is exiting.
+    return await runListener(plan, {
+      ...reporter,
+      ready: (info) => {
+        renderInspectorUrl(ctx.output, ui.url);
+        reporter.ready(info);
+      },
+    });
   } finally {
     await ui.server.close();
   }

@@ -54,14 +54,21 @@ export async function run(ctx: CommandContext<SandboxCliOptions>): Promise<numbe
     verbose: options.verbose,
     onRecord: store ? (record) => store.add(record, 'sandbox') : undefined,
   });
+  // Flags are checked before anything binds.
+  const uiPlan = store && { host: '127.0.0.1', port: portFlag(options.uiPort, '--ui-port'), replay: uiReplay(options, signing ? [signing.secret] : []), title: 'sandbox' };
   await sandbox.start();
+  // Ready means ready: every listener is bound before anything is announced, so a script that
+  // waits for the Ready line never sees it from a command about to fail on a taken --ui-port.
+  const ui = uiPlan
+    ? await startInspector(uiPlan, store).catch(async (error: unknown) => {
+        await sandbox.close();
+        throw error;
+      })
+    : undefined;
   // Signals are handled from before the Ready line: a script that stops us on seeing it gets a clean exit.
   const stopped = untilStopped();
-  renderSandboxReady(output, sandbox, options);
-  const ui = store
-    ? await startInspector({ host: '127.0.0.1', port: portFlag(options.uiPort, '--ui-port'), replay: uiReplay(options, signing ? [signing.secret] : []), title: 'sandbox' }, store)
-    : undefined;
   if (ui) renderInspectorUrl(output, ui.url);
+  renderSandboxReady(output, sandbox, options);
   const code = await stopped;
   await ui?.server.close();
   await sandbox.close();

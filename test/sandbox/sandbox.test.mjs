@@ -476,6 +476,17 @@ test('CLI: bad sandbox flags exit 2', async () => {
   }
 });
 
+test('sandbox --ui: an inspector port in use exits 2 before anything is announced (Ready means ready)', async () => {
+  const busy = await startServer(() => {});
+  try {
+    const r = await runCli(['sandbox', '--port', '0', '--ui', '--ui-port', String(busy.port)]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, `error: cannot listen on 127.0.0.1:${busy.port}: address already in use\n`);
+  } finally {
+    await busy.close();
+  }
+});
+
 test('demo exits 0 with both channels; --json prints records; a failing wallet exits 3', async () => {
   let r = await runCli(['demo'], { env: { COLUMNS: '140' } });
   assert.equal(r.code, 0, r.stderr);
