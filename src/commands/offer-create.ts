@@ -1,5 +1,5 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { choiceFlag, durationFlag, followFlags, jsonFlag, optionalUrl, reportTargets, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
+import { choiceFlag, durationFlag, followFlags, jsonFlag, optionalDuration, optionalUrl, reportTargets, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
 import { UsageError } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
 import { followTarget, type IssuerConnection } from '../issuer/endpoints.js';
@@ -40,7 +40,9 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
   if (options.junit !== undefined && !options.claim) throw new UsageError('--junit needs --claim: the report is of the issuance smoke test');
   const reports = options.claim && !options.dryRun ? reportTargets(options.junit) : undefined;
   const connectTimeoutMs = options.connectTimeout ? durationFlag(options.connectTimeout, '--connect-timeout', { min: 1 }) : 10_000;
-  const connection = { ...(await ctx.connection(options)), dispatcher: createDispatcher({ connectTimeoutMs }) };
+  // --wait-for-server covers the create request too: the issuer may still be starting (CI).
+  const waitForServerMs = follow ? follow.waitForServerMs : optionalDuration(options.waitForServer, '--wait-for-server');
+  const connection = { ...(await ctx.connection(options)), dispatcher: createDispatcher({ connectTimeoutMs }), waitForServerMs };
   if (options.dryRun) {
     const preview = offerHttpRequest(connection, request);
     renderRequestPreview(output, 'offer-request', { method: 'POST', ...preview });

@@ -1,6 +1,8 @@
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { NetworkError } from '../errors.js';
 import { escapeLine } from '../output/escape.js';
+import { backoffDelay } from '../shared/backoff.js';
+import { delay, formatDuration } from '../shared/duration.js';
 import { USER_AGENT } from '../version.js';
 
 export interface DispatcherOptions {
@@ -44,6 +46,11 @@ export interface HttpRequestOptions {
   signal?: AbortSignal;
   /** Sees each exchange once it is over (`-v` prints it, as `curl -v` does). */
   trace?: ExchangeTrace;
+  /**
+   * A connection that could not be made (refused, unknown host) is tried again, with backoff,
+   * for this long: a server still starting (an issuer started by the same CI job).
+   */
+  waitForServerMs?: number;
 }
 
 /** One HTTP request and what came back (or why nothing did). */
@@ -63,6 +70,26 @@ export type ExchangeTrace = (exchange: Exchange) => void;
 
 /** A request whose whole body is read as text; network failures become NetworkError naming the URL. */
 export async function httpRequest(url: string, options: HttpRequestOptions = {}): Promise<HttpResponse> {
+  if (!options.waitForServerMs) return requestOnce(url, options);
+  const started = performance.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await requestOnce(url, options);
+    } catch (error) {
+      // Only a connection never made is tried again: nothing was sent, so even a POST is safe to repeat.
+      if (!(error instanceof NetworkError) || !neverConnected(error.cause)) throw error;
+      const left = options.waitForServerMs - (performance.now() - started);
+      if (left <= 0) {
+        const waited = formatDuration(performance.now() - started);
+        throw new NetworkError(`${error.message} (waited ${waited} for the server to start)`, url, { cause: error.cause });
+      }
+      await delay(Math.min(left, backoffDelay(attempt, { initialMs: 250, maxMs: 2000 })), options.signal);
+      if (options.signal?.aborted) throw error;
+    }
+  }
+}
+
+async function requestOnce(url: string, options: HttpRequestOptions): Promise<HttpResponse> {
   const method = options.method ?? 'GET';
   const headers = { 'user-agent': USER_AGENT, ...options.headers };
   const started = performance.now();
@@ -105,6 +132,13 @@ const REASONS: Record<string, string> = {
   SELF_SIGNED_CERT_IN_CHAIN: 'self-signed TLS certificate in chain (set NODE_EXTRA_CA_CERTS)',
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted (set NODE_EXTRA_CA_CERTS)',
 };
+
+/** Errors of a connection that was never made (nothing was sent): worth waiting out while a server starts. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export function neverConnected(error: unknown): boolean {
+  return NOT_CONNECTED.has(errorCode(error) ?? '');
+}
 
 /** The innermost error code in a cause chain (fetch wraps the socket error in TypeError). */
 export function errorCode(error: unknown): string | undefined {

@@ -10,6 +10,8 @@ export interface IssuerConnection {
   target?: string;
   token?: string;
   dispatcher?: Dispatcher;
+  /** How long a refused connection is tried again before the issuer is given up on (one starting in CI). */
+  waitForServerMs?: number;
   /** `-v`: sees each HTTP exchange with the issuer. */
   trace?: ExchangeTrace;
 }

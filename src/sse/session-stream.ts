@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { EventSource } from 'eventsource';
 import { type Dispatcher, fetch as undiciFetch } from 'undici';
 import { CliError, ExitCode } from '../errors.js';
-import { describeNetworkError, errorCode, errorDetail, type ExchangeTrace } from '../http/client.js';
+import { describeNetworkError, errorDetail, type ExchangeTrace, neverConnected } from '../http/client.js';
 import { backoffDelay, parseRetryAfter } from '../shared/backoff.js';
 import { formatDuration, MAX_TIMER_MS, safeTimeout } from '../shared/duration.js';
 import { RecentKeys } from '../shared/recent-keys.js';
@@ -353,7 +353,7 @@ export class SessionStream {
     if (info.status === undefined) {
       const error = info.networkError;
       if (info.timedOut) return { kind: 'retry', reason: `could not reach ${this.url}: no response within ${this.options.connectTimeoutMs}ms (--connect-timeout)`, events };
-      const refused = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(errorCode(error) ?? '');
+      const refused = neverConnected(error);
       return { kind: 'retry', reason: `could not reach ${this.url}: ${describeNetworkError(error)}`, events, refused };
     }
     if (info.status === 200) {

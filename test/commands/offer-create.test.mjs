@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, parseNdjson } from '../helpers/cli.mjs';
+import { runCli, parseNdjson, waitFor } from '../helpers/cli.mjs';
 import { refusedPort } from '../helpers/http.mjs';
 import { startIssuerDouble } from '../helpers/issuer-double.mjs';
 
@@ -176,6 +176,30 @@ test('a refused connection names the URL; exit 1', async () => {
   const r = await runCli(['offer', 'create', '--profile', 'p', '--base-url', `http://127.0.0.1:${port}`]);
   assert.equal(r.code, 1);
   assert.equal(r.stderr, `error: could not reach http://127.0.0.1:${port}/issuer2/credential-offers: connection refused\n`);
+});
+
+test('--wait-for-server retries a refused create request until the issuer is up; past it, exit 1 saying how long it waited', async () => {
+  const port = await refusedPort();
+  let stderr = '';
+  const run = runCli(['offer', 'create', '--profile', 'openBadgeCredential', '--base-url', `http://127.0.0.1:${port}`, '--wait-for-server', '30s', '--json', '-v'], {
+    timeoutMs: 60_000,
+    onStderr: (d) => (stderr += d),
+  });
+  // -v shows the refused attempt: only then does the issuer start (an issuer starting in CI).
+  await waitFor(() => /^\* connection refused/m.test(stderr), { timeoutMs: 30_000 });
+  const late = await startIssuerDouble({ port });
+  try {
+    const r = await run;
+    assert.equal(r.code, 0, r.stderr);
+    const [offer] = parseNdjson(r.stdout);
+    assert.equal(offer.kind, 'offer');
+    assert.equal(late.requests.length, 1, 'one offer created');
+  } finally {
+    await late.close();
+  }
+  const r = await runCli(['offer', 'create', '--profile', 'p', '--base-url', `http://127.0.0.1:${port}`, '--wait-for-server', '300ms']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^error: could not reach http:\/\/127\.0\.0\.1:\d+\/issuer2\/credential-offers: connection refused \(waited \d+ms for the server to start\)\n$/);
 });
 
 test('bad input exits 2 with one line naming the problem', async () => {
