@@ -7,7 +7,7 @@ import { closestEventType, isKnownEventType, SESSION_STATUSES } from '../issuer/
 import { MAX_TIMER_MS, formatDuration, parseDuration, parseSize } from '../shared/duration.js';
 import { readJsonArgument, type JsonObject } from '../shared/json.js';
 import { checkHttpUrl } from '../shared/url.js';
-import { SCHEME_NAMES, signingSchemeNames } from '../webhooks/index.js';
+import { SCHEME_NAMES, secretProblem, signingSchemeNames } from '../webhooks/index.js';
 import type { FollowPlan } from '../sse/follow.js';
 import type { ReportTargets } from '../report/write.js';
 import type { HmacOptions } from '../webhooks/types.js';
@@ -85,6 +85,13 @@ export function signingSchemeFlag(text: string, flag: string): string {
   const names = signingSchemeNames();
   if (!names.includes(text)) throw new UsageError(`${flag} ${text} cannot sign: use ${names.join(', ')}`);
   return text;
+}
+
+/** A secret `scheme` can sign with; `flag` names where it came from in the error. */
+export function signingSecretFlag(scheme: string, secret: string, flag: string): string {
+  const problem = secretProblem(scheme, secret);
+  if (problem) throw new UsageError(`invalid ${flag} for ${scheme}: ${problem}`);
+  return secret;
 }
 
 export interface HmacFlags {

@@ -19,7 +19,7 @@ import { renderInspectorUrl } from '../output/renderers/inspector.js';
 import { UsageError } from '../errors.js';
 import { DeliveryRenderer } from '../output/renderers/deliveries.js';
 import { runListener, type ListenPlan } from '../webhooks/listener.js';
-import { standardKey } from '../webhooks/standard.js';
+import { secretProblem } from '../webhooks/index.js';
 
 export interface ListenOptions extends HmacFlags {
   port: string;
@@ -73,7 +73,7 @@ export async function run(ctx: CommandContext<ListenOptions>): Promise<number> {
     redact: options.redact,
   };
   if (plan.until?.kind === 'type') for (const warning of eventTypeWarnings([plan.until.type], '--until')) ctx.output.warn(warning);
-  if ((scheme === 'standard' || scheme === 'svix') && secrets.length > 0 && !secrets.some((s) => standardKey(s))) {
+  if (secrets.length > 0 && secrets.every((s) => secretProblem(scheme, s))) {
     ctx.output.warn(`no --secret is usable for ${scheme} (whsec_ + base64): every signed delivery will be refused`);
   }
   const events = listFlag(options.events);

@@ -1,5 +1,5 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { choiceFlag, EVENT_NAME_GENERATIONS, optionalDuration, optionalUrl, OUTCOMES, portFlag, signingSchemeFlag, uiReplay } from '../cli/flags.js';
+import { choiceFlag, EVENT_NAME_GENERATIONS, optionalDuration, optionalUrl, OUTCOMES, portFlag, signingSchemeFlag, signingSecretFlag, uiReplay } from '../cli/flags.js';
 import { startInspector } from '../inspector/run.js';
 import { RecordStore } from '../inspector/store.js';
 import { renderInspectorUrl } from '../output/renderers/inspector.js';
@@ -10,7 +10,6 @@ import { loadProfiles } from '../sandbox/profiles.js';
 import { SandboxIssuer } from '../sandbox/server.js';
 import type { WebhookSigning } from '../sandbox/webhook-delivery.js';
 import { untilStopped } from '../shared/shutdown.js';
-import { standardKey } from '../webhooks/standard.js';
 
 export interface SandboxCliOptions {
   port: string;
@@ -80,6 +79,5 @@ function webhookSigning(scheme: string | undefined, secret: string | undefined):
   if (scheme === undefined) throw new UsageError('--webhook-secret needs --webhook-scheme (standard, svix, igrant, stripe, github, hmac-sha256)');
   signingSchemeFlag(scheme, '--webhook-scheme');
   if (!secret) throw new UsageError(`--webhook-scheme ${scheme} needs --webhook-secret`);
-  if ((scheme === 'standard' || scheme === 'svix') && !standardKey(secret)) throw new UsageError(`--webhook-secret for ${scheme} must be whsec_ + base64`);
-  return { scheme, secret };
+  return { scheme, secret: signingSecretFlag(scheme, secret, '--webhook-secret') };
 }

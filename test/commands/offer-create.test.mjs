@@ -215,6 +215,7 @@ test('bad input exits 2 with one line naming the problem', async () => {
     [['offer', 'create', '--profile', 'p', '--expires-in', 'soon'], /^error: invalid --expires-in "soon"/],
     [['offer', 'create', '--profile', 'p', '--webhook-url', 'nope'], /^error: invalid --webhook-url "nope"/],
     [['offer', 'create', '--profile', 'p', '--target', 'justone'], /^error: --target must look like org\.tenant\.issuerService/],
+    [['offer', 'create', '--profile', 'p', '--token', 'line\nbreak'], /^error: --token holds a line break or control character \(it is sent in an HTTP header\)\n$/],
     [['offer', 'create', '--profile', 'p', '--context', 'nope'], /^error: unknown context "nope"/],
     [['offer', 'create', '--profile', 'p', '--no-such-flag'], /^error: unknown option '--no-such-flag'/],
   ];

@@ -379,6 +379,14 @@ test('usage errors exit 2: no session, bad durations, bad --retries', async () =
   }
 });
 
+test('a malformed stream URL exits 2 naming it, never "unexpected failure"', async () => {
+  for (const url of ['http://', 'https://', 'http://[::1', 'http://a b/']) {
+    const r = await runCli(['tail', url]);
+    assert.equal(r.code, 2, `${url}: ${r.stderr}`);
+    assert.match(r.stderr, /^error: invalid stream URL "[^"]+": expected an absolute http\(s\) URL \(not an absolute URL\)\n$/, url);
+  }
+});
+
 test('a reader that goes away (| head -1) stops tail cleanly: no EPIPE crash, capture complete', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ie-pipe-'));
   const file = join(dir, 'events.ndjson');
