@@ -1,7 +1,7 @@
 import type { CommandContext } from '../cli/command-context.js';
 import { choiceFlag, durationFlag, followFlags, jsonFlag, optionalDuration, optionalUrl, reportTargets, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
 import { UsageError } from '../errors.js';
-import { createDispatcher } from '../http/client.js';
+import { assertFetchable, createDispatcher } from '../http/client.js';
 import { followTarget, type IssuerConnection } from '../issuer/endpoints.js';
 import { AUTH_METHODS, VALUE_MODES, createOffer, offerHttpRequest, type OfferRequest } from '../issuer/offers.js';
 import { renderRequestPreview } from '../output/renderers/exchange.js';
@@ -48,6 +48,8 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
     renderRequestPreview(output, 'offer-request', { method: 'POST', ...preview });
     return 0;
   }
+  // The session is followed with fetch: a port fetch refuses is said before an offer is created.
+  if (follow) assertFetchable(connection.baseUrl);
   if (!reports?.junit && !reports?.stepSummary) return issue(ctx, request, connection, follow);
   // --junit, or a GitHub Actions step: the smoke test's checks become a JUnit file and a job summary.
   const [{ IssuanceRecorder }, { withReports }] = await Promise.all([import('../report/issuance.js'), import('../report/write.js')]);

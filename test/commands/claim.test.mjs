@@ -194,6 +194,11 @@ test('bad input: one line naming the step or the problem, the documented exit co
     [['claim', authOnly.credentialOffer], 2, /^error: offer: this offer has only an authorization-code grant: it needs a browser login at the issuer/],
     [['claim', needsCode.credentialOffer], 2, /^error: offer: the offer requires a transaction code \(4 digits\): pass --tx-code$/m],
     [['claim', 'http://issuer.example/openid4vci/credential-offer?id=x'], 2, /^error: offer: refusing plain http to issuer\.example/],
+    [
+      ['claim', 'x', '--base-url', 'http://127.0.0.1:6000'],
+      2,
+      /^error: cannot fetch http:\/\/127\.0\.0\.1:6000\/openid4vci\/credential-offer\?id=x: port 6000 is blocked by fetch/,
+    ],
     [['claim', '-'], 2, /^error: stdin is not the JSON that offer create --json prints$/],
     [['claim', issuer.createOffer().credentialOffer, '--credential', 'nope'], 2, /^error: --credential nope is not in the offer/],
     [['claim', issuer.createOffer().credentialOffer, '--holder-key', '/no/such/key.json'], 2, /^error: cannot read holder key \/no\/such\/key\.json: ENOENT$/m],

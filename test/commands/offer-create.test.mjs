@@ -218,6 +218,7 @@ test('bad input exits 2 with one line naming the problem', async () => {
     [['offer', 'create', '--profile', 'p', '--token', 'line\nbreak'], /^error: --token holds a line break or control character \(it is sent in an HTTP header\)\n$/],
     [['offer', 'create', '--profile', 'p', '--context', 'nope'], /^error: unknown context "nope"/],
     [['offer', 'create', '--profile', 'p', '--no-such-flag'], /^error: unknown option '--no-such-flag'/],
+    [['offer', 'create', '--profile', 'p', '--tail', '--base-url', 'http://127.0.0.1:6000'], /^error: cannot fetch http:\/\/127\.0\.0\.1:6000: port 6000 is blocked by fetch/],
   ];
   for (const [args, pattern] of cases) {
     const r = await runCli(args, { env: { ISSUER_EVENTS_BASE_URL: issuer.url } });

@@ -305,6 +305,24 @@ test('fail fast: a refused first connection exits 1 at once naming the URL; --wa
   assert.match(r.stderr, /error: could not reach .*: connection refused \(waited \d+(\.\d)?s, --wait-for-server\)\n$/);
 });
 
+test("a port fetch refuses to use (6000, 1: the Fetch standard's bad ports) exits 2 at once saying so, without retries", async () => {
+  /** @type {[string[], string][]} */
+  const cases = [
+    [['http://127.0.0.1:6000/issuer2/sessions/x/events'], 'http://127.0.0.1:6000/issuer2/sessions/x/events'],
+    [['x', '--base-url', 'http://127.0.0.1:1'], 'http://127.0.0.1:1/issuer2/sessions/x/events'],
+  ];
+  for (const [args, url] of cases) {
+    const r = await runCli(['tail', ...args, '--retries', '5', '--wait-for-server', '30s']);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    const port = new URL(url).port;
+    assert.equal(r.stderr, `error: cannot fetch ${url}: port ${port} is blocked by fetch (a bad port in the Fetch standard); use another port\n`);
+  }
+  // The list is undici's own, so the check says exactly what the client would refuse.
+  const { BAD_PORTS } = await import('../../dist/http/client.js');
+  const { default: undici } = await import('undici/lib/web/fetch/constants.js');
+  assert.deepEqual([...BAD_PORTS].sort(), [...undici.badPorts].map(Number).sort());
+});
+
 test('SSE parsing: BOM, comments, data: without space, CRLF, lone CR, multi-line data, no-data events, UTF-8', async () => {
   const r = await tail(['edge', '--json']);
   assert.equal(r.code, 0, r.stderr);
