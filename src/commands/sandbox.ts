@@ -6,6 +6,7 @@ import { renderInspectorUrl } from '../output/renderers/inspector.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { renderSandboxReady } from '../output/renderers/sandbox.js';
 import { escapeLine } from '../output/escape.js';
+import { maskSecrets } from '../output/redact.js';
 import { loadProfiles } from '../sandbox/profiles.js';
 import { SandboxIssuer } from '../sandbox/server.js';
 import type { WebhookSigning } from '../sandbox/webhook-delivery.js';
@@ -49,7 +50,8 @@ export async function run(ctx: CommandContext<SandboxCliOptions>): Promise<numbe
     webhookSigning: signing,
     autoClaimMs: optionalDuration(options.autoClaim, '--auto-claim'),
     autoClaimOutcome: choiceFlag(options.autoClaimOutcome, '--auto-claim-outcome', OUTCOMES),
-    log: (line) => output.info(output.errColor.dim(escapeLine(line))),
+    // -v logs request bodies: tokens and codes in them are masked as every -v output masks them.
+    log: (line) => output.info(output.errColor.dim(escapeLine(maskSecrets(line)))),
     verbose: options.verbose,
     onRecord: store ? (record) => store.add(record, 'sandbox') : undefined,
   });

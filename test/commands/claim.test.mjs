@@ -153,17 +153,28 @@ test('--holder-key binds the credential to that key; --save-credential writes th
   assert.doesNotMatch(r.stdout + r.stderr, new RegExp(jwk.d), 'the private key is never printed');
 });
 
-test('-v shows every exchange with tokens and codes masked', async () => {
+test('-v shows every exchange with tokens and codes masked whole; JSON bodies stay JSON', async () => {
   const offer = issuer.createOffer({ txCode: '55667788' });
   const r = await runCli(['claim', offer.credentialOffer, '--tx-code', '55667788', '-v']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /POST http:\/\/127\.0\.0\.1:\d+\/openid4vci\/token → 200/);
   assert.match(r.stderr, /POST http:\/\/127\.0\.0\.1:\d+\/openid4vci\/credential → 200/);
-  assert.match(r.stderr, /tx_code=5566…\[masked\]/);
+  // No digit of the code and no character of the codes or tokens is shown.
+  assert.match(r.stderr, /^ {2}> pre-authorized_code=\[masked\]&.*&tx_code=\[masked\]&/m);
+  assert.doesNotMatch(r.stderr, /5566/);
   const tokenResponse = issuer.requests.find((q) => q.path === '/openid4vci/credential' && q.headers.authorization?.includes(' '));
   const accessToken = tokenResponse.headers.authorization.split(' ')[1];
-  assert.doesNotMatch(r.stderr, /55667788/);
-  assert.ok(!r.stderr.includes(accessToken), 'the access token is masked');
+  assert.ok(!r.stderr.includes(accessToken.slice(0, 4)), 'the access token is masked whole');
+  const bodies = r.stderr
+    .split('\n')
+    .filter((line) => /^ {2}< \{/.test(line))
+    .map((line) => JSON.parse(line.slice(4)));
+  const shownOffer = bodies.find((b) => b.grants);
+  assert.deepEqual(shownOffer.grants['urn:ietf:params:oauth:grant-type:pre-authorized_code'], {
+    'pre-authorized_code': '[masked]',
+    tx_code: { input_mode: 'numeric', length: 8 },
+  });
+  assert.equal(bodies.find((b) => b.access_token).access_token, '[masked]');
 });
 
 test('bad input: one line naming the step or the problem, the documented exit code, no stack trace', async () => {

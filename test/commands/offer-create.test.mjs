@@ -95,6 +95,19 @@ test('--tx-code asks for a numeric code; a value fixes it; --expires-in never is
   assert.match(r.stderr, /--tx-code needs --auth-method PRE_AUTHORIZED/);
 });
 
+test('-v masks the tx code whole in the request and the response, which stay JSON', async () => {
+  const r = await create(['--profile', 'p', '--tx-code', '493536', '-v', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const sent = JSON.parse(/^> (\{.*)$/m.exec(r.stderr)?.[1] ?? 'null');
+  const received = JSON.parse(/^< (\{.*)$/m.exec(r.stderr)?.[1] ?? 'null');
+  assert.equal(sent.txCodeValue, '[masked]');
+  assert.equal(received.txCodeValue, '[masked]');
+  assert.deepEqual(sent.txCode, { input_mode: 'numeric', length: 6 }, 'what the code looks like is not a secret');
+  assert.doesNotMatch(r.stderr, /4935/);
+  // stdout is the data the user asked for: the code is there.
+  assert.equal(JSON.parse(r.stdout).txCodeValue, '493536');
+});
+
 test('--json prints the server response object as one line and nothing else', async () => {
   const r = await create(['--profile', 'openBadgeCredential', '--json']);
   assert.equal(r.code, 0, r.stderr);
