@@ -131,17 +131,25 @@ export function conditionFlag(text: string | undefined, flag = '--until'): Condi
   return condition;
 }
 
+/** What still happens to an event type no provider is known to send, per flag that names one. */
+const UNKNOWN_TYPE_OUTCOME = { '--until': 'it is still waited for', '--events': 'it is printed if it arrives' } as const;
+
 /**
  * Warnings for event types no provider sends (new names do appear, so they are not refused):
  * `--until jwt_isue` → did you mean jwt_issue? See `issuer-events help events`.
  */
-export function eventTypeWarnings(types: readonly string[], flag: string): string[] {
+export function eventTypeWarnings(types: readonly string[], flag: keyof typeof UNKNOWN_TYPE_OUTCOME): string[] {
   return types
     .filter((type) => !isKnownEventType(type))
     .map((type) => {
       const close = closestEventType(type);
-      return `${flag} ${type}: no provider is known to send this event type${close ? ` — did you mean ${close}?` : ''} (it is still waited for)`;
+      return `${flag} ${type}: no provider is known to send this event type${close ? ` — did you mean ${close}?` : ''} (${UNKNOWN_TYPE_OUTCOME[flag]})`;
     });
+}
+
+/** The warnings of a follow plan's `--until` and `--events`, each naming its own flag (tail, offer create --tail). */
+export function followWarnings(plan: Pick<FollowPlan, 'until' | 'events'>): string[] {
+  return [...eventTypeWarnings(plan.until?.kind === 'type' ? [plan.until.type] : [], '--until'), ...eventTypeWarnings([...(plan.events ?? [])], '--events')];
 }
 
 export function jsonFlag(text: string | undefined, flag: string): JsonObject | undefined {

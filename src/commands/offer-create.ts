@@ -1,5 +1,5 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { choiceFlag, durationFlag, followFlags, jsonFlag, optionalDuration, optionalUrl, reportTargets, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
+import { choiceFlag, durationFlag, followFlags, followWarnings, jsonFlag, optionalDuration, optionalUrl, reportTargets, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
 import { UsageError } from '../errors.js';
 import { assertFetchable, createDispatcher } from '../http/client.js';
 import { followTarget, type IssuerConnection } from '../issuer/endpoints.js';
@@ -39,6 +39,7 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
   const follow = options.tail || options.claim ? followFlags(options) : undefined;
   if (options.junit !== undefined && !options.claim) throw new UsageError('--junit needs --claim: the report is of the issuance smoke test');
   const reports = options.claim && !options.dryRun ? reportTargets(options.junit) : undefined;
+  for (const warning of follow ? followWarnings(follow) : []) output.warn(warning);
   const connectTimeoutMs = options.connectTimeout ? durationFlag(options.connectTimeout, '--connect-timeout', { min: 1 }) : 10_000;
   // --wait-for-server covers the create request too: the issuer may still be starting (CI).
   const waitForServerMs = follow ? follow.waitForServerMs : optionalDuration(options.waitForServer, '--wait-for-server');

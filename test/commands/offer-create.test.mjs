@@ -259,6 +259,13 @@ test('NO_COLOR and --no-color win over FORCE_COLOR; FORCE_COLOR colours a pipe',
   assert.doesNotMatch(r.stderr, /\u001b/);
 });
 
+test('--tail warns about event types no provider sends, naming --until or --events as tail does', async () => {
+  issuer.stream('warned', [{ target: 'warned', event: 'issuance_status_changed', session: { id: 'warned', status: 'SUCCESSFUL' } }]);
+  const r = await create(['--profile', 'p', '--session-id', 'warned', '--tail', '--events', 'bogus', '--until', 'status:SUCCESSFUL', '--json', '--timeout', '20s']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, 'warning: --events bogus: no provider is known to send this event type (it is printed if it arrives)\n');
+});
+
 test('--tail follows the new session in the same process with the exit codes of tail', async () => {
   const env = (id, event, status) => ({ target: id, event, session: { id, ...(status ? { status } : {}) } });
   issuer.stream('tailed-ok', [env('tailed-ok', 'credential_offer_retrieved'), env('tailed-ok', 'issuance_status_changed', 'SUCCESSFUL')]);

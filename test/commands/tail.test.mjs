@@ -208,6 +208,22 @@ test('--until status:X, --events filter, and a session that ends before --until 
   assert.equal(types(r.stdout).length, 4);
 });
 
+test('--events with unknown types warns naming --events and each type; --until is warned about only for its own type', async () => {
+  const r = await tail(['cur', '--until', 'credential_request_w3c_vc_succeeded', '--events', 'x,bogus', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    r.stderr,
+    [
+      'warning: --events x: no provider is known to send this event type (it is printed if it arrives)',
+      'warning: --events bogus: no provider is known to send this event type (it is printed if it arrives)',
+      '',
+    ].join('\n'),
+  );
+  const both = await tail(['cur', '--until', 'jwt_isue', '--events', 'bogus', '--timeout', '3s', '--json']);
+  assert.match(both.stderr, /^warning: --until jwt_isue: no provider is known to send this event type — did you mean jwt_issue\? \(it is still waited for\)$/m);
+  assert.match(both.stderr, /^warning: --events bogus: no provider is known to send this event type \(it is printed if it arrives\)$/m);
+});
+
 test('a mid-stream drop reconnects; replayed events are printed once', async () => {
   const r = await tail(['drop', '--json']);
   assert.equal(r.code, 0, r.stderr);
