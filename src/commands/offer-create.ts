@@ -1,10 +1,11 @@
 import type { CommandContext } from '../cli/command-context.js';
 import { choiceFlag, durationFlag, followFlags, jsonFlag, optionalUrl, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
-import { UsageError } from '../errors.js';
+import { CliError, ExitCode, UsageError } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
 import { followTarget } from '../issuer/endpoints.js';
 import { AUTH_METHODS, VALUE_MODES, createOffer, offerHttpRequest, type OfferRequest } from '../issuer/offers.js';
 import { renderRequestPreview } from '../output/renderers/exchange.js';
+import { codeForExit, renderErrorRecord } from '../output/renderers/error.js';
 import { EventRenderer } from '../output/renderers/events.js';
 import { renderNextSteps, renderOffer } from '../output/renderers/offer.js';
 import { followSessions } from '../sse/follow.js';
@@ -32,6 +33,21 @@ export interface OfferCreateOptions extends FollowFlags, IssuerFlags {
 
 /** `offer create`: flags → offer request → createOffer → offer renderer (then, with --tail, the follow engine). */
 export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<number> {
+  const events = new EventRenderer(ctx.output);
+  if (!(ctx.options.claim && ctx.output.json)) return createAndFollow(ctx, events);
+  // A smoke test's NDJSON mixes offer, events and claim: a failed run ends it with an error
+  // record, so that stdout alone tells a script why (a plain --json create prints one object or nothing).
+  try {
+    const code = await createAndFollow(ctx, events);
+    if (code !== ExitCode.OK) renderErrorRecord(ctx.output, { code: codeForExit(code), message: events.lastFailure ?? `exit code ${code}`, exitCode: code });
+    return code;
+  } catch (error) {
+    if (error instanceof CliError) renderErrorRecord(ctx.output, error);
+    throw error;
+  }
+}
+
+async function createAndFollow(ctx: CommandContext<OfferCreateOptions>, events: EventRenderer): Promise<number> {
   const { options, output } = ctx;
   const request = offerRequest(options);
   const follow = options.tail || options.claim ? followFlags(options) : undefined;
@@ -45,14 +61,13 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
   const spinner = await output.spinner(`Creating ${request.profileId} offer`);
   spinner.start();
   const offer = await createOffer(connection, request).finally(() => spinner.stop());
-  // With --claim and --json, stdout carries the event records and the claim result only.
-  if (!(options.claim && output.json)) await renderOffer(output, offer);
+  await renderOffer(output, offer);
   if (!follow) {
     if (!output.json) renderNextSteps(output, offer, options.baseUrl ? ` --base-url ${options.baseUrl}` : '');
     return 0;
   }
   const followPlan = { ...follow, targets: [followTarget(connection, offer.offerId)], trace: connection.trace };
-  if (!options.claim) return followSessions(followPlan, new EventRenderer(output));
+  if (!options.claim) return followSessions(followPlan, events);
   const claim = {
     offer: offerReference(offer.credentialOffer, connection),
     // The wallet sends the issuer's code unless told otherwise (a wrong one tests the refusal).
@@ -62,7 +77,7 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
   };
   // The wallet stack (OID4VCI client, JOSE, SD-JWT, mdoc) is loaded only when a claim is asked for.
   const { claimWhileFollowing } = await import('../wallet/issuance.js');
-  return claimWhileFollowing({ follow: followPlan, claim }, new EventRenderer(output), new ClaimRenderer(output));
+  return claimWhileFollowing({ follow: followPlan, claim }, events, new ClaimRenderer(output));
 }
 
 function offerRequest(options: OfferCreateOptions): OfferRequest {

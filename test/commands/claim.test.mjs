@@ -78,6 +78,10 @@ test('offer create --json | claim - uses the offer and its txCodeValue', async (
   const r = await runCli(['claim', '-', '--json'], { input: `${JSON.stringify(offer)}\n` });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(parseNdjson(r.stdout)[0].credentials.length, 1);
+  // offer create --json that failed printed its error record: claim says so instead of "no credentialOffer".
+  const failed = await runCli(['claim', '-'], { input: '{"kind":"error","code":"E_HTTP_404","message":"profile not found","exit":5}\n' });
+  assert.equal(failed.code, 2);
+  assert.equal(failed.stderr, 'error: stdin holds an error from offer create, not an offer: profile not found\n');
 });
 
 test('--invalid-proof drives the issuer to refuse the proof: exit 3 with invalid_proof', async () => {
