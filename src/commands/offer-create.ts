@@ -7,7 +7,7 @@ import { AUTH_METHODS, VALUE_MODES, createOffer, offerHttpRequest, type OfferReq
 import { renderRequestPreview } from '../output/renderers/exchange.js';
 import { codeForExit, renderErrorRecord } from '../output/renderers/error.js';
 import { EventRenderer } from '../output/renderers/events.js';
-import { renderNextSteps, renderOffer } from '../output/renderers/offer.js';
+import { claimCommand, renderNextSteps, renderOffer } from '../output/renderers/offer.js';
 import { followSessions } from '../sse/follow.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
 import { offerReference } from '../wallet/offer-input.js';
@@ -62,11 +62,15 @@ async function createAndFollow(ctx: CommandContext<OfferCreateOptions>, events: 
   spinner.start();
   const offer = await createOffer(connection, request).finally(() => spinner.stop());
   await renderOffer(output, offer);
+  const issuerArgs = options.baseUrl ? ` --base-url ${options.baseUrl}` : '';
   if (!follow) {
-    if (!output.json) renderNextSteps(output, offer, options.baseUrl ? ` --base-url ${options.baseUrl}` : '');
+    if (!output.json) renderNextSteps(output, offer, issuerArgs);
     return 0;
   }
-  const followPlan = { ...follow, targets: [followTarget(connection, offer.offerId)], trace: connection.trace };
+  // Followed from its creation, a silent session is one no wallet has fetched yet (--claim's
+  // own steps say how far the wallet got).
+  const silenceHint = options.claim ? undefined : `no wallet has fetched the offer yet — claim it with ${claimCommand(offer, issuerArgs)}, or use --claim`;
+  const followPlan = { ...follow, targets: [followTarget(connection, offer.offerId)], trace: connection.trace, silenceHint };
   if (!options.claim) return followSessions(followPlan, events);
   const claim = {
     offer: offerReference(offer.credentialOffer, connection),

@@ -239,3 +239,16 @@ test('--tail follows the new session in the same process with the exit codes of 
   r = await create(['--profile', 'p', '--session-id', 'tailed-slow', '--tail', '--timeout', '300ms', '--quiet']);
   assert.equal(r.code, 124);
 });
+
+test('--tail --timeout with no event says what fits offer create: nobody fetched the offer yet, claim it', async () => {
+  issuer.stream('tailed-silent', []);
+  const r = await create(['--profile', 'p', '--session-id', 'tailed-silent', '--tail', '--timeout', '300ms']);
+  assert.equal(r.code, 124, r.stderr);
+  // The session was subscribed to as it was created: nothing can have been missed, so tail's
+  // advice ("start tail before the wallet claims, or use offer create --tail") does not apply.
+  assert.doesNotMatch(r.stderr, /offer create --tail|replays nothing|before tail subscribed/);
+  assert.match(
+    r.stderr,
+    /^error: no terminal status within 300ms \(--timeout\); no event arrived: no wallet has fetched the offer yet — claim it with issuer-events claim tailed-silent --base-url http:\/\/127\.0\.0\.1:\d+, or use --claim$/m,
+  );
+});
