@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { runCli, parseNdjson } from '../helpers/cli.mjs';
 import { refusedPort } from '../helpers/http.mjs';
 import { startIssuerDouble } from '../helpers/issuer-double.mjs';
+import { loadProfiles, SandboxIssuer } from 'issuer-events';
 
 let issuer;
 before(async () => {
@@ -145,6 +146,30 @@ for (const [status, code, id] of [
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
 }
+
+test("an unknown profile (404): the issuer's profiles are listed and the closest suggested; exit 5 still", async () => {
+  const sandbox = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(), eventNames: 'current' });
+  await sandbox.start();
+  try {
+    const createOn = (profile) => runCli(['offer', 'create', '--base-url', sandbox.url, '--profile', profile]);
+    let r = await createOn('openbadgecredential');
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(
+      r.stderr,
+      /^error: not found: 404 from http:\/\/127\.0\.0\.1:\d+\/issuer2\/credential-offers: Profile not found: openbadgecredential — did you mean openBadgeCredential\?\n$/,
+    );
+    r = await createOn('nothingLikeIt');
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, /Profile not found: nothingLikeIt — the issuer's profiles: openBadgeCredential, universityDegree, identityCredentialSdJwt, isoMdl\n$/);
+  } finally {
+    await sandbox.close();
+  }
+  // An issuer that cannot list its profiles: the 404 as it was.
+  issuer.force(404, JSON.stringify({ exception: true, message: 'Profile not found: x' }));
+  const r = await create(['--profile', 'x']);
+  assert.equal(r.code, 5);
+  assert.match(r.stderr, /: Profile not found: x\n$/);
+});
 
 test('the unknown-field 400 from a strict issuer surfaces its message', async () => {
   const r = await create(['--profile', 'p', '--overrides', '{"bogus":1}']);
