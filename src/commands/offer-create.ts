@@ -50,7 +50,9 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
 async function createAndFollow(ctx: CommandContext<OfferCreateOptions>, events: EventRenderer): Promise<number> {
   const { options, output } = ctx;
   const request = offerRequest(options);
-  const follow = options.tail || options.claim ? followFlags(options) : undefined;
+  // Checked even when nothing is followed: a bad value is an error, not something to ignore.
+  const followOptions = followFlags(options);
+  const follow = options.tail || options.claim ? followOptions : undefined;
   const connectTimeoutMs = options.connectTimeout ? durationFlag(options.connectTimeout, '--connect-timeout', { min: 1 }) : 10_000;
   const connection = { ...(await ctx.connection(options)), dispatcher: createDispatcher({ connectTimeoutMs }) };
   if (options.dryRun) {

@@ -229,6 +229,24 @@ test('bad input exits 2 with one line naming the problem', async () => {
   assert.equal(issuer.requests.length, 0, 'nothing was sent');
 });
 
+test('a duration or size that cannot work is refused naming the flag and the rule, with or without --tail', async () => {
+  /** @type {[string[], string][]} */
+  const cases = [
+    [['--timeout', '-5s'], 'error: invalid --timeout "-5s": must be at least 1ms\n'],
+    [['--timeout', '0'], 'error: invalid --timeout "0": must be at least 1ms\n'],
+    [['--timeout', '-5s', '--tail'], 'error: invalid --timeout "-5s": must be at least 1ms\n'],
+    [['--idle-timeout', '-1s', '--claim'], 'error: invalid --idle-timeout "-1s": must be at least 1ms\n'],
+    [['--max-event-size', '0', '--tail'], 'error: invalid --max-event-size "0": must be at least 1 byte\n'],
+    [['--max-event-size', '-1mb'], 'error: invalid --max-event-size "-1mb": must be at least 1 byte\n'],
+  ];
+  for (const [args, message] of cases) {
+    const r = await create(['--profile', 'p', ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr, message, args.join(' '));
+  }
+  assert.equal(issuer.requests.length, 0, 'nothing was sent');
+});
+
 test('--verbose adds a stack trace to errors; without it there is none', async () => {
   const r = await create(['--profile', 'p', '--overrides', '{x', '--verbose']);
   assert.equal(r.code, 2);
