@@ -53,6 +53,7 @@ async function createAndFollow(ctx: CommandContext<OfferCreateOptions>, events: 
   // Checked even when nothing is followed: a bad value is an error, not something to ignore.
   const followOptions = followFlags(options);
   const follow = options.tail || options.claim ? followOptions : undefined;
+  for (const flag of CLAIM_ONLY) if (!options.claim && ctx.given(flag.name)) output.warn(`${flag.flag} has no effect without --claim`);
   const connectTimeoutMs = options.connectTimeout ? durationFlag(options.connectTimeout, '--connect-timeout', { min: 1 }) : 10_000;
   const connection = { ...(await ctx.connection(options)), dispatcher: createDispatcher({ connectTimeoutMs }) };
   if (options.dryRun) {
@@ -83,8 +84,16 @@ async function createAndFollow(ctx: CommandContext<OfferCreateOptions>, events: 
   };
   // The wallet stack (OID4VCI client, JOSE, SD-JWT, mdoc) is loaded only when a claim is asked for.
   const { claimWhileFollowing } = await import('../wallet/issuance.js');
-  return claimWhileFollowing({ follow: followPlan, claim }, events, new ClaimRenderer(output));
+  const unusedTxCode = '--claim-tx-code ignored: the offer asks for no transaction code (add --tx-code to ask for one)';
+  return claimWhileFollowing({ follow: followPlan, claim }, events, new ClaimRenderer(output, { unusedTxCode }));
 }
+
+// The wallet's options: without --claim there is no wallet to use them.
+const CLAIM_ONLY = [
+  { name: 'claimTxCode', flag: '--claim-tx-code' },
+  { name: 'invalidProof', flag: '--invalid-proof' },
+  { name: 'insecure', flag: '--insecure' },
+];
 
 function offerRequest(options: OfferCreateOptions): OfferRequest {
   if (!options.profile) throw new UsageError('missing required option --profile <profileId>');

@@ -73,6 +73,16 @@ test('a wrong --tx-code is refused (exit 3, the issuer error shown); the right o
   assert.equal(r.code, 0, r.stderr);
 });
 
+test('--tx-code for an offer that asks for none is not sent, and a warning says so', async () => {
+  const offer = issuer.createOffer();
+  const r = await runCli(['claim', offer.credentialOffer, '--tx-code', '493536']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^warning: --tx-code ignored: the offer asks for no transaction code$/m);
+  const asked = await runCli(['claim', issuer.createOffer({ txCode: '493536' }).credentialOffer, '--tx-code', '493536']);
+  assert.equal(asked.code, 0, asked.stderr);
+  assert.doesNotMatch(asked.stderr, /warning/);
+});
+
 test('offer create --json | claim - uses the offer and its txCodeValue', async () => {
   const offer = issuer.createOffer({ txCode: '1234' });
   const r = await runCli(['claim', '-', '--json'], { input: `${JSON.stringify(offer)}\n` });

@@ -207,6 +207,16 @@ test('offer create --claim --json: the offer record first, then the events and t
   assert.equal(lines[0].code, 'E_HTTP_404');
 });
 
+test('offer create: --claim-tx-code is warned about when the offer asks for no code, or when there is no --claim', async () => {
+  const create = ['offer', 'create', '--base-url', sandbox.url, '--profile', 'openBadgeCredential', '--timeout', '30s'];
+  let r = await runCli([...create, '--claim', '--claim-tx-code', '654321']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^warning: --claim-tx-code ignored: the offer asks for no transaction code \(add --tx-code to ask for one\)$/m);
+  r = await runCli([...create, '--claim-tx-code', '654321', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, 'warning: --claim-tx-code has no effect without --claim\n');
+});
+
 test('--public-url goes into offers and metadata (a phone on the LAN scans the QR code)', async () => {
   const lan = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(), eventNames: 'current', publicUrl: 'http://192.0.2.10:7005' });
   await lan.start();
