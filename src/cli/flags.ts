@@ -83,6 +83,15 @@ export function optionalUrl(text: string | undefined, flag: string): string | un
   return text === undefined ? undefined : urlFlag(text, flag);
 }
 
+/**
+ * A session id, from a flag or (without `flag`) tail's arguments. An empty one would make the
+ * sessions collection's URL, and the issuer's 404 would read as an unknown session (exit 5).
+ */
+export function sessionIdFlag(text: string, flag?: string): string {
+  if (text.trim() !== '') return text;
+  throw new UsageError(flag ? `invalid ${flag} "${text}": empty` : 'empty session id: pass a session id or an http(s) stream URL');
+}
+
 export function schemeFlag(text: string, flag = '--scheme'): string {
   if (!(SCHEME_NAMES as readonly string[]).includes(text)) throw new UsageError(`unknown ${flag} "${text}": use ${SCHEME_NAMES.join(', ')}`);
   return text;

@@ -1,5 +1,5 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { choiceFlag, durationFlag, followFlags, jsonFlag, optionalUrl, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
+import { choiceFlag, durationFlag, followFlags, jsonFlag, optionalUrl, sessionIdFlag, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
 import { followTarget } from '../issuer/endpoints.js';
@@ -107,7 +107,7 @@ function offerRequest(options: OfferCreateOptions): OfferRequest {
     valueMode: options.valueMode === undefined ? undefined : choiceFlag(options.valueMode.toUpperCase(), '--value-mode', VALUE_MODES),
     expiresInSeconds: options.expiresIn === undefined ? undefined : expiryFlag(options.expiresIn),
     txCode: options.txCode,
-    sessionId: options.sessionId,
+    sessionId: options.sessionId === undefined ? undefined : sessionIdFlag(options.sessionId, '--session-id'),
     webhookUrl: optionalUrl(options.webhookUrl, '--webhook-url'),
     overrides: jsonFlag(options.overrides, '--overrides'),
     credentialData: jsonFlag(options.credentialData, '--credential-data'),

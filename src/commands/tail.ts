@@ -1,4 +1,4 @@
-import { eventTypeWarnings, followFlags, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
+import { eventTypeWarnings, followFlags, sessionIdFlag, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { UsageError } from '../errors.js';
 import { assertUsable, followTarget } from '../issuer/endpoints.js';
@@ -15,6 +15,7 @@ const SILENCE_HINT =
 /** `tail <session|url>...`: flags → follow plan → followSessions → event renderer. */
 export async function run(ctx: CommandContext<TailOptions>, sessions: string[]): Promise<number> {
   if (!sessions?.length) throw new UsageError('missing session: pass one or more session ids or stream URLs');
+  for (const session of sessions) sessionIdFlag(session);
   const foreign = sessions.find((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !isHttpUrl(s));
   if (foreign) throw new UsageError(`invalid stream URL "${foreign}": tail follows http(s) URLs or session ids`);
   const { options } = ctx;

@@ -218,6 +218,7 @@ test('bad input exits 2 with one line naming the problem', async () => {
     [['offer', 'create', '--profile', 'p', '--target', 'justone'], /^error: --target must look like org\.tenant\.issuerService/],
     [['offer', 'create', '--profile', 'p', '--context', 'nope'], /^error: unknown context "nope"/],
     [['offer', 'create', '--profile', 'p', '--no-such-flag'], /^error: unknown option '--no-such-flag'/],
+    [['offer', 'create', '--profile', 'p', '--session-id', ''], /^error: invalid --session-id "": empty\n$/],
   ];
   for (const [args, pattern] of cases) {
     const r = await runCli(args, { env: { ISSUER_EVENTS_BASE_URL: issuer.url } });

@@ -379,6 +379,14 @@ test('usage errors exit 2: no session, bad durations, bad --retries', async () =
   }
 });
 
+test('an empty session id is a usage error (exit 2), not an unknown session (exit 5)', async () => {
+  for (const args of [[''], ['ok', '  ']]) {
+    const r = await runCli(['tail', ...args, '--base-url', 'http://127.0.0.1:1']);
+    assert.equal(r.code, 2, `${JSON.stringify(args)}: ${r.stderr}`);
+    assert.equal(r.stderr, 'error: empty session id: pass a session id or an http(s) stream URL\n');
+  }
+});
+
 test('--max-event-size 0 and a negative or zero --timeout are refused: exit 2 naming the flag and the rule', async () => {
   /** @type {[string[], string][]} */
   const cases = [
