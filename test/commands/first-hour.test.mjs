@@ -125,6 +125,23 @@ test('context list and show align their columns for names and values of any leng
   }
 });
 
+test('context use keeps the comments of a YAML config, the one on the context: line too', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ie-ctx-'));
+  const file = join(dir, 'issuer-events.config.yaml');
+  const yaml = (selected) =>
+    `# issuer-events settings\ncontext: ${selected}  # the default for this checkout\ncontexts:\n  local:\n    baseUrl: http://127.0.0.1:7005 # sandbox\n  staging:\n    baseUrl: https://issuer.example\n`;
+  writeFileSync(file, yaml('local'));
+  let r = await runCli(['context', 'use', 'staging'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readFileSync(file, 'utf8'), yaml('staging'));
+  writeFileSync(file, yaml("'local'").replace('staging:', '"odd: name":'));
+  r = await runCli(['context', 'use', 'odd: name'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readFileSync(file, 'utf8'), yaml('"odd: name"').replace('staging:', '"odd: name":'));
+  r = await runCli(['context', 'show'], { cwd: dir, env: { NO_COLOR: '1' } });
+  assert.match(r.stdout, /^context +odd: name /);
+});
+
 test('the sandbox answers GET / with its routes and a GET on the claim route says to POST', async () => {
   const { loadProfiles, SandboxIssuer } = await import('issuer-events');
   const s = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(), eventNames: 'current' });
