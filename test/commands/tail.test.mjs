@@ -421,6 +421,29 @@ test('a malformed stream URL exits 2 naming it, never "unexpected failure"', asy
   }
 });
 
+test('an empty session id is a usage error (exit 2), not an unknown session (exit 5)', async () => {
+  for (const args of [[''], ['ok', '  ']]) {
+    const r = await runCli(['tail', ...args, '--base-url', 'http://127.0.0.1:1']);
+    assert.equal(r.code, 2, `${JSON.stringify(args)}: ${r.stderr}`);
+    assert.equal(r.stderr, 'error: empty session id: pass a session id or an http(s) stream URL\n');
+  }
+});
+
+test('--max-event-size 0 and a negative or zero --timeout are refused: exit 2 naming the flag and the rule', async () => {
+  /** @type {[string[], string][]} */
+  const cases = [
+    [['--max-event-size', '0'], 'error: invalid --max-event-size "0": must be at least 1 byte\n'],
+    [['--timeout', '-5s'], 'error: invalid --timeout "-5s": must be at least 1ms\n'],
+    [['--idle-timeout', '0ms'], 'error: invalid --idle-timeout "0ms": must be at least 1ms\n'],
+    [['--wait-for-server', '-1'], 'error: invalid --wait-for-server "-1": must not be negative\n'],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(['tail', 'x', '--base-url', 'http://127.0.0.1:1', ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr, message);
+  }
+});
+
 test('a reader that goes away (| head -1) stops tail cleanly: no EPIPE crash, capture complete', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ie-pipe-'));
   const file = join(dir, 'events.ndjson');

@@ -533,6 +533,28 @@ test('demo exits 0 with both channels; --json prints records; a failing wallet e
   assert.match(r.stdout, /^Final status\s+UNSUCCESSFUL$/m);
 });
 
+test('demo: no negative offsets; a refusal is the error the wallet got; the "by hand" commands only after a success', async () => {
+  // Time zero is the offer request: the webhook of the offer's creation comes after it, not before.
+  let r = await runCli(['demo'], { env: { COLUMNS: '140' } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /\+ *-\d/);
+  assert.match(r.stdout, /\+ *\d+ms credential_offer_created ✓/);
+  assert.match(r.stderr, /By hand, in three terminals:/);
+  // A wrong tx code leaves the session ACTIVE: the only sign of failure is the wallet's refusal.
+  r = await runCli(['demo', '--outcome', 'wrong-tx-code'], { env: { COLUMNS: '140' } });
+  assert.equal(r.code, 3, r.stderr);
+  assert.doesNotMatch(r.stdout, /\+ *-\d/);
+  assert.match(r.stderr, /^error: token: the issuer refused: invalid_grant \(tx_code is invalid\)\n$/m);
+  assert.doesNotMatch(r.stderr, /By hand/);
+  r = await runCli(['demo', '--outcome', 'fail'], { env: { COLUMNS: '140' } });
+  assert.equal(r.code, 3, r.stderr);
+  assert.deepEqual(
+    r.stderr.split('\n').filter((l) => l.startsWith('error:')),
+    [`error: credential: the issuer refused: invalid_proof (proof of possession could not be verified: Error verifying credential request proof jwt)`],
+  );
+  assert.doesNotMatch(r.stderr, /By hand/);
+});
+
 test('examples/ci-smoke.sh passes against the sandbox and fails when the wallet fails', async () => {
   const run = (env) =>
     new Promise((resolve) => {
