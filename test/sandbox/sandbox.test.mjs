@@ -1,12 +1,13 @@
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { SandboxIssuer } from '../../dist/sandbox/server.js';
 import { loadProfiles } from '../../dist/sandbox/profiles.js';
+import { SessionStore } from '../../dist/sandbox/session-store.js';
 import { validateOfferRequest } from '../../dist/sandbox/validation.js';
 import { listen as startServer, readBody } from '../helpers/http.mjs';
-import { runCli, startListen, parseNdjson, ROOT } from '../helpers/cli.mjs';
+import { runCli, startListen, parseNdjson, ROOT, waitFor } from '../helpers/cli.mjs';
 import { spawn } from 'node:child_process';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -179,18 +180,51 @@ test('201 response like walt.id: offer URI at /openid4vci, tx codes, -1 expiry, 
 });
 
 test('expiry deletes the session without an event: GET 404, SSE 200 then closed at once', async () => {
-  const s = await sandbox();
+  // The test expires the session (what the expiresAt timer does, below), instead of waiting for a clock.
+  const s = await sandbox({ expiry: 'on-request' });
   try {
     const r = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: 'isoMdl', authMethod: 'PRE_AUTHORIZED', expiresInSeconds: 1 } });
     const id = r.body.offerId;
     assert.equal((await json(`${s.url}/issuer2/sessions/${id}`)).status, 200);
-    await new Promise((resolve) => setTimeout(resolve, 1300));
+    const global = readSse(`${s.url}/issuer2/events`, 2);
+    await waitFor(() => s.store.global.size === 1);
+    assert.deepEqual((await json(`${s.url}/sandbox/sessions/${id}/expire`, { method: 'POST' })).body, { sessionId: id, status: 'EXPIRED' });
     assert.equal((await json(`${s.url}/issuer2/sessions/${id}`)).status, 404);
     const stream = await readSse(`${s.url}/issuer2/sessions/${id}/events`, 1);
     assert.equal(stream.status, 200);
     assert.deepEqual(stream.messages, []);
+    assert.equal((await json(`${s.url}/sandbox/sessions/${id}/expire`, { method: 'POST' })).status, 404);
+    assert.equal((await json(`${s.url}/sandbox/sessions/${id}/expire`)).status, 405);
+    // No event went out at expiry: the next one on the issuer-wide stream is the next offer's.
+    await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: 'isoMdl', authMethod: 'PRE_AUTHORIZED' } });
+    assert.deepEqual(
+      (await global).messages.slice(1).map((m) => m.event),
+      ['credential_offer_created'],
+    );
   } finally {
     await s.close();
+  }
+  // The timer: a session is deleted at its expiresAt, not a millisecond before (a mocked clock);
+  // with expiry on request, never by a timer.
+  const profile = loadProfiles().get('isoMdl');
+  const offer = /** @type {any} */ (validateOfferRequest({ profileId: 'isoMdl', authMethod: 'PRE_AUTHORIZED', expiresInSeconds: 1 }));
+  const build = () => ({ credentialOffer: 'openid-credential-offer://', credentialData: {} });
+  mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  try {
+    const timed = new SessionStore();
+    const onRequest = new SessionStore(undefined, false);
+    const a = timed.create(profile, offer, build);
+    const b = onRequest.create(profile, offer, build);
+    mock.timers.tick(999);
+    assert.ok(timed.get(a.id), 'alive until its expiresAt');
+    mock.timers.tick(1);
+    assert.equal(timed.get(a.id), undefined, 'deleted at its expiresAt');
+    mock.timers.tick(3_600_000);
+    assert.ok(onRequest.get(b.id), 'expiry on request: no timer');
+    assert.equal(onRequest.expire(b.id), true);
+    assert.equal(onRequest.get(b.id), undefined);
+  } finally {
+    mock.timers.reset();
   }
 });
 
