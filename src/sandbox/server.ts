@@ -62,6 +62,7 @@ export class SandboxIssuer {
   private readonly oid4vci: SandboxOid4vci;
   private readonly webhooks: WebhookDispatcher;
   private server: Server | undefined;
+  private autoClaimsWaiting = 0;
   url = '';
 
   constructor(private readonly options: SandboxOptions) {
@@ -77,6 +78,11 @@ export class SandboxIssuer {
   /** Webhook deliveries made (the most recent 1,000), for the demo's summary. */
   get deliveries(): readonly DeliveryOutcome[] {
     return this.webhooks.recent;
+  }
+
+  /** Auto-claims that are due and wait for a first SSE subscriber (`autoClaimMs`). */
+  get waitingAutoClaims(): number {
+    return this.autoClaimsWaiting;
   }
 
   /** Where wallets reach the issuer: `--public-url`, else the listening URL. */
@@ -348,8 +354,13 @@ export class SandboxIssuer {
    * the wallet waits up to 5 s more for one — a `tail` started right after the offer sees them all.
    */
   private async autoClaim(session: Session): Promise<void> {
-    for (let waited = 0; session.subscribers.size === 0 && this.store.global.size === 0 && waited < 5000; waited += 50) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    this.autoClaimsWaiting++;
+    try {
+      for (let waited = 0; session.subscribers.size === 0 && this.store.global.size === 0 && waited < 5000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      this.autoClaimsWaiting--;
     }
     await this.claim(session.id, this.options.autoClaimOutcome ?? 'success');
   }

@@ -235,7 +235,7 @@ test('SSE like walt.id: CRLF frames, {} first, no-store, nonce only issuer-wide,
     const id = body.offerId;
     const first = readSse(`${s.url}/issuer2/sessions/${id}/events`, 5);
     const global = readSse(`${s.url}/issuer2/events`, 6);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => s.store.get(id)?.subscribers.size === 1 && s.store.global.size === 1);
     const claimed = await json(`${s.url}/sandbox/sessions/${id}/claim?outcome=success`, { method: 'POST' });
     assert.deepEqual(claimed.body, { sessionId: id, outcome: 'success', status: 'SUCCESSFUL' });
     const a = await first;
@@ -288,7 +288,7 @@ test('events emitted before the first subscriber are never delivered by SSE; the
     // Retrieved before anyone subscribed: not buffered.
     await json(`${s.url}/openid4vci/credential-offer?id=${body.offerId}`);
     const stream = readSse(`${s.url}/issuer2/sessions/${body.offerId}/events`, 12);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => s.store.get(body.offerId)?.subscribers.size === 1);
     for (let i = 0; i < 12; i++) await json(`${s.url}/openid4vci/credential-offer?id=${body.offerId}`);
     await stream;
     const late = await readSse(`${s.url}/issuer2/sessions/${body.offerId}/events`, 11);
@@ -302,7 +302,8 @@ test('--auto-claim waits for a first subscriber, so a tail started late still se
   const s = await sandbox({ autoClaimMs: 0 });
   try {
     const { body } = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: 'openBadgeCredential', authMethod: 'PRE_AUTHORIZED' } });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // The auto-claim is due (after 0 ms) and waits: no subscriber yet.
+    await waitFor(() => s.waitingAutoClaims === 1);
     assert.equal((await json(`${s.url}/issuer2/sessions/${body.offerId}`)).body.status, 'ACTIVE', 'not claimed without a subscriber');
     const stream = await readSse(`${s.url}/issuer2/sessions/${body.offerId}/events`, 5);
     assert.equal(stream.messages.at(-1).session.status, 'SUCCESSFUL');
@@ -355,7 +356,7 @@ test('the real wallet against the sandbox: event sequences per outcome × format
           const { body } = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: profile, authMethod: 'PRE_AUTHORIZED', txCode: { length: 6 } } });
           const want = expected[names][outcome](format);
           const stream = readSse(`${s.url}/issuer2/sessions/${body.offerId}/events`, want.length + 1);
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          await waitFor(() => s.store.get(body.offerId)?.subscribers.size === 1);
           const claimed = await json(`${s.url}/sandbox/sessions/${body.offerId}/claim?outcome=${outcome}`, { method: 'POST' });
           const messages = (await stream).messages.slice(1);
           const got = messages.map((m) => `${m.event}:${m.session.status}${m.error ? `!${m.error}` : ''}`);
