@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, parseNdjson, waitFor } from '../helpers/cli.mjs';
 import { refusedPort } from '../helpers/http.mjs';
-import { startSseServer, openStream, frame, envelope, sleep } from '../helpers/sse-server.mjs';
+import { startSseServer, openStream, frame, envelope } from '../helpers/sse-server.mjs';
 
 const S = '/issuer2/sessions';
 const CURRENT = [
@@ -22,15 +22,12 @@ const LEGACY = [
 ];
 
 /** walt.id style: `{}` first, then the events, and the stream is never closed by the server. */
-function waltStream(events, { crlf = false, gapMs = 0 } = {}) {
+function waltStream(events, { crlf = false } = {}) {
   return async (req, res) => {
     openStream(res);
     const eol = crlf ? '\r\n' : '\n';
     res.write(frame('{}', { eol }));
-    for (const e of events) {
-      if (gapMs) await sleep(gapMs);
-      res.write(frame(e, { eol }));
-    }
+    for (const e of events) res.write(frame(e, { eol }));
   };
 }
 
@@ -48,7 +45,8 @@ before(async () => {
     [`${S}/closed/events`]: waltStream([envelope('closed', 'issuance_status_changed', { isClosed: true })]),
     [`${S}/rejected/events`]: waltStream([envelope('rejected', 'issuance_status_changed', { status: 'REJECTED_BY_USER' })]),
     [`${S}/open/events`]: waltStream([envelope('open', 'credential_offer_retrieved'), envelope('open', 'future_event_nobody_knows_yet', { custom: 1 })]),
-    [`${S}/slow/events`]: waltStream([envelope('slow', 'credential_offer_retrieved'), envelope('slow', 'issuance_status_changed', { status: 'SUCCESSFUL' })], { gapMs: 300 }),
+    // A session that never reaches a terminal status while tail follows it.
+    [`${S}/slow/events`]: waltStream([envelope('slow', 'credential_offer_retrieved')]),
     // A socket drop mid-stream, then walt.id replays its last events to the new subscriber.
     [`${S}/drop/events`]: async (req, res, { attempt }) => {
       const all = [
@@ -60,8 +58,8 @@ before(async () => {
       openStream(res);
       res.write(frame('{}'));
       if (attempt === 1) {
-        res.write(frame(all[0]) + frame(all[1]));
-        await sleep(50);
+        // Both events are on their way before the connection drops.
+        await new Promise((resolve) => res.write(frame(all[0]) + frame(all[1]), resolve));
         res.socket.destroy();
         return;
       }
