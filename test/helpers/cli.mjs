@@ -14,7 +14,10 @@ export function cleanEnv(extra = {}) {
   for (const key of Object.keys(env)) {
     // GITHUB_STEP_SUMMARY: run in GitHub Actions, the tests' smoke runs would fill the job's summary.
     // COLUMNS: a width the developer's shell exports would cut listen's lines; tests pass it when they mean it.
+    // CI: Node's getColorDepth gives 2 colours (none) to a terminal when CI is set, and output
+    // hides spinners under it; tests that mean CI pass it (.ci/run runs the suite with CI=true).
     if (
+      key === 'CI' ||
       key.startsWith('ISSUER_EVENTS_') ||
       key === 'FORCE_COLOR' ||
       key === 'NO_COLOR' ||
