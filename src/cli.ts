@@ -455,12 +455,15 @@ function helpRequest(argv: readonly string[]): HelpRequest | undefined {
  * that job when a top-level name is the closest.
  */
 async function commandSuggestion(commands: readonly Command[], word: string, parent = ''): Promise<string | undefined> {
-  const { closestMatch } = await import('./shared/closest.js');
+  const [{ closestMatch }, { CONTEXT_ACTIONS }] = await Promise.all([import('./shared/closest.js'), import('./config/contexts.js')]);
   const paths = new Map<string, string>();
   for (const command of commands) {
+    if (command.name() === HIDDEN_COMMAND) continue;
     paths.set(command.name(), `${parent}${command.name()}`);
     if (!parent) for (const sub of command.commands) if (!paths.has(sub.name())) paths.set(sub.name(), `${command.name()} ${sub.name()}`);
   }
+  // context's actions are its argument, not subcommands, but read as ones (`use staging`).
+  if (!parent) for (const action of CONTEXT_ACTIONS) if (!paths.has(action)) paths.set(action, `context ${action}`);
   const best = closestMatch(word, paths.keys());
   return best && (parent || paths.get(best) !== best) ? paths.get(best) : undefined;
 }

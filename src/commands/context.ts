@@ -3,7 +3,7 @@ import type { IssuerFlags } from '../cli/flags.js';
 import { isContextAction, listContexts, showContext, useContext } from '../config/contexts.js';
 import { UsageError } from '../errors.js';
 import { escapeLine } from '../output/escape.js';
-import { alignColumns } from '../output/table.js';
+import { alignColumns } from '../output/width.js';
 
 export type ContextOptions = IssuerFlags & { secret?: string[] };
 

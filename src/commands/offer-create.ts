@@ -1,5 +1,5 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { durationFlag, followFlags, followWarnings, optionalDuration, reportTargets, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
+import { durationFlag, followFlags, followWarnings, reportTargets, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
 import { offerRequest, type OfferRequestFlags } from '../cli/offer-flags.js';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { assertFetchable, createDispatcher } from '../http/client.js';
@@ -52,7 +52,7 @@ async function createAndFollow(ctx: CommandContext<OfferCreateOptions>, events: 
   for (const warning of follow ? followWarnings(follow) : []) output.warn(warning);
   const connectTimeoutMs = options.connectTimeout ? durationFlag(options.connectTimeout, '--connect-timeout', { min: 1 }) : 10_000;
   // --wait-for-server covers the create request too: the issuer may still be starting (CI).
-  const waitForServerMs = follow ? follow.waitForServerMs : optionalDuration(options.waitForServer, '--wait-for-server');
+  const waitForServerMs = followOptions.waitForServerMs;
   const connection = { ...(await ctx.connection(options)), dispatcher: createDispatcher({ connectTimeoutMs }), waitForServerMs };
   if (options.dryRun) {
     const preview = offerHttpRequest(connection, request);

@@ -1,3 +1,5 @@
+import { stripVTControlCharacters } from 'node:util';
+
 // How wide text is on a terminal, and cutting it to a width: lines that wrap are harder to read
 // than lines that are shortened. Text is measured after escaping and before colouring.
 
@@ -58,4 +60,20 @@ export function shorten(text: string, width: number): string {
   if (width <= 1) return width === 1 ? '…' : '';
   const right = Math.floor((width - 1) / 2);
   return `${head(text, width - 1 - right)}…${tail(text, right)}`;
+}
+
+/**
+ * Rows as lines whose columns start at the same place: every cell but a row's last is padded to
+ * its column's widest cell, measured as shown (colour codes take no width).
+ */
+export function alignColumns(rows: readonly (readonly string[])[], gap = '  '): string[] {
+  const shown = (cell: string): number => displayWidth(stripVTControlCharacters(cell));
+  const widths: number[] = [];
+  for (const row of rows) for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, shown(cell));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i]! - shown(cell))))
+      .join(gap)
+      .trimEnd(),
+  );
 }

@@ -84,6 +84,7 @@ export class IssuanceRecorder {
         inner.step?.(step);
       },
       exchange: (exchange) => inner.exchange?.(exchange),
+      unusedTxCode: () => inner.unusedTxCode?.(),
       result: (result) => {
         this.claimed = result;
         inner.result?.(result);

@@ -36,6 +36,11 @@ test('help offer create shows offer create\'s help; a subcommand typed as a comm
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stderr, `error: unknown command '${word}'\n(Did you mean offer create?)\n`);
   }
+  // context's actions read as subcommands too; a short word like nothing known gets no guess.
+  const use = await runCli(['use', 'staging'], { env });
+  assert.equal(use.stderr, "error: unknown command 'use'\n(Did you mean context use?)\n");
+  const xyz = await runCli(['xyz'], { env });
+  assert.equal(xyz.stderr, "error: unknown command 'xyz'\n");
   const help = await runCli(['help', 'create'], { env });
   assert.equal(help.code, 2);
   assert.match(help.stderr, /^error: unknown command or help topic "create": did you mean offer create\?/);

@@ -103,11 +103,15 @@ test('context list and show align their columns for names and values of any leng
   const long = 'https://issuer.staging.eu-west-1.example.com/a/rather/long/path';
   writeFileSync(
     join(dir, 'issuer-events.config.json'),
-    JSON.stringify({ context: 'x', contexts: { x: { baseUrl: 'http://127.0.0.1:7005' }, 'staging-eu-west-1-long': { baseUrl: long }, dev: {} } }),
+    JSON.stringify({
+      context: 'x',
+      contexts: { x: { baseUrl: 'http://127.0.0.1:7005' }, 'staging-eu-west-1-long': { baseUrl: long }, dev: {}, 東京: { baseUrl: 'https://tokyo.example' } },
+    }),
   );
   const plain = await runCli(['context'], { cwd: dir, env: { NO_COLOR: '1' } });
   assert.equal(plain.code, 0, plain.stderr);
-  assert.equal(plain.stdout, `* x                       http://127.0.0.1:7005\n  staging-eu-west-1-long  ${long}\n  dev\n`);
+  // 東京 takes four columns on a terminal, not two.
+  assert.equal(plain.stdout, `* x                       http://127.0.0.1:7005\n  staging-eu-west-1-long  ${long}\n  dev\n  東京                    https://tokyo.example\n`);
   const coloured = await runCli(['context'], { cwd: dir, env: { FORCE_COLOR: '1' } });
   assert.match(coloured.stdout, /\x1b\[/, 'the selected context is coloured');
   assert.equal(stripVTControlCharacters(coloured.stdout), plain.stdout);

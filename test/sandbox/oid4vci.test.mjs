@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { clientAuthenticationNone } from '@openid4vc/oauth2';
@@ -212,6 +215,11 @@ test('offer create: --claim-tx-code is warned about when the offer asks for no c
   let r = await runCli([...create, '--claim', '--claim-tx-code', '654321']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /^warning: --claim-tx-code ignored: the offer asks for no transaction code \(add --tx-code to ask for one\)$/m);
+  // With a report (--junit, or any run in a GitHub Actions step) the wallet's reporter is wrapped: still warned.
+  const junit = join(mkdtempSync(join(tmpdir(), 'ie-junit-')), 'report.xml');
+  r = await runCli([...create, '--claim', '--claim-tx-code', '654321', '--junit', junit]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^warning: --claim-tx-code ignored: the offer asks for no transaction code/m);
   r = await runCli([...create, '--claim-tx-code', '654321', '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, 'warning: --claim-tx-code has no effect without --claim\n');
