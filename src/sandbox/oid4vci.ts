@@ -155,7 +155,10 @@ export class SandboxOid4vci {
       return errorAnswer(error, 'invalid_request');
     }
     if (parsed.grant.grantType !== preAuthorizedCodeGrantIdentifier) return oauthError(400, 'unsupported_grant_type', 'the sandbox issues with the pre-authorized code flow only');
-    const session = this.hooks.sessionByPreAuthorizedCode(parsed.grant.preAuthorizedCode);
+    const found = this.hooks.sessionByPreAuthorizedCode(parsed.grant.preAuthorizedCode);
+    // OID4VCI 1.0 §4.1.1: the code "MUST be short lived and single use". walt.id consumes the
+    // code's record, so a used code is as unknown as a wrong one: no session to report it on.
+    const session = found?.preAuthorizedCodeUsed ? undefined : found;
     if (!session) {
       await this.hooks.tokenFailed(undefined, requestId, 'invalid_grant', 'pre-authorized_code is invalid or expired');
       return oauthError(400, 'invalid_grant', 'pre-authorized_code is invalid or expired');
@@ -165,6 +168,8 @@ export class SandboxOid4vci {
       await this.hooks.tokenFailed(session, requestId, 'invalid_grant', 'tx_code is invalid');
       return oauthError(400, 'invalid_grant', 'tx_code is invalid');
     }
+    // Taken before the first await, so two requests racing with one code cannot both get a token.
+    session.preAuthorizedCodeUsed = true;
     try {
       const { dpop } = await this.authorizationServer.verifyPreAuthorizedCodeAccessTokenRequest({
         authorizationServerMetadata: this.authorizationServerMetadata(),
@@ -187,6 +192,7 @@ export class SandboxOid4vci {
       await this.hooks.tokenSucceeded(session, requestId);
       return { status: 200, body: response };
     } catch (error) {
+      session.preAuthorizedCodeUsed = false;
       const answer = errorAnswer(error, 'invalid_grant');
       const body = answer.body as { error: string; error_description?: string };
       await this.hooks.tokenFailed(session, requestId, body.error, body.error_description ?? '');

@@ -18,6 +18,8 @@ export interface Session {
   expiresAt: number;
   txCodeValue?: string;
   preAuthorizedCode: string;
+  /** Set once the code bought an access token: it is single use (OID4VCI 1.0 §4.1.1). */
+  preAuthorizedCodeUsed?: boolean;
   webhookUrl?: string;
   /** The `openid-credential-offer://` URI the 201 carried. */
   credentialOffer: string;
