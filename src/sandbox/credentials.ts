@@ -11,6 +11,8 @@ export interface IssueInput {
   credentialData: JsonObject;
   /** The wallet's proof key: the credential is bound to it. */
   holderJwk: JWK;
+  /** The DID the proof's kid named (did:jwk, did:key): the credential's subject. */
+  holderDid?: string;
   /** `<base>/openid4vci`: iss of JWT credentials. */
   issuerUrl: string;
   keys: IssuerKeys;
@@ -26,9 +28,9 @@ export function issueCredential(input: IssueInput): Promise<string> {
 
 const didJwk = (jwk: JWK): string => `did:jwk:${Buffer.from(JSON.stringify({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y })).toString('base64url')}`;
 
-/** jwt_vc_json: a W3C VC in a JWT, subject = the holder's did:jwk, signed ES256 with the issuer kid. */
-async function issueJwtVc({ profile, credentialData, holderJwk, issuerUrl, keys, validitySeconds = 365 * 86_400 }: IssueInput): Promise<string> {
-  const subject = didJwk(holderJwk);
+/** jwt_vc_json: a W3C VC in a JWT, subject = the proof's DID or the holder key's did:jwk, signed ES256 with the issuer kid. */
+async function issueJwtVc({ profile, credentialData, holderJwk, holderDid, issuerUrl, keys, validitySeconds = 365 * 86_400 }: IssueInput): Promise<string> {
+  const subject = holderDid ?? didJwk(holderJwk);
   const now = Math.floor(Date.now() / 1000);
   const subjectClaims = isPlainObject(credentialData.credentialSubject) ? credentialData.credentialSubject : {};
   const vc = {
@@ -48,14 +50,16 @@ async function issueJwtVc({ profile, credentialData, holderJwk, issuerUrl, keys,
     .sign(keys.privateKey);
 }
 
-/** dc+sd-jwt: every top-level claim selectively disclosable, cnf.jwk = the holder key. */
-async function issueSdJwtVc({ profile, credentialData, holderJwk, issuerUrl, keys, validitySeconds = 365 * 86_400 }: IssueInput): Promise<string> {
+/** dc+sd-jwt: every top-level claim selectively disclosable, cnf.jwk = the holder key (and sub = its DID when the proof named one). */
+async function issueSdJwtVc({ profile, credentialData, holderJwk, holderDid, issuerUrl, keys, validitySeconds = 365 * 86_400 }: IssueInput): Promise<string> {
   const { SDJwtVcInstance } = await import('@sd-jwt/sd-jwt-vc');
   const { digest, ES256, generateSalt } = await import('@sd-jwt/crypto-nodejs');
   const sdjwt = new SDJwtVcInstance({ signer: await ES256.getSigner(keys.privateJwk), signAlg: 'ES256', hasher: digest, hashAlg: 'sha-256', saltGenerator: generateSalt });
   const now = Math.floor(Date.now() / 1000);
   const { cnf: _c, iss: _i, vct: _v, ...claims } = credentialData;
-  const payload = { ...claims, iss: issuerUrl, iat: now, exp: now + validitySeconds, vct: `${issuerUrl}/${String(profile.type)}`, cnf: { jwk: holderJwk } };
+  // cnf.jwk even for a DID-bound credential: key binding JWTs are checked against it.
+  const subject = holderDid ? { sub: holderDid } : {};
+  const payload = { ...claims, ...subject, iss: issuerUrl, iat: now, exp: now + validitySeconds, vct: `${issuerUrl}/${String(profile.type)}`, cnf: { jwk: holderJwk } };
   const frame = { _sd: Object.keys(claims) } as never;
   return sdjwt.issue(payload as never, frame, { header: { kid: keys.kid, typ: 'dc+sd-jwt' } });
 }

@@ -1,7 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type CallbackContext, clientAuthenticationNone, Oauth2AuthorizationServer, Oauth2ServerErrorResponseError, preAuthorizedCodeGrantIdentifier } from '@openid4vc/oauth2';
 import { type CredentialIssuerMetadata, type IssuerMetadataResult, Openid4vciIssuer, Openid4vciVersion } from '@openid4vc/openid4vci';
-import { decodeJwt, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
+import { decodeJwt, decodeProtectedHeader, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
+import { didMethodOf, didOf, OFFLINE_DID_METHODS, resolveKeyDid } from '../shared/did.js';
 import { type IssueInput, issueCredential } from './credentials.js';
 import type { IssuerKeys } from './issuer-keys.js';
 import type { SandboxProfile } from './profiles.js';
@@ -65,10 +66,12 @@ export class SandboxOid4vci {
         signerJwk: this.keys.publicJwk as never,
       }),
       verifyJwt: async (signer, { compact }) => {
-        if (signer.method !== 'jwk') return { verified: false };
+        // A proof names its key in a jwk header or, bound to a DID, as a DID URL kid (OID4VCI 1.0 Appendix F.1).
+        const publicJwk = signer.method === 'jwk' ? (signer.publicJwk as JWK) : signer.method === 'did' ? resolveKeyDid(signer.didUrl) : undefined;
+        if (!publicJwk) return { verified: false };
         try {
-          await jwtVerify(compact, await importJWK(signer.publicJwk as JWK, signer.alg), { clockTolerance: 300 });
-          return { verified: true, signerJwk: signer.publicJwk };
+          await jwtVerify(compact, await importJWK(publicJwk, signer.alg), { clockTolerance: 300 });
+          return { verified: true, signerJwk: publicJwk as never };
         } catch {
           return { verified: false };
         }
@@ -213,9 +216,9 @@ export class SandboxOid4vci {
     const session = await this.sessionOfToken(authorization);
     if (!session) return oauthError(401, 'invalid_token', 'missing, invalid or expired access token');
     if (session.isClosed) return oauthError(400, 'invalid_credential_request', `session ${session.id} is ${session.status}`);
-    let holderJwk: JWK;
+    let holder: ProofKey;
     try {
-      holderJwk = await this.verifyProof(body);
+      holder = await this.verifyProof(body, session);
     } catch (error) {
       const description = `proof of possession could not be verified: ${(error as Error).message.split('\n')[0]}`;
       session.status = 'UNSUCCESSFUL';
@@ -223,7 +226,14 @@ export class SandboxOid4vci {
       await this.hooks.credentialFailed(session, requestId, 'invalid_proof', description);
       return oauthError(400, 'invalid_proof', description);
     }
-    const input: IssueInput = { profile: session.profile, credentialData: session.credentialData, holderJwk, issuerUrl: this.issuerUrl(), keys: this.keys };
+    const input: IssueInput = {
+      profile: session.profile,
+      credentialData: session.credentialData,
+      holderJwk: holder.jwk,
+      holderDid: holder.did,
+      issuerUrl: this.issuerUrl(),
+      keys: this.keys,
+    };
     const credential = await issueCredential(input);
     // walt.id saves the session terminal before it sends the credential event.
     session.status = 'SUCCESSFUL';
@@ -232,17 +242,18 @@ export class SandboxOid4vci {
     return { status: 200, body: { credentials: [{ credential }] } };
   }
 
-  private async verifyProof(body: unknown): Promise<JWK> {
+  private async verifyProof(body: unknown, session: Session): Promise<ProofKey> {
     const metadata = this.metadataResult();
     const parsed = this.issuer.parseCredentialRequest({ issuerMetadata: metadata, credentialRequest: body as Record<string, unknown> });
     const jwt = parsed.proofs?.jwt?.[0];
     if (!jwt) throw new Error('no jwt proof in the request');
+    const configuration = metadata.credentialIssuer.credential_configurations_supported[session.profile.credentialConfigurationId];
+    const method = bindingMethodOf(jwt, configuration?.cryptographic_binding_methods_supported ?? []);
     const nonce = decodeJwt(jwt).nonce;
     if (typeof nonce !== 'string' || !this.nonces.delete(nonce)) throw new Error('unknown or reused c_nonce');
     const verified = await this.issuer.verifyCredentialRequestJwtProof({ issuerMetadata: metadata, jwt, expectedNonce: nonce });
-    if (!verified.header.jwk) throw new Error('the proof names no jwk');
-    const { d: _d, ...publicJwk } = verified.header.jwk as JWK;
-    return publicJwk;
+    const { d: _d, ...publicJwk } = verified.signer.publicJwk as JWK;
+    return { jwk: publicJwk, did: method.startsWith('did:') ? didOf(String(verified.header.kid)) : undefined };
   }
 
   private async sessionOfToken(authorization: string | undefined): Promise<Session | undefined> {
@@ -257,6 +268,28 @@ export class SandboxOid4vci {
   }
 }
 
+/** The key a proof was signed with, and the DID it named when it was bound to one. */
+interface ProofKey {
+  jwk: JWK;
+  did?: string;
+}
+
+/**
+ * How the proof asks to be bound: `jwk`, or the DID method of its kid. It must be one the
+ * configuration advertises (OID4VCI 1.0 §12.2.4, cryptographic_binding_methods_supported; a
+ * `cose_key` binding is asked for with a jwk), and a DID must resolve without the network.
+ */
+function bindingMethodOf(jwt: string, supported: readonly string[]): string {
+  const header = decodeProtectedHeader(jwt);
+  const method = header.jwk ? 'jwk' : typeof header.kid === 'string' && header.kid.startsWith('did:') ? didMethodOf(header.kid) : undefined;
+  if (!method) throw new Error('the proof names no key: a jwk header, or a kid that is a DID URL');
+  if (!supported.includes(method) && !(method === 'jwk' && supported.includes('cose_key')))
+    throw new Error(`${method} binding is not offered for this credential (cryptographic_binding_methods_supported: ${supported.join(', ')})`);
+  if (method !== 'jwk' && !(OFFLINE_DID_METHODS as readonly string[]).includes(method))
+    throw new Error(`${method} DIDs are resolved over the network, which the sandbox does not do: bind to a did:jwk, a did:key or a jwk`);
+  return method;
+}
+
 function errorAnswer(error: unknown, fallback: string): Answer {
   if (error instanceof Oauth2ServerErrorResponseError) return { status: error.status ?? 400, body: error.errorResponse };
   return oauthError(400, fallback, (error as Error).message.split('\n')[0] ?? fallback);
@@ -266,7 +299,8 @@ function errorAnswer(error: unknown, fallback: string): Answer {
 function configurationOf(profile: SandboxProfile, issuerUrl: string): Record<string, unknown> {
   const common = {
     scope: profile.credentialConfigurationId,
-    cryptographic_binding_methods_supported: ['jwk'],
+    // walt.id issuer2's config/credential-issuer-metadata.conf advertises these for W3C and SD-JWT VC.
+    cryptographic_binding_methods_supported: ['jwk', 'did:key', 'did:web', 'did:jwk', 'did:ebsi'],
     proof_types_supported: { jwt: { proof_signing_alg_values_supported: ['ES256', 'ES384', 'EdDSA'] } },
     credential_metadata: { display: [{ name: profile.id, locale: 'en' }] },
   };

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { call, createOffer, issue, startSandbox, tokenRequest } from '../helpers/raw-wallet.mjs';
+import { decodeJwt, importJWK } from 'jose';
+import { resolveKeyDid } from '../../dist/shared/did.js';
+import { call, createOffer, holderKey, issue, startSandbox, tokenRequest } from '../helpers/raw-wallet.mjs';
 
 // Where the sandbox must be stricter than a naive issuer (OID4VCI 1.0) and as walt.id issuer2 is:
 // each request sent by hand (test/helpers/raw-wallet.mjs), so that the status and body are seen.
@@ -33,4 +35,86 @@ test('a pre-authorized code is single use: a second token request answers 400 in
   // its failure is an issuer-level one and the session keeps the status issuance gave it.
   const session = await call(`${sandbox.url}/issuer2/sessions/${issued.offerId}`);
   assert.equal(session.body.status, 'SUCCESSFUL');
+});
+
+// The W3C CCG did:key test vectors (test-vectors/nist-curves.json, ed25519-x25519.json): a key
+// the sandbox did not make, so its decoding is checked against someone else's encoding.
+const P256_VECTOR = {
+  did: 'did:key:zDnaerx9CtbPJ1q36T5Ln5wYt3MQYeGRG5ehnPAmxcf5mDZpv',
+  jwk: { kty: 'EC', crv: 'P-256', x: 'igrFmi0whuihKnj9R3Om1SoMph72wUGeFaBbzG2vzns', y: 'efsX5b10x8yjyrj4ny3pGfLcY7Xby1KzgqOdqnsrJIM', d: 'gPh-VvVS8MbvKQ9LSVVmfnxnKjHn4Tqj0bmbpehRlpc' },
+};
+const ED25519_VECTOR = { did: 'did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp', x: 'O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik' };
+
+const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+/** did:key of an Ed25519 public key (multicodec 0xed 0x01, base58btc): the test's own encoder, checked against the vector. */
+function ed25519DidKey(x) {
+  let n = BigInt(`0x${Buffer.concat([Buffer.from([0xed, 0x01]), Buffer.from(x, 'base64url')]).toString('hex')}`);
+  let out = '';
+  while (n > 0n) {
+    out = BASE58[Number(n % 58n)] + out;
+    n /= 58n;
+  }
+  return `did:key:z${out}`;
+}
+
+test('jwt_vc_json and SD-JWT VC advertise the binding methods walt.id does; mso_mdoc a COSE key', async () => {
+  const metadata = (await call(`${sandbox.url}/.well-known/openid-credential-issuer/openid4vci`)).body;
+  const methods = Object.fromEntries(Object.entries(metadata.credential_configurations_supported).map(([id, c]) => [id, c.cryptographic_binding_methods_supported]));
+  const walt = ['jwk', 'did:key', 'did:web', 'did:jwk', 'did:ebsi'];
+  assert.deepEqual(methods, {
+    OpenBadgeCredential_jwt_vc_json: walt,
+    UniversityDegree_jwt_vc_json: walt,
+    identity_credential: walt,
+    'org.iso.18013.5.1.mDL': ['cose_key'],
+  });
+});
+
+test('a proof whose kid is a did:key or did:jwk binds the credential to that DID (sub, credentialSubject.id; SD-JWT sub and cnf.jwk)', async () => {
+  assert.equal(ed25519DidKey(ED25519_VECTOR.x), ED25519_VECTOR.did, "the test's encoder agrees with the vector");
+  const vectorKey = { privateKey: await importJWK(P256_VECTOR.jwk, 'ES256'), publicJwk: { kty: 'EC', crv: 'P-256', x: P256_VECTOR.jwk.x, y: P256_VECTOR.jwk.y }, alg: 'ES256' };
+  const ed = await holderKey('EdDSA');
+  const es = await holderKey();
+  const didJwk = `did:jwk:${Buffer.from(JSON.stringify(es.publicJwk)).toString('base64url')}`;
+  const cases = [
+    { key: vectorKey, did: P256_VECTOR.did, kid: `${P256_VECTOR.did}#${P256_VECTOR.did.slice(8)}` },
+    { key: ed, did: ed25519DidKey(ed.publicJwk.x), kid: `${ed25519DidKey(ed.publicJwk.x)}#${ed25519DidKey(ed.publicJwk.x).slice(8)}` },
+    { key: es, did: didJwk, kid: `${didJwk}#0` },
+  ];
+  for (const { key, did, kid } of cases) {
+    const w3c = await issue(sandbox, 'openBadgeCredential', { key, proofHeader: { kid } });
+    assert.equal(w3c.credential.status, 200, `${did}: ${JSON.stringify(w3c.credential.body)}`);
+    const vc = decodeJwt(w3c.credential.body.credentials[0].credential);
+    assert.equal(vc.sub, did);
+    assert.equal(/** @type {any} */ (vc.vc).credentialSubject.id, did);
+
+    const sd = await issue(sandbox, 'identityCredentialSdJwt', { key, proofHeader: { kid } });
+    assert.equal(sd.credential.status, 200, `${did}: ${JSON.stringify(sd.credential.body)}`);
+    const payload = decodeJwt(sd.credential.body.credentials[0].credential.split('~')[0]);
+    assert.equal(payload.sub, did);
+    assert.deepEqual(/** @type {any} */ (payload.cnf).jwk, key.publicJwk, 'the key the DID names, for key binding');
+  }
+});
+
+test('did:key and did:jwk resolve offline to the key the test vectors name; anything else says why', () => {
+  assert.deepEqual(resolveKeyDid(`${ED25519_VECTOR.did}#${ED25519_VECTOR.did.slice(8)}`), { kty: 'OKP', crv: 'Ed25519', x: ED25519_VECTOR.x });
+  const { d: _d, ...publicJwk } = P256_VECTOR.jwk;
+  assert.deepEqual(resolveKeyDid(P256_VECTOR.did), publicJwk);
+  assert.throws(() => resolveKeyDid('did:key:z6Mk0OIl'), /outside base58btc/);
+  assert.throws(() => resolveKeyDid('did:key:zDnaerx9CtbPJ1q36T5Ln5wYt3MQYeGRG5ehnPAmxcf5mDZ'), /bytes|curve|multicodec/);
+  assert.throws(() => resolveKeyDid('did:web:wallet.example'), /did:web DIDs are resolved over the network/);
+});
+
+test('a did:web or did:ebsi proof is refused with invalid_proof saying why (resolving it needs the network); an mdoc proof must carry its key', async () => {
+  const key = await holderKey();
+  for (const kid of ['did:web:wallet.example#key-1', 'did:ebsi:zvHWX359A3CvfJnCYaAiAde#key-1']) {
+    const { credential } = await issue(sandbox, 'openBadgeCredential', { key, proofHeader: { kid } });
+    assert.equal(credential.status, 400);
+    assert.equal(credential.body.error, 'invalid_proof');
+    assert.match(credential.body.error_description, new RegExp(`${kid.split(':').slice(0, 2).join(':')}.*network`));
+  }
+  const didJwk = `did:jwk:${Buffer.from(JSON.stringify(key.publicJwk)).toString('base64url')}#0`;
+  const { credential } = await issue(sandbox, 'isoMdl', { key, proofHeader: { kid: didJwk } });
+  assert.equal(credential.status, 400);
+  assert.equal(credential.body.error, 'invalid_proof');
+  assert.match(credential.body.error_description, /cose_key/);
 });
