@@ -61,7 +61,9 @@ async function issueSdJwtVc({ profile, credentialData, holderJwk, holderDid, iss
   const subject = holderDid ? { sub: holderDid } : {};
   const payload = { ...claims, ...subject, iss: issuerUrl, iat: now, exp: now + validitySeconds, vct: `${issuerUrl}/${String(profile.type)}`, cnf: { jwk: holderJwk } };
   const frame = { _sd: Object.keys(claims) } as never;
-  return sdjwt.issue(payload as never, frame, { header: { kid: keys.kid, typ: 'dc+sd-jwt' } });
+  // The certificate chain in x5c as walt.id's SD-JWT profiles carry it (x5Chain) and HAIP requires; the kid stays for JWKS lookups.
+  const x5c = [keys.certificate.toString('base64')];
+  return sdjwt.issue(payload as never, frame, { header: { kid: keys.kid, typ: 'dc+sd-jwt', x5c } });
 }
 
 /** mso_mdoc: IssuerSigned with the holder key as device key, signed with the issuer's x5chain. */

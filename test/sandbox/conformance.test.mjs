@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { decodeJwt, importJWK } from 'jose';
+import { X509Certificate } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader, importJWK, importX509, jwtVerify } from 'jose';
 import { resolveKeyDid } from '../../dist/shared/did.js';
 import { call, createOffer, holderKey, issue, startSandbox, tokenRequest } from '../helpers/raw-wallet.mjs';
 
@@ -117,4 +118,16 @@ test('a did:web or did:ebsi proof is refused with invalid_proof saying why (reso
   assert.equal(credential.status, 400);
   assert.equal(credential.body.error, 'invalid_proof');
   assert.match(credential.body.error_description, /cose_key/);
+});
+
+test('the SD-JWT VC carries the issuer certificate chain in x5c (as walt.id SD-JWT profiles do, and HAIP requires) and keeps its kid', async () => {
+  const { credential } = await issue(sandbox, 'identityCredentialSdJwt');
+  const issuerJwt = credential.body.credentials[0].credential.split('~')[0];
+  const header = decodeProtectedHeader(issuerJwt);
+  const jwks = (await call(`${sandbox.url}/openid4vci/jwks`)).body;
+  assert.equal(header.kid, jwks.keys[0].kid, 'the kid still names the published key');
+  assert.ok(Array.isArray(header.x5c) && header.x5c.length >= 1, 'x5c present');
+  const certificate = new X509Certificate(Buffer.from(header.x5c[0], 'base64'));
+  assert.equal(certificate.publicKey.export({ format: 'jwk' }).x, jwks.keys[0].x, 'the leaf certificate holds the published key');
+  await jwtVerify(issuerJwt, await importX509(certificate.toString(), 'ES256'));
 });
