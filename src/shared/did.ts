@@ -43,11 +43,11 @@ function publicOnly(jwk: JWK): JWK {
 
 // Multicodec key types (the multiformats table): the code, then how the bytes become a JWK.
 const CURVES: Record<number, { name: string; length?: number; jwk: (bytes: Buffer) => JWK }> = {
-  0xed: { name: 'ed25519-pub', length: 32, jwk: (b) => ({ kty: 'OKP', crv: 'Ed25519', x: b.toString('base64url') }) },
-  0x1200: { name: 'p256-pub', length: 33, jwk: (b) => ecJwk(b, 'prime256v1', 'P-256') },
-  0x1201: { name: 'p384-pub', length: 49, jwk: (b) => ecJwk(b, 'secp384r1', 'P-384') },
+  237: { name: 'ed25519-pub', length: 32, jwk: (b) => ({ kty: 'OKP', crv: 'Ed25519', x: b.toString('base64url') }) },
+  4608: { name: 'p256-pub', length: 33, jwk: (b) => ecJwk(b, 'prime256v1', 'P-256') },
+  4609: { name: 'p384-pub', length: 49, jwk: (b) => ecJwk(b, 'secp384r1', 'P-384') },
   // walt.id's EBSI-style did:key carries the JWK itself, JCS-serialised (multicodec jwk_jcs-pub).
-  0xeb51: { name: 'jwk_jcs-pub', jwk: (b) => publicOnly(parseJwk(b.toString('base64url'))) },
+  60241: { name: 'jwk_jcs-pub', jwk: (b) => publicOnly(parseJwk(b.toString('base64url'))) },
 };
 
 function didKeyJwk(multibase: string): JWK {

@@ -3,10 +3,10 @@ import { after, before, test } from 'node:test';
 import { X509Certificate } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, importJWK, importX509, jwtVerify } from 'jose';
 import { resolveKeyDid } from '../../dist/shared/did.js';
-import { call, createOffer, holderKey, issue, startSandbox, tokenRequest } from '../helpers/raw-wallet.mjs';
+import { call, createOffer, holderKey, issue, startSandbox, tokenRequest } from '../helpers/sandbox.mjs';
 
 // Where the sandbox must be stricter than a naive issuer (OID4VCI 1.0) and as walt.id issuer2 is:
-// each request sent by hand (test/helpers/raw-wallet.mjs), so that the status and body are seen.
+// each request sent by hand (test/helpers/sandbox.mjs), so that the status and body are seen.
 
 /** @type {import('issuer-events').SandboxIssuer} */
 let sandbox;
@@ -42,7 +42,13 @@ test('a pre-authorized code is single use: a second token request answers 400 in
 // the sandbox did not make, so its decoding is checked against someone else's encoding.
 const P256_VECTOR = {
   did: 'did:key:zDnaerx9CtbPJ1q36T5Ln5wYt3MQYeGRG5ehnPAmxcf5mDZpv',
-  jwk: { kty: 'EC', crv: 'P-256', x: 'igrFmi0whuihKnj9R3Om1SoMph72wUGeFaBbzG2vzns', y: 'efsX5b10x8yjyrj4ny3pGfLcY7Xby1KzgqOdqnsrJIM', d: 'gPh-VvVS8MbvKQ9LSVVmfnxnKjHn4Tqj0bmbpehRlpc' },
+  jwk: {
+    kty: 'EC',
+    crv: 'P-256',
+    x: 'igrFmi0whuihKnj9R3Om1SoMph72wUGeFaBbzG2vzns',
+    y: 'efsX5b10x8yjyrj4ny3pGfLcY7Xby1KzgqOdqnsrJIM',
+    d: 'gPh-VvVS8MbvKQ9LSVVmfnxnKjHn4Tqj0bmbpehRlpc',
+  },
 };
 const ED25519_VECTOR = { did: 'did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp', x: 'O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik' };
 

@@ -1,8 +1,10 @@
-// A wallet written step by step with fetch and jose, for the sandbox's negative paths: every
-// request is one call whose status and body the test sees, so a test can send what no wallet
-// library would (a reused code, no proof, a token in the query, a foreign nonce).
+// The sandbox started in-process or as the real CLI, and a wallet written step by step with
+// fetch and jose for its negative paths: every request is one call whose status and body the
+// test sees, so a test can send what no wallet library would (a reused code, no proof, a token
+// in the query, a foreign nonce).
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { loadProfiles, SandboxIssuer } from 'issuer-events';
+import { runCli } from './cli.mjs';
 
 /** @param {Record<string, unknown>} [options] extra SandboxOptions (faults, legacyWellKnown, …) */
 export async function startSandbox(options = {}) {
@@ -109,4 +111,29 @@ export async function issue(sandbox, profileId, options = {}) {
   const body = options.request?.(jwt, created.configurationId) ?? { credential_configuration_id: created.configurationId, proofs: { jwt: [jwt] } };
   const credential = await credentialRequest(sandbox, token.body.access_token, body);
   return { created, token, key, credential };
+}
+
+/**
+ * Starts `issuer-events sandbox --port 0 …args` and resolves with its URL once Ready.
+ * @param {string[]} args
+ */
+export async function startSandboxCli(args) {
+  let ready;
+  let failed;
+  const url = new Promise((resolve, reject) => {
+    ready = resolve;
+    failed = reject;
+  });
+  let err = '';
+  const result = runCli(['sandbox', '--port', '0', ...args], {
+    timeoutMs: 60_000,
+    onStderr(d) {
+      err += d;
+      const m = /Ready! Sandbox issuer on (\S+)/.exec(err);
+      if (m) ready(m[1]);
+    },
+  });
+  // Exiting before Ready (a refused flag) fails the wait instead of hanging it; later, it changes nothing.
+  result.then((r) => failed(new Error(`sandbox exited ${r.code}: ${r.stderr}`)));
+  return { url: /** @type {string} */ (await url), result, stderr: () => err };
 }
