@@ -316,6 +316,10 @@ const COMMANDS: Record<string, (program: Command) => void> = {
       .option('--token <token>', 'require this Bearer token on the Enterprise routes')
       .option('--public-url <url>', 'base URL put in offers and metadata (e.g. http://192.168.1.20:7005 for a phone wallet)')
       .option('--event-names <generation>', 'walt.id event names: current, interim or legacy', 'current')
+      .option(
+        '--legacy-well-known',
+        'also serve metadata at the appended <issuer>/.well-known/… paths draft-13-era wallets request (like walt.id, the sandbox otherwise answers 404 there: only the path-inserted /.well-known/…/openid4vci form)',
+      )
       .option('--webhook-scheme <scheme>', 'sign webhooks (walt.id does not): standard, svix, igrant, stripe, github, hmac-sha256')
       .option('--webhook-secret <secret>', 'secret for --webhook-scheme')
       .option('--auto-claim <duration>', 'the wallet claims every new offer after this delay')

@@ -25,6 +25,7 @@ export interface SandboxCliOptions {
   ui?: boolean;
   uiPort: string;
   forwardTo?: string;
+  legacyWellKnown?: boolean;
 }
 
 /** `sandbox`: flags → sandbox options → SandboxIssuer until stopped. */
@@ -54,6 +55,7 @@ export async function run(ctx: CommandContext<SandboxCliOptions>): Promise<numbe
     log: (line) => output.info(output.errColor.dim(escapeLine(maskSecrets(line)))),
     verbose: options.verbose,
     onRecord: store ? (record) => store.add(record, 'sandbox') : undefined,
+    legacyWellKnown: options.legacyWellKnown,
   });
   // Flags are checked before anything binds.
   const uiPlan = store && { host: '127.0.0.1', port: portFlag(options.uiPort, '--ui-port'), replay: uiReplay(options, signing ? [signing.secret] : []), title: 'sandbox' };

@@ -45,11 +45,23 @@ export interface SandboxOptions {
   verbose?: boolean;
   /** Sees every event as the channels carried it: an SSE record, and a webhook record per delivery (`sandbox --ui`). */
   onRecord?: (record: CaptureRecord) => void;
+  /** Also serve the metadata at the appended well-known paths (walt.id answers 404 there). */
+  legacyWellKnown?: boolean;
 }
 
 const ENTERPRISE_OFFERS = /^\/v2\/([^/.]+\.[^/.]+\.[^/.]+)\.([^/]+)\/issuer-service-api\/credentials\/offers$/;
 const ENTERPRISE_EVENTS = /^\/v2\/([^/.]+\.[^/.]+\.[^/.]+)\/issuer-service-api\/issuance-session\/([^/]+)\/events$/;
 const MAX_BODY = 1024 * 1024;
+
+/**
+ * `legacyWellKnown`: the appended forms (`<issuer>/.well-known/…`) draft-13-era wallets build, and
+ * the document each stands for. OID4VCI 1.0 §12.2.2 and RFC 8414 §3 insert the well-known
+ * segment before the issuer's path, and walt.id serves only that form.
+ */
+const LEGACY_WELL_KNOWN: Record<string, string> = {
+  '/openid4vci/.well-known/openid-credential-issuer': '/.well-known/openid-credential-issuer/openid4vci',
+  '/openid4vci/.well-known/oauth-authorization-server': '/.well-known/oauth-authorization-server/openid4vci',
+};
 
 /**
  * The embedded issuer, behaving as walt.id issuer2's source does (docs/providers.md): the
@@ -127,7 +139,7 @@ export class SandboxIssuer {
 
   private async route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
-    const path = url.pathname;
+    const path = (this.options.legacyWellKnown && LEGACY_WELL_KNOWN[url.pathname]) || url.pathname;
     const method = req.method ?? 'GET';
     const key = `${method} ${path}`;
     const param = (pattern: RegExp): string | undefined => {

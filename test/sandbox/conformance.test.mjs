@@ -3,7 +3,8 @@ import { after, before, test } from 'node:test';
 import { X509Certificate } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, importJWK, importX509, jwtVerify } from 'jose';
 import { resolveKeyDid } from '../../dist/shared/did.js';
-import { call, createOffer, holderKey, issue, startSandbox, tokenRequest } from '../helpers/sandbox.mjs';
+import { runCli } from '../helpers/cli.mjs';
+import { call, createOffer, holderKey, issue, startSandbox, startSandboxCli, tokenRequest } from '../helpers/sandbox.mjs';
 
 // Where the sandbox must be stricter than a naive issuer (OID4VCI 1.0) and as walt.id issuer2 is:
 // each request sent by hand (test/helpers/sandbox.mjs), so that the status and body are seen.
@@ -136,4 +137,26 @@ test('the SD-JWT VC carries the issuer certificate chain in x5c (as walt.id SD-J
   const certificate = new X509Certificate(Buffer.from(header.x5c[0], 'base64'));
   assert.equal(certificate.publicKey.export({ format: 'jwk' }).x, jwks.keys[0].x, 'the leaf certificate holds the published key');
   await jwtVerify(issuerJwt, await importX509(certificate.toString(), 'ES256'));
+});
+
+test('metadata only at the path-inserted well-known, as walt.id (404 at the appended form); sandbox --legacy-well-known also serves the appended form', async () => {
+  const inserted = ['/.well-known/openid-credential-issuer/openid4vci', '/.well-known/oauth-authorization-server/openid4vci'];
+  // What a draft-13-era wallet builds: the issuer URL with the well-known suffix appended.
+  const appended = ['/openid4vci/.well-known/openid-credential-issuer', '/openid4vci/.well-known/oauth-authorization-server'];
+  for (const path of inserted) assert.equal((await call(`${sandbox.url}${path}`)).status, 200, path);
+  for (const path of appended) assert.equal((await call(`${sandbox.url}${path}`)).status, 404, `${path}: OID4VCI 1.0 §12.2.2 inserts the well-known before the path`);
+
+  const cli = await startSandboxCli(['--legacy-well-known']);
+  try {
+    for (const [i, path] of appended.entries()) {
+      const legacy = await call(`${cli.url}${path}`);
+      assert.equal(legacy.status, 200, path);
+      assert.deepEqual(legacy.body, (await call(`${cli.url}${inserted[i]}`)).body, 'the same document at both places');
+    }
+  } finally {
+    cli.result.child.kill('SIGTERM');
+    await cli.result;
+  }
+  const help = await runCli(['sandbox', '--help']);
+  assert.match(help.stdout.replace(/\s+/g, ' '), /--legacy-well-known .*404/);
 });

@@ -10,7 +10,8 @@ export function renderSandboxReady(output: Output, sandbox: SandboxIssuer, optio
   output.info(`  events:  GET  ${sandbox.url}/issuer2/sessions/{id}/events`);
   const auto = options.autoClaim ? ` (auto-claim: ${options.autoClaimOutcome} after ${options.autoClaim})` : '';
   output.info(`  wallet:  POST ${sandbox.url}/sandbox/sessions/{id}/claim?outcome=success|fail|wrong-tx-code${auto}`);
-  output.info(`  oid4vci: ${sandbox.url}/openid4vci (metadata: ${sandbox.url}/.well-known/openid-credential-issuer/openid4vci)`);
+  const legacy = sandbox.settings.legacyWellKnown ? ', and the appended form' : '';
+  output.info(`  oid4vci: ${sandbox.url}/openid4vci (metadata: ${sandbox.url}/.well-known/openid-credential-issuer/openid4vci${legacy})`);
   output.info(`  enterprise: POST ${sandbox.url}/v2/{org}.{tenant}.{issuerService}.{profileId}/issuer-service-api/credentials/offers`);
   output.info(
     `              GET  ${sandbox.url}/v2/{org}.{tenant}.{issuerService}/issuer-service-api/issuance-session/{id}/events${sandbox.settings.token ? ' (Bearer token required)' : ''}`,
