@@ -6,7 +6,7 @@ import { didMethodOf, didOf, OFFLINE_DID_METHODS, resolveKeyDid } from '../share
 import { type IssueInput, issueCredential } from './credentials.js';
 import type { IssuerKeys } from './issuer-keys.js';
 import type { SandboxProfile } from './profiles.js';
-import type { Session } from './session-store.js';
+import type { OfferGrant, Session } from './session-store.js';
 
 /** An HTTP answer: status and JSON body. */
 export interface Answer {
@@ -133,8 +133,8 @@ export class SandboxOid4vci {
     return result;
   }
 
-  /** The credential offer object of `GET /openid4vci/credential-offer?id=`. */
-  offerObject(session: Session): unknown {
+  /** The credential offer object: `GET /openid4vci/credential-offer?id=`, or inside a BY_VALUE offer URI. */
+  offerObject(session: OfferGrant): unknown {
     const grants =
       session.offer.authMethod === 'PRE_AUTHORIZED'
         ? {

@@ -12,7 +12,7 @@ import { type EventNames, eventName, type Happening, isIssuerLevel } from './eve
 import { createIssuerKeys, type IssuerKeys } from './issuer-keys.js';
 import { type Answer, type Oid4vciHooks, SandboxOid4vci } from './oid4vci.js';
 import type { SandboxProfile } from './profiles.js';
-import { NEVER_EXPIRES_AT, type Session, SessionStore } from './session-store.js';
+import { NEVER_EXPIRES_AT, type OfferGrant, type Session, SessionStore } from './session-store.js';
 import { isWaltError, type OfferInput, validateOfferRequest, type WaltError, waltError } from './validation.js';
 import { type ClaimOutcome, claimAsWallet, isOutcome, OUTCOMES } from './wallet.js';
 import { type DeliveryOutcome, WebhookDispatcher, type WebhookSigning } from './webhook-delivery.js';
@@ -261,7 +261,7 @@ export class SandboxIssuer {
     const loop = this.pointsAtSandbox(input.webhookUrl);
     if (loop) return this.send(res, waltError(400, loop));
     if (!this.store.hasRoom(input.sessionId)) return this.send(res, waltError(503, `Too many live sessions (${this.store.size}); close or let some expire`));
-    const session = this.store.create(profile, input, (id) => ({ credentialOffer: this.offerUri(id, input, profile), credentialData: credentialDataOf(profile, input) }));
+    const session = this.store.create(profile, input, (grant) => ({ credentialOffer: this.offerUri(grant), credentialData: credentialDataOf(profile, input) }));
     // Current walt.id reports the creation (webhook and /issuer2/events) before it answers 201.
     await this.emit('offer-created', session, requestId);
     const response: JsonObject = {
@@ -288,13 +288,10 @@ export class SandboxIssuer {
     return undefined;
   }
 
-  private offerUri(id: string, input: OfferInput, profile: SandboxProfile): string {
-    const base = `${this.baseUrl}/openid4vci`;
-    if (input.valueMode === 'BY_VALUE') {
-      const object = { credential_issuer: base, credential_configuration_ids: [profile.credentialConfigurationId], grants: {} };
-      return `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(object))}`;
-    }
-    return `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(`${base}/credential-offer?id=${id}`)}`;
+  private offerUri(grant: OfferGrant): string {
+    // OID4VCI 1.0 §4.1: by value, the offer object itself (grants included) is the parameter.
+    if (grant.offer.valueMode === 'BY_VALUE') return `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(this.oid4vci.offerObject(grant)))}`;
+    return `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(`${this.baseUrl}/openid4vci/credential-offer?id=${grant.id}`)}`;
   }
 
   private async getOffer(res: ServerResponse, id: string, requestId: string): Promise<void> {

@@ -160,3 +160,13 @@ test('metadata only at the path-inserted well-known, as walt.id (404 at the appe
   const help = await runCli(['sandbox', '--help']);
   assert.match(help.stdout.replace(/\s+/g, ' '), /--legacy-well-known .*404/);
 });
+
+test('a BY_VALUE offer carries its grants, like the BY_REFERENCE one, and issuer-events claim claims it', async () => {
+  const created = await createOffer(sandbox, 'identityCredentialSdJwt', { valueMode: 'BY_VALUE', txCode: { length: 5 } });
+  assert.match(created.credentialOffer, /^openid-credential-offer:\/\/\?credential_offer=/);
+  assert.ok(created.code, 'a pre-authorized code in the offer');
+  assert.deepEqual(created.offer.grants['urn:ietf:params:oauth:grant-type:pre-authorized_code'].tx_code, { input_mode: 'numeric', length: 5 });
+  const r = await runCli(['claim', created.credentialOffer, '--tx-code', created.txCodeValue, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).credentials[0].signature.verified, true);
+});
