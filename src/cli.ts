@@ -320,6 +320,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         '--legacy-well-known',
         'also serve metadata at the appended <issuer>/.well-known/… paths draft-13-era wallets request (like walt.id, the sandbox otherwise answers 404 there: only the path-inserted /.well-known/…/openid4vci form)',
       )
+      .option('--notification-endpoint', 'serve the OID4VCI Notification Endpoint (walt.id has none): notification_id in credential responses, each notification a session event')
       .option('--webhook-scheme <scheme>', 'sign webhooks (walt.id does not): standard, svix, igrant, stripe, github, hmac-sha256')
       .option('--webhook-secret <secret>', 'secret for --webhook-scheme')
       .option('--auto-claim <duration>', 'the wallet claims every new offer after this delay')

@@ -26,6 +26,7 @@ export interface SandboxCliOptions {
   uiPort: string;
   forwardTo?: string;
   legacyWellKnown?: boolean;
+  notificationEndpoint?: boolean;
 }
 
 /** `sandbox`: flags → sandbox options → SandboxIssuer until stopped. */
@@ -56,6 +57,7 @@ export async function run(ctx: CommandContext<SandboxCliOptions>): Promise<numbe
     verbose: options.verbose,
     onRecord: store ? (record) => store.add(record, 'sandbox') : undefined,
     legacyWellKnown: options.legacyWellKnown,
+    notificationEndpoint: options.notificationEndpoint,
   });
   // Flags are checked before anything binds.
   const uiPlan = store && { host: '127.0.0.1', port: portFlag(options.uiPort, '--ui-port'), replay: uiReplay(options, signing ? [signing.secret] : []), title: 'sandbox' };

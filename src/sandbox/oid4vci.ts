@@ -4,8 +4,10 @@ import { type CredentialIssuerMetadata, type IssuerMetadataResult, Openid4vciIss
 import { decodeJwt, decodeProtectedHeader, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 import { didMethodOf, didOf, OFFLINE_DID_METHODS, resolveKeyDid } from '../shared/did.js';
 import { type IssueInput, issueCredential } from './credentials.js';
+import { NOTIFICATION_EVENTS, type NotificationEvent } from './events.js';
 import type { IssuerKeys } from './issuer-keys.js';
 import type { SandboxProfile } from './profiles.js';
+import { isPlainObject } from '../shared/json.js';
 import type { OfferGrant, Session } from './session-store.js';
 
 /** An HTTP answer: status and JSON body. */
@@ -24,6 +26,21 @@ export interface Oid4vciHooks {
   /** Called with the session already saved terminal (walt.id saves before it emits). */
   credentialIssued(session: Session, requestId: string): Promise<void>;
   credentialFailed(session: Session, requestId: string, error: string, description: string): Promise<void>;
+  /** A wallet's notification (OID4VCI 1.0 §11), accepted. */
+  notified(session: Session, requestId: string, notification: Notification): Promise<void>;
+}
+
+/** What the endpoints do beyond walt.id issuer2, each only when asked for. */
+export interface Oid4vciSettings {
+  /** The Notification Endpoint (OID4VCI 1.0 §11); walt.id issuer2 has none. */
+  notificationEndpoint?: boolean;
+}
+
+/** A Notification Request's body (OID4VCI 1.0 §11.1). */
+export interface Notification {
+  notification_id: string;
+  event: NotificationEvent;
+  event_description?: string;
 }
 
 /** Nonces live this long and at most this many at once: a stranger cannot grow the set forever. */
@@ -47,6 +64,7 @@ export class SandboxOid4vci {
     private readonly profiles: Map<string, SandboxProfile>,
     private readonly issuerUrl: () => string,
     private readonly hooks: Oid4vciHooks,
+    private readonly settings: Oid4vciSettings = {},
   ) {
     const callbacks = this.callbacks();
     this.issuer = new Openid4vciIssuer({ callbacks });
@@ -90,6 +108,7 @@ export class SandboxOid4vci {
       credential_issuer: base,
       credential_endpoint: `${base}/credential`,
       nonce_endpoint: `${base}/nonce`,
+      ...(this.settings.notificationEndpoint ? { notification_endpoint: `${base}/notification` } : {}),
       credential_configurations_supported: configurations as CredentialIssuerMetadata['credential_configurations_supported'],
       display: [{ name: 'issuer-events sandbox', locale: 'en' }],
     });
@@ -239,7 +258,39 @@ export class SandboxOid4vci {
     session.status = 'SUCCESSFUL';
     session.isClosed = true;
     await this.hooks.credentialIssued(session, requestId);
-    return { status: 200, body: { credentials: [{ credential }] } };
+    // OID4VCI 1.0 §8.3: notification_id, only when there is a Notification Endpoint to send it to.
+    if (this.settings.notificationEndpoint) session.notificationId = randomUUID();
+    return { status: 200, body: { credentials: [{ credential }], ...(session.notificationId ? { notification_id: session.notificationId } : {}) } };
+  }
+
+  /** `POST /openid4vci/notification` (OID4VCI 1.0 §11), protected by the access token (§11.1). */
+  async notification(authorization: string | undefined, body: unknown, requestId: string): Promise<Answer> {
+    const session = await this.sessionOfToken(authorization);
+    if (!session) return oauthError(401, 'invalid_token', 'missing, invalid or expired access token');
+    const event = isPlainObject(body) ? body.event : undefined;
+    const description = isPlainObject(body) ? body.event_description : undefined;
+    // §11.3: invalid_notification_request for a missing or unsupported parameter value…
+    if (
+      !isPlainObject(body) ||
+      typeof body.notification_id !== 'string' ||
+      !(NOTIFICATION_EVENTS as readonly unknown[]).includes(event) ||
+      (description !== undefined && typeof description !== 'string')
+    )
+      return oauthError(
+        400,
+        'invalid_notification_request',
+        `notification_id (a string) and event (${NOTIFICATION_EVENTS.join(', ')}) are required; event_description is a string`,
+      );
+    // …and invalid_notification_id for an id this token's credential response did not carry.
+    if (body.notification_id !== session.notificationId)
+      return oauthError(400, 'invalid_notification_id', `notification_id ${body.notification_id} was not issued with this access token`);
+    await this.hooks.notified(session, requestId, {
+      notification_id: body.notification_id,
+      event: event as Notification['event'],
+      ...(description === undefined ? {} : { event_description: description as string }),
+    });
+    // §11.2: success is 204 No Content.
+    return { status: 204, body: undefined };
   }
 
   private async verifyProof(body: unknown, session: Session): Promise<ProofKey> {

@@ -47,6 +47,8 @@ export interface SandboxOptions {
   onRecord?: (record: CaptureRecord) => void;
   /** Also serve the metadata at the appended well-known paths (walt.id answers 404 there). */
   legacyWellKnown?: boolean;
+  /** Serve the OID4VCI Notification Endpoint (walt.id has none); each notification becomes a session event. */
+  notificationEndpoint?: boolean;
 }
 
 const ENTERPRISE_OFFERS = /^\/v2\/([^/.]+\.[^/.]+\.[^/.]+)\.([^/]+)\/issuer-service-api\/credentials\/offers$/;
@@ -80,7 +82,7 @@ export class SandboxIssuer {
   constructor(private readonly options: SandboxOptions) {
     this.store = new SessionStore(options.maxSessions, options.expiry !== 'on-request');
     this.webhooks = new WebhookDispatcher(options.webhookSigning);
-    this.oid4vci = new SandboxOid4vci(this.keys, options.profiles, () => `${this.baseUrl}/openid4vci`, this.oid4vciHooks());
+    this.oid4vci = new SandboxOid4vci(this.keys, options.profiles, () => `${this.baseUrl}/openid4vci`, this.oid4vciHooks(), options);
   }
 
   get settings(): Readonly<SandboxOptions> {
@@ -134,7 +136,10 @@ export class SandboxIssuer {
   }
 
   private answer(res: ServerResponse, answer: Answer): void {
-    this.send(res, answer.status, answer.body);
+    if (answer.status === 204) {
+      res.writeHead(204, { 'cache-control': 'no-store' });
+      res.end();
+    } else this.send(res, answer.status, answer.body);
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
@@ -186,6 +191,12 @@ export class SandboxIssuer {
         const parsed = body ? parseJson(body.toString('utf8')) : undefined;
         if (!isPlainObject(parsed)) return this.send(res, 400, { error: 'invalid_credential_request', error_description: 'body is not a JSON object' });
         return this.answer(res, await this.oid4vci.credential(headerValue(req.headers.authorization), parsed, requestId));
+      }
+      case 'POST /openid4vci/notification': {
+        // walt.id has no Notification Endpoint: without --notification-endpoint, no route (404 below).
+        if (!this.options.notificationEndpoint) break;
+        const body = await readBody(req, MAX_BODY);
+        return this.answer(res, await this.oid4vci.notification(headerValue(req.headers.authorization), body ? parseJson(body.toString('utf8')) : undefined, requestId));
       }
     }
     if (method === 'GET' && (m = /^\/issuer2\/profiles\/([^/]+)$/.exec(path))) {
@@ -327,11 +338,18 @@ export class SandboxIssuer {
         const failure = this.options.eventNames === 'current' ? undefined : { error, description };
         await this.emit('status-changed', session, requestId, failure);
       },
+      notified: (session, requestId, notification) => this.emit(`notification-${notification.event}`, session, requestId, undefined, { ...notification }),
     };
   }
 
   /** Sends one event as the configured generation names it, to the channels walt.id uses for it. */
-  private async emit(happening: Happening, session: Session | undefined, requestId: string, failure?: { error: string; description: string }): Promise<void> {
+  private async emit(
+    happening: Happening,
+    session: Session | undefined,
+    requestId: string,
+    failure?: { error: string; description: string },
+    notification?: JsonObject,
+  ): Promise<void> {
     const names = this.options.eventNames;
     const event = eventName(names, happening, session?.profile.format ?? 'w3c_vc');
     if (!event) return;
@@ -344,6 +362,7 @@ export class SandboxIssuer {
         requestId,
         error: failure?.error,
         errorDescription: failure?.description,
+        notification,
       },
       names,
     );

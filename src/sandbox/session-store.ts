@@ -20,6 +20,8 @@ export interface Session {
   preAuthorizedCode: string;
   /** Set once the code bought an access token: it is single use (OID4VCI 1.0 §4.1.1). */
   preAuthorizedCodeUsed?: boolean;
+  /** The credential response's notification_id (`--notification-endpoint`). */
+  notificationId?: string;
   webhookUrl?: string;
   /** The `openid-credential-offer://` URI the 201 carried. */
   credentialOffer: string;

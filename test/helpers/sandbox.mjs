@@ -5,6 +5,7 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { loadProfiles, SandboxIssuer } from 'issuer-events';
 import { runCli } from './cli.mjs';
+import { listen, readBody } from './http.mjs';
 
 /** @param {Record<string, unknown>} [options] extra SandboxOptions (faults, legacyWellKnown, …) */
 export async function startSandbox(options = {}) {
@@ -136,4 +137,47 @@ export async function startSandboxCli(args) {
   // Exiting before Ready (a refused flag) fails the wait instead of hanging it; later, it changes nothing.
   result.then((r) => failed(new Error(`sandbox exited ${r.code}: ${r.stderr}`)));
   return { url: /** @type {string} */ (await url), result, stderr: () => err };
+}
+
+/**
+ * Subscribes to a session's SSE stream (walt.id delivers nothing sent before the first
+ * subscriber) and collects its events; resolves once the stream is open.
+ * @param {string} url the stream's URL
+ */
+export async function collectSse(url) {
+  const controller = new AbortController();
+  const res = await fetch(url, { signal: controller.signal, headers: { accept: 'text/event-stream' } });
+  /** @type {any[]} */
+  const events = [];
+  const reading = (async () => {
+    let buffer = '';
+    try {
+      for await (const chunk of /** @type {any} */ (res.body)) {
+        buffer += Buffer.from(chunk).toString('utf8');
+        for (let i = buffer.indexOf('\r\n\r\n'); i !== -1; i = buffer.indexOf('\r\n\r\n')) {
+          const data = JSON.parse(buffer.slice(0, i).replace(/^data: /, ''));
+          buffer = buffer.slice(i + 4);
+          if (data.event) events.push(data);
+        }
+      }
+    } catch {}
+  })();
+  return {
+    events,
+    async close() {
+      controller.abort();
+      await reading;
+    },
+  };
+}
+
+/** A webhook receiver on 127.0.0.1 that keeps every JSON body it is sent. */
+export async function collectWebhooks() {
+  /** @type {any[]} */
+  const bodies = [];
+  const server = await listen(async (req, res) => {
+    bodies.push(JSON.parse((await readBody(req)).toString('utf8')));
+    res.end();
+  });
+  return { url: `${server.url}/hook`, bodies, close: server.close };
 }

@@ -3,8 +3,8 @@ import { after, before, test } from 'node:test';
 import { X509Certificate } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, importJWK, importX509, jwtVerify } from 'jose';
 import { resolveKeyDid } from '../../dist/shared/did.js';
-import { runCli } from '../helpers/cli.mjs';
-import { call, createOffer, holderKey, issue, startSandbox, startSandboxCli, tokenRequest } from '../helpers/sandbox.mjs';
+import { runCli, waitFor } from '../helpers/cli.mjs';
+import { call, collectSse, collectWebhooks, createOffer, holderKey, issue, startSandbox, startSandboxCli, tokenRequest } from '../helpers/sandbox.mjs';
 
 // Where the sandbox must be stricter than a naive issuer (OID4VCI 1.0) and as walt.id issuer2 is:
 // each request sent by hand (test/helpers/sandbox.mjs), so that the status and body are seen.
@@ -170,3 +170,74 @@ test('a BY_VALUE offer carries its grants, like the BY_REFERENCE one, and issuer
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).credentials[0].signature.verified, true);
 });
+
+test('no notification endpoint by default, as walt.id: no notification_endpoint, no notification_id, no route', async () => {
+  const metadata = (await call(`${sandbox.url}/.well-known/openid-credential-issuer/openid4vci`)).body;
+  assert.equal(metadata.notification_endpoint, undefined);
+  const { credential, token } = await issue(sandbox, 'openBadgeCredential');
+  assert.equal(credential.body.notification_id, undefined);
+  const r = await notify(sandbox, token.body.access_token, { notification_id: 'x', event: 'credential_accepted' });
+  assert.equal(r.status, 404);
+});
+
+test('--notification-endpoint (OID4VCI 1.0 §11): metadata, notification_id, 204 for each event, invalid_notification_id, and a session event on SSE and webhook', async () => {
+  const hooks = await collectWebhooks();
+  const withEndpoint = await startSandbox({ notificationEndpoint: true });
+  try {
+    const metadata = (await call(`${withEndpoint.url}/.well-known/openid-credential-issuer/openid4vci`)).body;
+    assert.equal(metadata.notification_endpoint, `${withEndpoint.url}/openid4vci/notification`);
+    const sessionId = 'notified-session';
+    const { credential, token } = await issue(withEndpoint, 'identityCredentialSdJwt', {
+      offer: { sessionId, runtimeOverrides: { notifications: { webhook: { url: hooks.url } } } },
+    });
+    assert.equal(credential.status, 200);
+    const id = credential.body.notification_id;
+    assert.equal(typeof id, 'string', 'a notification_id beside the credentials');
+    const stream = await collectSse(`${withEndpoint.url}/issuer2/sessions/${sessionId}/events`);
+    const accessToken = token.body.access_token;
+    for (const event of ['credential_accepted', 'credential_deleted', 'credential_failure']) {
+      const r = await notify(withEndpoint, accessToken, { notification_id: id, event, ...(event === 'credential_failure' ? { event_description: 'storage full' } : {}) });
+      assert.equal(r.status, 204, `${event}: ${JSON.stringify(r.body)}`);
+    }
+    const unknown = await notify(withEndpoint, accessToken, { notification_id: 'not-issued', event: 'credential_accepted' });
+    assert.deepEqual([unknown.status, unknown.body.error], [400, 'invalid_notification_id']);
+    const badEvent = await notify(withEndpoint, accessToken, { notification_id: id, event: 'credential_loved' });
+    assert.deepEqual([badEvent.status, badEvent.body.error], [400, 'invalid_notification_request']);
+    assert.equal((await notify(withEndpoint, undefined, { notification_id: id, event: 'credential_accepted' })).status, 401, 'the access token protects it (§11.1)');
+
+    const expected = ['notification_credential_accepted', 'notification_credential_deleted', 'notification_credential_failure'];
+    await waitFor(() => stream.events.length >= 3 && hooks.bodies.filter((b) => b.event.startsWith('notification_')).length >= 3);
+    await stream.close();
+    for (const channel of [stream.events, hooks.bodies.filter((b) => b.event.startsWith('notification_'))]) {
+      assert.deepEqual(
+        channel.map((e) => e.event),
+        expected,
+      );
+      assert.deepEqual(channel[2].notification, { notification_id: id, event: 'credential_failure', event_description: 'storage full' });
+      assert.equal(channel[0].target, sessionId);
+    }
+  } finally {
+    await withEndpoint.close();
+    await hooks.close();
+  }
+  const cli = await startSandboxCli(['--notification-endpoint']);
+  try {
+    assert.match((await call(`${cli.url}/.well-known/openid-credential-issuer/openid4vci`)).body.notification_endpoint, /\/openid4vci\/notification$/);
+  } finally {
+    cli.result.child.kill('SIGTERM');
+    await cli.result;
+  }
+});
+
+/**
+ * @param {import('issuer-events').SandboxIssuer} target
+ * @param {string | undefined} accessToken
+ * @param {Record<string, unknown>} body
+ */
+function notify(target, accessToken, body) {
+  return call(`${target.url}/openid4vci/notification`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(accessToken ? { authorization: `Bearer ${accessToken}` } : {}) },
+    body: JSON.stringify(body),
+  });
+}
