@@ -185,10 +185,13 @@ export class SandboxOid4vci {
       await this.hooks.tokenFailed(undefined, requestId, 'invalid_grant', 'pre-authorized_code is invalid or expired');
       return oauthError(400, 'invalid_grant', 'pre-authorized_code is invalid or expired');
     }
-    if (session.txCodeValue !== undefined && parsed.accessTokenRequest.tx_code !== session.txCodeValue) {
-      // Refused, and the session stays ACTIVE: the wallet may try again (docs/providers.md).
-      await this.hooks.tokenFailed(session, requestId, 'invalid_grant', 'tx_code is invalid');
-      return oauthError(400, 'invalid_grant', 'tx_code is invalid');
+    const txCode = parsed.accessTokenRequest.tx_code;
+    if (session.txCodeValue !== undefined && txCode !== session.txCodeValue) {
+      // OID4VCI 1.0 §6.3: a missing tx_code is invalid_request, a wrong one invalid_grant. Refused,
+      // and the session stays ACTIVE: the wallet may try again (docs/providers.md).
+      const [error, description] = txCode === undefined ? ['invalid_request', 'tx_code is required'] : ['invalid_grant', 'tx_code is invalid'];
+      await this.hooks.tokenFailed(session, requestId, error, description);
+      return oauthError(400, error, description);
     }
     // Taken before the first await, so two requests racing with one code cannot both get a token.
     session.preAuthorizedCodeUsed = true;
@@ -231,19 +234,20 @@ export class SandboxOid4vci {
     return { status: 200, body: { c_nonce: cNonce } };
   }
 
-  async credential(authorization: string | undefined, body: unknown, requestId: string): Promise<Answer> {
+  async credential(authorization: string | undefined, body: Record<string, unknown>, requestId: string): Promise<Answer> {
     const session = await this.sessionOfToken(authorization);
     if (!session) return oauthError(401, 'invalid_token', 'missing, invalid or expired access token');
     if (session.isClosed) return oauthError(400, 'invalid_credential_request', `session ${session.id} is ${session.status}`);
     let holder: ProofKey;
     try {
-      holder = await this.verifyProof(body, session);
+      holder = await this.verifyRequest(body, session);
     } catch (error) {
-      const description = `proof of possession could not be verified: ${(error as Error).message.split('\n')[0]}`;
+      // Every refused credential request closes the session UNSUCCESSFUL (walt.id's failCredentialRequest).
+      const { code, description } = refusalOf(error);
       session.status = 'UNSUCCESSFUL';
       session.isClosed = true;
-      await this.hooks.credentialFailed(session, requestId, 'invalid_proof', description);
-      return oauthError(400, 'invalid_proof', description);
+      await this.hooks.credentialFailed(session, requestId, code, description);
+      return oauthError(400, code, description);
     }
     const input: IssueInput = {
       profile: session.profile,
@@ -293,15 +297,27 @@ export class SandboxOid4vci {
     return { status: 204, body: undefined };
   }
 
-  private async verifyProof(body: unknown, session: Session): Promise<ProofKey> {
+  /** Checks a credential request as walt.id does (configuration, then proof); resolves with the key to bind to. */
+  private async verifyRequest(body: Record<string, unknown>, session: Session): Promise<ProofKey> {
     const metadata = this.metadataResult();
-    const parsed = this.issuer.parseCredentialRequest({ issuerMetadata: metadata, credentialRequest: body as Record<string, unknown> });
+    const known = metadata.credentialIssuer.credential_configurations_supported;
+    const offered = session.profile.credentialConfigurationId;
+    const requested = body.credential_configuration_id;
+    if (typeof requested === 'string' && requested !== offered) {
+      // OID4VCI 1.0 §8.3.1.2: unknown_credential_configuration; a listed one the session was not
+      // offered is walt.id's invalid_credential_request.
+      if (!Object.hasOwn(known, requested))
+        throw new CredentialRefusal('unknown_credential_configuration', `credential_configuration_id ${requested} is not in the issuer's metadata`);
+      throw new CredentialRefusal('invalid_credential_request', `the request names ${requested}, but session ${session.id} is for ${offered}`);
+    }
+    const parsed = this.issuer.parseCredentialRequest({ issuerMetadata: metadata, credentialRequest: body });
     const jwt = parsed.proofs?.jwt?.[0];
     if (!jwt) throw new Error('no jwt proof in the request');
-    const configuration = metadata.credentialIssuer.credential_configurations_supported[session.profile.credentialConfigurationId];
-    const method = bindingMethodOf(jwt, configuration?.cryptographic_binding_methods_supported ?? []);
+    const method = bindingMethodOf(jwt, known[offered]?.cryptographic_binding_methods_supported ?? []);
     const nonce = decodeJwt(jwt).nonce;
-    if (typeof nonce !== 'string' || !this.nonces.delete(nonce)) throw new Error('unknown or reused c_nonce');
+    // §8.3.1.2: invalid_nonce, so the wallet fetches a fresh one (§7).
+    if (typeof nonce !== 'string' || !this.nonces.delete(nonce))
+      throw new CredentialRefusal('invalid_nonce', "the proof's nonce was not issued by the nonce endpoint, or was used already: request a fresh c_nonce");
     const verified = await this.issuer.verifyCredentialRequestJwtProof({ issuerMetadata: metadata, jwt, expectedNonce: nonce });
     const { d: _d, ...publicJwk } = verified.signer.publicJwk as JWK;
     return { jwk: publicJwk, did: method.startsWith('did:') ? didOf(String(verified.header.kid)) : undefined };
@@ -317,6 +333,24 @@ export class SandboxOid4vci {
       return undefined;
     }
   }
+}
+
+/** A refusal of the credential request with an OID4VCI error code other than invalid_proof. */
+class CredentialRefusal extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The error code and description of a refused credential request: invalid_proof unless said otherwise. */
+function refusalOf(error: unknown): { code: string; description: string } {
+  const message = (error as Error).message.split('\n')[0] ?? '';
+  if (error instanceof CredentialRefusal) return { code: error.code, description: message };
+  if (error instanceof Oauth2ServerErrorResponseError) return { code: error.errorResponse.error, description: error.errorResponse.error_description ?? message };
+  return { code: 'invalid_proof', description: `proof of possession could not be verified: ${message}` };
 }
 
 /** The key a proof was signed with, and the DID it named when it was bound to one. */

@@ -101,7 +101,7 @@ export function credentialRequest(sandbox, accessToken, body, { inQuery = false 
  * The happy path up to the credential response, with any step replaced: returns every answer.
  * @param {SandboxIssuer} sandbox
  * @param {string} profileId
- * @param {{ key?: any, proofHeader?: Record<string, unknown>, offer?: Record<string, unknown>, request?: (proof: string, configurationId: string) => Record<string, unknown> }} [options]
+ * @param {{ key?: any, proofHeader?: Record<string, unknown>, offer?: Record<string, unknown>, request?: (proof: string, configurationId: string) => Record<string, unknown> | Promise<Record<string, unknown>> }} [options]
  */
 export async function issue(sandbox, profileId, options = {}) {
   const created = await createOffer(sandbox, profileId, options.offer);
@@ -109,7 +109,7 @@ export async function issue(sandbox, profileId, options = {}) {
   if (token.status !== 200) throw new Error(`token: ${token.status} ${JSON.stringify(token.body)}`);
   const key = options.key ?? (await holderKey());
   const jwt = await proofJwt(key, { aud: `${sandbox.url}/openid4vci`, nonce: await freshNonce(sandbox), header: options.proofHeader });
-  const body = options.request?.(jwt, created.configurationId) ?? { credential_configuration_id: created.configurationId, proofs: { jwt: [jwt] } };
+  const body = (await options.request?.(jwt, created.configurationId)) ?? { credential_configuration_id: created.configurationId, proofs: { jwt: [jwt] } };
   const credential = await credentialRequest(sandbox, token.body.access_token, body);
   return { created, token, key, credential };
 }

@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, importJWK, importX509, jwtVerify } from 'jose';
 import { resolveKeyDid } from '../../dist/shared/did.js';
 import { runCli, waitFor } from '../helpers/cli.mjs';
-import { call, collectSse, collectWebhooks, createOffer, holderKey, issue, startSandbox, startSandboxCli, tokenRequest } from '../helpers/sandbox.mjs';
+import { call, collectSse, collectWebhooks, createOffer, holderKey, issue, proofJwt, startSandbox, startSandboxCli, tokenRequest } from '../helpers/sandbox.mjs';
 
 // Where the sandbox must be stricter than a naive issuer (OID4VCI 1.0) and as walt.id issuer2 is:
 // each request sent by hand (test/helpers/sandbox.mjs), so that the status and body are seen.
@@ -241,3 +241,27 @@ function notify(target, accessToken, body) {
     body: JSON.stringify(body),
   });
 }
+
+test('refusals carry the error codes OID4VCI 1.0 defines: missing tx_code, unknown nonce, unknown or not-offered configuration', async () => {
+  // §6.3: a tx_code the offer asked for and the request lacks is invalid_request (a wrong one is invalid_grant).
+  const created = await createOffer(sandbox, 'openBadgeCredential', { txCode: { length: 4 } });
+  const missing = await tokenRequest(sandbox, created.code);
+  assert.deepEqual([missing.status, missing.body.error], [400, 'invalid_request']);
+  const wrong = await tokenRequest(sandbox, created.code, created.txCodeValue === '0000' ? '1111' : '0000');
+  assert.deepEqual([wrong.status, wrong.body.error], [400, 'invalid_grant']);
+  // §8.3.1.2: a proof with a nonce the issuer did not hand out is invalid_nonce.
+  const key = await holderKey();
+  const foreign = await issue(sandbox, 'openBadgeCredential', {
+    request: async (_proof, id) => ({ credential_configuration_id: id, proofs: { jwt: [await proofJwt(key, { aud: `${sandbox.url}/openid4vci`, nonce: 'never-issued' })] } }),
+  });
+  assert.deepEqual([foreign.credential.status, foreign.credential.body.error], [400, 'invalid_nonce']);
+  // §8.3.1.2: unknown_credential_configuration; one the metadata lists but the offer did not is
+  // walt.id's invalid_credential_request ("…references X, but session … is for Y").
+  const unknown = await issue(sandbox, 'openBadgeCredential', { request: (proof) => ({ credential_configuration_id: 'NoSuchCredential', proofs: { jwt: [proof] } }) });
+  assert.deepEqual([unknown.credential.status, unknown.credential.body.error], [400, 'unknown_credential_configuration']);
+  const other = await issue(sandbox, 'openBadgeCredential', { request: (proof) => ({ credential_configuration_id: 'identity_credential', proofs: { jwt: [proof] } }) });
+  assert.deepEqual([other.credential.status, other.credential.body.error], [400, 'invalid_credential_request']);
+  assert.match(other.credential.body.error_description, /identity_credential.*OpenBadgeCredential_jwt_vc_json/);
+  // Each refused credential request closes its session UNSUCCESSFUL, as walt.id's failCredentialRequest does.
+  assert.equal((await call(`${sandbox.url}/issuer2/sessions/${other.created.offerId}`)).body.status, 'UNSUCCESSFUL');
+});
