@@ -3,17 +3,19 @@ import { type CallbackContext, clientAuthenticationNone, Oauth2AuthorizationServ
 import { type CredentialIssuerMetadata, type IssuerMetadataResult, Openid4vciIssuer, Openid4vciVersion } from '@openid4vc/openid4vci';
 import { decodeJwt, decodeProtectedHeader, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 import { didMethodOf, didOf, OFFLINE_DID_METHODS, resolveKeyDid } from '../shared/did.js';
-import { type IssueInput, issueCredential } from './credentials.js';
+import { type IssueInput, issueCredential, throwawayKey } from './credentials.js';
 import { NOTIFICATION_EVENTS, type NotificationEvent } from './events.js';
-import type { IssuerKeys } from './issuer-keys.js';
+import { Faults } from './faults.js';
+import { createIssuerKeys, type IssuerKeys } from './issuer-keys.js';
 import type { SandboxProfile } from './profiles.js';
 import { isPlainObject } from '../shared/json.js';
 import type { OfferGrant, Session } from './session-store.js';
 
-/** An HTTP answer: status and JSON body. */
+/** An HTTP answer: status, JSON body, and headers beyond the server's defaults. */
 export interface Answer {
   status: number;
   body: unknown;
+  headers?: Record<string, string>;
 }
 
 /** What the endpoints report, for events: the server maps these to walt.id's event names. */
@@ -34,7 +36,12 @@ export interface Oid4vciHooks {
 export interface Oid4vciSettings {
   /** The Notification Endpoint (OID4VCI 1.0 §11); walt.id issuer2 has none. */
   notificationEndpoint?: boolean;
+  /** `sandbox --fault`: where to depart from the spec. */
+  faults?: Faults;
 }
+
+/** `wrong-credential-issuer`: the identifier a misconfigured deployment advertises (RFC 2606's example domain). */
+const MISCONFIGURED_ISSUER = 'https://issuer.example/openid4vci';
 
 /** A Notification Request's body (OID4VCI 1.0 §11.1). */
 export interface Notification {
@@ -58,6 +65,7 @@ export class SandboxOid4vci {
   private readonly issuer: Openid4vciIssuer;
   private readonly authorizationServer: Oauth2AuthorizationServer;
   private readonly nonces = new Map<string, number>();
+  private readonly faults: Faults;
 
   constructor(
     private readonly keys: IssuerKeys,
@@ -66,6 +74,7 @@ export class SandboxOid4vci {
     private readonly hooks: Oid4vciHooks,
     private readonly settings: Oid4vciSettings = {},
   ) {
+    this.faults = settings.faults ?? new Faults();
     const callbacks = this.callbacks();
     this.issuer = new Openid4vciIssuer({ callbacks });
     this.authorizationServer = new Oauth2AuthorizationServer({ callbacks });
@@ -83,10 +92,11 @@ export class SandboxOid4vci {
         jwt: await new SignJWT(payload).setProtectedHeader({ ...header, kid: this.keys.kid } as { alg: string }).sign(this.keys.privateKey),
         signerJwk: this.keys.publicJwk as never,
       }),
-      verifyJwt: async (signer, { compact }) => {
+      verifyJwt: async (signer, { compact, header }) => {
         // A proof names its key in a jwk header or, bound to a DID, as a DID URL kid (OID4VCI 1.0 Appendix F.1).
         const publicJwk = signer.method === 'jwk' ? (signer.publicJwk as JWK) : signer.method === 'did' ? resolveKeyDid(signer.didUrl) : undefined;
         if (!publicJwk) return { verified: false };
+        if (header.typ === 'openid4vci-proof+jwt' && this.faults.has('accept-invalid-jwt-proof-signature')) return { verified: true, signerJwk: publicJwk as never };
         try {
           await jwtVerify(compact, await importJWK(publicJwk, signer.alg), { clockTolerance: 300 });
           return { verified: true, signerJwk: publicJwk as never };
@@ -105,7 +115,8 @@ export class SandboxOid4vci {
     const configurations: Record<string, unknown> = {};
     for (const profile of this.profiles.values()) configurations[profile.credentialConfigurationId] = configurationOf(profile, base);
     return this.issuer.createCredentialIssuerMetadata({
-      credential_issuer: base,
+      // §12.2.4: credential_issuer MUST be identical to the identifier the metadata was fetched for.
+      credential_issuer: this.faults.has('wrong-credential-issuer') ? MISCONFIGURED_ISSUER : base,
       credential_endpoint: `${base}/credential`,
       nonce_endpoint: `${base}/nonce`,
       ...(this.settings.notificationEndpoint ? { notification_endpoint: `${base}/notification` } : {}),
@@ -180,13 +191,14 @@ export class SandboxOid4vci {
     const found = this.hooks.sessionByPreAuthorizedCode(parsed.grant.preAuthorizedCode);
     // OID4VCI 1.0 §4.1.1: the code "MUST be short lived and single use". walt.id consumes the
     // code's record, so a used code is as unknown as a wrong one: no session to report it on.
-    const session = found?.preAuthorizedCodeUsed ? undefined : found;
+    const session = found?.preAuthorizedCodeUsed && !this.faults.has('accept-reused-pre-authorized-code') ? undefined : found;
     if (!session) {
       await this.hooks.tokenFailed(undefined, requestId, 'invalid_grant', 'pre-authorized_code is invalid or expired');
       return oauthError(400, 'invalid_grant', 'pre-authorized_code is invalid or expired');
     }
     const txCode = parsed.accessTokenRequest.tx_code;
-    if (session.txCodeValue !== undefined && txCode !== session.txCodeValue) {
+    const excused = this.faults.has(txCode === undefined ? 'accept-missing-tx-code' : 'accept-invalid-tx-code');
+    if (session.txCodeValue !== undefined && txCode !== session.txCodeValue && !excused) {
       // OID4VCI 1.0 §6.3: a missing tx_code is invalid_request, a wrong one invalid_grant. Refused,
       // and the session stays ACTIVE: the wallet may try again (docs/providers.md).
       const [error, description] = txCode === undefined ? ['invalid_request', 'tx_code is required'] : ['invalid_grant', 'tx_code is invalid'];
@@ -202,7 +214,8 @@ export class SandboxOid4vci {
         accessTokenRequest: parsed.accessTokenRequest,
         request: { method: 'POST', url: request.url, headers: request.headers },
         expectedPreAuthorizedCode: session.preAuthorizedCode,
-        expectedTxCode: session.txCodeValue,
+        // Checked above (a fault may have excused it); the library still refuses a code nobody asked for.
+        expectedTxCode: session.txCodeValue === undefined ? undefined : txCode,
         dpop: { required: false, ...parsed.dpop },
         clientAttestation: { required: false, ...parsed.clientAttestation },
       });
@@ -231,12 +244,18 @@ export class SandboxOid4vci {
     const cNonce = randomUUID();
     this.nonces.set(cNonce, now + NONCE_TTL_MS);
     await this.hooks.nonceIssued(requestId);
-    return { status: 200, body: { c_nonce: cNonce } };
+    // OID4VCI 1.0 §7.2: the nonce response MUST be uncacheable (the server adds Cache-Control: no-store).
+    const cacheable = this.faults.has('cacheable-nonce') ? { 'cache-control': 'public, max-age=300' } : undefined;
+    return { status: 200, body: { c_nonce: cNonce }, headers: cacheable };
   }
 
-  async credential(authorization: string | undefined, body: Record<string, unknown>, requestId: string): Promise<Answer> {
-    const session = await this.sessionOfToken(authorization);
-    if (!session) return oauthError(401, 'invalid_token', 'missing, invalid or expired access token');
+  async credential(authorization: string | undefined, body: Record<string, unknown>, requestId: string, queryToken?: string): Promise<Answer> {
+    // OID4VCI wallets send the token in the Authorization header (RFC 6750 §2.1); §2.3's query
+    // form "SHOULD NOT be used", and the conformance suite fails an issuer that takes it.
+    const inQuery = authorization === undefined && queryToken !== undefined;
+    const session = await this.sessionOfToken(inQuery && this.faults.has('accept-access-token-in-query') ? `Bearer ${queryToken}` : authorization);
+    if (!session)
+      return oauthError(401, 'invalid_token', inQuery ? 'the access token goes in the Authorization header, not the query' : 'missing, invalid or expired access token');
     if (session.isClosed) return oauthError(400, 'invalid_credential_request', `session ${session.id} is ${session.status}`);
     let holder: ProofKey;
     try {
@@ -249,13 +268,14 @@ export class SandboxOid4vci {
       await this.hooks.credentialFailed(session, requestId, code, description);
       return oauthError(400, code, description);
     }
+    if (this.faults.has('bound-to-other-key')) holder = { jwk: throwawayKey() };
     const input: IssueInput = {
       profile: session.profile,
       credentialData: session.credentialData,
       holderJwk: holder.jwk,
       holderDid: holder.did,
       issuerUrl: this.issuerUrl(),
-      keys: this.keys,
+      keys: this.faults.has('unpublished-signing-key') ? this.unpublishedKeys() : this.keys,
     };
     const credential = await issueCredential(input);
     // walt.id saves the session terminal before it sends the credential event.
@@ -302,25 +322,41 @@ export class SandboxOid4vci {
     const metadata = this.metadataResult();
     const known = metadata.credentialIssuer.credential_configurations_supported;
     const offered = session.profile.credentialConfigurationId;
+    let request = body;
     const requested = body.credential_configuration_id;
     if (typeof requested === 'string' && requested !== offered) {
       // OID4VCI 1.0 §8.3.1.2: unknown_credential_configuration; a listed one the session was not
       // offered is walt.id's invalid_credential_request.
-      if (!Object.hasOwn(known, requested))
+      if (Object.hasOwn(known, requested)) throw new CredentialRefusal('invalid_credential_request', `the request names ${requested}, but session ${session.id} is for ${offered}`);
+      if (!this.faults.has('accept-unknown-credential-configuration'))
         throw new CredentialRefusal('unknown_credential_configuration', `credential_configuration_id ${requested} is not in the issuer's metadata`);
-      throw new CredentialRefusal('invalid_credential_request', `the request names ${requested}, but session ${session.id} is for ${offered}`);
+      request = { ...body, credential_configuration_id: offered };
     }
-    const parsed = this.issuer.parseCredentialRequest({ issuerMetadata: metadata, credentialRequest: body });
+    const parsed = this.issuer.parseCredentialRequest({ issuerMetadata: metadata, credentialRequest: request });
     const jwt = parsed.proofs?.jwt?.[0];
+    // §8.3.1.2: a missing proof is invalid_proof; the fault issues a credential bound to no key of the wallet's.
+    if (!jwt && this.faults.has('accept-missing-proof')) return {};
     if (!jwt) throw new Error('no jwt proof in the request');
     const method = bindingMethodOf(jwt, known[offered]?.cryptographic_binding_methods_supported ?? []);
     const nonce = decodeJwt(jwt).nonce;
     // §8.3.1.2: invalid_nonce, so the wallet fetches a fresh one (§7).
-    if (typeof nonce !== 'string' || !this.nonces.delete(nonce))
+    if (!this.faults.has('accept-invalid-nonce') && (typeof nonce !== 'string' || !this.nonces.delete(nonce)))
       throw new CredentialRefusal('invalid_nonce', "the proof's nonce was not issued by the nonce endpoint, or was used already: request a fresh c_nonce");
-    const verified = await this.issuer.verifyCredentialRequestJwtProof({ issuerMetadata: metadata, jwt, expectedNonce: nonce });
+    const expectedNonce = typeof nonce === 'string' ? nonce : undefined;
+    const verified = await this.issuer.verifyCredentialRequestJwtProof({ issuerMetadata: metadata, jwt, expectedNonce });
     const { d: _d, ...publicJwk } = verified.signer.publicJwk as JWK;
     return { jwk: publicJwk, did: method.startsWith('did:') ? didOf(String(verified.header.kid)) : undefined };
+  }
+
+  // `unpublished-signing-key`: the published kid and certificate, another private key. Made once.
+  private unpublished: IssuerKeys | undefined;
+
+  private unpublishedKeys(): IssuerKeys {
+    if (!this.unpublished) {
+      const other = createIssuerKeys();
+      this.unpublished = { ...this.keys, privateKey: other.privateKey, privateJwk: { ...other.privateJwk, kid: this.keys.kid } };
+    }
+    return this.unpublished;
   }
 
   private async sessionOfToken(authorization: string | undefined): Promise<Session | undefined> {
@@ -353,9 +389,9 @@ function refusalOf(error: unknown): { code: string; description: string } {
   return { code: 'invalid_proof', description: `proof of possession could not be verified: ${message}` };
 }
 
-/** The key a proof was signed with, and the DID it named when it was bound to one. */
+/** The key a proof was signed with (none: `accept-missing-proof`), and the DID it named when it was bound to one. */
 interface ProofKey {
-  jwk: JWK;
+  jwk?: JWK;
   did?: string;
 }
 

@@ -9,6 +9,7 @@ import { closeServer, listenOn } from '../shared/http-server.js';
 import { deepMerge, isPlainObject, type JsonObject } from '../shared/json.js';
 import { envelopeTexts, sessionView } from './envelope.js';
 import { type EventNames, eventName, type Happening, isIssuerLevel } from './events.js';
+import { type FaultName, Faults } from './faults.js';
 import { createIssuerKeys, type IssuerKeys } from './issuer-keys.js';
 import { type Answer, type Oid4vciHooks, SandboxOid4vci } from './oid4vci.js';
 import type { SandboxProfile } from './profiles.js';
@@ -49,6 +50,8 @@ export interface SandboxOptions {
   legacyWellKnown?: boolean;
   /** Serve the OID4VCI Notification Endpoint (walt.id has none); each notification becomes a session event. */
   notificationEndpoint?: boolean;
+  /** `sandbox --fault`: named departures from the spec (sandbox/faults.ts). */
+  faults?: readonly FaultName[];
 }
 
 const ENTERPRISE_OFFERS = /^\/v2\/([^/.]+\.[^/.]+\.[^/.]+)\.([^/]+)\/issuer-service-api\/credentials\/offers$/;
@@ -73,6 +76,7 @@ const LEGACY_WELL_KNOWN: Record<string, string> = {
 export class SandboxIssuer {
   readonly store: SessionStore;
   readonly keys: IssuerKeys = createIssuerKeys();
+  readonly faults: Faults;
   private readonly oid4vci: SandboxOid4vci;
   private readonly webhooks: WebhookDispatcher;
   private server: Server | undefined;
@@ -82,7 +86,9 @@ export class SandboxIssuer {
   constructor(private readonly options: SandboxOptions) {
     this.store = new SessionStore(options.maxSessions, options.expiry !== 'on-request');
     this.webhooks = new WebhookDispatcher(options.webhookSigning);
-    this.oid4vci = new SandboxOid4vci(this.keys, options.profiles, () => `${this.baseUrl}/openid4vci`, this.oid4vciHooks(), options);
+    this.faults = new Faults(options.faults);
+    const settings = { notificationEndpoint: options.notificationEndpoint, faults: this.faults };
+    this.oid4vci = new SandboxOid4vci(this.keys, options.profiles, () => `${this.baseUrl}/openid4vci`, this.oid4vciHooks(), settings);
   }
 
   get settings(): Readonly<SandboxOptions> {
@@ -127,11 +133,11 @@ export class SandboxIssuer {
   }
 
   private send(res: ServerResponse, error: WaltError): void;
-  private send(res: ServerResponse, status: number, body: unknown): void;
-  private send(res: ServerResponse, a: WaltError | number, b?: unknown): void {
+  private send(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void;
+  private send(res: ServerResponse, a: WaltError | number, b?: unknown, headers?: Record<string, string>): void {
     const [status, body] = typeof a === 'number' ? [a, b] : [a.status, a.body];
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
     res.end(text);
   }
 
@@ -139,7 +145,7 @@ export class SandboxIssuer {
     if (answer.status === 204) {
       res.writeHead(204, { 'cache-control': 'no-store' });
       res.end();
-    } else this.send(res, answer.status, answer.body);
+    } else this.send(res, answer.status, answer.body, answer.headers);
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
@@ -190,7 +196,8 @@ export class SandboxIssuer {
         const body = await readBody(req, MAX_BODY);
         const parsed = body ? parseJson(body.toString('utf8')) : undefined;
         if (!isPlainObject(parsed)) return this.send(res, 400, { error: 'invalid_credential_request', error_description: 'body is not a JSON object' });
-        return this.answer(res, await this.oid4vci.credential(headerValue(req.headers.authorization), parsed, requestId));
+        const queryToken = url.searchParams.get('access_token') ?? undefined;
+        return this.answer(res, await this.oid4vci.credential(headerValue(req.headers.authorization), parsed, requestId, queryToken));
       }
       case 'POST /openid4vci/notification': {
         // walt.id has no Notification Endpoint: without --notification-endpoint, no route (404 below).
@@ -366,11 +373,13 @@ export class SandboxIssuer {
       },
       names,
     );
-    // credential_offer_created goes to the webhook and /issuer2/events, not to the session stream.
-    this.store.publish(happening === 'offer-created' || issuerLevel ? undefined : session, texts.sse);
-    const streamUrl = issuerLevel || happening === 'offer-created' ? `${this.baseUrl}/issuer2/events` : `${this.baseUrl}/issuer2/sessions/${session.id}/events`;
-    this.options.onRecord?.(sandboxSseRecord(texts.sse, streamUrl));
-    if (issuerLevel || !session.webhookUrl) return;
+    if (!this.faults.has('no-sse-events')) {
+      // credential_offer_created goes to the webhook and /issuer2/events, not to the session stream.
+      this.store.publish(happening === 'offer-created' || issuerLevel ? undefined : session, texts.sse);
+      const streamUrl = issuerLevel || happening === 'offer-created' ? `${this.baseUrl}/issuer2/events` : `${this.baseUrl}/issuer2/sessions/${session.id}/events`;
+      this.options.onRecord?.(sandboxSseRecord(texts.sse, streamUrl));
+    }
+    if (issuerLevel || !session.webhookUrl || this.faults.has('no-webhooks')) return;
     const outcome = await this.webhooks.deliver(session.webhookUrl, texts.webhook);
     this.options.onRecord?.(sandboxWebhookRecord(texts.webhook, outcome, this.options.webhookSigning?.scheme));
     // Delivery failures are logged, never fatal (walt.id does not retry either).
