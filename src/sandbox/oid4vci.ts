@@ -385,7 +385,9 @@ class CredentialRefusal extends Error {
 function refusalOf(error: unknown): { code: string; description: string } {
   const message = (error as Error).message.split('\n')[0] ?? '';
   if (error instanceof CredentialRefusal) return { code: error.code, description: message };
-  if (error instanceof Oauth2ServerErrorResponseError) return { code: error.errorResponse.error, description: error.errorResponse.error_description ?? message };
+  // The library's refusals of the request's shape keep their code; its proof refusals read like ours.
+  if (error instanceof Oauth2ServerErrorResponseError && error.errorResponse.error !== 'invalid_proof')
+    return { code: error.errorResponse.error, description: error.errorResponse.error_description ?? message };
   return { code: 'invalid_proof', description: `proof of possession could not be verified: ${message}` };
 }
 
