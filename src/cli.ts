@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import type { Command as CommandType } from 'commander';
 import type { CommandContext } from './cli/command-context.js';
+// Data only (no imports): sandbox --help lists the faults from their one home.
+import { FAULTS } from './sandbox/faults.js';
 
 // commander is CommonJS: require() skips the ESM wrapper's export scan (~4 ms of every start-up).
 const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof import('commander');
@@ -55,6 +57,12 @@ function scheme(cmd: Command): Command {
     .option('--signature-header <name>', 'hmac-sha256: header holding the signature')
     .option('--signature-encoding <hex|base64>', 'hmac-sha256: signature encoding (default hex)')
     .option('--signature-prefix <text>', 'hmac-sha256: prefix before the signature, e.g. sha256=');
+}
+
+/** The sandbox's faults, one line each, for its help. */
+function faultList(): string {
+  const width = Math.max(...FAULTS.map((f) => f.name.length)) + 2;
+  return FAULTS.map((f) => `  ${f.name.padEnd(width)}${f.description}`).join('\n');
 }
 
 /** Repeatable options (`--secret a --secret b`). */
@@ -316,6 +324,12 @@ const COMMANDS: Record<string, (program: Command) => void> = {
       .option('--token <token>', 'require this Bearer token on the Enterprise routes')
       .option('--public-url <url>', 'base URL put in offers and metadata (e.g. http://192.168.1.20:7005 for a phone wallet)')
       .option('--event-names <generation>', 'walt.id event names: current, interim or legacy', 'current')
+      .option(
+        '--legacy-well-known',
+        'also serve metadata at the appended <issuer>/.well-known/… paths draft-13-era wallets request (like walt.id, the sandbox otherwise answers 404 there: only the path-inserted /.well-known/…/openid4vci form)',
+      )
+      .option('--notification-endpoint', 'serve the OID4VCI Notification Endpoint (walt.id has none): notification_id in credential responses, each notification a session event')
+      .option('--fault <name[,name...]>', 'depart from the spec in these named ways (listed below), for a wallet or check to catch; repeatable', collect)
       .option('--webhook-scheme <scheme>', 'sign webhooks (walt.id does not): standard, svix, igrant, stripe, github, hmac-sha256')
       .option('--webhook-secret <secret>', 'secret for --webhook-scheme')
       .option('--auto-claim <duration>', 'the wallet claims every new offer after this delay')
@@ -326,11 +340,12 @@ const COMMANDS: Record<string, (program: Command) => void> = {
       .exitOverride()
       .addHelpText(
         'after',
-        examples(
+        `\nFaults (--fault), each one departure from the spec (docs/providers.md: the check that catches each):\n${faultList()}\n${examples(
           'issuer-events sandbox',
           'issuer-events sandbox --port 0 --auto-claim 500ms --webhook-scheme standard --webhook-secret whsec_…',
           'curl -X POST "http://127.0.0.1:7005/sandbox/sessions/<id>/claim?outcome=fail"',
-        ),
+          'issuer-events sandbox --fault accept-invalid-nonce,no-webhooks',
+        )}`,
       )
       .action(action(() => import('./commands/sandbox.js')));
   },

@@ -34,6 +34,7 @@ export { sendAll, type SendOptions, type SendResult } from './replay/sender.js';
 export { replayToTarget, serveCaptured, type SendPlan, type ServePlan, type ReplaySource, type ReplayReporter } from './replay/engine.js';
 export { parseFilters, wasRejected } from './replay/filter.js';
 export { SandboxIssuer, type SandboxOptions } from './sandbox/server.js';
+export { FAULTS, type FaultName } from './sandbox/faults.js';
 export { runDemo, type DemoPlan, type DemoReporter, type DemoResult } from './sandbox/demo.js';
 export { loadProfiles, BUILT_IN_PROFILES, type SandboxProfile, type CredentialFormat } from './sandbox/profiles.js';
 export { validateOfferRequest } from './sandbox/validation.js';

@@ -10,6 +10,7 @@ import { checkHttpUrl } from '../shared/url.js';
 import { SCHEME_NAMES, secretProblem, signingSchemeNames } from '../webhooks/index.js';
 import type { FollowPlan } from '../sse/follow.js';
 import type { ReportTargets } from '../report/write.js';
+import { FAULT_NAMES, type FaultName, isFaultName } from '../sandbox/faults.js';
 import type { HmacOptions } from '../webhooks/types.js';
 
 /**
@@ -134,6 +135,13 @@ export function choiceFlag<T extends string>(text: string, flag: string, choices
 }
 
 export { OUTCOMES } from '../sandbox/outcomes.js';
+
+/** `--fault a,b --fault c`: every name known (sandbox/faults.ts), each once. */
+export function faultsFlag(values: readonly string[] | undefined, flag = '--fault'): FaultName[] {
+  const names = (values ?? []).flatMap((value) => value.split(',')).map((name) => name.trim());
+  for (const name of names) if (!isFaultName(name)) throw new UsageError(`unknown ${flag} "${name}": use ${FAULT_NAMES.join(', ')}`);
+  return [...new Set(names as FaultName[])];
+}
 export { EVENT_NAME_GENERATIONS } from '../sandbox/events.js';
 
 export function conditionFlag(text: string | undefined, flag = '--until'): Condition | undefined {

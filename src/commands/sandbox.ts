@@ -1,5 +1,5 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { choiceFlag, EVENT_NAME_GENERATIONS, optionalDuration, optionalUrl, OUTCOMES, portFlag, signingSchemeFlag, signingSecretFlag, uiReplay } from '../cli/flags.js';
+import { choiceFlag, EVENT_NAME_GENERATIONS, faultsFlag, optionalDuration, optionalUrl, OUTCOMES, portFlag, signingSchemeFlag, signingSecretFlag, uiReplay } from '../cli/flags.js';
 import { startInspector } from '../inspector/run.js';
 import { RecordStore } from '../inspector/store.js';
 import { renderInspectorUrl } from '../output/renderers/inspector.js';
@@ -25,6 +25,9 @@ export interface SandboxCliOptions {
   ui?: boolean;
   uiPort: string;
   forwardTo?: string;
+  legacyWellKnown?: boolean;
+  notificationEndpoint?: boolean;
+  fault?: string[];
 }
 
 /** `sandbox`: flags → sandbox options → SandboxIssuer until stopped. */
@@ -54,6 +57,9 @@ export async function run(ctx: CommandContext<SandboxCliOptions>): Promise<numbe
     log: (line) => output.info(output.errColor.dim(escapeLine(maskSecrets(line)))),
     verbose: options.verbose,
     onRecord: store ? (record) => store.add(record, 'sandbox') : undefined,
+    legacyWellKnown: options.legacyWellKnown,
+    notificationEndpoint: options.notificationEndpoint,
+    faults: faultsFlag(options.fault),
   });
   // Flags are checked before anything binds.
   const uiPlan = store && { host: '127.0.0.1', port: portFlag(options.uiPort, '--ui-port'), replay: uiReplay(options, signing ? [signing.secret] : []), title: 'sandbox' };

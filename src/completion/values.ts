@@ -42,14 +42,18 @@ export const eventTypes: Source = async (line) => {
   return EVENT_CATALOG.filter((entry) => provider === undefined || entry.provider === provider).map((entry) => ({ value: entry.type, description: entry.description }));
 };
 
-/** `--events a,b,<TAB>`: a comma-separated list, so the types are offered after what is already typed. */
-export const eventTypeLists: Source = async (line) => {
-  const current = line.at(-1) ?? '';
-  // `--events=a,b` (one word): the shell keeps the `--events=` part itself.
-  const typed = current.startsWith('-') ? current.slice(current.indexOf('=') + 1) : current;
-  const before = typed.slice(0, typed.lastIndexOf(',') + 1);
-  return (await eventTypes(line)).map((t) => ({ ...t, value: before + t.value }));
-};
+/** `--events a,b,<TAB>`: a comma-separated list, so the values are offered after what is already typed. */
+function commaList(source: Source): Source {
+  return async (line) => {
+    const current = line.at(-1) ?? '';
+    // `--events=a,b` (one word): the shell keeps the `--events=` part itself.
+    const typed = current.startsWith('-') ? current.slice(current.indexOf('=') + 1) : current;
+    const before = typed.slice(0, typed.lastIndexOf(',') + 1);
+    return (await source(line)).map((t) => ({ ...t, value: before + t.value }));
+  };
+}
+
+export const eventTypeLists: Source = commaList(eventTypes);
 
 /** Every name `--scheme` accepts where deliveries are verified (listen, verify). */
 export const schemes: Source = async () => plain((await import('../webhooks/index.js')).SCHEME_NAMES);
@@ -102,6 +106,8 @@ export const authMethods: Source = async () => plain((await import('../issuer/of
 export const valueModes: Source = async () => plain((await import('../issuer/offers.js')).VALUE_MODES);
 export const eventNameGenerations: Source = async () => plain((await import('../sandbox/events.js')).EVENT_NAME_GENERATIONS);
 export const outcomes: Source = async () => plain((await import('../sandbox/outcomes.js')).OUTCOMES);
+/** `sandbox --fault a,b`: the faults, each with what it does. */
+export const faultLists: Source = commaList(async () => (await import('../sandbox/faults.js')).FAULTS.map((f) => ({ value: f.name, description: f.description })));
 
 export const shells: Source = async () => plain(SHELLS);
 
@@ -130,6 +136,7 @@ export const OPTION_VALUES: Record<string, Source | Record<string, Source>> = {
   // Event types only: `status:<STATUS>` would need bash to treat `:` as part of the word, which it does not.
   '--until': eventTypes,
   '--events': eventTypeLists,
+  '--fault': faultLists,
 };
 
 /** Which positional argument takes which values: command path → argument name → source. */

@@ -70,6 +70,12 @@ export const EVENT_CATALOG: readonly EventTypeEntry[] = [
     ['generated_mdoc', 'mdoc credential issued', 'SUCCESSFUL'],
     ['issuance_status', 'status changed', 'SUCCESSFUL'],
   ]),
+  // walt.id has no Notification Endpoint: these are the sandbox's own (`sandbox --notification-endpoint`), in walt.id's envelope.
+  ...group('waltid', 'issuer-events sandbox (--notification-endpoint)', 'current', [
+    ['notification_credential_accepted', 'the wallet notified: credential accepted (OID4VCI §11)', 'SUCCESSFUL'],
+    ['notification_credential_deleted', 'the wallet notified: credential deleted (OID4VCI §11)', 'SUCCESSFUL'],
+    ['notification_credential_failure', 'the wallet notified: credential failure, e.g. it could not store it (OID4VCI §11)', 'SUCCESSFUL'],
+  ]),
   ...group('igrant', 'iGrant.io', undefined, [
     ['openid.credential.offer_sent', 'offer sent to the holder'],
     ['openid.credential.offer_received', 'holder received the offer'],

@@ -35,6 +35,8 @@ export interface EventInput {
   requestId: string;
   error?: string;
   errorDescription?: string;
+  /** The wallet's notification, on the sandbox's own notification events. */
+  notification?: JsonObject;
 }
 
 /**
@@ -54,6 +56,7 @@ export function envelopeTexts(input: EventInput, names: EventNames): { sse: stri
     requestId: input.requestId,
     error: input.error ?? null,
     error_description: input.errorDescription ?? null,
+    ...(input.notification ? { notification: input.notification } : {}),
   };
   return { sse: JSON.stringify(withoutNulls(full)), webhook: JSON.stringify(full) };
 }

@@ -14,7 +14,14 @@ export type Happening =
   | 'nonce-succeeded'
   | 'credential-succeeded'
   | 'credential-failed'
-  | 'status-changed';
+  | 'status-changed'
+  | `notification-${NotificationEvent}`;
+
+/** The events a wallet sends to the Notification Endpoint (OID4VCI 1.0 §11.1). */
+export const NOTIFICATION_EVENTS = ['credential_accepted', 'credential_failure', 'credential_deleted'] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
+const isNotification = (happening: Happening): happening is `notification-${NotificationEvent}` => happening.startsWith('notification-');
 
 const LEGACY_ISSUE: Record<CredentialFormat, string> = { w3c_vc: 'jwt_issue', sd_jwt_vc: 'sdjwt_issue', mso_mdoc: 'generated_mdoc' };
 const INTERIM_ISSUE: Record<CredentialFormat, string> = { w3c_vc: 'jwt_issued', sd_jwt_vc: 'sd_jwt_issued', mso_mdoc: 'mdoc_issued' };
@@ -24,6 +31,8 @@ const INTERIM_ISSUE: Record<CredentialFormat, string> = { w3c_vc: 'jwt_issued', 
  * (v1.0.0-PRE: nothing on a token failure, only `issuance_status` on a credential failure).
  */
 export function eventName(names: EventNames, happening: Happening, format: CredentialFormat): string | undefined {
+  // walt.id has no Notification Endpoint, so no generation names its events: the sandbox's own name, in every generation.
+  if (isNotification(happening)) return happening.replace('-', '_');
   if (names === 'legacy') {
     return {
       'offer-retrieved': 'resolved_credential_offer',

@@ -9,10 +9,11 @@ import { closeServer, listenOn } from '../shared/http-server.js';
 import { deepMerge, isPlainObject, type JsonObject } from '../shared/json.js';
 import { envelopeTexts, sessionView } from './envelope.js';
 import { type EventNames, eventName, type Happening, isIssuerLevel } from './events.js';
+import { type FaultName, Faults } from './faults.js';
 import { createIssuerKeys, type IssuerKeys } from './issuer-keys.js';
 import { type Answer, type Oid4vciHooks, SandboxOid4vci } from './oid4vci.js';
 import type { SandboxProfile } from './profiles.js';
-import { NEVER_EXPIRES_AT, type Session, SessionStore } from './session-store.js';
+import { NEVER_EXPIRES_AT, type OfferGrant, type Session, SessionStore } from './session-store.js';
 import { isWaltError, type OfferInput, validateOfferRequest, type WaltError, waltError } from './validation.js';
 import { type ClaimOutcome, claimAsWallet, isOutcome, OUTCOMES } from './wallet.js';
 import { type DeliveryOutcome, WebhookDispatcher, type WebhookSigning } from './webhook-delivery.js';
@@ -45,11 +46,27 @@ export interface SandboxOptions {
   verbose?: boolean;
   /** Sees every event as the channels carried it: an SSE record, and a webhook record per delivery (`sandbox --ui`). */
   onRecord?: (record: CaptureRecord) => void;
+  /** Also serve the metadata at the appended well-known paths (walt.id answers 404 there). */
+  legacyWellKnown?: boolean;
+  /** Serve the OID4VCI Notification Endpoint (walt.id has none); each notification becomes a session event. */
+  notificationEndpoint?: boolean;
+  /** `sandbox --fault`: named departures from the spec (sandbox/faults.ts). */
+  faults?: readonly FaultName[];
 }
 
 const ENTERPRISE_OFFERS = /^\/v2\/([^/.]+\.[^/.]+\.[^/.]+)\.([^/]+)\/issuer-service-api\/credentials\/offers$/;
 const ENTERPRISE_EVENTS = /^\/v2\/([^/.]+\.[^/.]+\.[^/.]+)\/issuer-service-api\/issuance-session\/([^/]+)\/events$/;
 const MAX_BODY = 1024 * 1024;
+
+/**
+ * `legacyWellKnown`: the appended forms (`<issuer>/.well-known/…`) draft-13-era wallets build, and
+ * the document each stands for. OID4VCI 1.0 §12.2.2 and RFC 8414 §3 insert the well-known
+ * segment before the issuer's path, and walt.id serves only that form.
+ */
+const LEGACY_WELL_KNOWN: Record<string, string> = {
+  '/openid4vci/.well-known/openid-credential-issuer': '/.well-known/openid-credential-issuer/openid4vci',
+  '/openid4vci/.well-known/oauth-authorization-server': '/.well-known/oauth-authorization-server/openid4vci',
+};
 
 /**
  * The embedded issuer, behaving as walt.id issuer2's source does (docs/providers.md): the
@@ -59,6 +76,7 @@ const MAX_BODY = 1024 * 1024;
 export class SandboxIssuer {
   readonly store: SessionStore;
   readonly keys: IssuerKeys = createIssuerKeys();
+  readonly faults: Faults;
   private readonly oid4vci: SandboxOid4vci;
   private readonly webhooks: WebhookDispatcher;
   private server: Server | undefined;
@@ -68,7 +86,9 @@ export class SandboxIssuer {
   constructor(private readonly options: SandboxOptions) {
     this.store = new SessionStore(options.maxSessions, options.expiry !== 'on-request');
     this.webhooks = new WebhookDispatcher(options.webhookSigning);
-    this.oid4vci = new SandboxOid4vci(this.keys, options.profiles, () => `${this.baseUrl}/openid4vci`, this.oid4vciHooks());
+    this.faults = new Faults(options.faults);
+    const settings = { notificationEndpoint: options.notificationEndpoint, faults: this.faults };
+    this.oid4vci = new SandboxOid4vci(this.keys, options.profiles, () => `${this.baseUrl}/openid4vci`, this.oid4vciHooks(), settings);
   }
 
   get settings(): Readonly<SandboxOptions> {
@@ -113,21 +133,24 @@ export class SandboxIssuer {
   }
 
   private send(res: ServerResponse, error: WaltError): void;
-  private send(res: ServerResponse, status: number, body: unknown): void;
-  private send(res: ServerResponse, a: WaltError | number, b?: unknown): void {
+  private send(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void;
+  private send(res: ServerResponse, a: WaltError | number, b?: unknown, headers?: Record<string, string>): void {
     const [status, body] = typeof a === 'number' ? [a, b] : [a.status, a.body];
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
     res.end(text);
   }
 
   private answer(res: ServerResponse, answer: Answer): void {
-    this.send(res, answer.status, answer.body);
+    if (answer.status === 204) {
+      res.writeHead(204, { 'cache-control': 'no-store' });
+      res.end();
+    } else this.send(res, answer.status, answer.body, answer.headers);
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
-    const path = url.pathname;
+    const path = (this.options.legacyWellKnown && LEGACY_WELL_KNOWN[url.pathname]) || url.pathname;
     const method = req.method ?? 'GET';
     const key = `${method} ${path}`;
     const param = (pattern: RegExp): string | undefined => {
@@ -173,7 +196,14 @@ export class SandboxIssuer {
         const body = await readBody(req, MAX_BODY);
         const parsed = body ? parseJson(body.toString('utf8')) : undefined;
         if (!isPlainObject(parsed)) return this.send(res, 400, { error: 'invalid_credential_request', error_description: 'body is not a JSON object' });
-        return this.answer(res, await this.oid4vci.credential(headerValue(req.headers.authorization), parsed, requestId));
+        const queryToken = url.searchParams.get('access_token') ?? undefined;
+        return this.answer(res, await this.oid4vci.credential(headerValue(req.headers.authorization), parsed, requestId, queryToken));
+      }
+      case 'POST /openid4vci/notification': {
+        // walt.id has no Notification Endpoint: without --notification-endpoint, no route (404 below).
+        if (!this.options.notificationEndpoint) break;
+        const body = await readBody(req, MAX_BODY);
+        return this.answer(res, await this.oid4vci.notification(headerValue(req.headers.authorization), body ? parseJson(body.toString('utf8')) : undefined, requestId));
       }
     }
     if (method === 'GET' && (m = /^\/issuer2\/profiles\/([^/]+)$/.exec(path))) {
@@ -249,7 +279,7 @@ export class SandboxIssuer {
     const loop = this.pointsAtSandbox(input.webhookUrl);
     if (loop) return this.send(res, waltError(400, loop));
     if (!this.store.hasRoom(input.sessionId)) return this.send(res, waltError(503, `Too many live sessions (${this.store.size}); close or let some expire`));
-    const session = this.store.create(profile, input, (id) => ({ credentialOffer: this.offerUri(id, input, profile), credentialData: credentialDataOf(profile, input) }));
+    const session = this.store.create(profile, input, (grant) => ({ credentialOffer: this.offerUri(grant), credentialData: credentialDataOf(profile, input) }));
     // Current walt.id reports the creation (webhook and /issuer2/events) before it answers 201.
     await this.emit('offer-created', session, requestId);
     const response: JsonObject = {
@@ -276,13 +306,10 @@ export class SandboxIssuer {
     return undefined;
   }
 
-  private offerUri(id: string, input: OfferInput, profile: SandboxProfile): string {
-    const base = `${this.baseUrl}/openid4vci`;
-    if (input.valueMode === 'BY_VALUE') {
-      const object = { credential_issuer: base, credential_configuration_ids: [profile.credentialConfigurationId], grants: {} };
-      return `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(object))}`;
-    }
-    return `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(`${base}/credential-offer?id=${id}`)}`;
+  private offerUri(grant: OfferGrant): string {
+    // OID4VCI 1.0 §4.1: by value, the offer object itself (grants included) is the parameter.
+    if (grant.offer.valueMode === 'BY_VALUE') return `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(this.oid4vci.offerObject(grant)))}`;
+    return `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(`${this.baseUrl}/openid4vci/credential-offer?id=${grant.id}`)}`;
   }
 
   private async getOffer(res: ServerResponse, id: string, requestId: string): Promise<void> {
@@ -318,11 +345,18 @@ export class SandboxIssuer {
         const failure = this.options.eventNames === 'current' ? undefined : { error, description };
         await this.emit('status-changed', session, requestId, failure);
       },
+      notified: (session, requestId, notification) => this.emit(`notification-${notification.event}`, session, requestId, undefined, { ...notification }),
     };
   }
 
   /** Sends one event as the configured generation names it, to the channels walt.id uses for it. */
-  private async emit(happening: Happening, session: Session | undefined, requestId: string, failure?: { error: string; description: string }): Promise<void> {
+  private async emit(
+    happening: Happening,
+    session: Session | undefined,
+    requestId: string,
+    failure?: { error: string; description: string },
+    notification?: JsonObject,
+  ): Promise<void> {
     const names = this.options.eventNames;
     const event = eventName(names, happening, session?.profile.format ?? 'w3c_vc');
     if (!event) return;
@@ -335,14 +369,17 @@ export class SandboxIssuer {
         requestId,
         error: failure?.error,
         errorDescription: failure?.description,
+        notification,
       },
       names,
     );
-    // credential_offer_created goes to the webhook and /issuer2/events, not to the session stream.
-    this.store.publish(happening === 'offer-created' || issuerLevel ? undefined : session, texts.sse);
-    const streamUrl = issuerLevel || happening === 'offer-created' ? `${this.baseUrl}/issuer2/events` : `${this.baseUrl}/issuer2/sessions/${session.id}/events`;
-    this.options.onRecord?.(sandboxSseRecord(texts.sse, streamUrl));
-    if (issuerLevel || !session.webhookUrl) return;
+    if (!this.faults.has('no-sse-events')) {
+      // credential_offer_created goes to the webhook and /issuer2/events, not to the session stream.
+      this.store.publish(happening === 'offer-created' || issuerLevel ? undefined : session, texts.sse);
+      const streamUrl = issuerLevel || happening === 'offer-created' ? `${this.baseUrl}/issuer2/events` : `${this.baseUrl}/issuer2/sessions/${session.id}/events`;
+      this.options.onRecord?.(sandboxSseRecord(texts.sse, streamUrl));
+    }
+    if (issuerLevel || !session.webhookUrl || this.faults.has('no-webhooks')) return;
     const outcome = await this.webhooks.deliver(session.webhookUrl, texts.webhook);
     this.options.onRecord?.(sandboxWebhookRecord(texts.webhook, outcome, this.options.webhookSigning?.scheme));
     // Delivery failures are logged, never fatal (walt.id does not retry either).

@@ -18,6 +18,10 @@ export interface Session {
   expiresAt: number;
   txCodeValue?: string;
   preAuthorizedCode: string;
+  /** Set once the code bought an access token: it is single use (OID4VCI 1.0 §4.1.1). */
+  preAuthorizedCodeUsed?: boolean;
+  /** The credential response's notification_id (`--notification-endpoint`). */
+  notificationId?: string;
   webhookUrl?: string;
   /** The `openid-credential-offer://` URI the 201 carried. */
   credentialOffer: string;
@@ -27,6 +31,9 @@ export interface Session {
   subscribers: Set<ServerResponse>;
   timer?: NodeJS.Timeout;
 }
+
+/** What a session's offer is made of, known before the session is: what `create`'s builder gets. */
+export type OfferGrant = Pick<Session, 'id' | 'profile' | 'offer' | 'preAuthorizedCode' | 'txCodeValue'>;
 
 /** walt.id encodes "never" (`expiresInSeconds: -1`) as this far-future instant (docs/providers.md). */
 export const NEVER_EXPIRES_AT = 3093527980800000;
@@ -76,25 +83,22 @@ export class SessionStore {
   }
 
   /** A new session; a reused `sessionId` silently replaces the old session, as walt.id does. */
-  create(profile: SandboxProfile, offer: OfferInput, build: (id: string) => { credentialOffer: string; credentialData: JsonObject }): Session {
+  create(profile: SandboxProfile, offer: OfferInput, build: (grant: OfferGrant) => { credentialOffer: string; credentialData: JsonObject }): Session {
     const id = offer.sessionId ?? randomUUID();
     const previous = this.sessions.get(id);
     if (previous) this.delete(id);
     const now = Date.now();
     const txCodeValue = offer.txCode ? (offer.txCodeValue ?? randomDigits(offer.txCode.length ?? 6)) : undefined;
+    const grant: OfferGrant = { id, profile, offer, txCodeValue, preAuthorizedCode: randomBytes(24).toString('base64url') };
     const session: Session = {
-      id,
-      profile,
-      offer,
+      ...grant,
       status: 'ACTIVE',
       isClosed: false,
       createdAt: now,
       expiresAt: offer.expiresInSeconds === -1 ? Number.POSITIVE_INFINITY : now + offer.expiresInSeconds * 1000,
-      txCodeValue,
-      preAuthorizedCode: randomBytes(24).toString('base64url'),
       webhookUrl: offer.webhookUrl ?? profile.webhookUrl,
       subscribers: previous?.subscribers ?? new Set(),
-      ...build(id),
+      ...build(grant),
     };
     this.sessions.set(id, session);
     this.armExpiry(session);

@@ -8,6 +8,7 @@ import { SessionStore } from '../../dist/sandbox/session-store.js';
 import { validateOfferRequest } from '../../dist/sandbox/validation.js';
 import { listen as startServer, readBody } from '../helpers/http.mjs';
 import { runCli, startListen, parseNdjson, ROOT, waitFor } from '../helpers/cli.mjs';
+import { startSandboxCli } from '../helpers/sandbox.mjs';
 import { spawn } from 'node:child_process';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -456,22 +457,6 @@ test('Enterprise routes behind --token', async () => {
     await s.close();
   }
 });
-
-/** Starts `issuer-events sandbox` and resolves with its URL once Ready. */
-async function startSandboxCli(args) {
-  let ready;
-  const p = new Promise((resolve) => (ready = resolve));
-  let err = '';
-  const result = runCli(['sandbox', '--port', '0', ...args], {
-    timeoutMs: 120_000,
-    onStderr(d) {
-      err += d;
-      const m = /Ready! Sandbox issuer on (\S+)/.exec(err);
-      if (m) ready(m[1]);
-    },
-  });
-  return { url: await p, result, stderr: () => err };
-}
 
 test('CLI: sandbox signs webhooks that listen verifies; offer create --tail against it; SIGINT exits 130', async () => {
   const l = await startListen(['--secret', SECRET, '--until', 'status:SUCCESSFUL', '--timeout', '120s', '--json']);

@@ -10,11 +10,16 @@ export function renderSandboxReady(output: Output, sandbox: SandboxIssuer, optio
   output.info(`  events:  GET  ${sandbox.url}/issuer2/sessions/{id}/events`);
   const auto = options.autoClaim ? ` (auto-claim: ${options.autoClaimOutcome} after ${options.autoClaim})` : '';
   output.info(`  wallet:  POST ${sandbox.url}/sandbox/sessions/{id}/claim?outcome=success|fail|wrong-tx-code${auto}`);
-  output.info(`  oid4vci: ${sandbox.url}/openid4vci (metadata: ${sandbox.url}/.well-known/openid-credential-issuer/openid4vci)`);
+  const legacy = sandbox.settings.legacyWellKnown ? ', and the appended form' : '';
+  output.info(`  oid4vci: ${sandbox.url}/openid4vci (metadata: ${sandbox.url}/.well-known/openid-credential-issuer/openid4vci${legacy})`);
   output.info(`  enterprise: POST ${sandbox.url}/v2/{org}.{tenant}.{issuerService}.{profileId}/issuer-service-api/credentials/offers`);
   output.info(
     `              GET  ${sandbox.url}/v2/{org}.{tenant}.{issuerService}/issuer-service-api/issuance-session/{id}/events${sandbox.settings.token ? ' (Bearer token required)' : ''}`,
   );
+  if (sandbox.settings.notificationEndpoint) output.info(`  notify:  POST ${sandbox.url}/openid4vci/notification (OID4VCI §11; walt.id has none)`);
+  const faults = sandbox.faults.list;
+  // A sandbox that misbehaves on purpose says so where the user looks first.
+  if (faults.length) output.warn(`faults: ${faults.join(', ')} — this sandbox departs from the spec on purpose (sandbox --help lists the faults)`);
   const signing = sandbox.settings.webhookSigning;
   // walt.id signs nothing; the sandbox does only when asked, so say which.
   output.info(`  webhooks: ${signing ? `signed with ${signing.scheme} (secret ${maskSecret(signing.secret)})` : 'unsigned, as walt.id sends them (--webhook-scheme to sign)'}`);
