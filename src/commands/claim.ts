@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { readStdinSync } from '../shared/input.js';
 import type { CommandContext } from '../cli/command-context.js';
+import { withFlagHint } from '../cli/claim-hints.js';
 import type { IssuerFlags } from '../cli/flags.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
@@ -44,7 +45,7 @@ export async function run(ctx: CommandContext<ClaimOptions>, arg: string): Promi
     return ExitCode.OK;
   } catch (error) {
     if (error instanceof ClaimError && error.oauthError) output.debug(`issuer said: ${JSON.stringify(error.oauthError)}`);
-    throw error;
+    throw withFlagHint(error);
   } finally {
     await dispatcher.close().catch(() => {});
   }

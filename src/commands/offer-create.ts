@@ -1,3 +1,4 @@
+import { withFlagHint } from '../cli/claim-hints.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { choiceFlag, durationFlag, followFlags, jsonFlag, optionalUrl, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
 import { UsageError } from '../errors.js';
@@ -62,7 +63,9 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
   };
   // The wallet stack (OID4VCI client, JOSE, SD-JWT, mdoc) is loaded only when a claim is asked for.
   const { claimWhileFollowing } = await import('../wallet/issuance.js');
-  return claimWhileFollowing({ follow: followPlan, claim }, new EventRenderer(output), new ClaimRenderer(output));
+  return claimWhileFollowing({ follow: followPlan, claim }, new EventRenderer(output), new ClaimRenderer(output)).catch((error: unknown) => {
+    throw withFlagHint(error);
+  });
 }
 
 function offerRequest(options: OfferCreateOptions): OfferRequest {

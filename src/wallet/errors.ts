@@ -8,8 +8,15 @@ export type ClaimStepName = 'offer' | 'issuer-metadata' | 'authorization-server-
  * such as invalid_grant or invalid_proof), 4 authentication refused, 5 offer unknown or expired,
  * 1 network or protocol failure, 2 bad input.
  */
+/**
+ * What kind of failure, for the command to add the flag that changes it: plain http refused,
+ * the claim's deadline reached, an issuer key that cannot be found.
+ */
+export type ClaimErrorKind = 'plain-http' | 'deadline' | 'key-not-found';
+
 export class ClaimError extends CliError {
   readonly step: ClaimStepName;
+  readonly kind?: ClaimErrorKind;
   /** The issuer's OAuth `error` and `error_description`, when it sent them. */
   readonly oauthError?: { error: string; error_description?: string };
   readonly status?: number;
@@ -18,10 +25,11 @@ export class ClaimError extends CliError {
     step: ClaimStepName,
     message: string,
     exitCode: number,
-    extra: { oauthError?: { error: string; error_description?: string }; status?: number; cause?: unknown } = {},
+    extra: { oauthError?: { error: string; error_description?: string }; status?: number; cause?: unknown; kind?: ClaimErrorKind } = {},
   ) {
     super(`${step}: ${message}`, `E_CLAIM_${step.toUpperCase().replaceAll('-', '_')}`, exitCode, { cause: extra.cause });
     this.step = step;
+    this.kind = extra.kind;
     this.oauthError = extra.oauthError;
     this.status = extra.status;
   }
