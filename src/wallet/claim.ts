@@ -14,6 +14,7 @@ import type { Dispatcher } from 'undici';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { decodeCredential, type DecodedCredential, type SignatureCheck } from './credentials.js';
 import { ClaimError, type ClaimStepName, refused } from './errors.js';
+import { IssuerKeyStore } from './issuer-keys.js';
 import { type HolderKey, holderKey, signWith, thumbprint, verifyWith } from './keys.js';
 import { type HttpExchange, walletFetch } from './transport.js';
 
@@ -150,6 +151,8 @@ class ClaimRun {
       this.client.retrievePreAuthorizedCodeAccessTokenFromOffer({ credentialOffer: offer, issuerMetadata: metadata, txCode: preAuth.tx_code ? this.plan.txCode : undefined }),
     );
     const credentials: ClaimedCredential[] = [];
+    // One lookup of the issuer's keys serves every credential of the claim.
+    const keys = new IssuerKeyStore(metadata, this.fetch);
     let nonce = token.accessTokenResponse.c_nonce;
     for (const configurationId of ids) {
       if (metadata.credentialIssuer.nonce_endpoint) {
@@ -186,7 +189,7 @@ class ClaimRun {
       for (const raw of raws) {
         const decoded = await this.step(
           'decode',
-          () => decodeCredential(format, raw, { metadata, fetch: this.fetch, holderJwk: this.key.publicJwk }),
+          () => decodeCredential(format, raw, { metadata, keys, holderJwk: this.key.publicJwk }),
           () => `${format} ${configurationId}`,
         );
         credentials.push({ format, configurationId, raw: typeof raw === 'string' ? raw : JSON.stringify(raw), decoded: decoded.decoded, signature: decoded.signature });

@@ -4,6 +4,7 @@ import { decodeProtectedHeader, decodeJwt, importJWK, importX509, jwtVerify, typ
 
 type VerifyKey = Awaited<ReturnType<typeof importJWK>>;
 import { isPlainObject, type JsonObject } from '../shared/json.js';
+import type { IssuerKeyStore } from './issuer-keys.js';
 
 /** What a credential says, by format. */
 export interface DecodedCredential {
@@ -31,7 +32,8 @@ export interface SignatureCheck {
 
 export interface DecodeContext {
   metadata: IssuerMetadataResult;
-  fetch: typeof fetch;
+  /** The credential issuer's published keys, fetched once per claim. */
+  keys: IssuerKeyStore;
   holderJwk: JWK;
 }
 
@@ -114,8 +116,7 @@ export function didJwk(did: string): JWK | undefined {
 
 /**
  * Finds the issuer's key and verifies a JWT: `x5c` in the header, `did:jwk` in `kid` or `iss`,
- * else `kid` in the issuer's JWKS (`/.well-known/jwt-vc-issuer/…`, then the authorization
- * server's `jwks_uri`, then `<credential issuer>/jwks`).
+ * else `kid` among the credential issuer's published keys (IssuerKeyStore).
  */
 async function verifyIssuerJwt(compact: string, issuer: string | undefined, context: DecodeContext): Promise<SignatureCheck> {
   const header = decodeProtectedHeader(compact);
@@ -136,48 +137,15 @@ async function verifyIssuerJwt(compact: string, issuer: string | undefined, cont
     return { verified: false, reason: `issuer ${issuer.split(':').slice(0, 2).join(':')} DIDs are not resolved by this wallet` };
   }
   if (!key) {
-    const found = await findJwk(header.kid, issuer, context);
-    if ('reason' in found) return { verified: false, reason: found.reason };
-    [key, label] = [await importJWK(found.jwk, alg), `kid ${header.kid ?? '(none)'} from ${found.source}`];
+    const kid = header.kid;
+    const found = await context.keys.find((jwk) => (kid === undefined ? true : jwk.kid === kid));
+    if (!found.key) return { verified: false, reason: `${kid === undefined ? 'no kid in the header and no key' : `no key with kid ${kid}`} at ${found.tried.join(', ')}` };
+    [key, label] = [await importJWK(found.key.jwk, alg), `kid ${kid ?? '(none)'} from ${found.key.source}`];
   }
   try {
     await jwtVerify(compact, key, { clockTolerance: 300 });
     return { verified: true, key: label };
   } catch (error) {
     return { verified: false, key: label, reason: `signature does not verify: ${(error as Error).message}` };
-  }
-}
-
-async function findJwk(kid: string | undefined, issuer: string | undefined, context: DecodeContext): Promise<{ jwk: JWK; source: string } | { reason: string }> {
-  const credentialIssuer = context.metadata.credentialIssuer.credential_issuer;
-  const candidates: string[] = [];
-  for (const base of new Set([issuer, credentialIssuer].filter((u): u is string => typeof u === 'string' && /^https?:\/\//.test(u)))) {
-    const url = new URL(base);
-    candidates.push(`${url.origin}/.well-known/jwt-vc-issuer${url.pathname === '/' ? '' : url.pathname}`);
-  }
-  for (const server of context.metadata.authorizationServers) if (server.jwks_uri) candidates.push(server.jwks_uri);
-  candidates.push(`${credentialIssuer.replace(/\/+$/, '')}/jwks`);
-  const tried: string[] = [];
-  for (const url of candidates) {
-    const keys = await fetchKeys(url, context.fetch);
-    tried.push(url);
-    if (!keys) continue;
-    const match = kid ? keys.find((k) => k.kid === kid) : keys.length === 1 ? keys[0] : undefined;
-    if (match) return { jwk: match, source: url };
-  }
-  return { reason: kid ? `no key with kid ${kid} at ${tried.join(', ')}` : `no kid in the header and no single key at ${tried.join(', ')}` };
-}
-
-async function fetchKeys(url: string, fetcher: typeof fetch): Promise<JWK[] | undefined> {
-  try {
-    const response = await fetcher(url, { headers: { accept: 'application/json' } });
-    if (!response.ok) return undefined;
-    const body = (await response.json()) as { keys?: unknown; jwks?: { keys?: unknown }; jwks_uri?: unknown };
-    if (Array.isArray(body.keys)) return body.keys as JWK[];
-    if (Array.isArray(body.jwks?.keys)) return body.jwks.keys as JWK[];
-    if (typeof body.jwks_uri === 'string') return fetchKeys(body.jwks_uri, fetcher);
-    return undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -112,3 +112,33 @@ test('redirects are bounded: a loop ends after a few hops with one line', async 
   assert.match(errorLine(r), /^error: issuer-metadata: more than 5 redirects from http:\/\/127\.0\.0\.1:\d+\//);
   assert.ok(issuer.requests.filter((q) => q.path === '/.well-known/openid-credential-issuer/openid4vci').length <= 6);
 });
+
+// Finding 2: every key lookup is bounded, and an issuer's keys are fetched once per claim.
+
+const KEY_PATHS = ['/.well-known/jwt-vc-issuer/openid4vci', '/openid4vci/jwks'];
+const keyFetches = () => issuer.requests.filter((q) => KEY_PATHS.includes(q.path)).length;
+
+test('a JWKS whose jwks_uri names itself ends after a bounded number of fetches', async () => {
+  issuer.state.route = (req, res, url) => {
+    if (req.method !== 'GET' || !KEY_PATHS.includes(url.pathname)) return false;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ issuer: issuer.tools.base, jwks_uri: `${issuer.url}${url.pathname}` }));
+    return true;
+  };
+  const r = await runCli(['claim', issuer.createOffer().credentialOffer, '--json'], { timeoutMs: 20_000 });
+  assert.notEqual(r.code, null, `the claim ended by itself (${keyFetches()} key documents fetched)`);
+  assert.ok(keyFetches() <= 6, `${keyFetches()} key documents fetched`);
+  const [credential] = parseNdjson(r.stdout)[0].credentials;
+  assert.equal(credential.signature.verified, false);
+  assert.match(credential.signature.reason, /no key with kid issuer-key-1/);
+});
+
+test("the issuer's keys are fetched once per claim, not once per credential", async () => {
+  const r = await runCli(['claim', issuer.createOffer({ configurationIds: ['OpenBadgeCredential_jwt_vc_json', 'identity_credential'] }).credentialOffer, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(
+    parseNdjson(r.stdout)[0].credentials.map((c) => c.signature.verified),
+    [true, true],
+  );
+  for (const path of KEY_PATHS) assert.ok(issuer.requests.filter((q) => q.path === path).length <= 1, `${path} fetched more than once`);
+});
