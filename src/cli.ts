@@ -85,6 +85,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--claim-tx-code <code>', "with --claim: the code the wallet sends (default: the issuer's txCodeValue)")
         .option('--invalid-proof', 'with --claim: send a proof the issuer must refuse')
         .option('--insecure', 'with --claim: allow plain http to hosts other than loopback')
+        .option('--trust-anchor <pem>', "with --claim: a CA certificate an issuer's x5c may chain to; repeat for several", collect)
         .option('--dry-run', 'print the request (URL, headers, JSON body) and send nothing')
         .exitOverride(),
     );
@@ -135,6 +136,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--invalid-proof', 'sign the proof of possession with a wrong key (the issuer must refuse it)')
         .option('--save-credential <file>', 'write the raw credentials, one per line')
         .option('--insecure', 'allow plain http to hosts other than loopback')
+        .option('--trust-anchor <pem>', "a CA certificate an issuer's x5c or x5chain may chain to; repeat for several", collect)
         .exitOverride(),
     )
       .addHelpText(

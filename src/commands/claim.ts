@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { readStdinSync } from '../shared/input.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { withFlagHint } from '../cli/claim-hints.js';
-import type { IssuerFlags } from '../cli/flags.js';
+import { type IssuerFlags, trustAnchorFlags } from '../cli/flags.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
@@ -17,12 +17,14 @@ export interface ClaimOptions extends IssuerFlags {
   invalidProof?: boolean;
   saveCredential?: string;
   insecure?: boolean;
+  trustAnchor?: string[];
 }
 
 /** `claim <offer>`: flags → claim plan → claimOffer (the OID4VCI test wallet) → claim renderer. */
 export async function run(ctx: CommandContext<ClaimOptions>, arg: string): Promise<number> {
   const { options, output } = ctx;
   if (!arg) throw new UsageError('missing offer: pass an openid-credential-offer:// URI, an offer URL, an offer id, or - to read offer create --json from stdin');
+  const trustAnchors = trustAnchorFlags(options.trustAnchor);
   const fromStdin = arg === '-' ? offerFromCreateOutput(readStdinSync().toString('utf8')) : undefined;
   const connection = await ctx.connection(options);
   const renderer = new ClaimRenderer(output);
@@ -36,6 +38,7 @@ export async function run(ctx: CommandContext<ClaimOptions>, arg: string): Promi
         holderKeyFile: options.holderKey,
         invalidProof: options.invalidProof,
         insecure: options.insecure,
+        trustAnchors,
         dispatcher,
       },
       renderer,

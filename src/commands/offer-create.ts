@@ -1,6 +1,6 @@
 import { withFlagHint } from '../cli/claim-hints.js';
 import type { CommandContext } from '../cli/command-context.js';
-import { choiceFlag, durationFlag, followFlags, jsonFlag, optionalUrl, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
+import { choiceFlag, durationFlag, followFlags, jsonFlag, optionalUrl, trustAnchorFlags, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
 import { UsageError } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
 import { followTarget } from '../issuer/endpoints.js';
@@ -28,6 +28,7 @@ export interface OfferCreateOptions extends FollowFlags, IssuerFlags {
   claimTxCode?: string;
   invalidProof?: boolean;
   insecure?: boolean;
+  trustAnchor?: string[];
   dryRun?: boolean;
 }
 
@@ -60,6 +61,7 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
     txCode: options.claimTxCode ?? (offer.txCodeValue as string | undefined),
     invalidProof: options.invalidProof,
     insecure: options.insecure,
+    trustAnchors: trustAnchorFlags(options.trustAnchor),
   };
   // The wallet stack (OID4VCI client, JOSE, SD-JWT, mdoc) is loaded only when a claim is asked for.
   const { claimWhileFollowing } = await import('../wallet/issuance.js');

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { type CallbackContext, clientAuthenticationNone, Oauth2ClientErrorResponseError, preAuthorizedCodeGrantIdentifier } from '@openid4vc/oauth2';
 import {
   type CredentialOfferObject,
@@ -31,6 +31,11 @@ export interface ClaimPlan {
   invalidProof?: boolean;
   /** Allow plain http to hosts other than loopback. */
   insecure?: boolean;
+  /**
+   * Certificates (DER) an issuer's x5c or mdoc x5chain must chain to. Without any, a
+   * certificate's key counts as the issuer's only when the issuer also publishes it.
+   */
+  trustAnchors?: Uint8Array[];
   dispatcher?: Dispatcher;
 }
 
@@ -153,6 +158,7 @@ class ClaimRun {
     const credentials: ClaimedCredential[] = [];
     // One lookup of the issuer's keys serves every credential of the claim.
     const keys = new IssuerKeyStore(metadata, this.fetch);
+    const anchors = (this.plan.trustAnchors ?? []).map((der) => new X509Certificate(der));
     let nonce = token.accessTokenResponse.c_nonce;
     for (const configurationId of ids) {
       if (metadata.credentialIssuer.nonce_endpoint) {
@@ -189,7 +195,7 @@ class ClaimRun {
       for (const raw of raws) {
         const decoded = await this.step(
           'decode',
-          () => decodeCredential(format, raw, { metadata, keys, holderJwk: this.key.publicJwk }),
+          () => decodeCredential(format, raw, { metadata, configurationId, keys, anchors, holderJwk: this.key.publicJwk }),
           () => `${format} ${configurationId}`,
         );
         credentials.push({ format, configurationId, raw: typeof raw === 'string' ? raw : JSON.stringify(raw), decoded: decoded.decoded, signature: decoded.signature });

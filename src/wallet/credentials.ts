@@ -1,10 +1,9 @@
-import { createHash, X509Certificate } from 'node:crypto';
-import type { IssuerMetadataResult } from '@openid4vc/openid4vci';
-import { decodeProtectedHeader, decodeJwt, importJWK, importX509, jwtVerify, type JWK } from 'jose';
-
-type VerifyKey = Awaited<ReturnType<typeof importJWK>>;
+import { createHash } from 'node:crypto';
+import { decodeJwt, type JWK } from 'jose';
 import { isPlainObject, type JsonObject } from '../shared/json.js';
-import type { IssuerKeyStore } from './issuer-keys.js';
+import { type SignatureCheck, type TrustContext, verifyIssuerJwt } from './trust.js';
+
+export type { SignatureCheck } from './trust.js';
 
 /** What a credential says, by format. */
 export interface DecodedCredential {
@@ -22,18 +21,7 @@ export interface DecodedCredential {
   validUntil?: string;
 }
 
-/** Whether the issuer's signature verified, with which key, or why it could not be checked. */
-export interface SignatureCheck {
-  verified: boolean;
-  /** e.g. `kid did:jwk:…#0 from https://…/jwks`, `x5c CN=…`. */
-  key?: string;
-  reason?: string;
-}
-
-export interface DecodeContext {
-  metadata: IssuerMetadataResult;
-  /** The credential issuer's published keys, fetched once per claim. */
-  keys: IssuerKeyStore;
+export interface DecodeContext extends TrustContext {
   holderJwk: JWK;
 }
 
@@ -111,41 +99,5 @@ export function didJwk(did: string): JWK | undefined {
     return JSON.parse(Buffer.from(did.slice('did:jwk:'.length).split('#')[0]!, 'base64url').toString('utf8')) as JWK;
   } catch {
     return undefined;
-  }
-}
-
-/**
- * Finds the issuer's key and verifies a JWT: `x5c` in the header, `did:jwk` in `kid` or `iss`,
- * else `kid` among the credential issuer's published keys (IssuerKeyStore).
- */
-async function verifyIssuerJwt(compact: string, issuer: string | undefined, context: DecodeContext): Promise<SignatureCheck> {
-  const header = decodeProtectedHeader(compact);
-  const alg = header.alg ?? 'ES256';
-  let key: VerifyKey | undefined;
-  let label: string | undefined;
-  if (Array.isArray(header.x5c) && header.x5c[0]) {
-    const pem = `-----BEGIN CERTIFICATE-----\n${header.x5c[0]}\n-----END CERTIFICATE-----`;
-    key = await importX509(pem, alg);
-    label = `x5c ${new X509Certificate(Buffer.from(header.x5c[0], 'base64')).subject.replaceAll('\n', ', ')}`;
-  } else if (typeof header.kid === 'string' && header.kid.startsWith('did:jwk:')) {
-    const jwk = didJwk(header.kid);
-    if (jwk) [key, label] = [await importJWK(jwk, alg), `kid ${header.kid.slice(0, 40)}… (did:jwk)`];
-  } else if (issuer?.startsWith('did:jwk:')) {
-    const jwk = didJwk(issuer);
-    if (jwk) [key, label] = [await importJWK(jwk, alg), 'iss did:jwk'];
-  } else if (issuer?.startsWith('did:')) {
-    return { verified: false, reason: `issuer ${issuer.split(':').slice(0, 2).join(':')} DIDs are not resolved by this wallet` };
-  }
-  if (!key) {
-    const kid = header.kid;
-    const found = await context.keys.find((jwk) => (kid === undefined ? true : jwk.kid === kid));
-    if (!found.key) return { verified: false, reason: `${kid === undefined ? 'no kid in the header and no key' : `no key with kid ${kid}`} at ${found.tried.join(', ')}` };
-    [key, label] = [await importJWK(found.key.jwk, alg), `kid ${kid ?? '(none)'} from ${found.key.source}`];
-  }
-  try {
-    await jwtVerify(compact, key, { clockTolerance: 300 });
-    return { verified: true, key: label };
-  } catch (error) {
-    return { verified: false, key: label, reason: `signature does not verify: ${(error as Error).message}` };
   }
 }

@@ -71,16 +71,25 @@ export class IssuerKeyStore {
     const tried: string[] = [];
     for (const source of this.sources) {
       const keys = await this.document(source, []);
-      if (typeof keys === 'string') {
-        tried.push(`${source} (${keys})`);
-        continue;
-      }
-      tried.push(source);
+      tried.push(typeof keys === 'string' ? `${source} (${keys})` : source);
+      if (typeof keys === 'string') continue;
       published += keys.length;
       const key = keys.find((k) => matches(k.jwk));
       if (key) return { key, published, tried };
     }
     return { published, tried };
+  }
+
+  /** Every key of every source, and the sources looked at. */
+  async all(): Promise<{ keys: PublishedKey[]; tried: string[] }> {
+    const keys: PublishedKey[] = [];
+    const tried: string[] = [];
+    for (const source of this.sources) {
+      const found = await this.document(source, []);
+      tried.push(typeof found === 'string' ? `${source} (${found})` : source);
+      if (typeof found !== 'string') keys.push(...found);
+    }
+    return { keys, tried };
   }
 
   /** A document's keys (following `jwks_uri`), or why it has none; each URL fetched once. */

@@ -1,8 +1,8 @@
-import { X509Certificate } from 'node:crypto';
 import { IssuerSigned } from '@owf/mdoc';
 import { mdocContext } from '../shared/mdoc-context.js';
 import type { JsonObject } from '../shared/json.js';
 import type { DecodeContext, DecodedCredential, SignatureCheck } from './credentials.js';
+import { algorithmProblem, certificateKey, joseAlgorithm } from './trust.js';
 
 /** mso_mdoc (base64url IssuerSigned): doctype, namespaces and elements, and the issuer's COSE signature over the MSO. */
 export async function decodeMdoc(raw: string, context: DecodeContext): Promise<{ decoded: DecodedCredential; signature: SignatureCheck }> {
@@ -18,16 +18,25 @@ export async function decodeMdoc(raw: string, context: DecodeContext): Promise<{
     validFrom: mso.validityInfo.validFrom.toISOString(),
     validUntil: mso.validityInfo.validUntil.toISOString(),
   };
-  const certificate = issuerSigned.issuerAuth.certificate;
-  const subject = certificate ? new X509Certificate(Buffer.from(certificate)).subject.replaceAll('\n', ', ') : undefined;
-  if (!certificate) return { decoded, signature: { verified: false, reason: 'no x5chain certificate in issuerAuth' } };
+  const issuerAuth = issuerSigned.issuerAuth;
+  // The algorithm is read from the protected header only: an unprotected one is anyone's to change.
+  const problem = algorithmProblem(joseAlgorithm(issuerAuth.protectedHeaders.headers?.get(1)), context);
+  if (problem) return { decoded, signature: { verified: false, reason: problem } };
+  let chain: Uint8Array[];
   try {
-    // The signature and every element's digest are checked against the x5chain certificate;
-    // whether that certificate is trusted is a separate question a test wallet does not answer.
+    chain = issuerAuth.certificateChain;
+  } catch {
+    return { decoded, signature: { verified: false, reason: 'no x5chain certificate in issuerAuth' } };
+  }
+  const key = await certificateKey(chain, 'x5chain', context);
+  if ('verified' in key) return { decoded, signature: key };
+  try {
+    // The signature over the MSO and every element's digest, with the certificate's key; the
+    // chain itself was judged above (an anchor, or a key the issuer publishes).
     await issuerSigned.verify({ disableCertificateChainValidation: true }, mdocContext);
-    return { decoded, signature: { verified: true, key: `x5chain ${subject} (chain not checked against a trust list)` } };
+    return { decoded, signature: { verified: true, key: key.label } };
   } catch (error) {
-    return { decoded, signature: { verified: false, key: `x5chain ${subject}`, reason: (error as Error).message.split('\n')[0] } };
+    return { decoded, signature: { verified: false, key: key.label, reason: (error as Error).message.split('\n')[0] } };
   }
 }
 

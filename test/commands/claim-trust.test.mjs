@@ -2,10 +2,16 @@
 // issuer — the OID4VCI double with its hooks set for one test, and sink servers on 127.0.0.1
 // that record whatever a redirect makes the wallet send them.
 import assert from 'node:assert/strict';
+import { createPublicKey, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
+import { exportJWK, generateKeyPair } from 'jose';
 import { listen, readBody } from '../helpers/http.mjs';
 import { parseNdjson, runCli } from '../helpers/cli.mjs';
 import { startOid4vciDouble } from '../helpers/oid4vci-double.mjs';
+import { certificate, keyPair, pem } from '../helpers/x509.mjs';
 
 /** @type {Awaited<ReturnType<typeof startOid4vciDouble>>} */
 let issuer;
@@ -141,4 +147,194 @@ test("the issuer's keys are fetched once per claim, not once per credential", as
     [true, true],
   );
   for (const path of KEY_PATHS) assert.ok(issuer.requests.filter((q) => q.path === path).length <= 1, `${path} fetched more than once`);
+});
+
+// Finding 3: "verified" means an advertised asymmetric algorithm and a key tied to the credential's issuer.
+
+const didJwkOf = (jwk) => `did:jwk:${Buffer.from(JSON.stringify(jwk)).toString('base64url')}`;
+
+/** A jwt_vc_json payload like the double's, bound to `holder`, naming `iss`. */
+function badge(holder, iss = issuer.tools.base) {
+  const sub = didJwkOf({ kty: holder.kty, crv: holder.crv, x: holder.x, y: holder.y });
+  return {
+    iss,
+    sub,
+    iat: Math.floor(Date.now() / 1000),
+    vc: {
+      '@context': ['https://www.w3.org/2018/credentials/v1'],
+      type: ['VerifiableCredential', 'OpenBadgeCredential'],
+      credentialSubject: { id: sub, achievement: { name: 'Forged badge' } },
+    },
+  };
+}
+
+/** Claims one jwt_vc_json credential; returns the run and the credential of the --json record. */
+async function claimOne(extra = []) {
+  const r = await runCli(['claim', issuer.createOffer().credentialOffer, '--json', ...extra]);
+  const record = parseNdjson(r.stdout).find((l) => l.kind === 'claim');
+  assert.ok(record, `a claim record: ${r.stderr}`);
+  return { r, credential: record.credentials[0] };
+}
+
+test('a did:jwk kid unrelated to iss is not "verified"', async () => {
+  const stranger = await generateKeyPair('ES256', { extractable: true });
+  const kid = `${didJwkOf(await exportJWK(stranger.publicKey))}#0`;
+  issuer.state.issue = ({ holder, tools }) => tools.sign(badge(holder), { kid, typ: 'JWT' }, stranger.privateKey);
+  const { credential } = await claimOne();
+  assert.equal(credential.signature.verified, false, credential.signature.key);
+  assert.match(credential.signature.reason, /^kid did:jwk:\S+ is not a key .*issuer publishes/);
+});
+
+test('a symmetric (oct) did:jwk with HS256 is not "verified"', async () => {
+  const secret = randomBytes(32);
+  const iss = didJwkOf({ kty: 'oct', k: secret.toString('base64url') });
+  issuer.state.issue = ({ holder, tools }) => tools.sign(badge(holder, iss), { alg: 'HS256', kid: `${iss}#0`, typ: 'JWT' }, secret);
+  const { credential } = await claimOne();
+  assert.equal(credential.signature.verified, false, credential.signature.key);
+  assert.match(credential.signature.reason, /^alg HS256 is not an asymmetric signature algorithm/);
+});
+
+test('a self-signed x5c is not "verified" unless its key is published or it chains to a --trust-anchor', async () => {
+  const stranger = keyPair();
+  const cert = certificate({ publicKey: stranger.publicKey, subject: 'Forger', issuerKey: stranger.privateKey, issuer: 'Forger' });
+  issuer.state.issue = ({ holder, tools }) => tools.sign(badge(holder), { x5c: [cert.toString('base64')], typ: 'JWT' }, stranger.privateKey);
+  let { credential } = await claimOne();
+  assert.equal(credential.signature.verified, false, credential.signature.key);
+  assert.match(credential.signature.reason, /^x5c CN=Forger.* no trust anchor was given, and the issuer does not publish its key/);
+  // The same certificate, its key now published by the issuer: verified, and the label says the chain was not checked.
+  issuer.state.extraKeys = [{ ...(await exportJWK(stranger.publicKey)), kid: 'leaf' }];
+  ({ credential } = await claimOne());
+  assert.equal(credential.signature.verified, true, credential.signature.reason);
+  assert.match(credential.signature.key, /^x5c .*CN=Forger.* \(its key is published by the issuer; the chain was not checked\)$/);
+});
+
+test('an x5c chain to a --trust-anchor verifies; another anchor does not', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ie-anchor-'));
+  const anchor = keyPair();
+  const anchorCert = certificate({ publicKey: anchor.publicKey, subject: 'Test Root', issuerKey: anchor.privateKey, issuer: 'Test Root', ca: true });
+  const leaf = keyPair();
+  const leafCert = certificate({ publicKey: leaf.publicKey, subject: 'Test Issuer', issuerKey: anchor.privateKey, issuer: 'Test Root' });
+  const other = keyPair();
+  writeFileSync(join(dir, 'root.pem'), pem(anchorCert));
+  writeFileSync(join(dir, 'other.pem'), pem(certificate({ publicKey: other.publicKey, subject: 'Other Root', issuerKey: other.privateKey, issuer: 'Other Root', ca: true })));
+  issuer.state.issue = ({ holder, tools }) => tools.sign(badge(holder), { x5c: [leafCert.toString('base64')], typ: 'JWT' }, leaf.privateKey);
+  let { credential } = await claimOne(['--trust-anchor', join(dir, 'other.pem'), '--trust-anchor', join(dir, 'root.pem')]);
+  assert.equal(credential.signature.verified, true, credential.signature.reason);
+  assert.match(credential.signature.key, /^x5c .*CN=Test Issuer.* \(chain to trust anchor .*CN=Test Root\)$/);
+  ({ credential } = await claimOne(['--trust-anchor', join(dir, 'other.pem')]));
+  assert.equal(credential.signature.verified, false);
+  assert.match(credential.signature.reason, /^x5c CN=Test Issuer.* does not chain to a trust anchor/);
+});
+
+test('iss naming another issuer is not "verified", even signed with the credential issuer\'s key (mix-up)', async () => {
+  issuer.state.issue = ({ holder, tools }) => tools.sign(badge(holder, 'https://other-issuer.example/openid4vci'), { kid: tools.kid, typ: 'JWT' });
+  const { credential } = await claimOne();
+  assert.equal(credential.signature.verified, false, credential.signature.key);
+  assert.match(credential.signature.reason, /^iss https:\/\/other-issuer\.example\/openid4vci is not the credential issuer http:\/\/127\.0\.0\.1:\d+\/openid4vci/);
+});
+
+test('an algorithm the issuer does not advertise is not "verified", even with a published key', async () => {
+  const p384 = await generateKeyPair('ES384', { extractable: true });
+  issuer.state.extraKeys = [{ ...(await exportJWK(p384.publicKey)), kid: 'p384' }];
+  issuer.state.issue = ({ holder, tools }) => tools.sign(badge(holder), { alg: 'ES384', kid: 'p384', typ: 'JWT' }, p384.privateKey);
+  const { credential } = await claimOne();
+  assert.equal(credential.signature.verified, false, credential.signature.key);
+  assert.match(credential.signature.reason, /^alg ES384 is not one the issuer advertises for OpenBadgeCredential_jwt_vc_json \(ES256\)/);
+});
+
+test('a kid the issuer publishes, signed by another key, does not verify', async () => {
+  const stranger = await generateKeyPair('ES256');
+  issuer.state.issue = ({ holder, tools }) => tools.sign(badge(holder), { kid: tools.kid, typ: 'JWT' }, stranger.privateKey);
+  const { credential } = await claimOne();
+  assert.equal(credential.signature.verified, false);
+  assert.match(credential.signature.reason, /^signature does not verify with kid issuer-key-1 from http:\/\/127\.0\.0\.1:\d+\/\.well-known\/jwt-vc-issuer\/openid4vci/);
+});
+
+test('a DID that is iss verifies with its own key: did:jwk, and did:key (P-256 and Ed25519)', async () => {
+  for (const alg of ['ES256', 'EdDSA']) {
+    const own = await generateKeyPair(alg, { ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}), extractable: true });
+    const jwk = await exportJWK(own.publicKey);
+    for (const iss of [didJwkOf(jwk), didKeyOf(jwk)]) {
+      issuer.state.configurations = (c) => ({
+        ...c,
+        OpenBadgeCredential_jwt_vc_json: { ...c.OpenBadgeCredential_jwt_vc_json, credential_signing_alg_values_supported: ['ES256', 'EdDSA'] },
+      });
+      issuer.state.issue = ({ holder, tools }) => tools.sign(badge(holder, iss), { alg, kid: `${iss}#${iss.split(':')[2]}`, typ: 'JWT' }, own.privateKey);
+      const { credential } = await claimOne();
+      assert.equal(credential.signature.verified, true, `${iss}: ${credential.signature.reason}`);
+      assert.match(credential.signature.key, iss.startsWith('did:jwk') ? /^iss did:jwk/ : /^iss did:key/);
+    }
+  }
+});
+
+/** did:key of a P-256 or Ed25519 public JWK: multicodec prefix + (compressed) key, base58btc. */
+function didKeyOf(jwk) {
+  const bytes =
+    jwk.crv === 'Ed25519'
+      ? Buffer.concat([Buffer.from([0xed, 0x01]), Buffer.from(jwk.x, 'base64url')])
+      : Buffer.concat([Buffer.from([0x80, 0x24]), createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'der' }).subarray(-65)]);
+  const key = jwk.crv === 'Ed25519' ? bytes : Buffer.concat([bytes.subarray(0, 2), compress(bytes.subarray(2))]);
+  return `did:key:z${base58(key)}`;
+}
+
+function compress(point) {
+  return Buffer.concat([Buffer.from([point[64] & 1 ? 0x03 : 0x02]), point.subarray(1, 33)]);
+}
+
+function base58(bytes) {
+  const alphabet = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+  let n = BigInt(`0x${bytes.toString('hex')}`);
+  let out = '';
+  while (n > 0n) {
+    out = alphabet[Number(n % 58n)] + out;
+    n /= 58n;
+  }
+  for (const b of bytes) {
+    if (b !== 0) break;
+    out = `1${out}`;
+  }
+  return out;
+}
+
+test('an mso_mdoc is "verified" only when its x5chain key is published by the issuer or chains to a trust anchor', async () => {
+  const { CoseKey, DeviceKey, Issuer, SignatureAlgorithm } = await import('@owf/mdoc');
+  const { mdocContext } = await import('../../dist/shared/mdoc-context.js');
+  const MDL = 'org.iso.18013.5.1.mDL';
+  issuer.state.configurations = (c) => ({
+    ...c,
+    [MDL]: {
+      format: 'mso_mdoc',
+      doctype: MDL,
+      cryptographic_binding_methods_supported: ['cose_key'],
+      credential_signing_alg_values_supported: [-7],
+      proof_types_supported: { jwt: { proof_signing_alg_values_supported: ['ES256'] } },
+    },
+  });
+  const signer = keyPair();
+  const cert = certificate({ publicKey: signer.publicKey, subject: 'Forged mDL issuer', issuerKey: signer.privateKey, issuer: 'Forged mDL issuer' });
+  issuer.state.issue = async ({ holder }) => {
+    const mdl = new Issuer(MDL, mdocContext);
+    mdl.addIssuerNamespace('org.iso.18013.5.1', { family_name: 'Eve' });
+    const now = new Date();
+    const signed = await mdl.sign({
+      signingKey: CoseKey.fromJwk(/** @type {any} */ (signer.privateKey.export({ format: 'jwk' }))),
+      algorithm: SignatureAlgorithm.ES256,
+      digestAlgorithm: 'SHA-256',
+      validityInfo: { signed: now, validFrom: now, validUntil: new Date(now.getTime() + 86_400_000) },
+      deviceKeyInfo: { deviceKey: DeviceKey.fromJwk(holder) },
+      certificates: [new Uint8Array(cert)],
+    });
+    return signed.encodedForOid4Vci;
+  };
+  const claimMdl = async () => {
+    const r = await runCli(['claim', issuer.createOffer({ configurationIds: [MDL] }).credentialOffer, '--json']);
+    return parseNdjson(r.stdout).find((l) => l.kind === 'claim')?.credentials[0] ?? assert.fail(r.stderr);
+  };
+  let credential = await claimMdl();
+  assert.equal(credential.signature.verified, false, credential.signature.key);
+  assert.match(credential.signature.reason, /^x5chain CN=Forged mDL issuer: no trust anchor was given, and the issuer does not publish its key$/);
+  issuer.state.extraKeys = [/** @type {any} */ (signer.publicKey.export({ format: 'jwk' }))];
+  credential = await claimMdl();
+  assert.equal(credential.signature.verified, true, credential.signature.reason);
+  assert.equal(credential.decoded.holderBinding, 'holder-key');
 });
