@@ -13,8 +13,8 @@ export interface DecodedCredential {
   types: string[];
   /** Issuer-signed claims (W3C credentialSubject, SD-JWT plain claims, mdoc elements by namespace). */
   claims: JsonObject;
-  /** SD-JWT: every disclosure, as [name, value] (array elements have no name). */
-  disclosures?: { name?: string; value: unknown; digest: string }[];
+  /** SD-JWT: every disclosure, as [name, value] (array elements have no name); `signed` when the signed payload holds its digest. */
+  disclosures?: { name?: string; value: unknown; digest: string; signed: boolean }[];
   /** Whether the credential is bound to the wallet's holder key (cnf.jwk, sub did:jwk, mdoc deviceKey). */
   holderBinding?: 'holder-key' | 'other-key' | 'none';
   validFrom?: string;
@@ -55,14 +55,26 @@ function decodeJwtVc(raw: string, context: DecodeContext): Promise<{ decoded: De
   return verifyIssuerJwt(raw, issuer, context).then((signature) => ({ decoded, signature }));
 }
 
+/** The digest algorithms an SD-JWT may name in `_sd_alg` (IANA names), by node:crypto's names. */
+const SD_HASHES: Record<string, string> = { 'sha-256': 'sha256', 'sha-384': 'sha384', 'sha-512': 'sha512' };
+
 async function decodeSdJwt(raw: string, context: DecodeContext): Promise<{ decoded: DecodedCredential; signature: SignatureCheck }> {
   const { decodeSdJwt: decode, getClaims } = await import('@sd-jwt/decode');
-  const hasher = async (data: string | ArrayBuffer, alg: string): Promise<Uint8Array> =>
-    createHash(alg.replace('-', '').toLowerCase())
+  // An unknown _sd_alg is refused before the library hashes anything with it.
+  const algs = new Set(Object.keys(SD_HASHES));
+  const hasher = async (data: string | ArrayBuffer, alg: string): Promise<Uint8Array> => {
+    if (!algs.has(alg)) throw new Error(`_sd_alg ${alg.slice(0, 40)} is not supported (${[...algs].join(', ')})`);
+    return createHash(SD_HASHES[alg]!)
       .update(typeof data === 'string' ? data : Buffer.from(data))
       .digest();
+  };
   const sdJwt = await decode(raw, hasher);
   const payload = sdJwt.jwt.payload as JsonObject;
+  const sdAlg = typeof payload._sd_alg === 'string' ? payload._sd_alg : 'sha-256';
+  const disclosures = await Promise.all(sdJwt.disclosures.map(async (d) => ({ name: d.key, value: d.value, digest: await d.digest({ hasher, alg: sdAlg }) })));
+  // The library shows only the disclosures the payload references and ignores the rest: every
+  // one is checked against the signed payload first, so that none is shown as the issuer's unless it is.
+  const check = checkDisclosures(payload, disclosures);
   const claims = (await getClaims(payload, sdJwt.disclosures, hasher)) as JsonObject;
   const issuerJwt = raw.split('~')[0]!;
   const issuer = typeof payload.iss === 'string' ? payload.iss : undefined;
@@ -72,12 +84,78 @@ async function decodeSdJwt(raw: string, context: DecodeContext): Promise<{ decod
     subject: typeof payload.sub === 'string' ? payload.sub : undefined,
     types: typeof payload.vct === 'string' ? [payload.vct] : [],
     claims: visible,
-    disclosures: sdJwt.disclosures.map((d) => ({ name: d.key, value: d.value, digest: createHash('sha256').update(d.encode()).digest('base64url') })),
+    disclosures: disclosures.map((d) => ({ ...d, signed: check.referenced.has(d.digest) })),
     holderBinding: bindingOf(payload, undefined, context.holderJwk),
     validFrom: epochOrString(payload.nbf ?? payload.iat),
     validUntil: epochOrString(payload.exp),
   };
-  return { decoded, signature: await verifyIssuerJwt(issuerJwt, issuer, context) };
+  const signature = await verifyIssuerJwt(issuerJwt, issuer, context);
+  // A disclosure the issuer did not sign fails the credential whatever its key: never excusable.
+  if (check.problem) return { decoded, signature: { verified: false, key: signature.key, reason: signature.verified ? check.problem : `${check.problem}; ${signature.reason}` } };
+  return { decoded, signature };
+}
+
+type Disclosed = { name?: string; value: unknown; digest: string };
+
+/**
+ * Every disclosure's digest must appear once in the signed payload — in an `_sd` array (an
+ * object property) or as `{"...": digest}` (an array element), at the top or inside another
+ * disclosed value — and a disclosed property must not repeat one the payload already has
+ * (SD-JWT, RFC 9901 §7.1). Walked without recursion: the payload's shape is the issuer's.
+ */
+function checkDisclosures(payload: JsonObject, disclosures: Disclosed[]): { problem?: string; referenced: Set<string> } {
+  const referenced = new Set<string>();
+  const byDigest = new Map<string, Disclosed>();
+  for (const d of disclosures) {
+    if (byDigest.has(d.digest)) return { problem: `disclosure ${describeDisclosure(d)} appears twice`, referenced };
+    byDigest.set(d.digest, d);
+  }
+  const reference = (digest: unknown, asProperty: boolean, container: JsonObject | undefined): string | Disclosed | undefined => {
+    if (typeof digest !== 'string') return 'a digest in the signed payload is not a string';
+    if (referenced.has(digest)) return `digest ${digest.slice(0, 20)}… appears twice in the signed payload`;
+    referenced.add(digest);
+    const d = byDigest.get(digest);
+    // A digest without a disclosure is a decoy or a claim not disclosed: fine.
+    if (!d) return undefined;
+    if (asProperty !== (typeof d.name === 'string')) return `disclosure ${describeDisclosure(d)} is referenced as ${asProperty ? 'a property' : 'an array element'}`;
+    if (d.name === '_sd' || d.name === '...') return `disclosure names the reserved claim ${d.name}`;
+    if (container && d.name !== undefined && Object.hasOwn(container, d.name)) return `disclosure ${d.name} repeats a claim the signed payload already has`;
+    return d;
+  };
+  const stack: unknown[] = [payload];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      for (const item of node) {
+        const isReference = isPlainObject(item) && Object.keys(item).length === 1 && '...' in item;
+        if (!isReference) {
+          stack.push(item);
+          continue;
+        }
+        const found = reference(item['...'], false, undefined);
+        if (typeof found === 'string') return { problem: found, referenced };
+        if (found) stack.push(found.value);
+      }
+    } else if (isPlainObject(node)) {
+      if (node._sd !== undefined) {
+        if (!Array.isArray(node._sd)) return { problem: '_sd in the signed payload is not an array', referenced };
+        for (const digest of node._sd) {
+          const found = reference(digest, true, node);
+          if (typeof found === 'string') return { problem: found, referenced };
+          if (found) stack.push(found.value);
+        }
+      }
+      for (const [key, value] of Object.entries(node)) if (key !== '_sd' && value !== null && typeof value === 'object') stack.push(value);
+    }
+  }
+  const unsigned = disclosures.find((d) => !referenced.has(d.digest));
+  if (unsigned) return { problem: `disclosure ${describeDisclosure(unsigned)} is not in the signed payload (no _sd holds its digest)`, referenced };
+  return { referenced };
+}
+
+function describeDisclosure(d: Disclosed): string {
+  const value = JSON.stringify(d.value) ?? 'undefined';
+  return `${d.name ?? '(array element)'}: ${value.length > 60 ? `${value.slice(0, 59)}…` : value}`;
 }
 
 function bindingOf(payload: JsonObject, subject: string | undefined, holderJwk: JWK): DecodedCredential['holderBinding'] {

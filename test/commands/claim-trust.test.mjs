@@ -338,3 +338,70 @@ test('an mso_mdoc is "verified" only when its x5chain key is published by the is
   assert.equal(credential.signature.verified, true, credential.signature.reason);
   assert.equal(credential.decoded.holderBinding, 'holder-key');
 });
+
+// Finding 4: every disclosure's digest must be in the signed payload.
+
+/** Claims one dc+sd-jwt credential; returns the run and the credential of the --json record. */
+async function claimSdJwt(extra = []) {
+  const r = await runCli(['claim', issuer.createOffer({ configurationIds: ['identity_credential'] }).credentialOffer, '--json', ...extra]);
+  const record = parseNdjson(r.stdout).find((l) => l.kind === 'claim');
+  assert.ok(record, `a claim record: ${r.stderr}`);
+  return { r, credential: record.credentials[0] };
+}
+
+test('an SD-JWT disclosure that is not in the signed payload fails the credential (forged, altered, repeated)', async () => {
+  const forged = issuer.tools.disclose([['given_name', 'Eve']]).disclosures[0];
+  issuer.state.issue = async ({ holder, tools }) => `${await tools.sdJwt(holder)}${forged}~`;
+  let { credential } = await claimSdJwt();
+  assert.equal(credential.signature.verified, false, credential.signature.key);
+  assert.match(credential.signature.reason, /^disclosure given_name: "Eve" is not in the signed payload/);
+  assert.deepEqual(
+    credential.decoded.disclosures.map((d) => [d.name, d.value, d.signed]),
+    [
+      ['given_name', 'Ada', true],
+      ['family_name', 'Lovelace', true],
+      ['birthdate', '1815-12-10', true],
+      ['given_name', 'Eve', false],
+    ],
+  );
+  // A real disclosure with its value changed: its digest no longer matches, so it does not silently vanish.
+  issuer.state.issue = async ({ holder, tools }) => {
+    const [jwt, first, ...rest] = (await tools.sdJwt(holder)).split('~');
+    const [salt, name] = JSON.parse(Buffer.from(first, 'base64url').toString());
+    return [jwt, Buffer.from(JSON.stringify([salt, name, 'Eve'])).toString('base64url'), ...rest].join('~');
+  };
+  ({ credential } = await claimSdJwt());
+  assert.equal(credential.signature.verified, false);
+  assert.match(credential.signature.reason, /^disclosure given_name: "Eve" is not in the signed payload/);
+  // The same disclosure twice.
+  issuer.state.issue = async ({ holder, tools }) => {
+    const sdJwt = await tools.sdJwt(holder);
+    return `${sdJwt}${sdJwt.split('~')[1]}~`;
+  };
+  ({ credential } = await claimSdJwt());
+  assert.equal(credential.signature.verified, false);
+  assert.match(credential.signature.reason, /^disclosure given_name: "Ada" appears twice/);
+});
+
+test('an SD-JWT whose disclosure repeats a claim the payload already has fails the credential', async () => {
+  issuer.state.issue = async ({ holder, tools }) => {
+    const { disclosures, digests } = tools.disclose([['nationality', 'FR']]);
+    const jwt = await tools.sign(
+      { iss: tools.base, vct: `${tools.base}/identity_credential`, cnf: { jwk: holder }, _sd: digests, _sd_alg: 'sha-256', nationality: 'GB' },
+      { kid: tools.kid, typ: 'dc+sd-jwt' },
+    );
+    return `${jwt}~${disclosures.join('~')}~`;
+  };
+  const { credential } = await claimSdJwt();
+  assert.equal(credential.signature.verified, false);
+  assert.match(credential.signature.reason, /^disclosure nationality repeats a claim the signed payload already has/);
+});
+
+test('pretty output marks a disclosure the issuer did not sign', async () => {
+  const forged = issuer.tools.disclose([['given_name', 'Eve']]).disclosures[0];
+  issuer.state.issue = async ({ holder, tools }) => `${await tools.sdJwt(holder)}${forged}~`;
+  const r = await runCli(['claim', issuer.createOffer({ configurationIds: ['identity_credential'] }).credentialOffer]);
+  assert.match(r.stdout, /^ {4}given_name: "Ada"$/m);
+  assert.match(r.stdout, /^ {4}given_name: "Eve" {2}\(not in the signed payload\)$/m);
+  assert.match(r.stdout, /signature {4}not verified: disclosure given_name: "Eve" is not in the signed payload/);
+});

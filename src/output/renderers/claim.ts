@@ -70,7 +70,10 @@ export class ClaimRenderer implements ClaimReporter {
     output.data(escapeControl(JSON.stringify(d.claims, null, 2)).replace(/^/gm, '    '));
     if (d.disclosures?.length) {
       output.data(`  ${c.dim('disclosures')}`);
-      for (const disclosure of d.disclosures) output.data(`    ${escapeLine(disclosure.name ?? '(array element)')}: ${escapeLine(JSON.stringify(disclosure.value))}`);
+      for (const disclosure of d.disclosures) {
+        const unsigned = disclosure.signed ? '' : `  ${c.red('(not in the signed payload)')}`;
+        output.data(`    ${escapeLine(disclosure.name ?? '(array element)')}: ${escapeLine(JSON.stringify(disclosure.value) ?? 'undefined')}${unsigned}`);
+      }
     }
   }
 }
