@@ -86,6 +86,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--invalid-proof', 'with --claim: send a proof the issuer must refuse')
         .option('--insecure', 'with --claim: allow plain http to hosts other than loopback')
         .option('--trust-anchor <pem>', "with --claim: a CA certificate an issuer's x5c may chain to; repeat for several", collect)
+        .option('--allow-unverified', 'with --claim: accept a credential whose issuer key cannot be found (never a failed signature or a wrong binding)')
         .option('--dry-run', 'print the request (URL, headers, JSON body) and send nothing')
         .exitOverride(),
     );
@@ -137,6 +138,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--save-credential <file>', 'write the raw credentials, one per line')
         .option('--insecure', 'allow plain http to hosts other than loopback')
         .option('--trust-anchor <pem>', "a CA certificate an issuer's x5c or x5chain may chain to; repeat for several", collect)
+        .option('--allow-unverified', 'accept a credential whose issuer key cannot be found (exit 0, said on stderr); never a failed signature or a wrong binding')
         .exitOverride(),
     )
       .addHelpText(

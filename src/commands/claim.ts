@@ -6,8 +6,8 @@ import { type IssuerFlags, trustAnchorFlags } from '../cli/flags.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
-import { claimOffer } from '../wallet/claim.js';
-import { ClaimError } from '../wallet/errors.js';
+import { type ClaimResult, claimOffer } from '../wallet/claim.js';
+import { ClaimError, UntrustedCredentialError } from '../wallet/errors.js';
 import { offerFromCreateOutput, offerReference } from '../wallet/offer-input.js';
 
 export interface ClaimOptions extends IssuerFlags {
@@ -18,6 +18,7 @@ export interface ClaimOptions extends IssuerFlags {
   saveCredential?: string;
   insecure?: boolean;
   trustAnchor?: string[];
+  allowUnverified?: boolean;
 }
 
 /** `claim <offer>`: flags → claim plan → claimOffer (the OID4VCI test wallet) → claim renderer. */
@@ -37,6 +38,7 @@ export async function run(ctx: CommandContext<ClaimOptions>, arg: string): Promi
         credentialConfigurationIds: options.credential,
         holderKeyFile: options.holderKey,
         invalidProof: options.invalidProof,
+        allowUnverified: options.allowUnverified,
         insecure: options.insecure,
         trustAnchors,
         dispatcher,
@@ -47,6 +49,8 @@ export async function run(ctx: CommandContext<ClaimOptions>, arg: string): Promi
     if (options.saveCredential) writeFileSync(options.saveCredential, `${result.credentials.map((c) => c.raw).join('\n')}\n`, { mode: 0o600 });
     return ExitCode.OK;
   } catch (error) {
+    // What was received is shown beside why it cannot be trusted.
+    if (error instanceof UntrustedCredentialError) renderer.result(error.result as ClaimResult, true);
     if (error instanceof ClaimError && error.oauthError) output.debug(`issuer said: ${JSON.stringify(error.oauthError)}`);
     throw withFlagHint(error);
   } finally {

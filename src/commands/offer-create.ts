@@ -29,6 +29,7 @@ export interface OfferCreateOptions extends FollowFlags, IssuerFlags {
   invalidProof?: boolean;
   insecure?: boolean;
   trustAnchor?: string[];
+  allowUnverified?: boolean;
   dryRun?: boolean;
 }
 
@@ -60,6 +61,7 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
     // The wallet sends the issuer's code unless told otherwise (a wrong one tests the refusal).
     txCode: options.claimTxCode ?? (offer.txCodeValue as string | undefined),
     invalidProof: options.invalidProof,
+    allowUnverified: options.allowUnverified,
     insecure: options.insecure,
     trustAnchors: trustAnchorFlags(options.trustAnchor),
   };

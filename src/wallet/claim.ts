@@ -13,7 +13,8 @@ import { InvalidFetchResponseError } from '@openid4vc/utils';
 import type { Dispatcher } from 'undici';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { decodeCredential, type DecodedCredential, type SignatureCheck } from './credentials.js';
-import { ClaimError, type ClaimStepName, refused } from './errors.js';
+import { type CredentialTrust, judgeCredential } from './trust.js';
+import { ClaimError, type ClaimStepName, refused, UntrustedCredentialError } from './errors.js';
 import { IssuerKeyStore } from './issuer-keys.js';
 import { type HolderKey, holderKey, signWith, thumbprint, verifyWith } from './keys.js';
 import { type HttpExchange, walletFetch } from './transport.js';
@@ -29,6 +30,12 @@ export interface ClaimPlan {
   holderKeyFile?: string;
   /** Sign the proof of possession with another key: the issuer must refuse it. */
   invalidProof?: boolean;
+  /**
+   * Accept a credential whose issuer key cannot be found (a DID method not resolved here, an
+   * issuer publishing no keys). Never a signature that fails, a key not tied to the issuer, a
+   * disclosure the issuer did not sign or a credential bound to another key.
+   */
+  allowUnverified?: boolean;
   /** Allow plain http to hosts other than loopback. */
   insecure?: boolean;
   /**
@@ -53,6 +60,8 @@ export interface ClaimedCredential {
   raw: string;
   decoded: DecodedCredential;
   signature: SignatureCheck;
+  /** Whether the wallet trusts it: verified and bound to its key (docs/security.md, "The wallet"). */
+  trust: CredentialTrust;
 }
 
 export interface ClaimResult {
@@ -192,16 +201,29 @@ class ClaimRun {
         (body.credential !== undefined ? [body.credential] : []);
       if (raws.length === 0) throw new ClaimError('credential', `the response for ${configurationId} holds no credential (deferred issuance is not supported)`, ExitCode.FAILURE);
       const format = String(metadata.credentialIssuer.credential_configurations_supported[configurationId]?.format ?? 'unknown');
+      const context = { metadata, configurationId, keys, anchors, holderJwk: this.key.publicJwk };
       for (const raw of raws) {
         const decoded = await this.step(
           'decode',
-          () => decodeCredential(format, raw, { metadata, configurationId, keys, anchors, holderJwk: this.key.publicJwk }),
+          () => decodeCredential(format, raw, context),
           () => `${format} ${configurationId}`,
         );
-        credentials.push({ format, configurationId, raw: typeof raw === 'string' ? raw : JSON.stringify(raw), decoded: decoded.decoded, signature: decoded.signature });
+        const trust = judgeCredential(decoded.signature, decoded.decoded.holderBinding, context);
+        credentials.push({ format, configurationId, raw: typeof raw === 'string' ? raw : JSON.stringify(raw), decoded: decoded.decoded, signature: decoded.signature, trust });
       }
     }
-    return { offer, credentialIssuer: offer.credential_issuer, steps: this.steps, credentials };
+    const result = { offer, credentialIssuer: offer.credential_issuer, steps: this.steps, credentials };
+    // Every credential is received and decoded first: the failure names the first one, the result shows all.
+    const refused = credentials.filter((c) => c.trust.status === 'untrusted' || (c.trust.status === 'unverified' && !this.plan.allowUnverified));
+    if (refused.length > 0) {
+      const failures = refused.map((c) => ({ configurationId: c.configurationId, format: c.format, reason: c.trust.reason ?? 'not trusted' }));
+      throw new UntrustedCredentialError(
+        result,
+        failures,
+        refused.every((c) => c.trust.status === 'unverified'),
+      );
+    }
+    return result;
   }
 
   private preAuthorizedGrant(offer: CredentialOfferObject): { tx_code?: { length?: number; input_mode?: string; description?: string } } {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt, type JWK } from 'jose';
 import { isPlainObject, type JsonObject } from '../shared/json.js';
-import { type SignatureCheck, type TrustContext, verifyIssuerJwt } from './trust.js';
+import { boundTo, resolveDid, type SignatureCheck, type TrustContext, verifyIssuerJwt } from './trust.js';
 
 export type { SignatureCheck } from './trust.js';
 
@@ -85,7 +85,7 @@ async function decodeSdJwt(raw: string, context: DecodeContext): Promise<{ decod
     types: typeof payload.vct === 'string' ? [payload.vct] : [],
     claims: visible,
     disclosures: disclosures.map((d) => ({ ...d, signed: check.referenced.has(d.digest) })),
-    holderBinding: bindingOf(payload, undefined, context.holderJwk),
+    holderBinding: bindingOf(payload, typeof payload.sub === 'string' ? payload.sub : undefined, context.holderJwk),
     validFrom: epochOrString(payload.nbf ?? payload.iat),
     validUntil: epochOrString(payload.exp),
   };
@@ -158,24 +158,16 @@ function describeDisclosure(d: Disclosed): string {
   return `${d.name ?? '(array element)'}: ${value.length > 60 ? `${value.slice(0, 59)}…` : value}`;
 }
 
+/** The key a credential is bound to: `cnf.jwk`, else a did:jwk/did:key subject; compared by RFC 7638 thumbprint. */
 function bindingOf(payload: JsonObject, subject: string | undefined, holderJwk: JWK): DecodedCredential['holderBinding'] {
-  const cnf = isPlainObject(payload.cnf) && isPlainObject(payload.cnf.jwk) ? (payload.cnf.jwk as JWK) : undefined;
-  const fromDid = subject?.startsWith('did:jwk:') ? didJwk(subject) : undefined;
-  const bound = cnf ?? fromDid;
-  if (!bound) return 'none';
-  return bound.x === holderJwk.x && bound.y === holderJwk.y ? 'holder-key' : 'other-key';
+  if (isPlainObject(payload.cnf) && isPlainObject(payload.cnf.jwk)) return boundTo(payload.cnf.jwk as JWK, holderJwk);
+  if (!subject?.startsWith('did:')) return 'none';
+  // A subject DID this wallet cannot read names some key, but not one the wallet can show is its own.
+  const key = resolveDid(subject);
+  return typeof key === 'object' ? boundTo(key, holderJwk) : 'other-key';
 }
 
 function epochOrString(value: unknown): string | undefined {
   if (typeof value === 'number') return new Date(value * 1000).toISOString();
   return typeof value === 'string' ? value : undefined;
-}
-
-/** did:jwk:<base64url JSON JWK>[#0] → the JWK. */
-export function didJwk(did: string): JWK | undefined {
-  try {
-    return JSON.parse(Buffer.from(did.slice('did:jwk:'.length).split('#')[0]!, 'base64url').toString('utf8')) as JWK;
-  } catch {
-    return undefined;
-  }
 }

@@ -40,3 +40,21 @@ export const refused = (step: ClaimStepName, oauthError: { error: string; error_
     oauthError,
     status,
   });
+
+/**
+ * Credentials were issued but the wallet cannot trust them (exit 6): the claim's result comes
+ * along, so that what was received can still be shown beside why it failed.
+ */
+export class UntrustedCredentialError<R = unknown> extends ClaimError {
+  constructor(
+    readonly result: R,
+    failures: { configurationId: string; format: string; reason: string }[],
+    keyNotFound: boolean,
+  ) {
+    const [first] = failures;
+    const more = failures.length > 1 ? ` (and ${failures.length - 1} more credential${failures.length > 2 ? 's' : ''})` : '';
+    super('decode', `${first!.configurationId} (${first!.format}) cannot be trusted: ${first!.reason}${more}`, ExitCode.INVALID_SIGNATURE, {
+      kind: keyNotFound ? 'key-not-found' : undefined,
+    });
+  }
+}

@@ -2,6 +2,7 @@ import { CliError } from '../errors.js';
 import { type FollowPlan, type FollowReporter, type FollowTarget, followSessions } from '../sse/follow.js';
 import { delay } from '../shared/duration.js';
 import { type ClaimPlan, type ClaimReporter, type ClaimResult, claimOffer } from './claim.js';
+import { UntrustedCredentialError } from './errors.js';
 
 /** How long events of a refused claim may still arrive before following stops. */
 const AFTER_REFUSAL_MS = 1500;
@@ -17,7 +18,11 @@ export interface IssuancePlan {
  * code is the session's outcome (0 / 3), or the claim's failure when the session stays open
  * (a wrong tx code leaves it ACTIVE).
  */
-export async function claimWhileFollowing(plan: IssuancePlan, follow: FollowReporter, claim: ClaimReporter & { result?(r: ClaimResult): void }): Promise<number> {
+export async function claimWhileFollowing(
+  plan: IssuancePlan,
+  follow: FollowReporter,
+  claim: ClaimReporter & { result?(r: ClaimResult, refused?: boolean): void },
+): Promise<number> {
   let connected!: () => void;
   const subscribed = new Promise<void>((resolve) => (connected = resolve));
   const controller = new AbortController();
@@ -46,6 +51,8 @@ export async function claimWhileFollowing(plan: IssuancePlan, follow: FollowRepo
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
     claimFailure = error;
+    // Credentials the wallet cannot trust are still shown, beside why.
+    if (error instanceof UntrustedCredentialError) claim.result?.(error.result as ClaimResult, true);
     // Let the issuer's failure events arrive, then stop following: the session may stay ACTIVE.
     const ended = await Promise.race([following.then(() => true), delay(AFTER_REFUSAL_MS).then(() => false)]);
     if (!ended) controller.abort(error.exitCode);

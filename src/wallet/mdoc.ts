@@ -2,7 +2,8 @@ import { IssuerSigned } from '@owf/mdoc';
 import { mdocContext } from '../shared/mdoc-context.js';
 import type { JsonObject } from '../shared/json.js';
 import type { DecodeContext, DecodedCredential, SignatureCheck } from './credentials.js';
-import { algorithmProblem, certificateKey, joseAlgorithm } from './trust.js';
+import type { JWK } from 'jose';
+import { algorithmProblem, boundTo, certificateKey, joseAlgorithm } from './trust.js';
 
 /** mso_mdoc (base64url IssuerSigned): doctype, namespaces and elements, and the issuer's COSE signature over the MSO. */
 export async function decodeMdoc(raw: string, context: DecodeContext): Promise<{ decoded: DecodedCredential; signature: SignatureCheck }> {
@@ -10,11 +11,11 @@ export async function decodeMdoc(raw: string, context: DecodeContext): Promise<{
   const mso = issuerSigned.issuerAuth.mobileSecurityObject;
   const claims: JsonObject = {};
   for (const namespace of issuerSigned.issuerNamespaces.issuerNamespaces.keys()) claims[namespace] = toJson(issuerSigned.getPrettyClaims(namespace));
-  const deviceKey = mso.deviceKeyInfo.deviceKey.jwk as { x?: string; y?: string };
+  const deviceKey = mso.deviceKeyInfo.deviceKey.jwk as JWK;
   const decoded: DecodedCredential = {
     types: [mso.docType],
     claims,
-    holderBinding: deviceKey.x === undefined ? 'none' : deviceKey.x === context.holderJwk.x && deviceKey.y === context.holderJwk.y ? 'holder-key' : 'other-key',
+    holderBinding: deviceKey.x === undefined ? 'none' : boundTo(deviceKey, context.holderJwk),
     validFrom: mso.validityInfo.validFrom.toISOString(),
     validUntil: mso.validityInfo.validUntil.toISOString(),
   };

@@ -277,6 +277,34 @@ function base58btc(text: string): Uint8Array | undefined {
   return Buffer.concat([Buffer.alloc(zeros), body]);
 }
 
+/** Whether a credential's bound key is the wallet's own (RFC 7638 thumbprints: the key, not how it is written). */
+export function boundTo(bound: JWK, holderJwk: JWK): 'holder-key' | 'other-key' {
+  return thumbprint(bound) === thumbprint(holderJwk) ? 'holder-key' : 'other-key';
+}
+
+/** The trust decision on one credential: verified and bound, or why not. */
+export interface CredentialTrust {
+  /** `unverified`: the issuer's key could not be found (a user may accept that); `untrusted`: it fails. */
+  status: 'trusted' | 'unverified' | 'untrusted';
+  reason?: string;
+}
+
+/**
+ * A credential is trusted when its signature verified and it is bound to the wallet's key — or
+ * bound to nothing when the configuration binds nothing (no cryptographic_binding_methods_supported).
+ */
+export function judgeCredential(signature: SignatureCheck, binding: 'holder-key' | 'other-key' | 'none' | undefined, context: TrustContext): CredentialTrust {
+  if (!signature.verified && !signature.keyNotFound) return { status: 'untrusted', reason: signature.reason ?? 'the signature was not verified' };
+  const configuration = context.metadata.credentialIssuer.credential_configurations_supported[context.configurationId] as Record<string, unknown> | undefined;
+  const methods = configuration?.cryptographic_binding_methods_supported;
+  const bindingRequired = Array.isArray(methods) && methods.length > 0;
+  if (binding === 'other-key') return { status: 'untrusted', reason: "bound to another key than the wallet's" };
+  if (binding !== 'holder-key' && bindingRequired)
+    return { status: 'untrusted', reason: "not bound to the wallet's key (no cnf.jwk, subject DID or device key), though the issuer binds this credential" };
+  if (signature.verified) return { status: 'trusted' };
+  return { status: 'unverified', reason: signature.reason ?? "the issuer's key was not found" };
+}
+
 /** Long identifiers (a did:jwk is a whole key) cut for one-line reasons. */
 function short(text: string, max = 80): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;

@@ -132,7 +132,7 @@ test('a JWKS whose jwks_uri names itself ends after a bounded number of fetches'
     return true;
   };
   const r = await runCli(['claim', issuer.createOffer().credentialOffer, '--json'], { timeoutMs: 20_000 });
-  assert.notEqual(r.code, null, `the claim ended by itself (${keyFetches()} key documents fetched)`);
+  assert.equal(r.code, 6, `the claim ended by itself, refusing the credential (${keyFetches()} key documents fetched): ${r.stderr}`);
   assert.ok(keyFetches() <= 6, `${keyFetches()} key documents fetched`);
   const [credential] = parseNdjson(r.stdout)[0].credentials;
   assert.equal(credential.signature.verified, false);
@@ -170,10 +170,21 @@ function badge(holder, iss = issuer.tools.base) {
 
 /** Claims one jwt_vc_json credential; returns the run and the credential of the --json record. */
 async function claimOne(extra = []) {
-  const r = await runCli(['claim', issuer.createOffer().credentialOffer, '--json', ...extra]);
+  return claimFrom(issuer.createOffer().credentialOffer, extra);
+}
+
+/**
+ * Claims an offer of one credential with --json; asserts the contract's exit code for it (0
+ * trusted, or accepted unverified with --allow-unverified; 6 otherwise).
+ */
+async function claimFrom(offer, extra) {
+  const r = await runCli(['claim', offer, '--json', ...extra]);
   const record = parseNdjson(r.stdout).find((l) => l.kind === 'claim');
   assert.ok(record, `a claim record: ${r.stderr}`);
-  return { r, credential: record.credentials[0] };
+  const credential = record.credentials[0];
+  const accepted = credential.trust.status === 'trusted' || (credential.trust.status === 'unverified' && extra.includes('--allow-unverified'));
+  assert.equal(r.code, accepted ? 0 : 6, `${credential.trust.status}: ${r.stderr}`);
+  return { r, credential };
 }
 
 test('a did:jwk kid unrelated to iss is not "verified"', async () => {
@@ -326,10 +337,7 @@ test('an mso_mdoc is "verified" only when its x5chain key is published by the is
     });
     return signed.encodedForOid4Vci;
   };
-  const claimMdl = async () => {
-    const r = await runCli(['claim', issuer.createOffer({ configurationIds: [MDL] }).credentialOffer, '--json']);
-    return parseNdjson(r.stdout).find((l) => l.kind === 'claim')?.credentials[0] ?? assert.fail(r.stderr);
-  };
+  const claimMdl = async () => (await claimFrom(issuer.createOffer({ configurationIds: [MDL] }).credentialOffer, [])).credential;
   let credential = await claimMdl();
   assert.equal(credential.signature.verified, false, credential.signature.key);
   assert.match(credential.signature.reason, /^x5chain CN=Forged mDL issuer: no trust anchor was given, and the issuer does not publish its key$/);
@@ -343,10 +351,7 @@ test('an mso_mdoc is "verified" only when its x5chain key is published by the is
 
 /** Claims one dc+sd-jwt credential; returns the run and the credential of the --json record. */
 async function claimSdJwt(extra = []) {
-  const r = await runCli(['claim', issuer.createOffer({ configurationIds: ['identity_credential'] }).credentialOffer, '--json', ...extra]);
-  const record = parseNdjson(r.stdout).find((l) => l.kind === 'claim');
-  assert.ok(record, `a claim record: ${r.stderr}`);
-  return { r, credential: record.credentials[0] };
+  return claimFrom(issuer.createOffer({ configurationIds: ['identity_credential'] }).credentialOffer, extra);
 }
 
 test('an SD-JWT disclosure that is not in the signed payload fails the credential (forged, altered, repeated)', async () => {
@@ -404,4 +409,87 @@ test('pretty output marks a disclosure the issuer did not sign', async () => {
   assert.match(r.stdout, /^ {4}given_name: "Ada"$/m);
   assert.match(r.stdout, /^ {4}given_name: "Eve" {2}\(not in the signed payload\)$/m);
   assert.match(r.stdout, /signature {4}not verified: disclosure given_name: "Eve" is not in the signed payload/);
+});
+
+// Finding 5: a credential the wallet cannot trust fails the claim (exit 6); --allow-unverified excuses only a key that cannot be found.
+
+test('a credential whose signature does not verify exits 6: one line naming the configuration id and the reason', async () => {
+  const stranger = await generateKeyPair('ES256');
+  issuer.state.issue = ({ holder, tools }) => tools.sign(badge(holder), { kid: tools.kid, typ: 'JWT' }, stranger.privateKey);
+  const { r, credential } = await claimOne();
+  assert.equal(r.code, 6, r.stderr);
+  assert.match(errorLine(r), /^error: decode: OpenBadgeCredential_jwt_vc_json \(jwt_vc_json\) cannot be trusted: signature does not verify with kid issuer-key-1 from http:\S+$/);
+  assert.equal(credential.trust.status, 'untrusted');
+  // Pretty: the credential is still shown, with why it failed.
+  const pretty = await runCli(['claim', issuer.createOffer().credentialOffer]);
+  assert.equal(pretty.code, 6);
+  assert.match(pretty.stdout, /signature {4}not verified: signature does not verify/);
+});
+
+test('a credential bound to another key, or to none, exits 6', async () => {
+  const other = await exportJWK((await generateKeyPair('ES256', { extractable: true })).publicKey);
+  issuer.state.issue = ({ tools }) => tools.jwtVc(other);
+  let { r } = await claimOne();
+  assert.equal(r.code, 6, r.stderr);
+  assert.match(errorLine(r), /^error: decode: OpenBadgeCredential_jwt_vc_json \(jwt_vc_json\) cannot be trusted: bound to another key than the wallet's$/);
+  issuer.state.issue = ({ holder, tools }) => {
+    const { sub: _sub, vc, ...unbound } = badge(holder);
+    return tools.sign({ ...unbound, vc: { ...vc, credentialSubject: { achievement: { name: 'Bearer badge' } } } }, { kid: tools.kid, typ: 'JWT' });
+  };
+  ({ r } = await claimOne());
+  assert.equal(r.code, 6, r.stderr);
+  assert.match(errorLine(r), /cannot be trusted: not bound to the wallet's key \(no cnf\.jwk, subject DID or device key\), though the issuer binds this credential$/);
+});
+
+test('an issuer key that cannot be found exits 6; --allow-unverified keeps 0 and says so on stderr', async () => {
+  const own = await generateKeyPair('ES256');
+  issuer.state.issue = ({ holder, tools }) => tools.sign(badge(holder, 'did:web:issuer.example'), { kid: 'did:web:issuer.example#key-1', typ: 'JWT' }, own.privateKey);
+  let { r, credential } = await claimOne();
+  assert.equal(r.code, 6, r.stderr);
+  assert.match(
+    errorLine(r),
+    /^error: decode: OpenBadgeCredential_jwt_vc_json \(jwt_vc_json\) cannot be trusted: issuer did:web DIDs are not resolved by this wallet \(--allow-unverified accepts a credential whose issuer key cannot be found\)$/,
+  );
+  assert.doesNotMatch(r.stderr, /accepted unverified/);
+  ({ r, credential } = await claimOne(['--allow-unverified']));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(credential.trust.status, 'unverified');
+  assert.match(
+    r.stderr,
+    /^warning: OpenBadgeCredential_jwt_vc_json \(jwt_vc_json\) accepted unverified \(--allow-unverified\): issuer did:web DIDs are not resolved by this wallet$/m,
+  );
+  assert.doesNotMatch(r.stderr, /^error:/m);
+});
+
+test('--allow-unverified never excuses a signature that fails, a wrong binding or a forged disclosure', async () => {
+  const stranger = await generateKeyPair('ES256');
+  issuer.state.issue = ({ holder, tools }) => tools.sign(badge(holder), { kid: tools.kid, typ: 'JWT' }, stranger.privateKey);
+  let { r } = await claimOne(['--allow-unverified']);
+  assert.equal(r.code, 6, r.stderr);
+  const other = await exportJWK((await generateKeyPair('ES256', { extractable: true })).publicKey);
+  issuer.state.issue = ({ tools }) => tools.jwtVc(other);
+  ({ r } = await claimOne(['--allow-unverified']));
+  assert.equal(r.code, 6, r.stderr);
+  const forged = issuer.tools.disclose([['given_name', 'Eve']]).disclosures[0];
+  issuer.state.issue = async ({ holder, tools }) => `${await tools.sdJwt(holder)}${forged}~`;
+  ({ r } = await claimSdJwt(['--allow-unverified']));
+  assert.equal(r.code, 6, r.stderr);
+  assert.doesNotMatch(errorLine(r), /--allow-unverified/);
+});
+
+test('offer create --claim: an untrusted credential exits 6; --allow-unverified has the same meaning as for claim', async () => {
+  const create = (extra) => runCli(['offer', 'create', '--base-url', issuer.url, '--profile', 'OpenBadgeCredential_jwt_vc_json', '--claim', '--timeout', '20s', ...extra]);
+  let r = await create([]);
+  assert.equal(r.code, 0, r.stderr);
+  const stranger = await generateKeyPair('ES256');
+  issuer.state.issue = ({ holder, tools }) => tools.sign(badge(holder), { kid: tools.kid, typ: 'JWT' }, stranger.privateKey);
+  r = await create(['--allow-unverified']);
+  assert.equal(r.code, 6, r.stderr);
+  assert.match(errorLine(r), /^error: decode: OpenBadgeCredential_jwt_vc_json \(jwt_vc_json\) cannot be trusted: signature does not verify/);
+  issuer.state.issue = ({ holder, tools }) => tools.sign(badge(holder, 'did:web:issuer.example'), { typ: 'JWT' }, stranger.privateKey);
+  r = await create([]);
+  assert.equal(r.code, 6, r.stderr);
+  r = await create(['--allow-unverified']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^warning: OpenBadgeCredential_jwt_vc_json \(jwt_vc_json\) accepted unverified \(--allow-unverified\)/m);
 });

@@ -32,7 +32,13 @@ export class ClaimRenderer implements ClaimReporter {
     if (exchange.responseBody) output.debug(`  < ${escapeLine(maskProtocolSecrets(exchange.responseBody)).slice(0, 2000)}`);
   }
 
-  result(result: ClaimResult): void {
+  /** The credentials received; `refused` when the claim fails on them (nothing was accepted then). */
+  result(result: ClaimResult, refused = false): void {
+    // Accepted without a verified signature: said on stderr, whatever stdout carries.
+    for (const cred of result.credentials) {
+      if (cred.trust.status === 'unverified' && !refused)
+        this.output.warn(`${cred.configurationId} (${cred.format}) accepted unverified (--allow-unverified): ${cred.trust.reason}`);
+    }
     if (this.output.json) {
       this.output.record({
         kind: 'claim',
@@ -44,6 +50,7 @@ export class ClaimRenderer implements ClaimReporter {
           raw: cred.raw,
           decoded: cred.decoded,
           signature: cred.signature,
+          trust: cred.trust,
         })),
       });
       return;
