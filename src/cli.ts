@@ -139,6 +139,8 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--insecure', 'allow plain http to hosts other than loopback')
         .option('--trust-anchor <pem>', "a CA certificate an issuer's x5c or x5chain may chain to; repeat for several", collect)
         .option('--allow-unverified', 'accept a credential whose issuer key cannot be found (exit 0, said on stderr); never a failed signature or a wrong binding')
+        .option('--timeout <duration>', 'give up on the whole claim after this long (exit 124)')
+        .option('--request-timeout <duration>', 'bound on each HTTP request, headers and body together (exit 1)', '30s')
         .exitOverride(),
     )
       .addHelpText(
@@ -148,6 +150,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
           'issuer-events offer create --profile openBadgeCredential --json | issuer-events claim -',
           'issuer-events claim <offer-id> --base-url http://localhost:7005 --tx-code 123456 --json',
           'issuer-events claim <offer-id> --invalid-proof   # exits 3: the issuer refuses the proof',
+          'issuer-events claim <offer-id> --timeout 1m --trust-anchor ca.pem   # CI: 6 unless verified, 124 if it hangs',
         ),
       )
       .action(action(() => import('./commands/claim.js')));

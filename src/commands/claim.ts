@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { readStdinSync } from '../shared/input.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { withFlagHint } from '../cli/claim-hints.js';
-import { type IssuerFlags, trustAnchorFlags } from '../cli/flags.js';
+import { durationFlag, type IssuerFlags, optionalDuration, trustAnchorFlags } from '../cli/flags.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
@@ -19,6 +19,8 @@ export interface ClaimOptions extends IssuerFlags {
   insecure?: boolean;
   trustAnchor?: string[];
   allowUnverified?: boolean;
+  timeout?: string;
+  requestTimeout?: string;
 }
 
 /** `claim <offer>`: flags → claim plan → claimOffer (the OID4VCI test wallet) → claim renderer. */
@@ -26,6 +28,8 @@ export async function run(ctx: CommandContext<ClaimOptions>, arg: string): Promi
   const { options, output } = ctx;
   if (!arg) throw new UsageError('missing offer: pass an openid-credential-offer:// URI, an offer URL, an offer id, or - to read offer create --json from stdin');
   const trustAnchors = trustAnchorFlags(options.trustAnchor);
+  const timeoutMs = optionalDuration(options.timeout, '--timeout', { min: 1 });
+  const requestTimeoutMs = durationFlag(options.requestTimeout ?? '30s', '--request-timeout', { min: 1 });
   const fromStdin = arg === '-' ? offerFromCreateOutput(readStdinSync().toString('utf8')) : undefined;
   const connection = await ctx.connection(options);
   const renderer = new ClaimRenderer(output);
@@ -41,6 +45,8 @@ export async function run(ctx: CommandContext<ClaimOptions>, arg: string): Promi
         allowUnverified: options.allowUnverified,
         insecure: options.insecure,
         trustAnchors,
+        timeoutMs,
+        requestTimeoutMs,
         dispatcher,
       },
       renderer,

@@ -17,7 +17,8 @@ import { type CredentialTrust, judgeCredential } from './trust.js';
 import { ClaimError, type ClaimStepName, refused, UntrustedCredentialError } from './errors.js';
 import { IssuerKeyStore } from './issuer-keys.js';
 import { type HolderKey, holderKey, signWith, thumbprint, verifyWith } from './keys.js';
-import { type HttpExchange, walletFetch } from './transport.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, type HttpExchange, walletFetch } from './transport.js';
+import { formatDuration, MAX_TIMER_MS, safeTimeout } from '../shared/duration.js';
 
 /** What to claim and how: the engine's whole configuration (no flags here). */
 export interface ClaimPlan {
@@ -38,6 +39,12 @@ export interface ClaimPlan {
   allowUnverified?: boolean;
   /** Allow plain http to hosts other than loopback. */
   insecure?: boolean;
+  /** Bound on the whole claim (ms): past it, the claim fails with exit 124. */
+  timeoutMs?: number;
+  /** Bound on each request, headers and body together (ms); default DEFAULT_REQUEST_TIMEOUT_MS (30 s). */
+  requestTimeoutMs?: number;
+  /** Stops the claim; its reason (an Error) is what the claim then fails with. */
+  signal?: AbortSignal;
   /**
    * Certificates (DER) an issuer's x5c or mdoc x5chain must chain to. Without any, a
    * certificate's key counts as the issuer's only when the issuer also publishes it.
@@ -82,20 +89,40 @@ export interface ClaimReporter {
  * Built on the OpenWallet Foundation client (`@openid4vc/openid4vci`).
  */
 export async function claimOffer(plan: ClaimPlan, reporter: ClaimReporter = {}): Promise<ClaimResult> {
-  const run = new ClaimRun(plan, reporter, await holderKey(plan.holderKeyFile));
+  // One signal ends every request of the claim: the plan's, or the claim's own deadline.
+  const stop = new AbortController();
+  const run = new ClaimRun(plan, reporter, await holderKey(plan.holderKeyFile), stop.signal);
+  const stopped = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason), { once: true }));
+  const timer =
+    plan.timeoutMs === undefined
+      ? undefined
+      : safeTimeout(
+          () => stop.abort(new ClaimError(run.currentStep, `the claim did not finish within ${formatDuration(plan.timeoutMs!)}`, ExitCode.TIMEOUT, { kind: 'deadline' })),
+          plan.timeoutMs,
+        );
+  const onAbort = (): void => stop.abort(plan.signal?.reason);
+  plan.signal?.addEventListener('abort', onAbort, { once: true });
+  if (plan.signal?.aborted) onAbort();
   // The library refuses http URLs unless allowed globally; the transport refuses plain http to
-  // anything but loopback unless --insecure, so this only admits what the plan allows.
+  // anything but loopback unless the plan allows it, so this only admits what the plan allows.
   const previous = getGlobalConfig();
   setGlobalConfig({ ...previous, allowInsecureUrls: true });
   try {
-    return await run.execute();
+    // Raced as well: whatever the claim is waiting on, the deadline ends it.
+    return await Promise.race([run.execute(), stopped]);
   } finally {
+    clearTimeout(timer);
+    plan.signal?.removeEventListener('abort', onAbort);
     setGlobalConfig(previous);
   }
 }
 
 class ClaimRun {
   private current: ClaimStepName = 'offer';
+  /** The step under way, for a failure that comes from outside it (the deadline). */
+  get currentStep(): ClaimStepName {
+    return this.current;
+  }
   private readonly steps: ClaimStep[] = [];
   private readonly client: Openid4vciClient;
   private readonly fetch: typeof fetch;
@@ -104,8 +131,16 @@ class ClaimRun {
     private readonly plan: ClaimPlan,
     private readonly reporter: ClaimReporter,
     private readonly key: HolderKey,
+    signal: AbortSignal,
   ) {
-    this.fetch = walletFetch({ dispatcher: plan.dispatcher, insecure: Boolean(plan.insecure), onExchange: (e) => reporter.exchange?.(e), step: () => this.current });
+    this.fetch = walletFetch({
+      dispatcher: plan.dispatcher,
+      insecure: Boolean(plan.insecure),
+      requestTimeoutMs: Math.min(plan.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, MAX_TIMER_MS),
+      signal,
+      onExchange: (e) => reporter.exchange?.(e),
+      step: () => this.current,
+    });
     this.client = new Openid4vciClient({ callbacks: this.callbacks() });
   }
 

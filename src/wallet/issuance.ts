@@ -1,8 +1,8 @@
-import { CliError } from '../errors.js';
+import { CliError, ExitCode } from '../errors.js';
 import { type FollowPlan, type FollowReporter, type FollowTarget, followSessions } from '../sse/follow.js';
 import { delay } from '../shared/duration.js';
 import { type ClaimPlan, type ClaimReporter, type ClaimResult, claimOffer } from './claim.js';
-import { UntrustedCredentialError } from './errors.js';
+import { ClaimError, UntrustedCredentialError } from './errors.js';
 
 /** How long events of a refused claim may still arrive before following stops. */
 const AFTER_REFUSAL_MS = 1500;
@@ -46,10 +46,19 @@ export async function claimWhileFollowing(
   const first = await Promise.race([subscribed.then(() => undefined), following]);
   if (first !== undefined) return first;
   let claimFailure: CliError | undefined;
+  // A session's wait that fails (its timeout, SIGINT) while the wallet is still claiming stops
+  // the claim too: nothing the wallet waits on may outlive the command's own bounds.
+  const stopClaim = new AbortController();
+  const stoppedBy = new ClaimError('offer', 'stopped: the wait for the session ended first', ExitCode.FAILURE);
+  void following.then((code) => {
+    if (code !== ExitCode.OK) stopClaim.abort(stoppedBy);
+  });
   try {
-    claim.result?.(await claimOffer(plan.claim, claim));
+    claim.result?.(await claimOffer({ ...plan.claim, signal: stopClaim.signal }, claim));
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
+    // Stopped because the session's wait ended: that outcome, already reported, is the answer.
+    if (error === stoppedBy) return following;
     claimFailure = error;
     // Credentials the wallet cannot trust are still shown, beside why.
     if (error instanceof UntrustedCredentialError) claim.result?.(error.result as ClaimResult, true);

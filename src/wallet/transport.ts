@@ -2,6 +2,7 @@ import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { ExitCode } from '../errors.js';
 import { describeNetworkError } from '../http/client.js';
 import { escapeLine } from '../output/escape.js';
+import { formatDuration } from '../shared/duration.js';
 import { isLoopbackHost, maskUserinfo } from '../shared/url.js';
 import { USER_AGENT } from '../version.js';
 import { ClaimError, type ClaimStepName } from './errors.js';
@@ -20,8 +21,18 @@ export interface HttpExchange {
 /** Responses above this size are refused: no issuer needs more for metadata or a credential. */
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
+/** Bound on one request of the claim — headers and whole body, redirects included — unless the plan says otherwise. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 export interface TransportOptions {
   dispatcher?: Dispatcher;
+  /**
+   * Bound on each request, from sending it to the last byte of the answer (an issuer dripping
+   * a byte at a time defeats undici's silence timeouts, not this).
+   */
+  requestTimeoutMs: number;
+  /** The whole claim's: once aborted, every request ends with its reason. */
+  signal?: AbortSignal;
   /** Plain http to hosts other than loopback is refused unless set. */
   insecure: boolean;
   onExchange?(exchange: HttpExchange): void;
@@ -54,8 +65,11 @@ export function walletFetch(options: TransportOptions): typeof fetch {
     if (!headers.has('user-agent')) headers.set('user-agent', USER_AGENT);
     let url = first;
     checkPlainHttp(url, options, undefined);
+    const deadline = AbortSignal.timeout(options.requestTimeoutMs);
+    const signal = AbortSignal.any([deadline, ...(options.signal ? [options.signal] : []), ...(init?.signal ? [init.signal] : [])]);
+    const limits = { signal, deadline };
     for (let hop = 0; ; hop++) {
-      const response = await exchange(url, method, headers, init, options);
+      const response = await exchange(url, method, headers, init, options, limits);
       const location = REDIRECT_STATUSES.has(response.status) ? response.headers.get('location') : null;
       if (location === null) return response;
       if (hop === MAX_REDIRECTS) throw new ClaimError(options.step(), `more than ${MAX_REDIRECTS} redirects from ${maskUserinfo(first)}`, ExitCode.FAILURE);
@@ -96,17 +110,25 @@ function checkPlainHttp(url: string, options: TransportOptions, redirectedFrom: 
   });
 }
 
+/** The request's signal (every bound together) and its own deadline, to tell them apart. */
+interface Limits {
+  signal: AbortSignal;
+  deadline: AbortSignal;
+}
+
 /** One request and its whole (bounded) body; the exchange is reported whatever happens. */
-async function exchange(url: string, method: string, headers: Headers, init: RequestInit | undefined, options: TransportOptions): Promise<Response> {
+async function exchange(url: string, method: string, headers: Headers, init: RequestInit | undefined, options: TransportOptions, limits: Limits): Promise<Response> {
   const started = performance.now();
   const requestBody = typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : undefined;
   let response: Awaited<ReturnType<typeof undiciFetch>>;
   try {
-    response = await undiciFetch(url, { ...(init as object), method, headers, redirect: 'manual', dispatcher: options.dispatcher } as Parameters<typeof undiciFetch>[1]);
+    response = await undiciFetch(url, { ...(init as object), method, headers, redirect: 'manual', dispatcher: options.dispatcher, signal: limits.signal } as Parameters<
+      typeof undiciFetch
+    >[1]);
   } catch (error) {
-    const reason = describeNetworkError(error);
+    const reason = limits.signal.aborted ? 'aborted' : describeNetworkError(error);
     options.onExchange?.({ method, url, ms: performance.now() - started, requestBody, error: reason });
-    throw new ClaimError(options.step(), `could not reach ${maskUserinfo(url)}: ${reason}`, ExitCode.FAILURE, { cause: error });
+    throw abortReason(url, options, limits) ?? new ClaimError(options.step(), `could not reach ${maskUserinfo(url)}: ${reason}`, ExitCode.FAILURE, { cause: error });
   }
   if (REDIRECT_STATUSES.has(response.status)) {
     // A redirect's body is not needed: dropped unread, so that a slow one cannot hold the claim.
@@ -114,7 +136,15 @@ async function exchange(url: string, method: string, headers: Headers, init: Req
     options.onExchange?.({ method, url, status: response.status, ms: performance.now() - started, requestBody });
     return new Response(null, { status: response.status, headers: response.headers as unknown as ConstructorParameters<typeof Headers>[0] });
   }
-  const bytes = await readBounded(response, options.step(), url);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readBounded(response, options.step(), url);
+  } catch (error) {
+    const stopped = abortReason(url, options, limits);
+    if (!stopped) throw error;
+    options.onExchange?.({ method, url, status: response.status, ms: performance.now() - started, requestBody, error: 'aborted' });
+    throw stopped;
+  }
   if (options.onExchange) options.onExchange({ method, url, status: response.status, ms: performance.now() - started, requestBody, responseBody: new TextDecoder().decode(bytes) });
   // The client reads the body again: hand it a fresh Response over the bytes already read.
   return new Response(response.status === 204 || response.status === 304 ? null : bytes, {
@@ -122,6 +152,16 @@ async function exchange(url: string, method: string, headers: Headers, init: Req
     statusText: response.statusText,
     headers: response.headers as unknown as ConstructorParameters<typeof Headers>[0],
   });
+}
+
+/** Why the request was stopped, once it was: the claim's end, or this request's deadline. */
+function abortReason(url: string, options: TransportOptions, limits: Limits): Error | undefined {
+  if (!limits.signal.aborted) return undefined;
+  // The claim's own reason (its deadline, or the session's wait that ended) wins over this request's.
+  if (options.signal?.aborted) return options.signal.reason instanceof Error ? options.signal.reason : new ClaimError(options.step(), 'stopped', ExitCode.FAILURE);
+  if (limits.deadline.aborted)
+    return new ClaimError(options.step(), `no complete answer from ${maskUserinfo(url)} within ${formatDuration(options.requestTimeoutMs)}`, ExitCode.FAILURE);
+  return new ClaimError(options.step(), `request to ${maskUserinfo(url)} aborted`, ExitCode.FAILURE);
 }
 
 async function readBounded(response: Awaited<ReturnType<typeof undiciFetch>>, step: ClaimStepName, url: string): Promise<Uint8Array> {

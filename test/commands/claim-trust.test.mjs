@@ -493,3 +493,53 @@ test('offer create --claim: an untrusted credential exits 6; --allow-unverified 
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /^warning: OpenBadgeCredential_jwt_vc_json \(jwt_vc_json\) accepted unverified \(--allow-unverified\)/m);
 });
+
+// Finding 6: every step has a deadline. The double drips with its own timers; the tests wait on the CLI's exit.
+
+/** Answers `path` with a JSON body that never ends: one byte every `everyMs`. */
+function drip(path, everyMs) {
+  issuer.state.route = (req, res, url) => {
+    if (url.pathname !== path) return false;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{');
+    const timer = setInterval(() => res.write(' '), everyMs);
+    res.on('close', () => clearInterval(timer));
+    return true;
+  };
+}
+
+test('metadata dripping a byte every 2 s: --timeout ends the whole claim with 124', async () => {
+  drip('/.well-known/openid-credential-issuer/openid4vci', 2000);
+  const r = await runCli(['claim', issuer.createOffer().credentialOffer, '--timeout', '1500ms'], { timeoutMs: 20_000 });
+  assert.equal(r.code, 124, r.stderr);
+  assert.match(errorLine(r), /^error: issuer-metadata: the claim did not finish within 1\.5s \(--timeout\)$/);
+});
+
+test('--request-timeout bounds each request, headers and body together: exit 1 naming the URL', async () => {
+  drip('/.well-known/openid-credential-issuer/openid4vci', 200);
+  const r = await runCli(['claim', issuer.createOffer().credentialOffer, '--request-timeout', '1s'], { timeoutMs: 20_000 });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(errorLine(r), /^error: issuer-metadata: no complete answer from http:\/\/127\.0\.0\.1:\d+\/\.well-known\/openid-credential-issuer\/openid4vci within 1s$/);
+});
+
+test('offer create --claim --timeout also ends a claim stuck on a dripping credential endpoint (124)', async () => {
+  drip('/openid4vci/credential', 2000);
+  const r = await runCli(['offer', 'create', '--base-url', issuer.url, '--profile', 'OpenBadgeCredential_jwt_vc_json', '--claim', '--timeout', '2s'], { timeoutMs: 20_000 });
+  assert.equal(r.code, 124, r.stderr);
+  // The session's wait reports the timeout; the wallet's steps say where the claim stood.
+  assert.match(errorLine(r), /^error: no terminal status within 2s \(--timeout\)/);
+  assert.match(r.stderr, /^✗ credential /m);
+});
+
+test('claim refuses a --timeout or --request-timeout that is not a duration, or longer than a timer holds', async () => {
+  for (const args of [
+    ['--timeout', 'soon'],
+    ['--timeout', '30d'],
+    ['--request-timeout', '0'],
+    ['--request-timeout', '9999999999'],
+  ]) {
+    const r = await runCli(['claim', issuer.createOffer().credentialOffer, ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(errorLine(r), new RegExp(`^error: invalid ${args[0]} "`));
+  }
+});
