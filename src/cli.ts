@@ -476,16 +476,17 @@ export async function handleError(error: unknown, argv: string[]): Promise<numbe
   // Commander has already printed its message; help and version are successes, the rest usage errors (2).
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
   // Loaded only on failure: `--help` and successful runs never pay for them here.
-  const [{ Output }, { CliError, ExitCode }] = await Promise.all([import('./output/output.js'), import('./errors.js')]);
+  const [{ Output }, { CliError, ExitCode }, { escapeControl }] = await Promise.all([import('./output/output.js'), import('./errors.js'), import('./output/escape.js')]);
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   const output = new Output({ color: argv.includes('--no-color') ? false : undefined });
   if (error instanceof CliError) {
     output.error(error.message);
-    if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
+    // The stack starts with the message, which may quote the network: escaped like every other line.
+    if (verbose && error.stack) process.stderr.write(`${escapeControl(error.stack)}\n`);
     return error.exitCode;
   }
   const err = error as Error;
   output.error(`unexpected failure: ${err?.message ?? String(error)}${verbose ? '' : ' (run with --verbose for details)'}`);
-  if (verbose && err?.stack) process.stderr.write(`${err.stack}\n`);
+  if (verbose && err?.stack) process.stderr.write(`${escapeControl(err.stack)}\n`);
   return ExitCode.FAILURE;
 }

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { readStdinSync } from '../shared/input.js';
+import { terminalSafeJson } from '../shared/json-safety.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { withFlagHint } from '../cli/claim-hints.js';
 import { durationFlag, type IssuerFlags, optionalDuration, trustAnchorFlags } from '../cli/flags.js';
@@ -57,7 +58,7 @@ export async function run(ctx: CommandContext<ClaimOptions>, arg: string): Promi
   } catch (error) {
     // What was received is shown beside why it cannot be trusted.
     if (error instanceof UntrustedCredentialError) renderer.result(error.result as ClaimResult, true);
-    if (error instanceof ClaimError && error.oauthError) output.debug(`issuer said: ${JSON.stringify(error.oauthError)}`);
+    if (error instanceof ClaimError && error.oauthError) output.debug(`issuer said: ${terminalSafeJson(JSON.stringify(error.oauthError))}`);
     throw withFlagHint(error);
   } finally {
     await dispatcher.close().catch(() => {});

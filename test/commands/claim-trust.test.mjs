@@ -10,6 +10,7 @@ import { after, afterEach, before, test } from 'node:test';
 import { exportJWK, generateKeyPair } from 'jose';
 import { listen, readBody } from '../helpers/http.mjs';
 import { parseNdjson, runCli } from '../helpers/cli.mjs';
+import * as redact from '../../dist/output/redact.js';
 import { startOid4vciDouble } from '../helpers/oid4vci-double.mjs';
 import { certificate, keyPair, pem } from '../helpers/x509.mjs';
 
@@ -542,4 +543,45 @@ test('claim refuses a --timeout or --request-timeout that is not a duration, or 
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(errorLine(r), new RegExp(`^error: invalid ${args[0]} "`));
   }
+});
+
+// Finding 7: secrets masked whole, every line from the network escaped.
+
+test('--json does not print the pre-authorized code', async () => {
+  const code = `pac-${randomBytes(12).toString('hex')}`;
+  const r = await runCli(['claim', issuer.createOffer({ preAuthorizedCode: code }).credentialOffer, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!r.stdout.includes(code.slice(4)), 'no part of the code on stdout');
+  const [record] = parseNdjson(r.stdout);
+  assert.equal(record.offer.grants['urn:ietf:params:oauth:grant-type:pre-authorized_code']['pre-authorized_code'], '[masked]');
+});
+
+test('-v "issuer said:" escapes C1 and bidirectional controls from the issuer', async () => {
+  issuer.state.route = (req, res, url) => {
+    if (url.pathname !== '/openid4vci/token') return false;
+    res.writeHead(400, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: 'invalid_grant', error_description: 'code \u009b31mred\u009b0m \u202eesrever' }));
+    return true;
+  };
+  const r = await runCli(['claim', issuer.createOffer().credentialOffer, '-v']);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /^issuer said: .*\\u009b31mred.*\\u202eesrever/m);
+  assert.doesNotMatch(r.stderr, /[\u0080-\u009f\u202a-\u202e\u2066-\u2069]/, 'no raw C1 or bidi character on stderr');
+});
+
+// The -v bodies of the wallet go through maskSecrets (src/output/redact.ts), which the first-hour
+// findings branch introduces; until it is merged here this test waits for it.
+const { maskSecrets } = /** @type {any} */ (redact);
+
+test('-v masks codes and tokens whole — 4-character tx code, values with a comma, a quote or a space — and private JWK members of the issuer key metadata', {
+  skip: typeof maskSecrets !== 'function' && 'needs maskSecrets (src/output/redact.ts) from the first-hour findings branch',
+}, async () => {
+  const code = 'SECRETA, "SECRETB" SECRETC';
+  issuer.state.tokenResponse = { access_token: 'SECRETD,SECRETE"SECRETF' };
+  const leaked = await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey);
+  issuer.state.extraKeys = [{ ...leaked, kid: 'leaked' }];
+  const r = await runCli(['claim', issuer.createOffer({ txCode: 'QZXW', preAuthorizedCode: code }).credentialOffer, '--tx-code', 'QZXW', '-v']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /QZXW|SECRET/);
+  assert.ok(!r.stderr.includes(String(leaked.d)), "the issuer's leaked private key is not printed");
 });

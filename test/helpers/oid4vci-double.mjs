@@ -251,11 +251,11 @@ export async function startOid4vciDouble(options = {}) {
     },
     /**
      * Creates an offer for `configurationIds`; returns the walt.id-style 201 object.
-     * @param {{ configurationIds?: string[], txCode?: string, authorizationCodeOnly?: boolean }} [o]
+     * @param {{ configurationIds?: string[], txCode?: string, authorizationCodeOnly?: boolean, preAuthorizedCode?: string }} [o]
      */
     createOffer(o = {}) {
       const id = randomUUID();
-      const preAuthorizedCode = b64url(randomBytes(16));
+      const preAuthorizedCode = o.preAuthorizedCode ?? b64url(randomBytes(16));
       const grants = o.authorizationCodeOnly
         ? { authorization_code: { issuer_state: id } }
         : {

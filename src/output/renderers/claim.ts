@@ -42,7 +42,7 @@ export class ClaimRenderer implements ClaimReporter {
     if (this.output.json) {
       this.output.record({
         kind: 'claim',
-        offer: result.offer,
+        offer: withoutCode(result.offer),
         steps: result.steps.map((s) => ({ name: s.name, ms: Math.round(s.ms), status: s.status })),
         credentials: result.credentials.map((cred) => ({
           format: cred.format,
@@ -83,4 +83,16 @@ export class ClaimRenderer implements ClaimReporter {
       }
     }
   }
+}
+
+const PRE_AUTHORIZED = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
+
+/**
+ * The offer as --json shows it: its pre-authorized code buys an access token (with the tx code,
+ * which is never in the offer), so it is masked whole; the rest is the issuer's offer as sent.
+ */
+function withoutCode(offer: ClaimResult['offer']): ClaimResult['offer'] {
+  const grant = offer.grants?.[PRE_AUTHORIZED] as Record<string, unknown> | undefined;
+  if (!grant || grant['pre-authorized_code'] === undefined) return offer;
+  return { ...offer, grants: { ...offer.grants, [PRE_AUTHORIZED]: { ...grant, 'pre-authorized_code': '[masked]' } } } as ClaimResult['offer'];
 }
