@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt, type JWK } from 'jose';
+import { isoTime } from '../shared/duration.js';
 import { isPlainObject, type JsonObject } from '../shared/json.js';
+import { deeperThan, MAX_JSON_DEPTH } from '../shared/json-safety.js';
 import { boundTo, resolveDid, type SignatureCheck, type TrustContext, verifyIssuerJwt } from './trust.js';
 
 export type { SignatureCheck } from './trust.js';
@@ -39,6 +41,7 @@ export async function decodeCredential(format: string, raw: unknown, context: De
 
 function decodeJwtVc(raw: string, context: DecodeContext): Promise<{ decoded: DecodedCredential; signature: SignatureCheck }> {
   const payload = decodeJwt(raw) as JsonObject;
+  if (deeperThan(payload)) throw new Error(TOO_DEEP);
   const vc = isPlainObject(payload.vc) ? payload.vc : payload;
   const subjectObject = isPlainObject(vc.credentialSubject) ? vc.credentialSubject : {};
   const issuer = typeof payload.iss === 'string' ? payload.iss : isPlainObject(vc.issuer) ? String(vc.issuer.id) : typeof vc.issuer === 'string' ? vc.issuer : undefined;
@@ -54,6 +57,9 @@ function decodeJwtVc(raw: string, context: DecodeContext): Promise<{ decoded: De
   };
   return verifyIssuerJwt(raw, issuer, context).then((signature) => ({ decoded, signature }));
 }
+
+// Claims are shown, serialised and unpacked (by libraries that recurse): nesting is bounded first.
+const TOO_DEEP = `the credential's claims nest deeper than ${MAX_JSON_DEPTH} levels`;
 
 /** The digest algorithms an SD-JWT may name in `_sd_alg` (IANA names), by node:crypto's names. */
 const SD_HASHES: Record<string, string> = { 'sha-256': 'sha256', 'sha-384': 'sha384', 'sha-512': 'sha512' };
@@ -122,19 +128,22 @@ function checkDisclosures(payload: JsonObject, disclosures: Disclosed[]): { prob
     if (container && d.name !== undefined && Object.hasOwn(container, d.name)) return `disclosure ${d.name} repeats a claim the signed payload already has`;
     return d;
   };
-  const stack: unknown[] = [payload];
+  // Depth counts as the claims will nest once unpacked: a disclosed value sits where its digest is.
+  const stack: [unknown, number][] = [[payload, 1]];
   while (stack.length > 0) {
-    const node = stack.pop();
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > MAX_JSON_DEPTH) throw new Error(TOO_DEEP);
     if (Array.isArray(node)) {
       for (const item of node) {
         const isReference = isPlainObject(item) && Object.keys(item).length === 1 && '...' in item;
         if (!isReference) {
-          stack.push(item);
+          stack.push([item, depth + 1]);
           continue;
         }
         const found = reference(item['...'], false, undefined);
         if (typeof found === 'string') return { problem: found, referenced };
-        if (found) stack.push(found.value);
+        if (found) stack.push([found.value, depth + 1]);
       }
     } else if (isPlainObject(node)) {
       if (node._sd !== undefined) {
@@ -142,12 +151,14 @@ function checkDisclosures(payload: JsonObject, disclosures: Disclosed[]): { prob
         for (const digest of node._sd) {
           const found = reference(digest, true, node);
           if (typeof found === 'string') return { problem: found, referenced };
-          if (found) stack.push(found.value);
+          if (found) stack.push([found.value, depth + 1]);
         }
       }
-      for (const [key, value] of Object.entries(node)) if (key !== '_sd' && value !== null && typeof value === 'object') stack.push(value);
+      for (const [key, value] of Object.entries(node)) if (key !== '_sd') stack.push([value, depth + 1]);
     }
   }
+  // Unreferenced disclosures are never unpacked, but they are shown: bounded too.
+  if (disclosures.some((d) => deeperThan(d.value, MAX_JSON_DEPTH - 1))) throw new Error(TOO_DEEP);
   const unsigned = disclosures.find((d) => !referenced.has(d.digest));
   if (unsigned) return { problem: `disclosure ${describeDisclosure(unsigned)} is not in the signed payload (no _sd holds its digest)`, referenced };
   return { referenced };
@@ -167,7 +178,8 @@ function bindingOf(payload: JsonObject, subject: string | undefined, holderJwk: 
   return typeof key === 'object' ? boundTo(key, holderJwk) : 'other-key';
 }
 
+/** A NumericDate (seconds) as ISO 8601; one no Date can hold is shown as sent. */
 function epochOrString(value: unknown): string | undefined {
-  if (typeof value === 'number') return new Date(value * 1000).toISOString();
+  if (typeof value === 'number') return isoTime(value * 1000) ?? `${value} (not a valid time)`;
   return typeof value === 'string' ? value : undefined;
 }

@@ -1,6 +1,8 @@
 import { IssuerSigned } from '@owf/mdoc';
 import { mdocContext } from '../shared/mdoc-context.js';
+import { isoTime } from '../shared/duration.js';
 import type { JsonObject } from '../shared/json.js';
+import { MAX_JSON_DEPTH } from '../shared/json-safety.js';
 import type { DecodeContext, DecodedCredential, SignatureCheck } from './credentials.js';
 import type { JWK } from 'jose';
 import { algorithmProblem, boundTo, certificateKey, joseAlgorithm } from './trust.js';
@@ -16,8 +18,8 @@ export async function decodeMdoc(raw: string, context: DecodeContext): Promise<{
     types: [mso.docType],
     claims,
     holderBinding: deviceKey.x === undefined ? 'none' : boundTo(deviceKey, context.holderJwk),
-    validFrom: mso.validityInfo.validFrom.toISOString(),
-    validUntil: mso.validityInfo.validUntil.toISOString(),
+    validFrom: isoTime(mso.validityInfo.validFrom.getTime()) ?? 'not a valid time',
+    validUntil: isoTime(mso.validityInfo.validUntil.getTime()) ?? 'not a valid time',
   };
   const issuerAuth = issuerSigned.issuerAuth;
   // The algorithm is read from the protected header only: an unprotected one is anyone's to change.
@@ -41,12 +43,13 @@ export async function decodeMdoc(raw: string, context: DecodeContext): Promise<{
   }
 }
 
-/** CBOR values (Maps, byte strings, dates) as JSON a terminal can show. */
-function toJson(value: unknown): unknown {
-  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toJson(v)]));
+/** CBOR values (Maps, byte strings, dates) as JSON a terminal can show; nesting is bounded like any claims'. */
+function toJson(value: unknown, depth = 1): unknown {
+  if (depth > MAX_JSON_DEPTH) throw new Error(`the credential's claims nest deeper than ${MAX_JSON_DEPTH} levels`);
+  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toJson(v, depth + 1)]));
   if (value instanceof Uint8Array) return `<${value.byteLength} bytes>`;
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(toJson);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
+  if (value instanceof Date) return isoTime(value.getTime()) ?? 'not a valid time';
+  if (Array.isArray(value)) return value.map((v) => toJson(v, depth + 1));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v, depth + 1)]));
   return value;
 }

@@ -585,3 +585,47 @@ test('-v masks codes and tokens whole — 4-character tx code, values with a com
   assert.doesNotMatch(r.stderr, /QZXW|SECRET/);
   assert.ok(!r.stderr.includes(String(leaked.d)), "the issuer's leaked private key is not printed");
 });
+
+// Finding 8: hostile shapes end in a clear line or a correct rendering, never "unexpected failure".
+
+const DEEP = `${'{"n":'.repeat(5000)}"bottom"${'}'.repeat(5000)}`;
+
+test('credential claims nested 5,000 deep: one clear line (exit 1), not a crash', async () => {
+  issuer.state.issue = async ({ holder, tools, format }) => {
+    const sub = didJwkOf({ kty: holder.kty, crv: holder.crv, x: holder.x, y: holder.y });
+    if (format === 'jwt_vc_json')
+      return tools.signText(`{"iss":${JSON.stringify(tools.base)},"sub":"${sub}","vc":{"type":["VerifiableCredential"],"credentialSubject":{"id":"${sub}","deep":${DEEP}}}}`, {
+        kid: tools.kid,
+        typ: 'JWT',
+      });
+    // In an SD-JWT the depth may hide in a disclosure.
+    const { disclosures, digests } = tools.disclose([['deep', 'placeholder']]);
+    const disclosure = Buffer.from(`["salt","deep",${DEEP}]`).toString('base64url');
+    const digest = (await import('node:crypto')).createHash('sha256').update(disclosure).digest('base64url');
+    const payload = { iss: tools.base, vct: `${tools.base}/identity_credential`, cnf: { jwk: holder }, _sd: [...digests, digest], _sd_alg: 'sha-256' };
+    return `${await tools.sign(payload, { kid: tools.kid, typ: 'dc+sd-jwt' })}~${disclosures[0]}~${disclosure}~`;
+  };
+  for (const configurationId of ['OpenBadgeCredential_jwt_vc_json', 'identity_credential']) {
+    for (const json of [[], ['--json']]) {
+      const r = await runCli(['claim', issuer.createOffer({ configurationIds: [configurationId] }).credentialOffer, ...json]);
+      assert.equal(r.code, 1, `${configurationId} ${json}: ${r.stderr}`);
+      assert.match(errorLine(r), /^error: decode: the credential's claims nest deeper than 128 levels$/, configurationId);
+    }
+  }
+});
+
+test('a credential whose dates are out of range is rendered, not a crash', async () => {
+  issuer.state.issue = ({ holder, tools }) => tools.sign({ ...badge(holder), exp: 1e300, nbf: -1e16 }, { kid: tools.kid, typ: 'JWT' });
+  const r = await runCli(['claim', issuer.createOffer().credentialOffer]);
+  // Far future and far past are valid for jose; no Date holds them, so they are shown as sent.
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^ {2}valid until {2}1e\+300 \(not a valid time\)$/m);
+  assert.doesNotMatch(r.stderr, /unexpected failure/);
+});
+
+test('offer create against an issuer answering expiresAt -1e16 renders it, not a crash', async () => {
+  issuer.state.offerResponse = { expiresAt: -1e16 };
+  const r = await runCli(['offer', 'create', '--base-url', issuer.url, '--profile', 'OpenBadgeCredential_jwt_vc_json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Expires {3}-10000000000000000 \(not a valid time\)$/m);
+});

@@ -6,7 +6,7 @@
 // A minimal walt.id management API (POST /issuer2/credential-offers, the session's SSE stream,
 // which says SUCCESSFUL once the credential is issued) lets `offer create --claim` run against it.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT } from 'jose';
+import { CompactSign, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT } from 'jose';
 import { listen, readBody } from './http.mjs';
 
 const b64url = (value) => Buffer.from(value).toString('base64url');
@@ -200,6 +200,9 @@ export async function startOid4vciDouble(options = {}) {
     sdJwt: (holder) => sdJwt(holder),
     /** @param {Record<string, unknown>} payload @param {Record<string, unknown>} header @param {any} [key] */
     sign: (payload, header, key = privateKey) => new SignJWT(payload).setProtectedHeader(/** @type {any} */ ({ alg: 'ES256', ...header })).sign(key),
+    /** A JWS over a payload given as text (shapes jose's SignJWT will not copy, such as very deep nesting). */
+    signText: (payloadText, header, key = privateKey) =>
+      new CompactSign(new TextEncoder().encode(payloadText)).setProtectedHeader(/** @type {any} */ ({ alg: 'ES256', ...header })).sign(key),
     /** The SD-JWT's disclosures for `[name, value]` pairs and their digests. */
     disclose: (pairs) => {
       const disclosures = pairs.map(([k, v]) => b64url(JSON.stringify([b64url(randomBytes(16)), k, v])));
