@@ -140,7 +140,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--trust-anchor <pem>', "a CA certificate an issuer's x5c or x5chain may chain to; repeat for several", collect)
         .option('--allow-unverified', 'accept a credential whose issuer key cannot be found (exit 0, said on stderr); never a failed signature or a wrong binding')
         .option('--timeout <duration>', 'give up on the whole claim after this long (exit 124)')
-        .option('--request-timeout <duration>', 'bound on each HTTP request, headers and body together (exit 1)', '30s')
+        .option('--request-timeout <duration>', 'bound on each HTTP request, headers and body together (default 30s; exit 1)')
         .exitOverride(),
     )
       .addHelpText(

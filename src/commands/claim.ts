@@ -3,7 +3,7 @@ import { readStdinSync } from '../shared/input.js';
 import { terminalSafeJson } from '../shared/json-safety.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { withFlagHint } from '../cli/claim-hints.js';
-import { durationFlag, type IssuerFlags, optionalDuration, trustAnchorFlags } from '../cli/flags.js';
+import { type IssuerFlags, optionalDuration, trustAnchorFlags } from '../cli/flags.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
@@ -30,7 +30,7 @@ export async function run(ctx: CommandContext<ClaimOptions>, arg: string): Promi
   if (!arg) throw new UsageError('missing offer: pass an openid-credential-offer:// URI, an offer URL, an offer id, or - to read offer create --json from stdin');
   const trustAnchors = trustAnchorFlags(options.trustAnchor);
   const timeoutMs = optionalDuration(options.timeout, '--timeout', { min: 1 });
-  const requestTimeoutMs = durationFlag(options.requestTimeout ?? '30s', '--request-timeout', { min: 1 });
+  const requestTimeoutMs = optionalDuration(options.requestTimeout, '--request-timeout', { min: 1 });
   const fromStdin = arg === '-' ? offerFromCreateOutput(readStdinSync().toString('utf8')) : undefined;
   const connection = await ctx.connection(options);
   const renderer = new ClaimRenderer(output);

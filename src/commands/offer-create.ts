@@ -38,6 +38,8 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
   const { options, output } = ctx;
   const request = offerRequest(options);
   const follow = options.tail || options.claim ? followFlags(options) : undefined;
+  // Read before anything is sent: a bad file is a usage error, not a half-done smoke test.
+  const trustAnchors = options.claim ? trustAnchorFlags(options.trustAnchor) : [];
   const connectTimeoutMs = options.connectTimeout ? durationFlag(options.connectTimeout, '--connect-timeout', { min: 1 }) : 10_000;
   const connection = { ...(await ctx.connection(options)), dispatcher: createDispatcher({ connectTimeoutMs }) };
   if (options.dryRun) {
@@ -63,7 +65,7 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
     invalidProof: options.invalidProof,
     allowUnverified: options.allowUnverified,
     insecure: options.insecure,
-    trustAnchors: trustAnchorFlags(options.trustAnchor),
+    trustAnchors,
   };
   // The wallet stack (OID4VCI client, JOSE, SD-JWT, mdoc) is loaded only when a claim is asked for.
   const { claimWhileFollowing } = await import('../wallet/issuance.js');

@@ -629,3 +629,25 @@ test('offer create against an issuer answering expiresAt -1e16 renders it, not a
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^Expires {3}-10000000000000000 \(not a valid time\)$/m);
 });
+
+test('a --trust-anchor that cannot be read exits 2 with one line, before anything is sent', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ie-anchor-'));
+  writeFileSync(join(dir, 'not.pem'), 'hello');
+  writeFileSync(join(dir, 'bad.pem'), '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+  const offer = issuer.createOffer().credentialOffer;
+  for (const [file, pattern] of [
+    [join(dir, 'missing.pem'), /^error: cannot read --trust-anchor \S+missing\.pem: ENOENT$/],
+    [join(dir, 'not.pem'), /^error: --trust-anchor \S+not\.pem holds no PEM certificate/],
+    [join(dir, 'bad.pem'), /^error: --trust-anchor \S+bad\.pem holds a certificate that cannot be read$/],
+  ]) {
+    for (const args of [
+      ['claim', offer],
+      ['offer', 'create', '--base-url', issuer.url, '--profile', 'OpenBadgeCredential_jwt_vc_json', '--claim'],
+    ]) {
+      const r = await runCli([...args, '--trust-anchor', String(file)]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(errorLine(r), /** @type {RegExp} */ (pattern));
+    }
+  }
+  assert.deepEqual(issuer.requests, [], 'nothing was sent');
+});
