@@ -40,7 +40,7 @@ export { validateOfferRequest } from './sandbox/validation.js';
 export { claimOffer, type ClaimPlan, type ClaimResult, type ClaimStep, type ClaimedCredential, type ClaimReporter } from './wallet/claim.js';
 export { claimWhileFollowing, type IssuancePlan } from './wallet/issuance.js';
 export { offerReference } from './wallet/offer-input.js';
-export { ClaimError, UntrustedCredentialError, type ClaimErrorKind, type ClaimStepName } from './wallet/errors.js';
+export { ClaimError, CLAIM_STEPS, UntrustedCredentialError, type ClaimErrorKind, type ClaimStepName } from './wallet/errors.js';
 export type { DecodedCredential, SignatureCheck } from './wallet/credentials.js';
 export type { CredentialTrust } from './wallet/trust.js';
 export { DEFAULT_REQUEST_TIMEOUT_MS } from './wallet/transport.js';
@@ -54,3 +54,8 @@ export { RecordStore, type StoredRecord, type StoreLimits } from './inspector/st
 export { runInspect, startInspector, inspectingListener, type InspectPlan, type UiPlan, type InspectReporter } from './inspector/run.js';
 export { replayRecords, type ReplaySettings, type ReplayOutcome } from './inspector/replay.js';
 export { CaptureFollower } from './inspector/capture-follower.js';
+export { tally, tallyLine, byModule, type CheckResult, type CheckStatus, type RunReport, type Tally } from './report/checks.js';
+export { junitXml, mergeJunit } from './report/junit.js';
+export { summaryMarkdown } from './report/summary.js';
+export { writeReports, withReports, type ReportTargets } from './report/write.js';
+export { IssuanceRecorder, ISSUANCE_MODULE } from './report/issuance.js';

@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { ReplaySettings } from '../inspector/replay.js';
 import { parseCondition, type Condition } from '../issuer/condition.js';
@@ -7,8 +8,9 @@ import { closestEventType, isKnownEventType, SESSION_STATUSES } from '../issuer/
 import { MAX_TIMER_MS, formatDuration, parseDuration, parseSize } from '../shared/duration.js';
 import { readJsonArgument, type JsonObject } from '../shared/json.js';
 import { checkHttpUrl } from '../shared/url.js';
-import { SCHEME_NAMES, signingSchemeNames } from '../webhooks/index.js';
+import { SCHEME_NAMES, secretProblem, signingSchemeNames } from '../webhooks/index.js';
 import type { FollowPlan } from '../sse/follow.js';
+import type { ReportTargets } from '../report/write.js';
 import type { HmacOptions } from '../webhooks/types.js';
 
 /**
@@ -24,14 +26,16 @@ export interface DurationBounds {
 }
 
 export function durationFlag(text: string, flag: string, bounds: DurationBounds = {}): number {
+  const min = bounds.min ?? 0;
+  const max = bounds.max ?? MAX_TIMER_MS;
+  // `-5s` is a duration with a sign, not a typo: the rule it breaks is the useful answer.
+  if (NEGATIVE.test(text)) throw new UsageError(`invalid ${flag} "${text}": ${min > 0 ? `must be at least ${formatDuration(min)}` : 'must not be negative'}`);
   let ms: number;
   try {
     ms = parseDuration(text);
   } catch {
     throw new UsageError(`invalid ${flag} "${text}": use e.g. 1500ms, 30s, 5m, 1h (a bare number is seconds)`);
   }
-  const min = bounds.min ?? 0;
-  const max = bounds.max ?? MAX_TIMER_MS;
   if (ms < min) throw new UsageError(`invalid ${flag} "${text}": must be at least ${formatDuration(min)}`);
   // Node timers overflow above 2^31-1 ms and would fire at once.
   if (ms > max) throw new UsageError(`invalid ${flag} "${text}": at most ${formatDuration(max)}`);
@@ -42,13 +46,22 @@ export function optionalDuration(text: string | undefined, flag: string, bounds?
   return text === undefined ? undefined : durationFlag(text, flag, bounds);
 }
 
-export function sizeFlag(text: string, flag: string): number {
+/** A size in bytes, at least `min` (default 1: a limit of 0 bytes refuses everything). */
+export function sizeFlag(text: string, flag: string, min = 1): number {
+  const tooSmall = (): UsageError => new UsageError(`invalid ${flag} "${text}": must be at least ${min} byte${min === 1 ? '' : 's'}`);
+  if (NEGATIVE.test(text)) throw tooSmall();
+  let bytes: number;
   try {
-    return parseSize(text);
+    bytes = parseSize(text);
   } catch {
     throw new UsageError(`invalid ${flag} "${text}": use e.g. 512kb, 1mb`);
   }
+  if (bytes < min) throw tooSmall();
+  return bytes;
 }
+
+/** A number with a minus sign, with or without a unit. */
+const NEGATIVE = /^\s*-\s*\d/;
 
 export function integerFlag(text: string, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (!/^\s*\d+\s*$/.test(text) || Number(text) < min) throw new UsageError(`invalid ${flag} "${text}": expected an integer >= ${min}`);
@@ -74,6 +87,15 @@ export function optionalUrl(text: string | undefined, flag: string): string | un
   return text === undefined ? undefined : urlFlag(text, flag);
 }
 
+/**
+ * A session id, from a flag or (without `flag`) tail's arguments. An empty one would make the
+ * sessions collection's URL, and the issuer's 404 would read as an unknown session (exit 5).
+ */
+export function sessionIdFlag(text: string, flag?: string): string {
+  if (text.trim() !== '') return text;
+  throw new UsageError(flag ? `invalid ${flag} "${text}": empty` : 'empty session id: pass a session id or an http(s) stream URL');
+}
+
 export function schemeFlag(text: string, flag = '--scheme'): string {
   if (!(SCHEME_NAMES as readonly string[]).includes(text)) throw new UsageError(`unknown ${flag} "${text}": use ${SCHEME_NAMES.join(', ')}`);
   return text;
@@ -84,6 +106,13 @@ export function signingSchemeFlag(text: string, flag: string): string {
   const names = signingSchemeNames();
   if (!names.includes(text)) throw new UsageError(`${flag} ${text} cannot sign: use ${names.join(', ')}`);
   return text;
+}
+
+/** A secret `scheme` can sign with; `flag` names where it came from in the error. */
+export function signingSecretFlag(scheme: string, secret: string, flag: string): string {
+  const problem = secretProblem(scheme, secret);
+  if (problem) throw new UsageError(`invalid ${flag} for ${scheme}: ${problem}`);
+  return secret;
 }
 
 export interface HmacFlags {
@@ -123,17 +152,25 @@ export function conditionFlag(text: string | undefined, flag = '--until'): Condi
   return condition;
 }
 
+/** What still happens to an event type no provider is known to send, per flag that names one. */
+const UNKNOWN_TYPE_OUTCOME = { '--until': 'it is still waited for', '--events': 'it is printed if it arrives' } as const;
+
 /**
  * Warnings for event types no provider sends (new names do appear, so they are not refused):
  * `--until jwt_isue` → did you mean jwt_issue? See `issuer-events help events`.
  */
-export function eventTypeWarnings(types: readonly string[], flag: string): string[] {
+export function eventTypeWarnings(types: readonly string[], flag: keyof typeof UNKNOWN_TYPE_OUTCOME): string[] {
   return types
     .filter((type) => !isKnownEventType(type))
     .map((type) => {
       const close = closestEventType(type);
-      return `${flag} ${type}: no provider is known to send this event type${close ? ` — did you mean ${close}?` : ''} (it is still waited for)`;
+      return `${flag} ${type}: no provider is known to send this event type${close ? ` — did you mean ${close}?` : ''} (${UNKNOWN_TYPE_OUTCOME[flag]})`;
     });
+}
+
+/** The warnings of a follow plan's `--until` and `--events`, each naming its own flag (tail, offer create --tail). */
+export function followWarnings(plan: Pick<FollowPlan, 'until' | 'events'>): string[] {
+  return [...eventTypeWarnings(plan.until?.kind === 'type' ? [plan.until.type] : [], '--until'), ...eventTypeWarnings([...(plan.events ?? [])], '--events')];
 }
 
 export function jsonFlag(text: string | undefined, flag: string): JsonObject | undefined {
@@ -218,8 +255,9 @@ export function followFlags(options: FollowFlags): Omit<FollowPlan, 'targets'> {
   return {
     until: conditionFlag(options.until),
     events: events ? new Set(events) : undefined,
-    timeoutMs: optionalDuration(options.timeout, '--timeout'),
-    idleTimeoutMs: optionalDuration(options.idleTimeout, '--idle-timeout'),
+    // A zero timeout would give up before anything could happen.
+    timeoutMs: optionalDuration(options.timeout, '--timeout', { min: 1 }),
+    idleTimeoutMs: optionalDuration(options.idleTimeout, '--idle-timeout', { min: 1 }),
     connectTimeoutMs: durationFlag(options.connectTimeout ?? '10s', '--connect-timeout', { min: 1 }),
     retries: integerFlag(options.retries ?? '10', '--retries'),
     savePath: options.save,
@@ -251,4 +289,19 @@ export function uiReplay(options: UiReplayFlags, secrets: readonly string[]): Re
     secrets,
     newIds: Boolean(options.newIds),
   };
+}
+
+/**
+ * `--junit <file>` (offer create --claim, check) and the job summary that goes to
+ * `GITHUB_STEP_SUMMARY` when GitHub Actions sets it. The JUnit file's directory is checked now:
+ * a typo must not cost a whole smoke test and leave CI without its report.
+ */
+export function reportTargets(junit: string | undefined, env: NodeJS.ProcessEnv = process.env): ReportTargets {
+  if (junit !== undefined) {
+    if (junit === '') throw new UsageError('invalid --junit "": name the file to write');
+    const dir = dirname(resolve(junit));
+    if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`invalid --junit ${junit}: the directory ${dir} does not exist`);
+    if (statSync(junit, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`invalid --junit ${junit}: it is a directory; name a file`);
+  }
+  return { junit, stepSummary: env.GITHUB_STEP_SUMMARY || undefined };
 }

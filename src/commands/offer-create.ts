@@ -1,14 +1,29 @@
 import { withFlagHint } from '../cli/claim-hints.js';
 import type { CommandContext } from '../cli/command-context.js';
-import { choiceFlag, durationFlag, followFlags, jsonFlag, optionalUrl, trustAnchorFlags, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
-import { UsageError } from '../errors.js';
-import { createDispatcher } from '../http/client.js';
-import { followTarget } from '../issuer/endpoints.js';
+import {
+  choiceFlag,
+  durationFlag,
+  followFlags,
+  followWarnings,
+  jsonFlag,
+  optionalDuration,
+  optionalUrl,
+  reportTargets,
+  sessionIdFlag,
+  trustAnchorFlags,
+  type FollowFlags,
+  type IssuerFlags,
+} from '../cli/flags.js';
+import { CliError, ExitCode, UsageError } from '../errors.js';
+import { assertFetchable, createDispatcher } from '../http/client.js';
+import { followTarget, type IssuerConnection } from '../issuer/endpoints.js';
 import { AUTH_METHODS, VALUE_MODES, createOffer, offerHttpRequest, type OfferRequest } from '../issuer/offers.js';
 import { renderRequestPreview } from '../output/renderers/exchange.js';
+import { codeForExit, renderErrorRecord } from '../output/renderers/error.js';
 import { EventRenderer } from '../output/renderers/events.js';
-import { renderNextSteps, renderOffer } from '../output/renderers/offer.js';
-import { followSessions } from '../sse/follow.js';
+import { claimCommand, renderNextSteps, renderOffer } from '../output/renderers/offer.js';
+import type { IssuanceRecorder } from '../report/issuance.js';
+import { type FollowPlan, followSessions } from '../sse/follow.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
 import { offerReference } from '../wallet/offer-input.js';
 
@@ -31,33 +46,85 @@ export interface OfferCreateOptions extends FollowFlags, IssuerFlags {
   trustAnchor?: string[];
   allowUnverified?: boolean;
   dryRun?: boolean;
+  junit?: string;
 }
 
 /** `offer create`: flags → offer request → createOffer → offer renderer (then, with --tail, the follow engine). */
 export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<number> {
+  const events = new EventRenderer(ctx.output);
+  if (!(ctx.options.claim && ctx.output.json)) return createAndFollow(ctx, events);
+  // A smoke test's NDJSON mixes offer, events and claim: a failed run ends it with an error
+  // record, so that stdout alone tells a script why (a plain --json create prints one object or nothing).
+  try {
+    const code = await createAndFollow(ctx, events);
+    if (code !== ExitCode.OK) renderErrorRecord(ctx.output, { code: codeForExit(code), message: events.lastFailure ?? `exit code ${code}`, exitCode: code });
+    return code;
+  } catch (error) {
+    if (error instanceof CliError) renderErrorRecord(ctx.output, error);
+    throw error;
+  }
+}
+
+async function createAndFollow(ctx: CommandContext<OfferCreateOptions>, events: EventRenderer): Promise<number> {
   const { options, output } = ctx;
   const request = offerRequest(options);
-  const follow = options.tail || options.claim ? followFlags(options) : undefined;
+  // Checked even when nothing is followed: a bad value is an error, not something to ignore.
+  const followOptions = followFlags(options);
+  const follow = options.tail || options.claim ? followOptions : undefined;
+  for (const flag of CLAIM_ONLY) if (!options.claim && ctx.given(flag.name)) output.warn(`${flag.flag} has no effect without --claim`);
+  if (options.junit !== undefined && !options.claim) throw new UsageError('--junit needs --claim: the report is of the issuance smoke test');
+  const reports = options.claim && !options.dryRun ? reportTargets(options.junit) : undefined;
+  for (const warning of follow ? followWarnings(follow) : []) output.warn(warning);
   // Read before anything is sent: a bad file is a usage error, not a half-done smoke test.
   const trustAnchors = options.claim ? trustAnchorFlags(options.trustAnchor) : [];
   const connectTimeoutMs = options.connectTimeout ? durationFlag(options.connectTimeout, '--connect-timeout', { min: 1 }) : 10_000;
-  const connection = { ...(await ctx.connection(options)), dispatcher: createDispatcher({ connectTimeoutMs }) };
+  // --wait-for-server covers the create request too: the issuer may still be starting (CI).
+  const waitForServerMs = follow ? follow.waitForServerMs : optionalDuration(options.waitForServer, '--wait-for-server');
+  const connection = { ...(await ctx.connection(options)), dispatcher: createDispatcher({ connectTimeoutMs }), waitForServerMs };
   if (options.dryRun) {
     const preview = offerHttpRequest(connection, request);
     renderRequestPreview(output, 'offer-request', { method: 'POST', ...preview });
     return 0;
   }
+  // The session is followed with fetch: a port fetch refuses is said before an offer is created.
+  if (follow) assertFetchable(connection.baseUrl);
+  if (!reports?.junit && !reports?.stepSummary) return issue(ctx, request, connection, follow, events, trustAnchors);
+  // --junit, or a GitHub Actions step: the smoke test's checks become a JUnit file and a job summary.
+  const [{ IssuanceRecorder }, { withReports }] = await Promise.all([import('../report/issuance.js'), import('../report/write.js')]);
+  const recorder = new IssuanceRecorder(request.profileId, connection);
+  return withReports(
+    reports,
+    (code, error) => recorder.report(code, error),
+    () => issue(ctx, request, connection, follow, events, trustAnchors, recorder),
+    (message) => output.warn(message),
+  );
+}
+
+async function issue(
+  ctx: CommandContext<OfferCreateOptions>,
+  request: OfferRequest,
+  connection: IssuerConnection,
+  follow: Omit<FollowPlan, 'targets'> | undefined,
+  events: EventRenderer,
+  trustAnchors: Uint8Array[],
+  recorder?: IssuanceRecorder,
+): Promise<number> {
+  const { options, output } = ctx;
   const spinner = await output.spinner(`Creating ${request.profileId} offer`);
   spinner.start();
-  const offer = await createOffer(connection, request).finally(() => spinner.stop());
-  // With --claim and --json, stdout carries the event records and the claim result only.
-  if (!(options.claim && output.json)) await renderOffer(output, offer);
+  const create = () => createOffer(connection, request).finally(() => spinner.stop());
+  const offer = recorder ? await recorder.create(create, (o) => `session ${o.offerId}`) : await create();
+  await renderOffer(output, offer);
+  const issuerArgs = options.baseUrl ? ` --base-url ${options.baseUrl}` : '';
   if (!follow) {
-    if (!output.json) renderNextSteps(output, offer, options.baseUrl ? ` --base-url ${options.baseUrl}` : '');
+    if (!output.json) renderNextSteps(output, offer, issuerArgs);
     return 0;
   }
-  const followPlan = { ...follow, targets: [followTarget(connection, offer.offerId)], trace: connection.trace };
-  if (!options.claim) return followSessions(followPlan, new EventRenderer(output));
+  // Followed from its creation, a silent session is one no wallet has fetched yet (--claim's
+  // own steps say how far the wallet got).
+  const silenceHint = options.claim ? undefined : `no wallet has fetched the offer yet — claim it with ${claimCommand(offer, issuerArgs)}, or use --claim`;
+  const followPlan = { ...follow, targets: [followTarget(connection, offer.offerId)], trace: connection.trace, silenceHint };
+  if (!options.claim) return followSessions(followPlan, events);
   const claim = {
     offer: offerReference(offer.credentialOffer, connection),
     // The wallet sends the issuer's code unless told otherwise (a wrong one tests the refusal).
@@ -69,10 +136,20 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
   };
   // The wallet stack (OID4VCI client, JOSE, SD-JWT, mdoc) is loaded only when a claim is asked for.
   const { claimWhileFollowing } = await import('../wallet/issuance.js');
-  return claimWhileFollowing({ follow: followPlan, claim }, new EventRenderer(output), new ClaimRenderer(output)).catch((error: unknown) => {
+  const claimed = new ClaimRenderer(output, { unusedTxCode: '--claim-tx-code ignored: the offer asks for no transaction code (add --tx-code to ask for one)' });
+  return claimWhileFollowing({ follow: followPlan, claim }, recorder?.follow(events) ?? events, recorder?.claim(claimed) ?? claimed).catch((error: unknown) => {
     throw withFlagHint(error);
   });
 }
+
+// The wallet's options: without --claim there is no wallet to use them.
+const CLAIM_ONLY = [
+  { name: 'claimTxCode', flag: '--claim-tx-code' },
+  { name: 'invalidProof', flag: '--invalid-proof' },
+  { name: 'insecure', flag: '--insecure' },
+  { name: 'trustAnchor', flag: '--trust-anchor' },
+  { name: 'allowUnverified', flag: '--allow-unverified' },
+];
 
 function offerRequest(options: OfferCreateOptions): OfferRequest {
   if (!options.profile) throw new UsageError('missing required option --profile <profileId>');
@@ -86,7 +163,7 @@ function offerRequest(options: OfferCreateOptions): OfferRequest {
     valueMode: options.valueMode === undefined ? undefined : choiceFlag(options.valueMode.toUpperCase(), '--value-mode', VALUE_MODES),
     expiresInSeconds: options.expiresIn === undefined ? undefined : expiryFlag(options.expiresIn),
     txCode: options.txCode,
-    sessionId: options.sessionId,
+    sessionId: options.sessionId === undefined ? undefined : sessionIdFlag(options.sessionId, '--session-id'),
     webhookUrl: optionalUrl(options.webhookUrl, '--webhook-url'),
     overrides: jsonFlag(options.overrides, '--overrides'),
     credentialData: jsonFlag(options.credentialData, '--credential-data'),

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
-import { ConfigFieldError, validateBaseUrl, validateConfig, validateTarget, type ConfigFile, type Settings } from './schema.js';
+import { jsonSyntaxError } from '../shared/json.js';
+import { ConfigFieldError, validateBaseUrl, validateConfig, validateTarget, validateToken, type ConfigFile, type Settings } from './schema.js';
 
 export const MODULE_NAME = 'issuer-events';
 export const DEFAULT_BASE_URL = 'http://localhost:7005';
@@ -45,9 +47,9 @@ export async function loadConfigFile(options: { file?: string; cwd?: string } = 
     const err = error as NodeJS.ErrnoException;
     if (err.code === 'ENOENT' || err.code === 'EISDIR') throw new ConfigError(`cannot read config file ${options.file ?? ''}: ${err.code}`);
     // cosmiconfig reports "JSON Error in <file>:\n<parser message>"; keep the file and the first line of the reason.
-    const parsed = /^(?:JSON|YAML|\w+) Error in (.+?):\n([\s\S]*)$/.exec(err.message);
+    const parsed = /^(?:JSON|YAML|\w+) Error in (.+?): ?\n([\s\S]*)$/.exec(err.message);
     const file = parsed?.[1] ?? (err as { filepath?: string }).filepath ?? options.file ?? 'configuration file';
-    throw new ConfigError(`invalid config file ${file}: ${firstLine(parsed?.[2] ?? err.message)}`);
+    throw new ConfigError(`invalid config file ${file}: ${jsonLocation(err, file) ?? firstLine(parsed?.[2] ?? err.message)}`);
   }
   if (!result || result.isEmpty) return { file: result?.filepath, config: {} };
   try {
@@ -74,6 +76,20 @@ async function loadTypeScript(filepath: string): Promise<unknown> {
   }
   const module = (await import(pathToFileURL(filepath).href)) as { default?: unknown };
   return module.default ?? module;
+}
+
+// A JSON parser's message often has no position, or has it only in a multi-line code frame:
+// the file is read again and scanned for the line, the column and the reason.
+function jsonLocation(error: Error, file: string): string | undefined {
+  if (error.name !== 'JSONError') return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const found = jsonSyntaxError(text);
+  return found && `line ${found.line}, column ${found.column}: ${found.reason}`;
 }
 
 function firstLine(text: string): string {
@@ -132,11 +148,11 @@ export function resolveSettings(loaded: LoadedConfig, flags: SettingFlags, env: 
     if (baseUrl) envSettings.baseUrl = validateBaseUrl(baseUrl, 'ISSUER_EVENTS_BASE_URL');
     const target = nonEmpty(env.ISSUER_EVENTS_TARGET);
     if (target) envSettings.target = validateTarget(target, 'ISSUER_EVENTS_TARGET');
+    const token = nonEmpty(env.ISSUER_EVENTS_TOKEN);
+    if (token) envSettings.token = validateToken(token, 'ISSUER_EVENTS_TOKEN');
   } catch (error) {
     throw asConfigError(error);
   }
-  const token = nonEmpty(env.ISSUER_EVENTS_TOKEN);
-  if (token) envSettings.token = token;
   const secrets = nonEmpty(env.ISSUER_EVENTS_WEBHOOK_SECRET);
   if (secrets)
     envSettings.webhookSecret = secrets
@@ -148,10 +164,10 @@ export function resolveSettings(loaded: LoadedConfig, flags: SettingFlags, env: 
   try {
     if (flags.baseUrl !== undefined) flagSettings.baseUrl = validateBaseUrl(flags.baseUrl, '--base-url');
     if (flags.target !== undefined) flagSettings.target = validateTarget(flags.target, '--target');
+    if (flags.token !== undefined) flagSettings.token = validateToken(flags.token, '--token');
   } catch (error) {
     throw asConfigError(error);
   }
-  if (flags.token !== undefined) flagSettings.token = flags.token;
   if (flags.webhookSecret?.length) flagSettings.webhookSecret = flags.webhookSecret;
 
   const layers: [ResolvedSettings['sources'][string], Settings][] = [

@@ -9,7 +9,7 @@ import {
   Openid4vciVersion,
   setGlobalConfig,
 } from '@openid4vc/openid4vci';
-import { InvalidFetchResponseError } from '@openid4vc/utils';
+import { InvalidFetchResponseError, ValidationError } from '@openid4vc/utils';
 import type { Dispatcher } from 'undici';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { decodeCredential, type DecodedCredential, type SignatureCheck } from './credentials.js';
@@ -81,6 +81,8 @@ export interface ClaimResult {
 export interface ClaimReporter {
   step?(step: ClaimStep): void;
   exchange?(exchange: HttpExchange): void;
+  /** A transaction code was given but the offer asks for none: it is not sent. */
+  unusedTxCode?(): void;
 }
 
 /**
@@ -185,7 +187,7 @@ class ClaimRun {
   async execute(): Promise<ClaimResult> {
     const offer = await this.step(
       'offer',
-      () => this.client.resolveCredentialOffer(this.plan.offer),
+      () => this.resolveOffer(),
       (o) => o.credential_issuer,
     );
     const preAuth = this.preAuthorizedGrant(offer);
@@ -261,6 +263,21 @@ class ClaimRun {
     return result;
   }
 
+  /**
+   * An offer given by value that is not an offer is the user's input (exit 2); one the issuer
+   * served (by reference) is the issuer's protocol failure (exit 1, from toClaimError).
+   */
+  private async resolveOffer(): Promise<CredentialOfferObject> {
+    try {
+      return await this.client.resolveCredentialOffer(this.plan.offer);
+    } catch (error) {
+      if (error instanceof ValidationError && /[?&]credential_offer=/.test(this.plan.offer)) {
+        throw new ClaimError('offer', `malformed credential offer: ${validationReason(error)}`, ExitCode.USAGE, { cause: error });
+      }
+      throw error;
+    }
+  }
+
   private preAuthorizedGrant(offer: CredentialOfferObject): { tx_code?: { length?: number; input_mode?: string; description?: string } } {
     const grant = offer.grants?.[preAuthorizedCodeGrantIdentifier] as { tx_code?: { length?: number; input_mode?: string } } | undefined;
     if (!grant) {
@@ -272,6 +289,7 @@ class ClaimRun {
         );
       throw new ClaimError('offer', 'the offer has no pre-authorized code grant', ExitCode.USAGE);
     }
+    if (!grant.tx_code && this.plan.txCode !== undefined) this.reporter.unusedTxCode?.();
     if (grant.tx_code && this.plan.txCode === undefined) {
       const shape = [grant.tx_code.length ? `${grant.tx_code.length} ` : '', grant.tx_code.input_mode === 'text' ? 'characters' : 'digits'].join('');
       throw new ClaimError('offer', `the offer requires a transaction code (${shape.trim()}): pass --tx-code`, ExitCode.USAGE);
@@ -319,6 +337,7 @@ export function toClaimError(step: ClaimStepName, error: unknown): CliError {
       return new ClaimError(step, 'the credential response is not what was asked for (no credential, credentials or transaction_id)', ExitCode.FAILURE, { status });
     return new ClaimError(step, `the issuer answered ${status}`, ExitCode.FAILURE, { status });
   }
+  if (error instanceof ValidationError) return new ClaimError(step, `malformed answer from the issuer: ${validationReason(error)}`, ExitCode.FAILURE, { cause: error });
   if (error instanceof InvalidFetchResponseError) {
     const status = error.response.status;
     const code = status === 401 || status === 403 ? ExitCode.AUTH : status === 404 || status === 410 ? ExitCode.NOT_FOUND : ExitCode.FAILURE;
@@ -328,6 +347,32 @@ export function toClaimError(step: ClaimStepName, error: unknown): CliError {
   const message = (error as Error)?.message ?? String(error);
   // Validation and protocol errors from the library: name the step and keep the message short.
   return new ClaimError(step, firstLine(message), ExitCode.FAILURE, { cause: error });
+}
+
+interface Issue {
+  path: PropertyKey[];
+  message: string;
+  /** invalid_union (zod 4): the issues of each alternative. */
+  errors?: Issue[][];
+}
+
+/**
+ * What is wrong, from the library's zod issues: `grants: expected object, received null`. Of a
+ * union (the OID4VCI versions the library accepts), the alternative with the fewest issues is
+ * the one meant; its first three issues are shown.
+ */
+export function validationReason(error: ValidationError): string {
+  let issues = ((error as { zodError?: { issues?: Issue[] } }).zodError?.issues ?? []) as Issue[];
+  while (issues.length === 1 && issues[0]!.errors?.length) {
+    const prefix = issues[0]!.path;
+    const closest = [...issues[0]!.errors].sort((a, b) => a.length - b.length)[0]!;
+    issues = closest.map((issue) => ({ ...issue, path: [...prefix, ...issue.path] }));
+  }
+  if (issues.length === 0) return firstLine(error.message);
+  return issues
+    .slice(0, 3)
+    .map((issue) => (issue.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
 }
 
 function firstLine(text: string): string {

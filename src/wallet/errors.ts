@@ -1,7 +1,8 @@
 import { CliError, ExitCode } from '../errors.js';
 
-/** The claim steps, in order; errors and the --json output name them. */
-export type ClaimStepName = 'offer' | 'issuer-metadata' | 'authorization-server-metadata' | 'token' | 'nonce' | 'proof' | 'credential' | 'decode';
+/** The claim steps, in order; errors, the --json output and the reports name them. */
+export const CLAIM_STEPS = ['offer', 'issuer-metadata', 'authorization-server-metadata', 'token', 'nonce', 'proof', 'credential', 'decode'] as const;
+export type ClaimStepName = (typeof CLAIM_STEPS)[number];
 
 /**
  * A claim that failed at a step. The exit code says why: 3 the issuer refused (an OAuth error

@@ -1,6 +1,6 @@
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { ExitCode } from '../errors.js';
-import { describeNetworkError } from '../http/client.js';
+import { assertFetchable, describeNetworkError } from '../http/client.js';
 import { escapeLine } from '../output/escape.js';
 import { formatDuration } from '../shared/duration.js';
 import { isLoopbackHost, maskUserinfo } from '../shared/url.js';
@@ -118,6 +118,8 @@ interface Limits {
 
 /** One request and its whole (bounded) body; the exchange is reported whatever happens. */
 async function exchange(url: string, method: string, headers: Headers, init: RequestInit | undefined, options: TransportOptions, limits: Limits): Promise<Response> {
+  // A port fetch refuses, on the first URL or a redirect, is said as such (not "fetch failed").
+  assertFetchable(url);
   const started = performance.now();
   const requestBody = typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : undefined;
   let response: Awaited<ReturnType<typeof undiciFetch>>;

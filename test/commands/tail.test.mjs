@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, parseNdjson, waitFor } from '../helpers/cli.mjs';
 import { refusedPort } from '../helpers/http.mjs';
-import { startSseServer, openStream, frame, envelope, sleep } from '../helpers/sse-server.mjs';
+import { startSseServer, openStream, frame, envelope } from '../helpers/sse-server.mjs';
 
 const S = '/issuer2/sessions';
 const CURRENT = [
@@ -22,15 +22,12 @@ const LEGACY = [
 ];
 
 /** walt.id style: `{}` first, then the events, and the stream is never closed by the server. */
-function waltStream(events, { crlf = false, gapMs = 0 } = {}) {
+function waltStream(events, { crlf = false } = {}) {
   return async (req, res) => {
     openStream(res);
     const eol = crlf ? '\r\n' : '\n';
     res.write(frame('{}', { eol }));
-    for (const e of events) {
-      if (gapMs) await sleep(gapMs);
-      res.write(frame(e, { eol }));
-    }
+    for (const e of events) res.write(frame(e, { eol }));
   };
 }
 
@@ -48,7 +45,8 @@ before(async () => {
     [`${S}/closed/events`]: waltStream([envelope('closed', 'issuance_status_changed', { isClosed: true })]),
     [`${S}/rejected/events`]: waltStream([envelope('rejected', 'issuance_status_changed', { status: 'REJECTED_BY_USER' })]),
     [`${S}/open/events`]: waltStream([envelope('open', 'credential_offer_retrieved'), envelope('open', 'future_event_nobody_knows_yet', { custom: 1 })]),
-    [`${S}/slow/events`]: waltStream([envelope('slow', 'credential_offer_retrieved'), envelope('slow', 'issuance_status_changed', { status: 'SUCCESSFUL' })], { gapMs: 300 }),
+    // A session that never reaches a terminal status while tail follows it.
+    [`${S}/slow/events`]: waltStream([envelope('slow', 'credential_offer_retrieved')]),
     // A socket drop mid-stream, then walt.id replays its last events to the new subscriber.
     [`${S}/drop/events`]: async (req, res, { attempt }) => {
       const all = [
@@ -60,8 +58,8 @@ before(async () => {
       openStream(res);
       res.write(frame('{}'));
       if (attempt === 1) {
-        res.write(frame(all[0]) + frame(all[1]));
-        await sleep(50);
+        // Both events are on their way before the connection drops.
+        await new Promise((resolve) => res.write(frame(all[0]) + frame(all[1]), resolve));
         res.socket.destroy();
         return;
       }
@@ -208,6 +206,22 @@ test('--until status:X, --events filter, and a session that ends before --until 
   assert.equal(types(r.stdout).length, 4);
 });
 
+test('--events with unknown types warns naming --events and each type; --until is warned about only for its own type', async () => {
+  const r = await tail(['cur', '--until', 'credential_request_w3c_vc_succeeded', '--events', 'x,bogus', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    r.stderr,
+    [
+      'warning: --events x: no provider is known to send this event type (it is printed if it arrives)',
+      'warning: --events bogus: no provider is known to send this event type (it is printed if it arrives)',
+      '',
+    ].join('\n'),
+  );
+  const both = await tail(['cur', '--until', 'jwt_isue', '--events', 'bogus', '--timeout', '3s', '--json']);
+  assert.match(both.stderr, /^warning: --until jwt_isue: no provider is known to send this event type — did you mean jwt_issue\? \(it is still waited for\)$/m);
+  assert.match(both.stderr, /^warning: --events bogus: no provider is known to send this event type \(it is printed if it arrives\)$/m);
+});
+
 test('a mid-stream drop reconnects; replayed events are printed once', async () => {
   const r = await tail(['drop', '--json']);
   assert.equal(r.code, 0, r.stderr);
@@ -305,6 +319,24 @@ test('fail fast: a refused first connection exits 1 at once naming the URL; --wa
   assert.match(r.stderr, /error: could not reach .*: connection refused \(waited \d+(\.\d)?s, --wait-for-server\)\n$/);
 });
 
+test("a port fetch refuses to use (6000, 1: the Fetch standard's bad ports) exits 2 at once saying so, without retries", async () => {
+  /** @type {[string[], string][]} */
+  const cases = [
+    [['http://127.0.0.1:6000/issuer2/sessions/x/events'], 'http://127.0.0.1:6000/issuer2/sessions/x/events'],
+    [['x', '--base-url', 'http://127.0.0.1:1'], 'http://127.0.0.1:1/issuer2/sessions/x/events'],
+  ];
+  for (const [args, url] of cases) {
+    const r = await runCli(['tail', ...args, '--retries', '5', '--wait-for-server', '30s']);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    const port = new URL(url).port;
+    assert.equal(r.stderr, `error: cannot fetch ${url}: port ${port} is blocked by fetch (a bad port in the Fetch standard); use another port\n`);
+  }
+  // The list is undici's own, so the check says exactly what the client would refuse.
+  const { BAD_PORTS } = await import('../../dist/http/client.js');
+  const { default: undici } = await import('undici/lib/web/fetch/constants.js');
+  assert.deepEqual([...BAD_PORTS].sort(), [...undici.badPorts].map(Number).sort());
+});
+
 test('SSE parsing: BOM, comments, data: without space, CRLF, lone CR, multi-line data, no-data events, UTF-8', async () => {
   const r = await tail(['edge', '--json']);
   assert.equal(r.code, 0, r.stderr);
@@ -376,6 +408,37 @@ test('usage errors exit 2: no session, bad durations, bad --retries', async () =
     const r = await runCli(args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
+});
+
+test('a malformed stream URL exits 2 naming it, never "unexpected failure"', async () => {
+  for (const url of ['http://', 'https://', 'http://[::1', 'http://a b/']) {
+    const r = await runCli(['tail', url]);
+    assert.equal(r.code, 2, `${url}: ${r.stderr}`);
+    assert.match(r.stderr, /^error: invalid stream URL "[^"]+": expected an absolute http\(s\) URL \(not an absolute URL\)\n$/, url);
+  }
+});
+
+test('an empty session id is a usage error (exit 2), not an unknown session (exit 5)', async () => {
+  for (const args of [[''], ['ok', '  ']]) {
+    const r = await runCli(['tail', ...args, '--base-url', 'http://127.0.0.1:1']);
+    assert.equal(r.code, 2, `${JSON.stringify(args)}: ${r.stderr}`);
+    assert.equal(r.stderr, 'error: empty session id: pass a session id or an http(s) stream URL\n');
+  }
+});
+
+test('--max-event-size 0 and a negative or zero --timeout are refused: exit 2 naming the flag and the rule', async () => {
+  /** @type {[string[], string][]} */
+  const cases = [
+    [['--max-event-size', '0'], 'error: invalid --max-event-size "0": must be at least 1 byte\n'],
+    [['--timeout', '-5s'], 'error: invalid --timeout "-5s": must be at least 1ms\n'],
+    [['--idle-timeout', '0ms'], 'error: invalid --idle-timeout "0ms": must be at least 1ms\n'],
+    [['--wait-for-server', '-1'], 'error: invalid --wait-for-server "-1": must not be negative\n'],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(['tail', 'x', '--base-url', 'http://127.0.0.1:1', ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr, message);
   }
 });
 

@@ -52,7 +52,8 @@ test('trigger → an endpoint verifying with the official standardwebhooks (didx
 });
 
 test('trigger → listen round trips for every provider: verified, classified, deduplicated on the signed id', async () => {
-  const l = await startListen(['--secret', SECRET, '--allow-unsigned', '--json', '--count', '5', '--timeout', '30s']);
+  // --timeout only bounds a broken run: five trigger processes start one after another, slowly on a busy machine.
+  const l = await startListen(['--secret', SECRET, '--allow-unsigned', '--json', '--count', '5', '--timeout', '120s'], { timeoutMs: 150_000 });
   const sends = [
     ['credential_request_w3c_vc_succeeded'],
     ['openid.credential.credential_acked', '--secret', SECRET],
@@ -129,6 +130,19 @@ test('bad input: unknown type (did you mean), missing --to, missing secret, bad 
   // iGrant's `.v3` presentation names are sent as asked.
   const v3 = await runCli(['trigger', 'openid.presentation.request_sent.v3', '--scheme', 'none', '--dry-run', '--json']);
   assert.equal(parseNdjson(v3.stdout)[0].body.type, 'openid.presentation.request_sent.v3');
+});
+
+test('a secret the signing scheme cannot use exits 2 naming --secret and why, as the sandbox does', async () => {
+  for (const args of [
+    ['openid4vc.issuance.completed', '--to', 'http://127.0.0.1:1/', '--secret', 'whsec_abc'],
+    ['credential.creation.succeeded', '--dry-run', '--secret', 'whsec_!!!!'],
+    ['jwt_issue', '--scheme', 'standard', '--dry-run', '--secret', 'plain-text'],
+  ]) {
+    const r = await runCli(['trigger', ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^error: invalid --secret for (standard|svix): not a Standard Webhooks secret \(whsec_ \+ base64\)\n$/, args.join(' '));
+    assert.equal(r.stdout, '');
+  }
 });
 
 test('the --dry-run request, sent by hand, verifies: headers and body are the exact bytes', async () => {
