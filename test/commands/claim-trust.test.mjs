@@ -651,3 +651,27 @@ test('a --trust-anchor that cannot be read exits 2 with one line, before anythin
   }
   assert.deepEqual(issuer.requests, [], 'nothing was sent');
 });
+
+test('offer create --claim --junit: a credential the wallet cannot trust is a failed testcase with the reason; one accepted unverified is a warning', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { elements, parseXml } = await import('../helpers/xml.mjs');
+  const junit = join(mkdtempSync(join(tmpdir(), 'ie-junit-')), 'report.xml');
+  const create = (extra) =>
+    runCli(['offer', 'create', '--base-url', issuer.url, '--profile', 'OpenBadgeCredential_jwt_vc_json', '--claim', '--timeout', '20s', '--junit', junit, ...extra]);
+  const credentialCase = () =>
+    elements(parseXml(readFileSync(junit, 'utf8')), 'testcase').find((c) => c.attrs.name === 'OpenBadgeCredential_jwt_vc_json: credential OpenBadgeCredential_jwt_vc_json') ??
+    assert.fail('no credential testcase');
+  const stranger = await generateKeyPair('ES256');
+  issuer.state.issue = ({ holder, tools }) => tools.sign(badge(holder), { kid: tools.kid, typ: 'JWT' }, stranger.privateKey);
+  let r = await create([]);
+  assert.equal(r.code, 6, r.stderr);
+  const failure = elements(credentialCase(), 'failure')[0];
+  assert.ok(failure, 'a failure element');
+  assert.match(failure.attrs.message, /^signature does not verify with kid issuer-key-1/);
+  issuer.state.issue = ({ holder, tools }) => tools.sign(badge(holder, 'did:web:issuer.example'), { typ: 'JWT' }, stranger.privateKey);
+  r = await create(['--allow-unverified']);
+  assert.equal(r.code, 0, r.stderr);
+  const accepted = credentialCase();
+  assert.equal(elements(accepted, 'failure').length, 0);
+  assert.match(JSON.stringify(accepted), /issuer did:web DIDs are not resolved by this wallet/);
+});
