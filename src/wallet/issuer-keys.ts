@@ -49,6 +49,7 @@ export class IssuerKeyStore {
   private fetched = 0;
   private deadline: number | undefined;
   private readonly sources: string[];
+  private readonly issuer: string;
 
   constructor(
     metadata: IssuerMetadataResult,
@@ -62,8 +63,6 @@ export class IssuerKeyStore {
     this.sources = [...new Set(sources)];
     this.issuer = issuer;
   }
-
-  private readonly issuer: string;
 
   /** The first published key `matches` accepts, looking at one source after another. */
   async find(matches: (jwk: JWK) => boolean): Promise<KeySearch> {
