@@ -93,6 +93,8 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--claim-tx-code <code>', "with --claim: the code the wallet sends (default: the issuer's txCodeValue)")
         .option('--invalid-proof', 'with --claim: send a proof the issuer must refuse')
         .option('--insecure', 'with --claim: allow plain http to hosts other than loopback')
+        .option('--trust-anchor <pem>', "with --claim: a CA certificate an issuer's x5c may chain to; repeat for several", collect)
+        .option('--allow-unverified', 'with --claim: accept a credential whose issuer key cannot be found (never a failed signature or a wrong binding)')
         .option('--junit <file>', 'with --claim: write a JUnit XML report (a testcase per step and for the session outcome); GITHUB_STEP_SUMMARY gets a job summary')
         .option('--dry-run', 'print the request (URL, headers, JSON body) and send nothing')
         .exitOverride(),
@@ -145,6 +147,10 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--invalid-proof', 'sign the proof of possession with a wrong key (the issuer must refuse it)')
         .option('--save-credential <file>', 'write the raw credentials, one per line')
         .option('--insecure', 'allow plain http to hosts other than loopback')
+        .option('--trust-anchor <pem>', "a CA certificate an issuer's x5c or x5chain may chain to; repeat for several", collect)
+        .option('--allow-unverified', 'accept a credential whose issuer key cannot be found (exit 0, said on stderr); never a failed signature or a wrong binding')
+        .option('--timeout <duration>', 'give up on the whole claim after this long (exit 124)')
+        .option('--request-timeout <duration>', 'bound on each HTTP request, headers and body together (default 30s; exit 1)')
         .exitOverride(),
     )
       .addHelpText(
@@ -154,6 +160,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
           'issuer-events offer create --profile openBadgeCredential --json | issuer-events claim -',
           'issuer-events claim <offer-id> --base-url http://localhost:7005 --tx-code 123456 --json',
           'issuer-events claim <offer-id> --invalid-proof   # exits 3: the issuer refuses the proof',
+          'issuer-events claim <offer-id> --timeout 1m --trust-anchor ca.pem   # CI: 6 unless verified, 124 if it hangs',
         ),
       )
       .action(action(() => import('./commands/claim.js')));
@@ -541,16 +548,17 @@ export async function handleError(error: unknown, argv: string[]): Promise<numbe
   // Commander has already printed its message; help and version are successes, the rest usage errors (2).
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
   // Loaded only on failure: `--help` and successful runs never pay for them here.
-  const [{ Output }, { CliError, ExitCode }] = await Promise.all([import('./output/output.js'), import('./errors.js')]);
+  const [{ Output }, { CliError, ExitCode }, { escapeControl }] = await Promise.all([import('./output/output.js'), import('./errors.js'), import('./output/escape.js')]);
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   const output = new Output({ color: argv.includes('--no-color') ? false : undefined });
   if (error instanceof CliError) {
     output.error(error.message);
-    if (verbose && error.stack) process.stderr.write(`${error.stack}\n`);
+    // The stack starts with the message, which may quote the network: escaped like every other line.
+    if (verbose && error.stack) process.stderr.write(`${escapeControl(error.stack)}\n`);
     return error.exitCode;
   }
   const err = error as Error;
   output.error(`unexpected failure: ${err?.message ?? String(error)}${verbose ? '' : ' (run with --verbose for details)'}`);
-  if (verbose && err?.stack) process.stderr.write(`${err.stack}\n`);
+  if (verbose && err?.stack) process.stderr.write(`${escapeControl(err.stack)}\n`);
   return ExitCode.FAILURE;
 }

@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { ReplaySettings } from '../inspector/replay.js';
@@ -227,6 +228,34 @@ export interface FollowFlags {
   waitForServer?: string;
   maxEventSize?: string;
   redact?: boolean;
+}
+
+/** A PEM file's certificates may be a bundle; a file this size holds far more than any trust list needs. */
+const MAX_ANCHOR_FILE = 1024 * 1024;
+
+/** `--trust-anchor <pem>` (repeatable): every certificate of every file, as DER. */
+export function trustAnchorFlags(files: string[] | undefined): Uint8Array[] {
+  const anchors: Uint8Array[] = [];
+  for (const file of files ?? []) {
+    let text: string;
+    try {
+      if (statSync(file).size > MAX_ANCHOR_FILE) throw new UsageError(`--trust-anchor ${file} is larger than 1 MB`);
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw new UsageError(`cannot read --trust-anchor ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    const blocks = text.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) throw new UsageError(`--trust-anchor ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+    for (const block of blocks) {
+      try {
+        anchors.push(new Uint8Array(new X509Certificate(block).raw));
+      } catch {
+        throw new UsageError(`--trust-anchor ${file} holds a certificate that cannot be read`);
+      }
+    }
+  }
+  return anchors;
 }
 
 export function followFlags(options: FollowFlags): Omit<FollowPlan, 'targets'> {

@@ -10,7 +10,7 @@ export const HELP_TOPICS: Record<string, () => string> = {
       ['3', 'the session ended unsuccessfully (UNSUCCESSFUL, REJECTED_BY_USER, EXPIRED, FAILED)'],
       ['4', 'authentication refused (401/403)'],
       ['5', 'not found: session, offer or profile unknown or expired'],
-      ['6', 'signature verification failed (verify, listen --fail-on-invalid)'],
+      ['6', 'signature verification failed (verify, listen --fail-on-invalid; claim: a credential not verified or not bound to the wallet key)'],
       ['124', '--timeout or --idle-timeout reached before the condition'],
       ['130', 'interrupted (SIGINT); captures are closed first'],
       ['143', 'terminated (SIGTERM) while waiting for a condition; servers exit 0'],

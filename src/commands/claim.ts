@@ -1,12 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { readStdinSync } from '../shared/input.js';
+import { terminalSafeJson } from '../shared/json-safety.js';
 import type { CommandContext } from '../cli/command-context.js';
-import type { IssuerFlags } from '../cli/flags.js';
+import { withFlagHint } from '../cli/claim-hints.js';
+import { type IssuerFlags, optionalDuration, trustAnchorFlags } from '../cli/flags.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
-import { claimOffer } from '../wallet/claim.js';
-import { ClaimError } from '../wallet/errors.js';
+import { type ClaimResult, claimOffer } from '../wallet/claim.js';
+import { ClaimError, UntrustedCredentialError } from '../wallet/errors.js';
 import { offerFromCreateOutput, offerReference } from '../wallet/offer-input.js';
 
 export interface ClaimOptions extends IssuerFlags {
@@ -16,12 +18,19 @@ export interface ClaimOptions extends IssuerFlags {
   invalidProof?: boolean;
   saveCredential?: string;
   insecure?: boolean;
+  trustAnchor?: string[];
+  allowUnverified?: boolean;
+  timeout?: string;
+  requestTimeout?: string;
 }
 
 /** `claim <offer>`: flags → claim plan → claimOffer (the OID4VCI test wallet) → claim renderer. */
 export async function run(ctx: CommandContext<ClaimOptions>, arg: string): Promise<number> {
   const { options, output } = ctx;
   if (!arg) throw new UsageError('missing offer: pass an openid-credential-offer:// URI, an offer URL, an offer id, or - to read offer create --json from stdin');
+  const trustAnchors = trustAnchorFlags(options.trustAnchor);
+  const timeoutMs = optionalDuration(options.timeout, '--timeout', { min: 1 });
+  const requestTimeoutMs = optionalDuration(options.requestTimeout, '--request-timeout', { min: 1 });
   const fromStdin = arg === '-' ? offerFromCreateOutput(readStdinSync().toString('utf8')) : undefined;
   const connection = await ctx.connection(options);
   const renderer = new ClaimRenderer(output);
@@ -34,7 +43,11 @@ export async function run(ctx: CommandContext<ClaimOptions>, arg: string): Promi
         credentialConfigurationIds: options.credential,
         holderKeyFile: options.holderKey,
         invalidProof: options.invalidProof,
+        allowUnverified: options.allowUnverified,
         insecure: options.insecure,
+        trustAnchors,
+        timeoutMs,
+        requestTimeoutMs,
         dispatcher,
       },
       renderer,
@@ -43,8 +56,10 @@ export async function run(ctx: CommandContext<ClaimOptions>, arg: string): Promi
     if (options.saveCredential) writeFileSync(options.saveCredential, `${result.credentials.map((c) => c.raw).join('\n')}\n`, { mode: 0o600 });
     return ExitCode.OK;
   } catch (error) {
-    if (error instanceof ClaimError && error.oauthError) output.debug(`issuer said: ${JSON.stringify(error.oauthError)}`);
-    throw error;
+    // What was received is shown beside why it cannot be trusted.
+    if (error instanceof UntrustedCredentialError) renderer.result(error.result as ClaimResult, true);
+    if (error instanceof ClaimError && error.oauthError) output.debug(`issuer said: ${terminalSafeJson(JSON.stringify(error.oauthError))}`);
+    throw withFlagHint(error);
   } finally {
     await dispatcher.close().catch(() => {});
   }

@@ -1,5 +1,14 @@
+import { withFlagHint } from '../cli/claim-hints.js';
 import type { CommandContext } from '../cli/command-context.js';
-import { durationFlag, followFlags, followWarnings, reportTargets, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
+import {
+  durationFlag,
+  followFlags,
+  followWarnings,
+  reportTargets,
+  trustAnchorFlags,
+  type FollowFlags,
+  type IssuerFlags,
+} from '../cli/flags.js';
 import { offerRequest, type OfferRequestFlags } from '../cli/offer-flags.js';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { assertFetchable, createDispatcher } from '../http/client.js';
@@ -20,6 +29,8 @@ export interface OfferCreateOptions extends FollowFlags, IssuerFlags, OfferReque
   claimTxCode?: string;
   invalidProof?: boolean;
   insecure?: boolean;
+  trustAnchor?: string[];
+  allowUnverified?: boolean;
   dryRun?: boolean;
   junit?: string;
 }
@@ -50,6 +61,8 @@ async function createAndFollow(ctx: CommandContext<OfferCreateOptions>, events: 
   if (options.junit !== undefined && !options.claim) throw new UsageError('--junit needs --claim: the report is of the issuance smoke test');
   const reports = options.claim && !options.dryRun ? reportTargets(options.junit) : undefined;
   for (const warning of follow ? followWarnings(follow) : []) output.warn(warning);
+  // Read before anything is sent: a bad file is a usage error, not a half-done smoke test.
+  const trustAnchors = options.claim ? trustAnchorFlags(options.trustAnchor) : [];
   const connectTimeoutMs = options.connectTimeout ? durationFlag(options.connectTimeout, '--connect-timeout', { min: 1 }) : 10_000;
   // --wait-for-server covers the create request too: the issuer may still be starting (CI).
   const waitForServerMs = followOptions.waitForServerMs;
@@ -61,14 +74,14 @@ async function createAndFollow(ctx: CommandContext<OfferCreateOptions>, events: 
   }
   // The session is followed with fetch: a port fetch refuses is said before an offer is created.
   if (follow) assertFetchable(connection.baseUrl);
-  if (!reports?.junit && !reports?.stepSummary) return issue(ctx, request, connection, follow, events);
+  if (!reports?.junit && !reports?.stepSummary) return issue(ctx, request, connection, follow, events, trustAnchors);
   // --junit, or a GitHub Actions step: the smoke test's checks become a JUnit file and a job summary.
   const [{ IssuanceRecorder }, { withReports }] = await Promise.all([import('../report/issuance.js'), import('../report/write.js')]);
   const recorder = new IssuanceRecorder(request.profileId, connection);
   return withReports(
     reports,
     (code, error) => recorder.report(code, error),
-    () => issue(ctx, request, connection, follow, events, recorder),
+    () => issue(ctx, request, connection, follow, events, trustAnchors, recorder),
     (message) => output.warn(message),
   );
 }
@@ -79,6 +92,7 @@ async function issue(
   connection: IssuerConnection,
   follow: Omit<FollowPlan, 'targets'> | undefined,
   events: EventRenderer,
+  trustAnchors: Uint8Array[],
   recorder?: IssuanceRecorder,
 ): Promise<number> {
   const { options, output } = ctx;
@@ -102,12 +116,16 @@ async function issue(
     // The wallet sends the issuer's code unless told otherwise (a wrong one tests the refusal).
     txCode: options.claimTxCode ?? (offer.txCodeValue as string | undefined),
     invalidProof: options.invalidProof,
+    allowUnverified: options.allowUnverified,
     insecure: options.insecure,
+    trustAnchors,
   };
   // The wallet stack (OID4VCI client, JOSE, SD-JWT, mdoc) is loaded only when a claim is asked for.
   const { claimWhileFollowing } = await import('../wallet/issuance.js');
   const claimed = new ClaimRenderer(output, { unusedTxCode: '--claim-tx-code ignored: the offer asks for no transaction code (add --tx-code to ask for one)' });
-  return claimWhileFollowing({ follow: followPlan, claim }, recorder?.follow(events) ?? events, recorder?.claim(claimed) ?? claimed);
+  return claimWhileFollowing({ follow: followPlan, claim }, recorder?.follow(events) ?? events, recorder?.claim(claimed) ?? claimed).catch((error: unknown) => {
+    throw withFlagHint(error);
+  });
 }
 
 // The wallet's options: without --claim there is no wallet to use them.
@@ -115,4 +133,6 @@ const CLAIM_ONLY = [
   { name: 'claimTxCode', flag: '--claim-tx-code' },
   { name: 'invalidProof', flag: '--invalid-proof' },
   { name: 'insecure', flag: '--insecure' },
+  { name: 'trustAnchor', flag: '--trust-anchor' },
+  { name: 'allowUnverified', flag: '--allow-unverified' },
 ];

@@ -10,7 +10,7 @@ import type { CheckResult, RunReport } from './checks.js';
 /** The module (JUnit testsuite) of an `offer create --claim` smoke test. */
 export const ISSUANCE_MODULE = 'issuer-events-issuance';
 
-type ResultReporter = ClaimReporter & { result?(result: ClaimResult): void };
+type ResultReporter = ClaimReporter & { result?(result: ClaimResult, refused?: boolean): void };
 
 /**
  * Watches an `offer create --claim` run through the reporters it already has, and turns it into
@@ -23,6 +23,8 @@ export class IssuanceRecorder {
   private created?: CheckResult;
   private readonly steps: ClaimStep[] = [];
   private claimed?: ClaimResult;
+  /** The claim failed on its credentials: none was accepted. */
+  private claimRefused = false;
   private readonly events: IssuerEvent[] = [];
   private followFailure?: string;
   private claimEnded = performance.now();
@@ -85,9 +87,10 @@ export class IssuanceRecorder {
       },
       exchange: (exchange) => inner.exchange?.(exchange),
       unusedTxCode: () => inner.unusedTxCode?.(),
-      result: (result) => {
+      result: (result, refused) => {
         this.claimed = result;
-        inner.result?.(result);
+        this.claimRefused = refused === true;
+        inner.result?.(result, refused);
       },
     };
   }
@@ -110,13 +113,12 @@ export class IssuanceRecorder {
       for (const name of CLAIM_STEPS) if (name !== 'nonce' && !seen.has(name)) results.push(this.result(`claim ${name}`, 'skip', 0, notReached));
     }
     for (const credential of this.claimed?.credentials ?? []) {
-      const { signature, decoded } = credential;
-      const problems = [
-        signature.verified ? undefined : `signature not verified: ${signature.reason ?? 'no reason given'}`,
-        decoded.holderBinding === 'holder-key' ? undefined : `bound to ${decoded.holderBinding === 'other-key' ? 'another key' : 'no key'}, not the wallet's`,
-      ].filter((p) => p !== undefined);
+      const { signature, trust } = credential;
+      // The wallet's verdict (docs/security.md): untrusted fails the claim, and so does an
+      // unverified one unless it was accepted (--allow-unverified), which is a warning.
+      const status = trust.status === 'trusted' ? 'pass' : trust.status === 'unverified' && !this.claimRefused ? 'warn' : 'fail';
       const good = `${credential.format}; signature verified with ${signature.key ?? 'the issuer key'}; bound to the wallet key`;
-      results.push(this.result(`credential ${credential.configurationId}`, problems.length ? 'warn' : 'pass', 0, problems.length ? problems.join('; ') : good));
+      results.push(this.result(`credential ${credential.configurationId}`, status, 0, status === 'pass' ? good : (trust.reason ?? 'not trusted')));
     }
     results.push(this.session(exitCode, error));
     // A failed run always names a failed check, whatever ended it.

@@ -30,6 +30,14 @@ export function formatDuration(ms: number): string {
   return `${+(ms / 3_600_000).toFixed(1)}h`;
 }
 
+/** The largest |ms| a Date holds (ECMAScript: ±100,000,000 days around 1970); beyond it, toISOString throws. */
+const MAX_DATE_MS = 8.64e15;
+
+/** An instant from the network as ISO 8601, or undefined when no Date can hold it. */
+export function isoTime(ms: number): string | undefined {
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS ? new Date(ms).toISOString() : undefined;
+}
+
 /** A timer that never overflows: delays are clamped to what Node can hold. */
 export function safeTimeout(fn: () => void, ms: number): NodeJS.Timeout {
   return setTimeout(fn, Math.min(Math.max(0, ms), MAX_TIMER_MS));

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { type CallbackContext, clientAuthenticationNone, Oauth2ClientErrorResponseError, preAuthorizedCodeGrantIdentifier } from '@openid4vc/oauth2';
 import {
   type CredentialOfferObject,
@@ -13,9 +13,12 @@ import { InvalidFetchResponseError, ValidationError } from '@openid4vc/utils';
 import type { Dispatcher } from 'undici';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { decodeCredential, type DecodedCredential, type SignatureCheck } from './credentials.js';
-import { ClaimError, type ClaimStepName, refused } from './errors.js';
+import { type CredentialTrust, judgeCredential } from './trust.js';
+import { ClaimError, type ClaimStepName, refused, UntrustedCredentialError } from './errors.js';
+import { IssuerKeyStore } from './issuer-keys.js';
 import { type HolderKey, holderKey, signWith, thumbprint, verifyWith } from './keys.js';
-import { type HttpExchange, walletFetch } from './transport.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, type HttpExchange, walletFetch } from './transport.js';
+import { formatDuration, MAX_TIMER_MS, safeTimeout } from '../shared/duration.js';
 
 /** What to claim and how: the engine's whole configuration (no flags here). */
 export interface ClaimPlan {
@@ -28,8 +31,25 @@ export interface ClaimPlan {
   holderKeyFile?: string;
   /** Sign the proof of possession with another key: the issuer must refuse it. */
   invalidProof?: boolean;
+  /**
+   * Accept a credential whose issuer key cannot be found (a DID method not resolved here, an
+   * issuer publishing no keys). Never a signature that fails, a key not tied to the issuer, a
+   * disclosure the issuer did not sign or a credential bound to another key.
+   */
+  allowUnverified?: boolean;
   /** Allow plain http to hosts other than loopback. */
   insecure?: boolean;
+  /** Bound on the whole claim (ms): past it, the claim fails with exit 124. */
+  timeoutMs?: number;
+  /** Bound on each request, headers and body together (ms); default DEFAULT_REQUEST_TIMEOUT_MS (30 s). */
+  requestTimeoutMs?: number;
+  /** Stops the claim; its reason (an Error) is what the claim then fails with. */
+  signal?: AbortSignal;
+  /**
+   * Certificates (DER) an issuer's x5c or mdoc x5chain must chain to. Without any, a
+   * certificate's key counts as the issuer's only when the issuer also publishes it.
+   */
+  trustAnchors?: Uint8Array[];
   dispatcher?: Dispatcher;
 }
 
@@ -47,6 +67,8 @@ export interface ClaimedCredential {
   raw: string;
   decoded: DecodedCredential;
   signature: SignatureCheck;
+  /** Whether the wallet trusts it: verified and bound to its key (docs/security.md, "The wallet"). */
+  trust: CredentialTrust;
 }
 
 export interface ClaimResult {
@@ -69,20 +91,40 @@ export interface ClaimReporter {
  * Built on the OpenWallet Foundation client (`@openid4vc/openid4vci`).
  */
 export async function claimOffer(plan: ClaimPlan, reporter: ClaimReporter = {}): Promise<ClaimResult> {
-  const run = new ClaimRun(plan, reporter, await holderKey(plan.holderKeyFile));
+  // One signal ends every request of the claim: the plan's, or the claim's own deadline.
+  const stop = new AbortController();
+  const run = new ClaimRun(plan, reporter, await holderKey(plan.holderKeyFile), stop.signal);
+  const stopped = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason), { once: true }));
+  const timer =
+    plan.timeoutMs === undefined
+      ? undefined
+      : safeTimeout(
+          () => stop.abort(new ClaimError(run.currentStep, `the claim did not finish within ${formatDuration(plan.timeoutMs!)}`, ExitCode.TIMEOUT, { kind: 'deadline' })),
+          plan.timeoutMs,
+        );
+  const onAbort = (): void => stop.abort(plan.signal?.reason);
+  plan.signal?.addEventListener('abort', onAbort, { once: true });
+  if (plan.signal?.aborted) onAbort();
   // The library refuses http URLs unless allowed globally; the transport refuses plain http to
-  // anything but loopback unless --insecure, so this only admits what the plan allows.
+  // anything but loopback unless the plan allows it, so this only admits what the plan allows.
   const previous = getGlobalConfig();
   setGlobalConfig({ ...previous, allowInsecureUrls: true });
   try {
-    return await run.execute();
+    // Raced as well: whatever the claim is waiting on, the deadline ends it.
+    return await Promise.race([run.execute(), stopped]);
   } finally {
+    clearTimeout(timer);
+    plan.signal?.removeEventListener('abort', onAbort);
     setGlobalConfig(previous);
   }
 }
 
 class ClaimRun {
   private current: ClaimStepName = 'offer';
+  /** The step under way, for a failure that comes from outside it (the deadline). */
+  get currentStep(): ClaimStepName {
+    return this.current;
+  }
   private readonly steps: ClaimStep[] = [];
   private readonly client: Openid4vciClient;
   private readonly fetch: typeof fetch;
@@ -91,8 +133,16 @@ class ClaimRun {
     private readonly plan: ClaimPlan,
     private readonly reporter: ClaimReporter,
     private readonly key: HolderKey,
+    signal: AbortSignal,
   ) {
-    this.fetch = walletFetch({ dispatcher: plan.dispatcher, insecure: Boolean(plan.insecure), onExchange: (e) => reporter.exchange?.(e), step: () => this.current });
+    this.fetch = walletFetch({
+      dispatcher: plan.dispatcher,
+      insecure: Boolean(plan.insecure),
+      requestTimeoutMs: Math.min(plan.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, MAX_TIMER_MS),
+      signal,
+      onExchange: (e) => reporter.exchange?.(e),
+      step: () => this.current,
+    });
     this.client = new Openid4vciClient({ callbacks: this.callbacks() });
   }
 
@@ -152,6 +202,9 @@ class ClaimRun {
       this.client.retrievePreAuthorizedCodeAccessTokenFromOffer({ credentialOffer: offer, issuerMetadata: metadata, txCode: preAuth.tx_code ? this.plan.txCode : undefined }),
     );
     const credentials: ClaimedCredential[] = [];
+    // One lookup of the issuer's keys serves every credential of the claim.
+    const keys = new IssuerKeyStore(metadata, this.fetch);
+    const anchors = (this.plan.trustAnchors ?? []).map((der) => new X509Certificate(der));
     let nonce = token.accessTokenResponse.c_nonce;
     for (const configurationId of ids) {
       if (metadata.credentialIssuer.nonce_endpoint) {
@@ -185,16 +238,29 @@ class ClaimRun {
         (body.credential !== undefined ? [body.credential] : []);
       if (raws.length === 0) throw new ClaimError('credential', `the response for ${configurationId} holds no credential (deferred issuance is not supported)`, ExitCode.FAILURE);
       const format = String(metadata.credentialIssuer.credential_configurations_supported[configurationId]?.format ?? 'unknown');
+      const context = { metadata, configurationId, keys, anchors, holderJwk: this.key.publicJwk };
       for (const raw of raws) {
         const decoded = await this.step(
           'decode',
-          () => decodeCredential(format, raw, { metadata, fetch: this.fetch, holderJwk: this.key.publicJwk }),
+          () => decodeCredential(format, raw, context),
           () => `${format} ${configurationId}`,
         );
-        credentials.push({ format, configurationId, raw: typeof raw === 'string' ? raw : JSON.stringify(raw), decoded: decoded.decoded, signature: decoded.signature });
+        const trust = judgeCredential(decoded.signature, decoded.decoded.holderBinding, context);
+        credentials.push({ format, configurationId, raw: typeof raw === 'string' ? raw : JSON.stringify(raw), decoded: decoded.decoded, signature: decoded.signature, trust });
       }
     }
-    return { offer, credentialIssuer: offer.credential_issuer, steps: this.steps, credentials };
+    const result = { offer, credentialIssuer: offer.credential_issuer, steps: this.steps, credentials };
+    // Every credential is received and decoded first: the failure names the first one, the result shows all.
+    const refused = credentials.filter((c) => c.trust.status === 'untrusted' || (c.trust.status === 'unverified' && !this.plan.allowUnverified));
+    if (refused.length > 0) {
+      const failures = refused.map((c) => ({ configurationId: c.configurationId, format: c.format, reason: c.trust.reason ?? 'not trusted' }));
+      throw new UntrustedCredentialError(
+        result,
+        failures,
+        refused.every((c) => c.trust.status === 'unverified'),
+      );
+    }
+    return result;
   }
 
   /**

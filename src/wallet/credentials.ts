@@ -1,9 +1,11 @@
-import { createHash, X509Certificate } from 'node:crypto';
-import type { IssuerMetadataResult } from '@openid4vc/openid4vci';
-import { decodeProtectedHeader, decodeJwt, importJWK, importX509, jwtVerify, type JWK } from 'jose';
-
-type VerifyKey = Awaited<ReturnType<typeof importJWK>>;
+import { createHash } from 'node:crypto';
+import { decodeJwt, type JWK } from 'jose';
+import { isoTime } from '../shared/duration.js';
 import { isPlainObject, type JsonObject } from '../shared/json.js';
+import { deeperThan, MAX_JSON_DEPTH } from '../shared/json-safety.js';
+import { boundTo, resolveDid, type SignatureCheck, type TrustContext, verifyIssuerJwt } from './trust.js';
+
+export type { SignatureCheck } from './trust.js';
 
 /** What a credential says, by format. */
 export interface DecodedCredential {
@@ -13,25 +15,15 @@ export interface DecodedCredential {
   types: string[];
   /** Issuer-signed claims (W3C credentialSubject, SD-JWT plain claims, mdoc elements by namespace). */
   claims: JsonObject;
-  /** SD-JWT: every disclosure, as [name, value] (array elements have no name). */
-  disclosures?: { name?: string; value: unknown; digest: string }[];
+  /** SD-JWT: every disclosure, as [name, value] (array elements have no name); `signed` when the signed payload holds its digest. */
+  disclosures?: { name?: string; value: unknown; digest: string; signed: boolean }[];
   /** Whether the credential is bound to the wallet's holder key (cnf.jwk, sub did:jwk, mdoc deviceKey). */
   holderBinding?: 'holder-key' | 'other-key' | 'none';
   validFrom?: string;
   validUntil?: string;
 }
 
-/** Whether the issuer's signature verified, with which key, or why it could not be checked. */
-export interface SignatureCheck {
-  verified: boolean;
-  /** e.g. `kid did:jwk:…#0 from https://…/jwks`, `x5c CN=…`. */
-  key?: string;
-  reason?: string;
-}
-
-export interface DecodeContext {
-  metadata: IssuerMetadataResult;
-  fetch: typeof fetch;
+export interface DecodeContext extends TrustContext {
   holderJwk: JWK;
 }
 
@@ -49,6 +41,7 @@ export async function decodeCredential(format: string, raw: unknown, context: De
 
 function decodeJwtVc(raw: string, context: DecodeContext): Promise<{ decoded: DecodedCredential; signature: SignatureCheck }> {
   const payload = decodeJwt(raw) as JsonObject;
+  if (deeperThan(payload)) throw new Error(TOO_DEEP);
   const vc = isPlainObject(payload.vc) ? payload.vc : payload;
   const subjectObject = isPlainObject(vc.credentialSubject) ? vc.credentialSubject : {};
   const issuer = typeof payload.iss === 'string' ? payload.iss : isPlainObject(vc.issuer) ? String(vc.issuer.id) : typeof vc.issuer === 'string' ? vc.issuer : undefined;
@@ -65,14 +58,29 @@ function decodeJwtVc(raw: string, context: DecodeContext): Promise<{ decoded: De
   return verifyIssuerJwt(raw, issuer, context).then((signature) => ({ decoded, signature }));
 }
 
+// Claims are shown, serialised and unpacked (by libraries that recurse): nesting is bounded first.
+const TOO_DEEP = `the credential's claims nest deeper than ${MAX_JSON_DEPTH} levels`;
+
+/** The digest algorithms an SD-JWT may name in `_sd_alg` (IANA names), by node:crypto's names. */
+const SD_HASHES: Record<string, string> = { 'sha-256': 'sha256', 'sha-384': 'sha384', 'sha-512': 'sha512' };
+
 async function decodeSdJwt(raw: string, context: DecodeContext): Promise<{ decoded: DecodedCredential; signature: SignatureCheck }> {
   const { decodeSdJwt: decode, getClaims } = await import('@sd-jwt/decode');
-  const hasher = async (data: string | ArrayBuffer, alg: string): Promise<Uint8Array> =>
-    createHash(alg.replace('-', '').toLowerCase())
+  // An unknown _sd_alg is refused before the library hashes anything with it.
+  const algs = new Set(Object.keys(SD_HASHES));
+  const hasher = async (data: string | ArrayBuffer, alg: string): Promise<Uint8Array> => {
+    if (!algs.has(alg)) throw new Error(`_sd_alg ${alg.slice(0, 40)} is not supported (${[...algs].join(', ')})`);
+    return createHash(SD_HASHES[alg]!)
       .update(typeof data === 'string' ? data : Buffer.from(data))
       .digest();
+  };
   const sdJwt = await decode(raw, hasher);
   const payload = sdJwt.jwt.payload as JsonObject;
+  const sdAlg = typeof payload._sd_alg === 'string' ? payload._sd_alg : 'sha-256';
+  const disclosures = await Promise.all(sdJwt.disclosures.map(async (d) => ({ name: d.key, value: d.value, digest: await d.digest({ hasher, alg: sdAlg }) })));
+  // The library shows only the disclosures the payload references and ignores the rest: every
+  // one is checked against the signed payload first, so that none is shown as the issuer's unless it is.
+  const check = checkDisclosures(payload, disclosures);
   const claims = (await getClaims(payload, sdJwt.disclosures, hasher)) as JsonObject;
   const issuerJwt = raw.split('~')[0]!;
   const issuer = typeof payload.iss === 'string' ? payload.iss : undefined;
@@ -82,102 +90,96 @@ async function decodeSdJwt(raw: string, context: DecodeContext): Promise<{ decod
     subject: typeof payload.sub === 'string' ? payload.sub : undefined,
     types: typeof payload.vct === 'string' ? [payload.vct] : [],
     claims: visible,
-    disclosures: sdJwt.disclosures.map((d) => ({ name: d.key, value: d.value, digest: createHash('sha256').update(d.encode()).digest('base64url') })),
-    holderBinding: bindingOf(payload, undefined, context.holderJwk),
+    disclosures: disclosures.map((d) => ({ ...d, signed: check.referenced.has(d.digest) })),
+    holderBinding: bindingOf(payload, typeof payload.sub === 'string' ? payload.sub : undefined, context.holderJwk),
     validFrom: epochOrString(payload.nbf ?? payload.iat),
     validUntil: epochOrString(payload.exp),
   };
-  return { decoded, signature: await verifyIssuerJwt(issuerJwt, issuer, context) };
+  const signature = await verifyIssuerJwt(issuerJwt, issuer, context);
+  // A disclosure the issuer did not sign fails the credential whatever its key: never excusable.
+  if (check.problem) return { decoded, signature: { verified: false, key: signature.key, reason: signature.verified ? check.problem : `${check.problem}; ${signature.reason}` } };
+  return { decoded, signature };
 }
 
-function bindingOf(payload: JsonObject, subject: string | undefined, holderJwk: JWK): DecodedCredential['holderBinding'] {
-  const cnf = isPlainObject(payload.cnf) && isPlainObject(payload.cnf.jwk) ? (payload.cnf.jwk as JWK) : undefined;
-  const fromDid = subject?.startsWith('did:jwk:') ? didJwk(subject) : undefined;
-  const bound = cnf ?? fromDid;
-  if (!bound) return 'none';
-  return bound.x === holderJwk.x && bound.y === holderJwk.y ? 'holder-key' : 'other-key';
-}
-
-function epochOrString(value: unknown): string | undefined {
-  if (typeof value === 'number') return new Date(value * 1000).toISOString();
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** did:jwk:<base64url JSON JWK>[#0] → the JWK. */
-export function didJwk(did: string): JWK | undefined {
-  try {
-    return JSON.parse(Buffer.from(did.slice('did:jwk:'.length).split('#')[0]!, 'base64url').toString('utf8')) as JWK;
-  } catch {
-    return undefined;
-  }
-}
+type Disclosed = { name?: string; value: unknown; digest: string };
 
 /**
- * Finds the issuer's key and verifies a JWT: `x5c` in the header, `did:jwk` in `kid` or `iss`,
- * else `kid` in the issuer's JWKS (`/.well-known/jwt-vc-issuer/…`, then the authorization
- * server's `jwks_uri`, then `<credential issuer>/jwks`).
+ * Every disclosure's digest must appear once in the signed payload — in an `_sd` array (an
+ * object property) or as `{"...": digest}` (an array element), at the top or inside another
+ * disclosed value — and a disclosed property must not repeat one the payload already has
+ * (SD-JWT, RFC 9901 §7.1). Walked without recursion: the payload's shape is the issuer's.
  */
-async function verifyIssuerJwt(compact: string, issuer: string | undefined, context: DecodeContext): Promise<SignatureCheck> {
-  const header = decodeProtectedHeader(compact);
-  const alg = header.alg ?? 'ES256';
-  let key: VerifyKey | undefined;
-  let label: string | undefined;
-  if (Array.isArray(header.x5c) && header.x5c[0]) {
-    const pem = `-----BEGIN CERTIFICATE-----\n${header.x5c[0]}\n-----END CERTIFICATE-----`;
-    key = await importX509(pem, alg);
-    label = `x5c ${new X509Certificate(Buffer.from(header.x5c[0], 'base64')).subject.replaceAll('\n', ', ')}`;
-  } else if (typeof header.kid === 'string' && header.kid.startsWith('did:jwk:')) {
-    const jwk = didJwk(header.kid);
-    if (jwk) [key, label] = [await importJWK(jwk, alg), `kid ${header.kid.slice(0, 40)}… (did:jwk)`];
-  } else if (issuer?.startsWith('did:jwk:')) {
-    const jwk = didJwk(issuer);
-    if (jwk) [key, label] = [await importJWK(jwk, alg), 'iss did:jwk'];
-  } else if (issuer?.startsWith('did:')) {
-    return { verified: false, reason: `issuer ${issuer.split(':').slice(0, 2).join(':')} DIDs are not resolved by this wallet` };
+function checkDisclosures(payload: JsonObject, disclosures: Disclosed[]): { problem?: string; referenced: Set<string> } {
+  const referenced = new Set<string>();
+  const byDigest = new Map<string, Disclosed>();
+  for (const d of disclosures) {
+    if (byDigest.has(d.digest)) return { problem: `disclosure ${describeDisclosure(d)} appears twice`, referenced };
+    byDigest.set(d.digest, d);
   }
-  if (!key) {
-    const found = await findJwk(header.kid, issuer, context);
-    if ('reason' in found) return { verified: false, reason: found.reason };
-    [key, label] = [await importJWK(found.jwk, alg), `kid ${header.kid ?? '(none)'} from ${found.source}`];
+  const reference = (digest: unknown, asProperty: boolean, container: JsonObject | undefined): string | Disclosed | undefined => {
+    if (typeof digest !== 'string') return 'a digest in the signed payload is not a string';
+    if (referenced.has(digest)) return `digest ${digest.slice(0, 20)}… appears twice in the signed payload`;
+    referenced.add(digest);
+    const d = byDigest.get(digest);
+    // A digest without a disclosure is a decoy or a claim not disclosed: fine.
+    if (!d) return undefined;
+    if (asProperty !== (typeof d.name === 'string')) return `disclosure ${describeDisclosure(d)} is referenced as ${asProperty ? 'a property' : 'an array element'}`;
+    if (d.name === '_sd' || d.name === '...') return `disclosure names the reserved claim ${d.name}`;
+    if (container && d.name !== undefined && Object.hasOwn(container, d.name)) return `disclosure ${d.name} repeats a claim the signed payload already has`;
+    return d;
+  };
+  // Depth counts as the claims will nest once unpacked: a disclosed value sits where its digest is.
+  const stack: [unknown, number][] = [[payload, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > MAX_JSON_DEPTH) throw new Error(TOO_DEEP);
+    if (Array.isArray(node)) {
+      for (const item of node) {
+        const isReference = isPlainObject(item) && Object.keys(item).length === 1 && '...' in item;
+        if (!isReference) {
+          stack.push([item, depth + 1]);
+          continue;
+        }
+        const found = reference(item['...'], false, undefined);
+        if (typeof found === 'string') return { problem: found, referenced };
+        if (found) stack.push([found.value, depth + 1]);
+      }
+    } else if (isPlainObject(node)) {
+      if (node._sd !== undefined) {
+        if (!Array.isArray(node._sd)) return { problem: '_sd in the signed payload is not an array', referenced };
+        for (const digest of node._sd) {
+          const found = reference(digest, true, node);
+          if (typeof found === 'string') return { problem: found, referenced };
+          if (found) stack.push([found.value, depth + 1]);
+        }
+      }
+      for (const [key, value] of Object.entries(node)) if (key !== '_sd') stack.push([value, depth + 1]);
+    }
   }
-  try {
-    await jwtVerify(compact, key, { clockTolerance: 300 });
-    return { verified: true, key: label };
-  } catch (error) {
-    return { verified: false, key: label, reason: `signature does not verify: ${(error as Error).message}` };
-  }
+  // Unreferenced disclosures are never unpacked, but they are shown: bounded too.
+  if (disclosures.some((d) => deeperThan(d.value, MAX_JSON_DEPTH - 1))) throw new Error(TOO_DEEP);
+  const unsigned = disclosures.find((d) => !referenced.has(d.digest));
+  if (unsigned) return { problem: `disclosure ${describeDisclosure(unsigned)} is not in the signed payload (no _sd holds its digest)`, referenced };
+  return { referenced };
 }
 
-async function findJwk(kid: string | undefined, issuer: string | undefined, context: DecodeContext): Promise<{ jwk: JWK; source: string } | { reason: string }> {
-  const credentialIssuer = context.metadata.credentialIssuer.credential_issuer;
-  const candidates: string[] = [];
-  for (const base of new Set([issuer, credentialIssuer].filter((u): u is string => typeof u === 'string' && /^https?:\/\//.test(u)))) {
-    const url = new URL(base);
-    candidates.push(`${url.origin}/.well-known/jwt-vc-issuer${url.pathname === '/' ? '' : url.pathname}`);
-  }
-  for (const server of context.metadata.authorizationServers) if (server.jwks_uri) candidates.push(server.jwks_uri);
-  candidates.push(`${credentialIssuer.replace(/\/+$/, '')}/jwks`);
-  const tried: string[] = [];
-  for (const url of candidates) {
-    const keys = await fetchKeys(url, context.fetch);
-    tried.push(url);
-    if (!keys) continue;
-    const match = kid ? keys.find((k) => k.kid === kid) : keys.length === 1 ? keys[0] : undefined;
-    if (match) return { jwk: match, source: url };
-  }
-  return { reason: kid ? `no key with kid ${kid} at ${tried.join(', ')}` : `no kid in the header and no single key at ${tried.join(', ')}` };
+function describeDisclosure(d: Disclosed): string {
+  const value = JSON.stringify(d.value) ?? 'undefined';
+  return `${d.name ?? '(array element)'}: ${value.length > 60 ? `${value.slice(0, 59)}…` : value}`;
 }
 
-async function fetchKeys(url: string, fetcher: typeof fetch): Promise<JWK[] | undefined> {
-  try {
-    const response = await fetcher(url, { headers: { accept: 'application/json' } });
-    if (!response.ok) return undefined;
-    const body = (await response.json()) as { keys?: unknown; jwks?: { keys?: unknown }; jwks_uri?: unknown };
-    if (Array.isArray(body.keys)) return body.keys as JWK[];
-    if (Array.isArray(body.jwks?.keys)) return body.jwks.keys as JWK[];
-    if (typeof body.jwks_uri === 'string') return fetchKeys(body.jwks_uri, fetcher);
-    return undefined;
-  } catch {
-    return undefined;
-  }
+/** The key a credential is bound to: `cnf.jwk`, else a did:jwk/did:key subject; compared by RFC 7638 thumbprint. */
+function bindingOf(payload: JsonObject, subject: string | undefined, holderJwk: JWK): DecodedCredential['holderBinding'] {
+  if (isPlainObject(payload.cnf) && isPlainObject(payload.cnf.jwk)) return boundTo(payload.cnf.jwk as JWK, holderJwk);
+  if (!subject?.startsWith('did:')) return 'none';
+  // A subject DID this wallet cannot read names some key, but not one the wallet can show is its own.
+  const key = resolveDid(subject);
+  return typeof key === 'object' ? boundTo(key, holderJwk) : 'other-key';
+}
+
+/** A NumericDate (seconds) as ISO 8601; one no Date can hold is shown as sent. */
+function epochOrString(value: unknown): string | undefined {
+  if (typeof value === 'number') return isoTime(value * 1000) ?? `${value} (not a valid time)`;
+  return typeof value === 'string' ? value : undefined;
 }

@@ -9,8 +9,15 @@ export type ClaimStepName = (typeof CLAIM_STEPS)[number];
  * such as invalid_grant or invalid_proof), 4 authentication refused, 5 offer unknown or expired,
  * 1 network or protocol failure, 2 bad input.
  */
+/**
+ * What kind of failure, for the command to add the flag that changes it: plain http refused,
+ * the claim's deadline reached, an issuer key that cannot be found.
+ */
+export type ClaimErrorKind = 'plain-http' | 'deadline' | 'key-not-found';
+
 export class ClaimError extends CliError {
   readonly step: ClaimStepName;
+  readonly kind?: ClaimErrorKind;
   /** The issuer's OAuth `error` and `error_description`, when it sent them. */
   readonly oauthError?: { error: string; error_description?: string };
   readonly status?: number;
@@ -19,10 +26,11 @@ export class ClaimError extends CliError {
     step: ClaimStepName,
     message: string,
     exitCode: number,
-    extra: { oauthError?: { error: string; error_description?: string }; status?: number; cause?: unknown } = {},
+    extra: { oauthError?: { error: string; error_description?: string }; status?: number; cause?: unknown; kind?: ClaimErrorKind } = {},
   ) {
     super(`${step}: ${message}`, `E_CLAIM_${step.toUpperCase().replaceAll('-', '_')}`, exitCode, { cause: extra.cause });
     this.step = step;
+    this.kind = extra.kind;
     this.oauthError = extra.oauthError;
     this.status = extra.status;
   }
@@ -33,3 +41,21 @@ export const refused = (step: ClaimStepName, oauthError: { error: string; error_
     oauthError,
     status,
   });
+
+/**
+ * Credentials were issued but the wallet cannot trust them (exit 6): the claim's result comes
+ * along, so that what was received can still be shown beside why it failed.
+ */
+export class UntrustedCredentialError<R = unknown> extends ClaimError {
+  constructor(
+    readonly result: R,
+    failures: { configurationId: string; format: string; reason: string }[],
+    keyNotFound: boolean,
+  ) {
+    const [first] = failures;
+    const more = failures.length > 1 ? ` (and ${failures.length - 1} more credential${failures.length > 2 ? 's' : ''})` : '';
+    super('decode', `${first!.configurationId} (${first!.format}) cannot be trusted: ${first!.reason}${more}`, ExitCode.INVALID_SIGNATURE, {
+      kind: keyNotFound ? 'key-not-found' : undefined,
+    });
+  }
+}

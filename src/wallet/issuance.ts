@@ -1,7 +1,8 @@
-import { CliError } from '../errors.js';
+import { CliError, ExitCode } from '../errors.js';
 import { type FollowPlan, type FollowReporter, type FollowTarget, followSessions } from '../sse/follow.js';
 import { delay } from '../shared/duration.js';
 import { type ClaimPlan, type ClaimReporter, type ClaimResult, claimOffer } from './claim.js';
+import { ClaimError, UntrustedCredentialError } from './errors.js';
 
 /** How long events of a refused claim may still arrive before following stops. */
 const AFTER_REFUSAL_MS = 1500;
@@ -17,7 +18,11 @@ export interface IssuancePlan {
  * code is the session's outcome (0 / 3), or the claim's failure when the session stays open
  * (a wrong tx code leaves it ACTIVE).
  */
-export async function claimWhileFollowing(plan: IssuancePlan, follow: FollowReporter, claim: ClaimReporter & { result?(r: ClaimResult): void }): Promise<number> {
+export async function claimWhileFollowing(
+  plan: IssuancePlan,
+  follow: FollowReporter,
+  claim: ClaimReporter & { result?(r: ClaimResult, refused?: boolean): void },
+): Promise<number> {
   let connected!: () => void;
   const subscribed = new Promise<void>((resolve) => (connected = resolve));
   const controller = new AbortController();
@@ -41,11 +46,22 @@ export async function claimWhileFollowing(plan: IssuancePlan, follow: FollowRepo
   const first = await Promise.race([subscribed.then(() => undefined), following]);
   if (first !== undefined) return first;
   let claimFailure: CliError | undefined;
+  // A session's wait that fails (its timeout, SIGINT) while the wallet is still claiming stops
+  // the claim too: nothing the wallet waits on may outlive the command's own bounds.
+  const stopClaim = new AbortController();
+  const stoppedBy = new ClaimError('offer', 'stopped: the wait for the session ended first', ExitCode.FAILURE);
+  void following.then((code) => {
+    if (code !== ExitCode.OK) stopClaim.abort(stoppedBy);
+  });
   try {
-    claim.result?.(await claimOffer(plan.claim, claim));
+    claim.result?.(await claimOffer({ ...plan.claim, signal: stopClaim.signal }, claim));
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
+    // Stopped because the session's wait ended: that outcome, already reported, is the answer.
+    if (error === stoppedBy) return following;
     claimFailure = error;
+    // Credentials the wallet cannot trust are still shown, beside why.
+    if (error instanceof UntrustedCredentialError) claim.result?.(error.result as ClaimResult, true);
     // Let the issuer's failure events arrive, then stop following: the session may stay ACTIVE.
     const ended = await Promise.race([following.then(() => true), delay(AFTER_REFUSAL_MS).then(() => false)]);
     if (!ended) controller.abort(error.exitCode);

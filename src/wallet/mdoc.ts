@@ -1,8 +1,11 @@
-import { X509Certificate } from 'node:crypto';
 import { IssuerSigned } from '@owf/mdoc';
 import { mdocContext } from '../shared/mdoc-context.js';
+import { isoTime } from '../shared/duration.js';
 import type { JsonObject } from '../shared/json.js';
+import { MAX_JSON_DEPTH } from '../shared/json-safety.js';
 import type { DecodeContext, DecodedCredential, SignatureCheck } from './credentials.js';
+import type { JWK } from 'jose';
+import { algorithmProblem, boundTo, certificateKey, joseAlgorithm } from './trust.js';
 
 /** mso_mdoc (base64url IssuerSigned): doctype, namespaces and elements, and the issuer's COSE signature over the MSO. */
 export async function decodeMdoc(raw: string, context: DecodeContext): Promise<{ decoded: DecodedCredential; signature: SignatureCheck }> {
@@ -10,33 +13,43 @@ export async function decodeMdoc(raw: string, context: DecodeContext): Promise<{
   const mso = issuerSigned.issuerAuth.mobileSecurityObject;
   const claims: JsonObject = {};
   for (const namespace of issuerSigned.issuerNamespaces.issuerNamespaces.keys()) claims[namespace] = toJson(issuerSigned.getPrettyClaims(namespace));
-  const deviceKey = mso.deviceKeyInfo.deviceKey.jwk as { x?: string; y?: string };
+  const deviceKey = mso.deviceKeyInfo.deviceKey.jwk as JWK;
   const decoded: DecodedCredential = {
     types: [mso.docType],
     claims,
-    holderBinding: deviceKey.x === undefined ? 'none' : deviceKey.x === context.holderJwk.x && deviceKey.y === context.holderJwk.y ? 'holder-key' : 'other-key',
-    validFrom: mso.validityInfo.validFrom.toISOString(),
-    validUntil: mso.validityInfo.validUntil.toISOString(),
+    holderBinding: deviceKey.x === undefined ? 'none' : boundTo(deviceKey, context.holderJwk),
+    validFrom: isoTime(mso.validityInfo.validFrom.getTime()) ?? 'not a valid time',
+    validUntil: isoTime(mso.validityInfo.validUntil.getTime()) ?? 'not a valid time',
   };
-  const certificate = issuerSigned.issuerAuth.certificate;
-  const subject = certificate ? new X509Certificate(Buffer.from(certificate)).subject.replaceAll('\n', ', ') : undefined;
-  if (!certificate) return { decoded, signature: { verified: false, reason: 'no x5chain certificate in issuerAuth' } };
+  const issuerAuth = issuerSigned.issuerAuth;
+  // The algorithm is read from the protected header only: an unprotected one is anyone's to change.
+  const problem = algorithmProblem(joseAlgorithm(issuerAuth.protectedHeaders.headers?.get(1)), context);
+  if (problem) return { decoded, signature: { verified: false, reason: problem } };
+  let chain: Uint8Array[];
   try {
-    // The signature and every element's digest are checked against the x5chain certificate;
-    // whether that certificate is trusted is a separate question a test wallet does not answer.
+    chain = issuerAuth.certificateChain;
+  } catch {
+    return { decoded, signature: { verified: false, reason: 'no x5chain certificate in issuerAuth' } };
+  }
+  const key = await certificateKey(chain, 'x5chain', context);
+  if ('verified' in key) return { decoded, signature: key };
+  try {
+    // The signature over the MSO and every element's digest, with the certificate's key; the
+    // chain itself was judged above (an anchor, or a key the issuer publishes).
     await issuerSigned.verify({ disableCertificateChainValidation: true }, mdocContext);
-    return { decoded, signature: { verified: true, key: `x5chain ${subject} (chain not checked against a trust list)` } };
+    return { decoded, signature: { verified: true, key: key.label } };
   } catch (error) {
-    return { decoded, signature: { verified: false, key: `x5chain ${subject}`, reason: (error as Error).message.split('\n')[0] } };
+    return { decoded, signature: { verified: false, key: key.label, reason: (error as Error).message.split('\n')[0] } };
   }
 }
 
-/** CBOR values (Maps, byte strings, dates) as JSON a terminal can show. */
-function toJson(value: unknown): unknown {
-  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toJson(v)]));
+/** CBOR values (Maps, byte strings, dates) as JSON a terminal can show; nesting is bounded like any claims'. */
+function toJson(value: unknown, depth = 1): unknown {
+  if (depth > MAX_JSON_DEPTH) throw new Error(`the credential's claims nest deeper than ${MAX_JSON_DEPTH} levels`);
+  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), toJson(v, depth + 1)]));
   if (value instanceof Uint8Array) return `<${value.byteLength} bytes>`;
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(toJson);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
+  if (value instanceof Date) return isoTime(value.getTime()) ?? 'not a valid time';
+  if (Array.isArray(value)) return value.map((v) => toJson(v, depth + 1));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v, depth + 1)]));
   return value;
 }

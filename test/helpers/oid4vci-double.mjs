@@ -1,12 +1,27 @@
 // An OID4VCI issuer double laid out like walt.id issuer2 (docs/providers.md): credential issuer
 // <base>/openid4vci, path-inserted .well-known documents, /openid4vci/{credential-offer,token,
 // nonce,credential,jwks}. Written by hand with jose so that `claim` is tested against an issuer
-// that shares no code with the wallet or the sandbox.
+// that shares no code with the wallet or the sandbox. `state` turns it hostile for one test
+// (its own answer to any route, credentials it forges, keys it publishes); `reset()` undoes it.
+// A minimal walt.id management API (POST /issuer2/credential-offers, the session's SSE stream,
+// which says SUCCESSFUL once the credential is issued) lets `offer create --claim` run against it.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT } from 'jose';
+import { CompactSign, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT } from 'jose';
 import { listen, readBody } from './http.mjs';
 
 const b64url = (value) => Buffer.from(value).toString('base64url');
+
+/**
+ * @typedef {{
+ *   route?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, url: URL, raw: string) => boolean | Promise<boolean>,
+ *   issue?: (input: { holder: any, configurationId: string, format: string, tools: any }) => Promise<string> | string,
+ *   configurations?: (configurations: Record<string, any>) => Record<string, any>,
+ *   extraKeys: any[],
+ *   tokenResponse?: Record<string, unknown>,
+ *   offerResponse?: Record<string, unknown>,
+ *   credential401: boolean,
+ * }} DoubleState
+ */
 
 /**
  * @param {{ draft13?: boolean, credential401?: boolean }} [options]
@@ -24,8 +39,12 @@ export async function startOid4vciDouble(options = {}) {
   const tokens = new Map();
   const nonces = new Set();
   const requests = [];
-  const state = { credential401: Boolean(options.credential401) };
+  /** @type {DoubleState} */
+  const state = { credential401: Boolean(options.credential401), extraKeys: [] };
+  /** @type {Map<string, import('node:http').ServerResponse>} session id → its open SSE stream */
+  const streams = new Map();
   let base = '';
+  const published = () => [publicJwk, ...state.extraKeys];
 
   const configurations = () => {
     const common = {
@@ -35,10 +54,11 @@ export async function startOid4vciDouble(options = {}) {
     };
     const display = [{ name: 'Test credential', locale: 'en' }];
     const meta = (extra) => (options.draft13 ? { ...extra, display } : { ...extra, credential_metadata: { display } });
-    return {
+    const configurations = {
       OpenBadgeCredential_jwt_vc_json: meta({ format: 'jwt_vc_json', credential_definition: { type: ['VerifiableCredential', 'OpenBadgeCredential'] }, ...common }),
       identity_credential: meta({ format: options.draft13 ? 'vc+sd-jwt' : 'dc+sd-jwt', vct: `${base}/openid4vci/identity_credential`, ...common }),
     };
+    return state.configurations ? state.configurations(configurations) : configurations;
   };
 
   const json = (res, status, body) => {
@@ -50,7 +70,10 @@ export async function startOid4vciDouble(options = {}) {
     const url = new URL(req.url ?? '/', 'http://double');
     const raw = (await readBody(req)).toString('utf8');
     requests.push({ method: req.method, path: url.pathname, search: url.search, headers: req.headers, raw });
+    if (state.route && (await state.route(req, res, url, raw))) return;
     const issuer = `${base}/openid4vci`;
+    const events = /^\/issuer2\/sessions\/([^/]+)\/events$/.exec(url.pathname);
+    if (req.method === 'GET' && events) return sessionEvents(res, decodeURIComponent(events[1] ?? ''));
     switch (`${req.method} ${url.pathname}`) {
       case 'GET /.well-known/openid-credential-issuer/openid4vci':
         return json(res, 200, {
@@ -68,9 +91,11 @@ export async function startOid4vciDouble(options = {}) {
           'pre-authorized_grant_anonymous_access_supported': true,
         });
       case 'GET /.well-known/jwt-vc-issuer/openid4vci':
-        return json(res, 200, { issuer, jwks: { keys: [publicJwk] } });
+        return json(res, 200, { issuer, jwks: { keys: published() } });
       case 'GET /openid4vci/jwks':
-        return json(res, 200, { keys: [publicJwk] });
+        return json(res, 200, { keys: published() });
+      case 'POST /issuer2/credential-offers':
+        return managementOffer(res, raw);
       case 'GET /openid4vci/credential-offer': {
         const entry = offers.get(url.searchParams.get('id') ?? '');
         if (!entry || entry.expired) return json(res, 404, { exception: true, status: 'Not Found', code: '404', message: 'Unknown credential offer' });
@@ -98,7 +123,8 @@ export async function startOid4vciDouble(options = {}) {
     if (entry.txCode !== undefined && form.get('tx_code') !== entry.txCode) return json(res, 400, { error: 'invalid_grant', error_description: 'tx_code is invalid' });
     const accessToken = b64url(randomBytes(24));
     tokens.set(accessToken, entry.offer);
-    const body = { access_token: accessToken, token_type: 'bearer', expires_in: 300 };
+    const body = { access_token: accessToken, token_type: 'bearer', expires_in: 300, ...state.tokenResponse };
+    if (state.tokenResponse?.access_token) tokens.set(String(state.tokenResponse.access_token), entry.offer);
     if (options.draft13) {
       const cNonce = randomUUID();
       nonces.add(cNonce);
@@ -118,7 +144,10 @@ export async function startOid4vciDouble(options = {}) {
     const holder = await verifyProof(proofJwt);
     if (!holder) return json(res, 400, { error: 'invalid_proof', error_description: 'Proof of possession could not be verified' });
     const format = configurations()[configurationId].format;
-    const issued = format === 'jwt_vc_json' ? await jwtVc(holder) : await sdJwt(holder);
+    const issued = state.issue ? await state.issue({ holder, configurationId, format, tools }) : format === 'jwt_vc_json' ? await jwtVc(holder) : await sdJwt(holder);
+    const sessionId = [...offers].find(([, o]) => o.offer === tokens.get(auth))?.[0];
+    const stream = sessionId === undefined ? undefined : streams.get(sessionId);
+    stream?.write(`data: ${JSON.stringify({ target: sessionId, event: 'issuance_status_changed', session: { id: sessionId, status: 'SUCCESSFUL' } })}\n\n`);
     if (!options.draft13) return json(res, 200, { credentials: [{ credential: issued }] });
     // Draft 13: a fresh c_nonce for the next proof comes with each credential response.
     const cNonce = randomUUID();
@@ -139,6 +168,47 @@ export async function startOid4vciDouble(options = {}) {
   }
 
   const sign = (payload, typ) => new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid, typ }).setIssuedAt().sign(privateKey);
+
+  /** walt.id's management API, enough for offer create: a 201 with the offer of a configuration named by profileId. */
+  function managementOffer(res, raw) {
+    const body = JSON.parse(raw);
+    const configurationIds = body.profileId in configurations() ? [body.profileId] : undefined;
+    const created = api.createOffer({ configurationIds, txCode: body.txCode ? '123456' : undefined });
+    return json(res, 201, { ...created, profileId: body.profileId, authMethod: body.authMethod, expiresAt: Date.now() + 300_000, ...state.offerResponse });
+  }
+
+  /** The session's stream: a keep-alive now, SUCCESSFUL once its credential is issued; never closed by the issuer. */
+  function sessionEvents(res, sessionId) {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.write('data: {}\n\n');
+    streams.set(sessionId, res);
+  }
+
+  /**
+   * What a hostile `state.issue` builds credentials with: the issuer's key and kid, the default
+   * credentials, and JWT/SD-JWT assembly with any header, payload and key.
+   */
+  const tools = {
+    get base() {
+      return `${base}/openid4vci`;
+    },
+    kid,
+    privateKey,
+    publicJwk,
+    b64url,
+    jwtVc: (holder) => jwtVc(holder),
+    sdJwt: (holder) => sdJwt(holder),
+    /** @param {Record<string, unknown>} payload @param {Record<string, unknown>} header @param {any} [key] */
+    sign: (payload, header, key = privateKey) => new SignJWT(payload).setProtectedHeader(/** @type {any} */ ({ alg: 'ES256', ...header })).sign(key),
+    /** A JWS over a payload given as text (shapes jose's SignJWT will not copy, such as very deep nesting). */
+    signText: (payloadText, header, key = privateKey) =>
+      new CompactSign(new TextEncoder().encode(payloadText)).setProtectedHeader(/** @type {any} */ ({ alg: 'ES256', ...header })).sign(key),
+    /** The SD-JWT's disclosures for `[name, value]` pairs and their digests. */
+    disclose: (pairs) => {
+      const disclosures = pairs.map(([k, v]) => b64url(JSON.stringify([b64url(randomBytes(16)), k, v])));
+      return { disclosures, digests: disclosures.map((d) => createHash('sha256').update(d).digest('base64url')) };
+    },
+  };
 
   function jwtVc(holder) {
     const subject = `did:jwk:${b64url(JSON.stringify(holder))}`;
@@ -169,18 +239,26 @@ export async function startOid4vciDouble(options = {}) {
     ).then((jwt) => `${jwt}~${disclosures.join('~')}~`);
   }
 
-  return {
+  const api = {
     url: base,
     requests,
     state,
     publicJwk,
+    tools,
+    /** Back to an honest issuer: no hooks, no extra keys, no recorded requests. */
+    reset() {
+      for (const key of /** @type {(keyof DoubleState)[]} */ (['route', 'issue', 'configurations', 'tokenResponse', 'offerResponse'])) delete state[key];
+      state.extraKeys = [];
+      state.credential401 = Boolean(options.credential401);
+      requests.length = 0;
+    },
     /**
      * Creates an offer for `configurationIds`; returns the walt.id-style 201 object.
-     * @param {{ configurationIds?: string[], txCode?: string, authorizationCodeOnly?: boolean }} [o]
+     * @param {{ configurationIds?: string[], txCode?: string, authorizationCodeOnly?: boolean, preAuthorizedCode?: string }} [o]
      */
     createOffer(o = {}) {
       const id = randomUUID();
-      const preAuthorizedCode = b64url(randomBytes(16));
+      const preAuthorizedCode = o.preAuthorizedCode ?? b64url(randomBytes(16));
       const grants = o.authorizationCodeOnly
         ? { authorization_code: { issuer_state: id } }
         : {
@@ -198,6 +276,10 @@ export async function startOid4vciDouble(options = {}) {
       const entry = offers.get(id);
       if (entry) entry.expired = true;
     },
-    close: srv.close,
+    close: () => {
+      for (const stream of streams.values()) stream.destroy();
+      return srv.close();
+    },
   };
+  return api;
 }

@@ -35,11 +35,17 @@ export class ClaimRenderer implements ClaimReporter {
     for (const line of shownBody(exchange.responseBody)) output.debug(`  < ${line}`);
   }
 
-  result(result: ClaimResult): void {
+  /** The credentials received; `refused` when the claim fails on them (nothing was accepted then). */
+  result(result: ClaimResult, refused = false): void {
+    // Accepted without a verified signature: said on stderr, whatever stdout carries.
+    for (const cred of result.credentials) {
+      if (cred.trust.status === 'unverified' && !refused)
+        this.output.warn(`${cred.configurationId} (${cred.format}) accepted unverified (--allow-unverified): ${cred.trust.reason}`);
+    }
     if (this.output.json) {
       this.output.record({
         kind: 'claim',
-        offer: result.offer,
+        offer: withoutCode(result.offer),
         steps: result.steps.map((s) => ({ name: s.name, ms: Math.round(s.ms), status: s.status })),
         credentials: result.credentials.map((cred) => ({
           format: cred.format,
@@ -47,6 +53,7 @@ export class ClaimRenderer implements ClaimReporter {
           raw: cred.raw,
           decoded: cred.decoded,
           signature: cred.signature,
+          trust: cred.trust,
         })),
       });
       return;
@@ -73,7 +80,22 @@ export class ClaimRenderer implements ClaimReporter {
     output.data(escapeControl(JSON.stringify(d.claims, null, 2)).replace(/^/gm, '    '));
     if (d.disclosures?.length) {
       output.data(`  ${c.dim('disclosures')}`);
-      for (const disclosure of d.disclosures) output.data(`    ${escapeLine(disclosure.name ?? '(array element)')}: ${escapeLine(JSON.stringify(disclosure.value))}`);
+      for (const disclosure of d.disclosures) {
+        const unsigned = disclosure.signed ? '' : `  ${c.red('(not in the signed payload)')}`;
+        output.data(`    ${escapeLine(disclosure.name ?? '(array element)')}: ${escapeLine(JSON.stringify(disclosure.value) ?? 'undefined')}${unsigned}`);
+      }
     }
   }
+}
+
+const PRE_AUTHORIZED = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
+
+/**
+ * The offer as --json shows it: its pre-authorized code buys an access token (with the tx code,
+ * which is never in the offer), so it is masked whole; the rest is the issuer's offer as sent.
+ */
+function withoutCode(offer: ClaimResult['offer']): ClaimResult['offer'] {
+  const grant = offer.grants?.[PRE_AUTHORIZED] as Record<string, unknown> | undefined;
+  if (!grant || grant['pre-authorized_code'] === undefined) return offer;
+  return { ...offer, grants: { ...offer.grants, [PRE_AUTHORIZED]: { ...grant, 'pre-authorized_code': '[masked]' } } } as ClaimResult['offer'];
 }

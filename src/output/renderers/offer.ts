@@ -1,5 +1,5 @@
 import type { OfferResponse } from '../../issuer/offers.js';
-import { formatDuration } from '../../shared/duration.js';
+import { formatDuration, isoTime } from '../../shared/duration.js';
 import { escapeLine } from '../escape.js';
 import type { Output } from '../output.js';
 
@@ -40,6 +40,9 @@ export function claimCommand(offer: OfferResponse, issuerArgs: string): string {
 function describeExpiry(expiresAt: number): string {
   // walt.id sends a far-future instant for "never" (expiresInSeconds -1).
   if (expiresAt > Date.now() + 50 * 365 * 86_400_000) return 'never';
+  const iso = isoTime(expiresAt);
+  // An issuer's number no Date can hold is shown as sent.
+  if (iso === undefined) return `${expiresAt} (not a valid time)`;
   const remaining = expiresAt - Date.now();
-  return `${new Date(expiresAt).toISOString()} (${remaining > 0 ? `in ${formatDuration(remaining)}` : 'expired'})`;
+  return `${iso} (${remaining > 0 ? `in ${formatDuration(remaining)}` : 'expired'})`;
 }
