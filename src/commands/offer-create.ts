@@ -1,14 +1,6 @@
 import { withFlagHint } from '../cli/claim-hints.js';
 import type { CommandContext } from '../cli/command-context.js';
-import {
-  durationFlag,
-  followFlags,
-  followWarnings,
-  reportTargets,
-  trustAnchorFlags,
-  type FollowFlags,
-  type IssuerFlags,
-} from '../cli/flags.js';
+import { durationFlag, followFlags, followWarnings, reportTargets, trustAnchorFlags, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
 import { offerRequest, type OfferRequestFlags } from '../cli/offer-flags.js';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { assertFetchable, createDispatcher } from '../http/client.js';
