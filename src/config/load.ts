@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
-import { ConfigFieldError, validateBaseUrl, validateConfig, validateTarget, validateToken, type ConfigFile, type Settings } from './schema.js';
+import { ConfigFieldError, contextNamed, validateBaseUrl, validateConfig, validateTarget, validateToken, type ConfigFile, type Settings } from './schema.js';
 
 export const MODULE_NAME = 'issuer-events';
 export const DEFAULT_BASE_URL = 'http://localhost:7005';
@@ -118,7 +118,7 @@ export function resolveSettings(loaded: LoadedConfig, flags: SettingFlags, env: 
   const contextName = flags.context ?? nonEmpty(env.ISSUER_EVENTS_CONTEXT) ?? config.context;
   let contextSettings: Settings = {};
   if (contextName !== undefined) {
-    const found = config.contexts?.[contextName];
+    const found = contextNamed(config, contextName);
     if (!found) {
       const known = Object.keys(config.contexts ?? {});
       const where = file ? ` in ${file}` : ' (no config file found)';
