@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
+import { type CodeLoader, findConfig, type FoundConfig, readConfig, type SearchOptions } from './search.js';
 import { ConfigFieldError, contextNamed, validateBaseUrl, validateConfig, validateTarget, validateToken, type ConfigFile, type Settings } from './schema.js';
 
 export const MODULE_NAME = 'issuer-events';
@@ -23,6 +24,9 @@ const SEARCH_PLACES = [
   `${MODULE_NAME}.config.yml`,
 ];
 
+/** JavaScript and TypeScript configs: executed only when they are one of SEARCH_PLACES, or `--config`. */
+const CODE_LOADERS: Record<string, CodeLoader> = { '.js': loadJavaScript, '.cjs': loadJavaScript, '.mjs': loadJavaScript, '.ts': loadTypeScript };
+
 export interface LoadedConfig {
   file?: string;
   config: ConfigFile;
@@ -30,16 +34,12 @@ export interface LoadedConfig {
 
 /** Finds (from `cwd` up to the project root) or loads (`--config`) the configuration file. */
 export async function loadConfigFile(options: { file?: string; cwd?: string } = {}): Promise<LoadedConfig> {
-  const { cosmiconfig } = await import('cosmiconfig');
-  const explorer = cosmiconfig(MODULE_NAME, {
-    searchPlaces: SEARCH_PLACES,
-    searchStrategy: 'project',
-    cache: false,
-    loaders: { '.ts': loadTypeScript },
-  });
-  let result: Awaited<ReturnType<typeof explorer.search>>;
+  // Not cosmiconfig's own search: it also executes a "meta config" (.config/config.cjs) and, with
+  // no package.json above, climbs to / executing the first .issuer-eventsrc.cjs it meets.
+  const search: SearchOptions = { places: SEARCH_PLACES, packageProperty: MODULE_NAME, codeLoaders: CODE_LOADERS };
+  let result: FoundConfig | undefined;
   try {
-    result = options.file ? await explorer.load(options.file) : await explorer.search(options.cwd ?? process.cwd());
+    result = options.file ? await readConfig(options.file, search) : await findConfig(options.cwd ?? process.cwd(), search);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const err = error as NodeJS.ErrnoException;
@@ -58,6 +58,12 @@ export async function loadConfigFile(options: { file?: string; cwd?: string } = 
     }
     throw error;
   }
+}
+
+/** The default export (module.exports for CommonJS), as cosmiconfig's loader took it. */
+async function loadJavaScript(filepath: string): Promise<unknown> {
+  const module = (await import(pathToFileURL(filepath).href)) as { default?: unknown };
+  return module.default;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Configuration runs no code it was not asked to, and takes only what it was given (issue 25,
 // findings 14, 22, 23 and 24).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -28,4 +28,59 @@ test('23. context names are own keys of contexts: constructor, toString and __pr
   const r = await runCli(['context', 'show', '__proto__'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^baseUrl\s+http:\/\/127\.0\.0\.1:7006\s+.*contexts\.__proto__\.baseUrl$/m);
+});
+
+/** A JavaScript config that leaves a mark when it is executed. */
+function markingConfig(file, exported = '{}') {
+  writeFileSync(file, `require('node:fs').writeFileSync(${JSON.stringify(`${file}.ran`)}, 'ran');\nmodule.exports = ${exported};\n`);
+  return `${file}.ran`;
+}
+
+test('22. with no project root above it, the search stays in the working directory: a .issuer-eventsrc.cjs in a shared parent is not executed', async () => {
+  const shared = tmp();
+  const cwd = join(shared, 'work', 'sub');
+  mkdirSync(cwd, { recursive: true });
+  const mark = markingConfig(join(shared, '.issuer-eventsrc.cjs'), "{ baseUrl: 'http://127.0.0.1:1/planted' }");
+  const r = await runCli(['context', 'show'], { cwd });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(existsSync(mark), false, 'the planted config ran');
+  assert.match(r.stdout, /^baseUrl\s+http:\/\/localhost:7005\s+default$/m);
+});
+
+test("22. cosmiconfig's meta config (.config/config.cjs, package.yaml) is never executed, nor its search places used", async () => {
+  const cwd = tmp();
+  mkdirSync(join(cwd, '.config'));
+  const mark = markingConfig(join(cwd, '.config', 'config.cjs'), "{ searchPlaces: ['elsewhere.json'] }");
+  writeFileSync(join(cwd, 'elsewhere.json'), JSON.stringify({ baseUrl: 'http://127.0.0.1:1/elsewhere' }));
+  const r = await runCli(['context', 'show'], { cwd });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(existsSync(mark), false, '.config/config.cjs ran');
+  assert.match(r.stdout, /^baseUrl\s+http:\/\/localhost:7005\s+default$/m);
+});
+
+test('22. the search goes up to the project root (package.json or .git) and no further; without one, up to the home directory', async () => {
+  const root = tmp();
+  const project = join(root, 'project');
+  const deep = join(project, 'packages', 'app');
+  mkdirSync(deep, { recursive: true });
+  writeFileSync(join(project, 'package.json'), '{"name":"app"}');
+  writeFileSync(join(project, '.issuer-eventsrc.yaml'), 'baseUrl: http://127.0.0.1:1/project\n');
+  const above = markingConfig(join(root, 'issuer-events.config.cjs'), "{ baseUrl: 'http://127.0.0.1:1/above' }");
+  let r = await runCli(['context', 'show'], { cwd: deep });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^baseUrl\s+http:\/\/127\.0\.0\.1:1\/project\s+.*\.issuer-eventsrc\.yaml baseUrl$/m);
+  // A .git directory marks a project root too; above it nothing is read.
+  const repo = join(root, 'repo');
+  mkdirSync(join(repo, '.git', 'objects'), { recursive: true });
+  mkdirSync(join(repo, 'src'));
+  r = await runCli(['context', 'show'], { cwd: join(repo, 'src') });
+  assert.match(r.stdout, /^baseUrl\s+http:\/\/localhost:7005\s+default$/m);
+  assert.equal(existsSync(above), false, 'a config above the project root ran');
+  // No project root, inside the home directory: up to the home directory, included.
+  const home = join(root, 'home');
+  mkdirSync(join(home, 'notes', 'today'), { recursive: true });
+  writeFileSync(join(home, '.issuer-eventsrc.json'), JSON.stringify({ baseUrl: 'http://127.0.0.1:1/home' }));
+  r = await runCli(['context', 'show'], { cwd: join(home, 'notes', 'today'), env: { HOME: home } });
+  assert.match(r.stdout, /^baseUrl\s+http:\/\/127\.0\.0\.1:1\/home\s+/m);
+  assert.equal(existsSync(above), false, 'a config above the home directory ran');
 });
