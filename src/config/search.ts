@@ -1,6 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { deeperThan, expandedSizeOver, MAX_JSON_DEPTH } from '../shared/json-safety.js';
 
 /** Loads a JavaScript or TypeScript configuration file, by extension (`.js`, `.cjs`, `.mjs`, `.ts`). */
 export type CodeLoader = (filepath: string) => Promise<unknown>;
@@ -12,6 +14,13 @@ export interface SearchOptions {
   /** The only way code is executed: a listed file with one of these extensions. */
   codeLoaders: Record<string, CodeLoader>;
 }
+
+/**
+ * A configuration file larger than this is refused unread, and so is one whose content, written
+ * out as JSON, would be larger (YAML aliases expanded): every later use (profiles sent by the
+ * sandbox, merged into offers) serialises it, and an alias bomb would pin the CPU there.
+ */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
 export interface FoundConfig {
   filepath: string;
@@ -60,19 +69,26 @@ export async function findConfig(cwd: string, options: SearchOptions): Promise<F
 
 /** Reads one configuration file by its name's extension (`--config`, or a file the search found). */
 export async function readConfig(filepath: string, options: Omit<SearchOptions, 'places'>): Promise<FoundConfig> {
-  if ((await stat(filepath)).isDirectory()) throw Object.assign(new Error(`${filepath} is a directory`), { code: 'EISDIR' });
+  const info = await stat(filepath);
+  if (info.isDirectory()) throw Object.assign(new Error(`${filepath} is a directory`), { code: 'EISDIR' });
+  const bound = `${MAX_CONFIG_BYTES / 1024 / 1024} MB`;
+  if (info.size > MAX_CONFIG_BYTES) throw new ConfigError(`invalid config file ${filepath}: larger than ${bound}`);
   const ext = extname(filepath);
   const code = Object.hasOwn(options.codeLoaders, ext) ? options.codeLoaders[ext] : undefined;
-  if (code) {
-    const loaded = await code(filepath);
-    return { filepath, config: loaded, isEmpty: loaded === undefined || loaded === null };
+  let config: unknown;
+  if (code) config = await code(filepath);
+  else {
+    const text = await readFile(filepath, 'utf8');
+    if (text.trim() === '') return { filepath, config: undefined, isEmpty: true };
+    const { loadJson, loadYaml } = await import('cosmiconfig/dist/loaders.js');
+    // cosmiconfig's parsers keep its messages ("JSON Error in <file>:\n…"), which loadConfigFile reads.
+    config = ext === '.json' ? loadJson(filepath, text) : loadYaml(filepath, text);
+    if (basename(filepath) === 'package.json') config = (config as Record<string, unknown> | null)?.[options.packageProperty];
   }
-  const text = await readFile(filepath, 'utf8');
-  if (text.trim() === '') return { filepath, config: undefined, isEmpty: true };
-  const { loadJson, loadYaml } = await import('cosmiconfig/dist/loaders.js');
-  // cosmiconfig's parsers keep its messages ("JSON Error in <file>:\n…"), which loadConfigFile reads.
-  let config = ext === '.json' ? loadJson(filepath, text) : loadYaml(filepath, text);
-  if (basename(filepath) === 'package.json') config = (config as Record<string, unknown> | null)?.[options.packageProperty];
+  if (expandedSizeOver(config, MAX_CONFIG_BYTES)) {
+    throw new ConfigError(`invalid config file ${filepath}: larger than ${bound} ${code || ext === '.json' ? 'as JSON' : 'once YAML aliases are expanded'}`);
+  }
+  if (deeperThan(config)) throw new ConfigError(`invalid config file ${filepath}: nested deeper than ${MAX_JSON_DEPTH} levels`);
   return { filepath, config, isEmpty: config === undefined || config === null };
 }
 

@@ -21,6 +21,33 @@ export function deeperThan(value: unknown, limit = MAX_JSON_DEPTH): boolean {
   return false;
 }
 
+/**
+ * True when `value`, written out as JSON, would take more than `limit` characters: what YAML
+ * aliases (or shared references) expand to, counted once per appearance, and a cycle counts
+ * forever. Stops as soon as the limit is passed, so an alias bomb costs at most `limit` steps.
+ */
+export function expandedSizeOver(value: unknown, limit: number): boolean {
+  let size = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === 'string') size += current.length + 2;
+    else if (current === null || typeof current !== 'object') size += String(current).length;
+    else if (Array.isArray(current)) {
+      size += 2 + current.length;
+      for (const child of current) stack.push(child);
+    } else {
+      for (const [key, child] of Object.entries(current)) {
+        size += key.length + 4;
+        stack.push(child);
+      }
+      size += 2;
+    }
+    if (size > limit) return true;
+  }
+  return false;
+}
+
 // JWK members that are private key material (RFC 7518 §6): EC/OKP `d`, RSA `p`, `q`, `dp`,
 // `dq`, `qi`, `oth`, and `k` of symmetric (oct) keys.
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth'];

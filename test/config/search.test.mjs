@@ -84,3 +84,40 @@ test('22. the search goes up to the project root (package.json or .git) and no f
   assert.match(r.stdout, /^baseUrl\s+http:\/\/127\.0\.0\.1:1\/home\s+/m);
   assert.equal(existsSync(above), false, 'a config above the home directory ran');
 });
+
+test("14. a YAML alias bomb in a profile's credentialData is refused when the file is read, in one line, before anything serves", async () => {
+  const cwd = tmp();
+  // Nine levels of nine aliases: 9^9 (387 million) strings once expanded, from 400 bytes of YAML.
+  const levels = 'abcdefghi'.split('');
+  const lines = levels.map(
+    (name, i) =>
+      `      ${name}: &${name} [${Array(9)
+        .fill(i === 0 ? '"lol"' : `*${levels[i - 1]}`)
+        .join(', ')}]`,
+  );
+  writeFileSync(join(cwd, 'issuer-events.config.yaml'), `profiles:\n  bomb:\n    format: w3c_vc\n    credentialData:\n${lines.join('\n')}\n`);
+  let ready = false;
+  const r = await runCli(['sandbox', '--port', '0'], {
+    cwd,
+    timeoutMs: 20_000,
+    onStderr(_d, child) {
+      // Started: the bomb went through, and the first request that serialises the profile pins the CPU.
+      if (!ready && /Ready/.test(_d)) {
+        ready = true;
+        child.kill('SIGKILL');
+      }
+    },
+  });
+  assert.equal(ready, false, 'the sandbox started with the bomb in its profiles');
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^error: invalid config file .*issuer-events\.config\.yaml: larger than 4 MB once YAML aliases are expanded\n$/);
+  // A self-referencing anchor (a cycle) is refused the same way, as is a file over the bound.
+  writeFileSync(join(cwd, 'issuer-events.config.yaml'), 'profiles:\n  loop:\n    credentialData: &c\n      again: *c\n');
+  const cycle = await runCli(['context', 'show'], { cwd });
+  assert.equal(cycle.code, 2, cycle.stderr);
+  assert.match(cycle.stderr, /larger than 4 MB once YAML aliases are expanded\n$/);
+  writeFileSync(join(cwd, 'issuer-events.config.yaml'), `# ${'x'.repeat(5 * 1024 * 1024)}\nbaseUrl: http://127.0.0.1:1\n`);
+  const big = await runCli(['context', 'show'], { cwd });
+  assert.equal(big.code, 2, big.stderr);
+  assert.match(big.stderr, /^error: invalid config file .*: larger than 4 MB\n$/);
+});
