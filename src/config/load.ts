@@ -144,11 +144,13 @@ export function resolveSettings(loaded: LoadedConfig, flags: SettingFlags, env: 
     throw asConfigError(error);
   }
   const secrets = nonEmpty(env.ISSUER_EVENTS_WEBHOOK_SECRET);
-  if (secrets)
-    envSettings.webhookSecret = secrets
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+  if (secrets) {
+    const parts = secrets.split(',').map((s) => s.trim());
+    const empty = parts.indexOf('');
+    // "a,,b" or "a,": a secret left out by mistake, not one fewer secret.
+    if (empty !== -1) throw new ConfigError(`ISSUER_EVENTS_WEBHOOK_SECRET holds an empty secret (part ${empty + 1} of ${parts.length}): ${EMPTY_SECRET}`);
+    envSettings.webhookSecret = parts;
+  }
 
   const flagSettings: Settings = {};
   try {
@@ -158,6 +160,9 @@ export function resolveSettings(loaded: LoadedConfig, flags: SettingFlags, env: 
   } catch (error) {
     throw asConfigError(error);
   }
+  // `--secret "$UNSET"`: an HMAC keyed with '' is one anyone can compute.
+  const blank = flags.webhookSecret?.find((s) => s.trim() === '');
+  if (blank !== undefined) throw new ConfigError(`invalid --secret ${JSON.stringify(blank)}: ${EMPTY_SECRET}`);
   if (flags.webhookSecret?.length) flagSettings.webhookSecret = flags.webhookSecret;
 
   const layers: [ResolvedSettings['sources'][string], Settings][] = [
@@ -188,6 +193,8 @@ export function resolveSettings(loaded: LoadedConfig, flags: SettingFlags, env: 
     sources,
   };
 }
+
+const EMPTY_SECRET = 'a signing secret cannot be empty';
 
 // A field error from a flag or variable names it without the quotes used for file fields.
 function asConfigError(error: unknown): unknown {
