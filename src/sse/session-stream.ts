@@ -76,7 +76,7 @@ interface AttemptInfo {
 
 const KEEP_ALIVE = '{}';
 export const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
-/** Retry-After beyond this is not waited out: the supervisor says so and uses this instead. */
+/** Retry-After, or a `retry:` field, beyond this is not waited out: this is waited instead. */
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 /** EventSource with an override that observes every dispatched event, named or not. */
@@ -257,7 +257,7 @@ export class SessionStream {
         if (response.status !== 200 || !response.body) {
           return new Response(null, { status: response.status === 200 ? 502 : response.status, headers: response.headers as unknown as ConstructorParameters<typeof Headers>[0] });
         }
-        const tapped = tapEventStream(response.body as ReadableStream<Uint8Array>, this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, {
+        const tapped = tapEventStream(response.body as ReadableStream<Uint8Array>, this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, MAX_RETRY_AFTER_MS, {
           onBytes: () => {
             this.lastByteAt = Date.now();
           },
