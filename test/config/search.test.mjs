@@ -121,3 +121,25 @@ test("14. a YAML alias bomb in a profile's credentialData is refused when the fi
   assert.equal(big.code, 2, big.stderr);
   assert.match(big.stderr, /^error: invalid config file .*: larger than 4 MB\n$/);
 });
+
+test('24. a token holding a CR/LF (environment, flag or file) exits 2 naming where it came from and why, never "undefined", never the token', async () => {
+  const cwd = tmp();
+  const bad = 'tok-secret-1\r\nX-Injected: 1';
+  /** @type {[{ env?: Record<string, string> }, string[], string][]} */
+  const cases = [
+    [{ env: { ISSUER_EVENTS_TOKEN: bad } }, [], 'ISSUER_EVENTS_TOKEN'],
+    [{}, ['--token', bad], '--token'],
+  ];
+  for (const [options, args, where] of cases) {
+    const r = await runCli(['offer', 'create', '--profile', 'p', '--base-url', 'http://127.0.0.1:1', ...args], { cwd, ...options });
+    assert.equal(r.code, 2, `${where}: ${r.stderr}`);
+    assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`^error: .*${where}.*(line break|control character)`));
+    assert.doesNotMatch(r.stderr, /undefined|tok-secret-1/);
+  }
+  writeFileSync(join(cwd, 'issuer-events.config.json'), JSON.stringify({ token: bad }));
+  const r = await runCli(['offer', 'create', '--profile', 'p', '--base-url', 'http://127.0.0.1:1'], { cwd });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^error: invalid config file .*issuer-events\.config\.json: .*token.*(line break|control character)/);
+  assert.doesNotMatch(r.stderr, /undefined|tok-secret-1/);
+});
