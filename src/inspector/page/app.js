@@ -332,7 +332,11 @@ async function replay(selection, result) {
   }
 }
 
+// Shell-quoted: inside '…' the shell expands nothing. What curl itself reads is handled by curlFor.
 const quote = (s) => `'${String(s).replaceAll("'", "'\\''")}'`;
+
+/** A header name as HTTP allows it (RFC 9110 token): curl reads `-H @file` as a file of headers. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** What a copied curl command sends to when nothing says where: the user must fill it in. */
 const NO_TARGET = '<your-endpoint>';
@@ -344,8 +348,9 @@ const NO_TARGET = '<your-endpoint>';
  */
 function curlTarget(r) {
   const typed = $('replay-to').value.trim();
-  if (typed) return typed;
-  if (r.source === 'webhook' && r.url) return r.url;
+  // Never an argument curl would take for an option (a record's "URL" of -o/some/file).
+  if (typed && !typed.startsWith('-')) return typed;
+  if (r.source === 'webhook' && typeof r.url === 'string' && /^https?:\/\//i.test(r.url)) return r.url;
   // Joined as text, not resolved as a URL: a path such as //evil.example/x stays a path on the receiver.
   if (r.request && state.config.receiver) return `${state.config.receiver}${r.request.path.startsWith('/') ? r.request.path : '/'}`;
   return NO_TARGET;
@@ -355,10 +360,11 @@ function curlFor(item) {
   const r = item.record;
   const to = curlTarget(r);
   const headers = r.request
-    ? Object.entries(r.request.headers).filter(([k]) => !['host', 'content-length', 'connection', 'transfer-encoding'].includes(k))
+    ? Object.entries(r.request.headers).filter(([k]) => HEADER_NAME.test(k) && !['host', 'content-length', 'connection', 'transfer-encoding'].includes(k))
     : [['content-type', 'application/json']];
   const body = r.request ? (r.request.body ?? '') : JSON.stringify(r.data);
-  return ['curl -X POST', quote(to), ...headers.map(([k, v]) => `-H ${quote(`${k}: ${v}`)}`), `--data-binary ${quote(body)}`].join(' ');
+  // --data-raw, not --data-binary: a body starting with @ is sent as it is, never read as @file.
+  return ['curl -X POST', quote(to), ...headers.map(([k, v]) => `-H ${quote(`${k}: ${v}`)}`), `--data-raw ${quote(body)}`].join(' ');
 }
 
 async function copyCurl(item, result) {

@@ -1,0 +1,93 @@
+// The inspector against hostile captures (issue 25, findings 17, 18 and 19).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { browserTest } from '../helpers/browser.mjs';
+import { cleanEnv } from '../helpers/cli.mjs';
+import { listen, readBody } from '../helpers/http.mjs';
+import { openPage, startWithUi } from '../helpers/inspector.mjs';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'ie-inspect-hard-'));
+
+/**
+ * A webhook record as listen --save writes it, with `request` and other fields as given.
+ * @param {string} id
+ * @param {Record<string, any>} [options]
+ */
+function webhook(id, { body = '{"type":"x"}', headers = { 'content-type': 'application/json' }, ...extra } = {}) {
+  return {
+    v: 1,
+    source: 'webhook',
+    receivedAt: '2026-11-24T10:00:00.000Z',
+    provider: 'unknown',
+    type: `type.${id}`,
+    id,
+    data: null,
+    verified: false,
+    scheme: 'none',
+    reason: null,
+    duplicate: false,
+    request: { method: 'POST', path: '/hook', headers, body },
+    ...extra,
+  };
+}
+
+/** A capture file of these records. @param {object[]} records */
+function captureFile(records) {
+  const file = join(tmp(), 'hooks.ndjson');
+  writeFileSync(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  return file;
+}
+
+/** @param {string[]} files @param {(ui: Awaited<ReturnType<typeof startWithUi>>) => Promise<void>} fn */
+async function inspecting(files, fn) {
+  const ui = await startWithUi(['inspect', ...files, '--port', '0']);
+  try {
+    await fn(ui);
+  } finally {
+    ui.child.kill('SIGINT');
+    await ui.result;
+  }
+}
+
+browserTest('17. Copy as curl never makes curl read a file: a body starting with @, a header named @file, a URL that is an option', async (browser) => {
+  const dir = tmp();
+  const secret = join(dir, 'secret.txt');
+  writeFileSync(secret, 'TOP-SECRET');
+  /** @type {{ body: string, headers: import('node:http').IncomingHttpHeaders }[]} */
+  const received = [];
+  const app = await listen(async (req, res) => {
+    received.push({ body: (await readBody(req)).toString('utf8'), headers: req.headers });
+    res.end('ok');
+  });
+  const file = captureFile([
+    webhook('at-body', { body: `@${secret}` }),
+    webhook('at-header', { body: 'plain', headers: { 'content-type': 'text/plain', [`@${secret}`]: 'x' } }),
+    webhook('dash-url', { url: `-o${join(dir, 'written-by-curl')}` }),
+  ]);
+  try {
+    await inspecting([file], async (ui) => {
+      const { page, errors } = await openPage(browser, ui.url);
+      const copied = async (/** @type {number} */ row) => {
+        await page.locator('[data-testid=row]').nth(row).click();
+        await page.click('[data-testid=copy-curl]');
+        return page.evaluate(() => document.body.dataset.curl ?? '');
+      };
+      // Newest first: dash-url, at-header, at-body. With no replay target, the URL is a placeholder, never the record's option-like "URL".
+      assert.match(await copied(0), /^curl -X POST '<your-endpoint>' /);
+      await page.fill('[data-testid=replay-to]', `${app.url}/app`);
+      for (const row of [2, 1]) await promisify(execFile)('sh', ['-c', await copied(row)], { env: cleanEnv() });
+      assert.deepEqual(
+        received.map((r) => r.body),
+        [`@${secret}`, 'plain'],
+      );
+      assert.doesNotMatch(JSON.stringify(received), /TOP-SECRET/);
+      assert.deepEqual(errors, []);
+    });
+  } finally {
+    await app.close();
+  }
+});
