@@ -91,3 +91,47 @@ browserTest('17. Copy as curl never makes curl read a file: a body starting with
     await app.close();
   }
 });
+
+browserTest('18. records the capture reader accepts with odd field types are shown, never a TypeError or the previous detail left on screen', async (browser) => {
+  const sse = (/** @type {string} */ id, /** @type {object} */ extra) => ({
+    v: 1,
+    source: 'sse',
+    receivedAt: '2026-11-24T10:00:01.000Z',
+    provider: 'waltid',
+    type: `type.${id}`,
+    id,
+    data: { event: id },
+    ...extra,
+  });
+  const file = captureFile([
+    webhook('normal'),
+    webhook('redacted-string', { redacted: 'session.issuerKey.jwk.d' }),
+    sse('headers-null', { request: { headers: null } }),
+    sse('request-odd', { request: { method: 5, path: null, headers: { a: 1, b: null }, body: { not: 'text' } }, redacted: [1, null], conflict: {}, url: { x: 1 } }),
+    webhook('redacted-number', { redacted: 7, status: null, terminal: 'yes', sessionId: null }),
+    sse('request-string', { request: 'GET /x', origin: 5 }),
+  ]);
+  await inspecting([file], async (ui) => {
+    const { page, errors } = await openPage(browser, ui.url);
+    const rows = page.locator('[data-testid=row]');
+    assert.equal(await rows.count(), 6);
+    // Newest first; each click must replace the detail with that record's.
+    for (const [row, id] of [
+      [5, 'normal'],
+      [4, 'redacted-string'],
+      [5, 'normal'],
+      [3, 'headers-null'],
+      [2, 'request-odd'],
+      [1, 'redacted-number'],
+      [0, 'request-string'],
+    ]) {
+      await rows.nth(/** @type {number} */ (row)).click();
+      assert.equal(await page.textContent('[data-testid=detail-type]'), `type.${id}`, `the detail of ${id}`);
+      assert.doesNotMatch((await page.textContent('#detail')) ?? '', /cannot be shown/, `the detail of ${id}`);
+      await page.click('[data-testid=copy-curl]');
+    }
+    await rows.nth(4).click();
+    assert.equal(await page.textContent('[data-field=redacted]'), 'session.issuerKey.jwk.d');
+    assert.deepEqual(errors, []);
+  });
+});
