@@ -192,7 +192,7 @@ export class InspectorServer {
   private selection(input: { seqs?: unknown; session?: unknown }): StoredRecord[] | string {
     const { store } = this.options;
     if (typeof input.session === 'string') {
-      const records = store.bySession(input.session).filter((s) => s.record.source !== 'session');
+      const records = store.bySession(input.session).filter((s) => s.source !== 'session');
       return records.length ? records.slice(0, MAX_REPLAY) : `no records of session ${input.session}`;
     }
     if (!Array.isArray(input.seqs) || input.seqs.length === 0 || input.seqs.length > MAX_REPLAY || !input.seqs.every(Number.isSafeInteger)) {

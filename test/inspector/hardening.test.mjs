@@ -4,7 +4,11 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { RecordStore } from '../../dist/inspector/store.js';
 import { browserTest } from '../helpers/browser.mjs';
 import { cleanEnv } from '../helpers/cli.mjs';
 import { listen, readBody } from '../helpers/http.mjs';
@@ -134,4 +138,42 @@ browserTest('18. records the capture reader accepts with odd field types are sho
     assert.equal(await page.textContent('[data-field=redacted]'), 'session.issuerKey.jwk.d');
     assert.deepEqual(errors, []);
   });
+});
+
+test('19. the store counts what it holds: a parsed record is not kept beside its line, and a two-byte line counts two bytes a character', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = /** @type {() => void} */ (runInNewContext('gc'));
+  const maxBytes = 16 * 1024 * 1024;
+  const store = new RecordStore({ maxBytes });
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 600; i++) {
+    // Many small members: as objects they take several times their JSON size (what the old count missed).
+    const data = {};
+    for (let k = 0; k < 4000; k++) data[`k${k}`] = i % 2 ? k : `€${k}`;
+    store.add(
+      {
+        v: 1,
+        source: 'sse',
+        receivedAt: new Date().toISOString(),
+        provider: 'waltid',
+        type: 'x',
+        sessionId: `s${i % 7}`,
+        id: String(i),
+        status: null,
+        terminal: false,
+        duplicate: false,
+        data,
+      },
+      'test',
+    );
+  }
+  gc();
+  const held = process.memoryUsage().heapUsed - before;
+  assert.ok(store.size > 10, `only ${store.size} records kept`);
+  assert.ok(held < 2 * maxBytes, `the store holds ${Math.round(held / 1024 / 1024)} MB for a bound of ${maxBytes / 1024 / 1024} MB`);
+  // Records are still there to replay and to follow a session by.
+  const last = store.get(600);
+  assert.equal(last?.record.id, '599');
+  assert.ok(store.bySession('s4').every((s) => s.record.sessionId === 's4'));
 });
