@@ -5,7 +5,8 @@ import { readBody } from '../http/body.js';
 import { isHttpUrl } from '../shared/url.js';
 import { closeServer, listenOn, localOrigin } from '../shared/http-server.js';
 import { replayRecords, MAX_REPLAY, type ReplaySettings } from './replay.js';
-import { actionRefusal, isLoopbackHostHeader, SECURITY_HEADERS, tokenMatches } from './security.js';
+import { isLoopbackHostHeader } from '../shared/request-guard.js';
+import { actionRefusal, SECURITY_HEADERS, tokenMatches } from './security.js';
 import type { RecordStore, StoredRecord } from './store.js';
 
 export interface InspectorOptions {

@@ -9,6 +9,7 @@ import { closeServer, listenOn } from '../shared/http-server.js';
 import { deepMerge, isPlainObject, type JsonObject } from '../shared/json.js';
 import { envelopeTexts, sessionView } from './envelope.js';
 import { type EventNames, eventName, type Happening, isIssuerLevel } from './events.js';
+import { guardRefusal } from './guard.js';
 import { createIssuerKeys, type IssuerKeys } from './issuer-keys.js';
 import { type Answer, type Oid4vciHooks, SandboxOid4vci } from './oid4vci.js';
 import type { SandboxProfile } from './profiles.js';
@@ -127,6 +128,8 @@ export class SandboxIssuer {
 
   private async route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
+    const refusal = guardRefusal(req, url.pathname, { host: this.options.host, urls: [this.url, this.options.publicUrl] });
+    if (refusal) return this.send(res, refusal);
     const path = url.pathname;
     const method = req.method ?? 'GET';
     const key = `${method} ${path}`;

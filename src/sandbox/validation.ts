@@ -9,10 +9,12 @@ export interface WaltError {
 const REASONS: Record<number, [string, string]> = {
   400: ['BadRequestException', 'Bad Request'],
   401: ['UnauthorizedException', 'Unauthorized'],
+  403: ['ForbiddenException', 'Forbidden'],
   404: ['NotFoundException', 'Not Found'],
   409: ['ConflictException', 'Conflict'],
   405: ['MethodNotAllowedException', 'Method Not Allowed'],
   413: ['PayloadTooLargeException', 'Payload Too Large'],
+  415: ['UnsupportedMediaTypeException', 'Unsupported Media Type'],
   503: ['ServiceUnavailableException', 'Service Unavailable'],
 };
 

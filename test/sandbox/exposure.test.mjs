@@ -1,0 +1,124 @@
+// The sandbox against a hostile web page and a hostile wallet (issue 25, findings 9 to 13 and 15).
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { request } from 'undici';
+import { loadProfiles, SandboxIssuer } from '../../dist/index.js';
+import { browserTest } from '../helpers/browser.mjs';
+import { listen, readBody } from '../helpers/http.mjs';
+import { raw } from '../helpers/inspector.mjs';
+
+/** @type {SandboxIssuer[]} */
+const started = [];
+after(() => Promise.all(started.map((s) => s.close())));
+
+/** @param {Record<string, unknown>} [options] */
+async function sandbox(options = {}) {
+  const lines = /** @type {string[]} */ ([]);
+  const s = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(), eventNames: 'current', log: (line) => lines.push(line), ...options });
+  await s.start();
+  started.push(s);
+  return Object.assign(s, { lines });
+}
+
+/**
+ * @param {string} url
+ * @param {{ method?: string, body?: unknown, headers?: Record<string, string> }} [options]
+ * @returns {Promise<{ status: number, body: any }>}
+ */
+async function json(url, { method = 'GET', body, headers = {} } = {}) {
+  const res = await request(url, {
+    method,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, body: text ? JSON.parse(text) : undefined };
+}
+
+const offerOf = (/** @type {string} */ profileId, extra = {}) => ({ profileId, authMethod: 'PRE_AUTHORIZED', ...extra });
+
+test('9. the sandbox answers loopback names and its own only (DNS rebinding), and its management API takes JSON from no web page', async () => {
+  const s = await sandbox();
+  const port = new URL(s.url).port;
+  const created = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: offerOf('openBadgeCredential') });
+  assert.equal(created.status, 201);
+  // A page on x.evil.example, which now resolves to 127.0.0.1, reads the sessions (and the issuer's private JWK).
+  const rebound = await raw(s.url, '/issuer2/sessions', { headers: { host: `x.evil.example:${port}` } });
+  assert.equal(rebound.status, 403);
+  assert.match(JSON.parse(rebound.text).message, /^forbidden Host x\.evil\.example:\d+: the sandbox answers loopback names and its own/);
+  assert.doesNotMatch(rebound.text, /"d":/);
+  for (const path of ['/openid4vci/jwks', '/.well-known/openid-credential-issuer/openid4vci']) {
+    assert.equal((await raw(s.url, path, { headers: { host: `x.evil.example:${port}` } })).status, 403, path);
+  }
+  for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `app.localhost:${port}`]) {
+    assert.equal((await raw(s.url, '/issuer2/sessions', { headers: { host } })).status, 200, host);
+  }
+  // Cross-site requests to the management API, whatever their body.
+  const offer = JSON.stringify(offerOf('openBadgeCredential'));
+  const post = (/** @type {Record<string, string>} */ headers) => raw(s.url, '/issuer2/credential-offers', { method: 'POST', headers, body: offer });
+  let r = await post({ 'content-type': 'application/json', origin: 'http://evil.example' });
+  assert.equal(r.status, 403);
+  assert.match(JSON.parse(r.text).message, /cross-origin request from http:\/\/evil\.example/);
+  r = await post({ 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' });
+  assert.equal(r.status, 403);
+  // What a form or a no-cors fetch can send without a preflight: refused as walt.id (Ktor) does.
+  for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+    r = await post({ 'content-type': type });
+    assert.equal(r.status, 415, type);
+    assert.equal(JSON.parse(r.text).id, 'UnsupportedMediaTypeException');
+  }
+  assert.equal((await post({})).status, 415, 'no content type');
+  const id = created.body.offerId;
+  r = await raw(s.url, `/sandbox/sessions/${id}/claim?outcome=fail`, { method: 'POST', headers: { 'sec-fetch-site': 'cross-site', origin: 'http://evil.example' } });
+  assert.equal(r.status, 403);
+  assert.equal((await raw(s.url, `/sandbox/sessions/${id}/expire`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' })).status, 415);
+  assert.equal((await raw(s.url, '/issuer2/sessions', { headers: { 'sec-fetch-site': 'cross-site' } })).status, 403);
+  // Same-origin and non-browser clients still work: a JSON POST, curl's bare POST, a same-origin page.
+  assert.equal((await post({ 'content-type': 'application/json; charset=utf-8', 'sec-fetch-site': 'same-origin', origin: s.url })).status, 201);
+  assert.equal(s.store.size, 2, 'only the two allowed offers were created');
+  assert.equal((await raw(s.url, `/sandbox/sessions/${id}/expire`, { method: 'POST' })).status, 200);
+});
+
+test('9. --public-url and --host make their names legitimate; a wildcard is not a name', async () => {
+  const lan = await sandbox({ publicUrl: 'http://issuer.lan.test:7005' });
+  const port = new URL(lan.url).port;
+  assert.equal((await raw(lan.url, '/issuer2/sessions', { headers: { host: 'issuer.lan.test:7005' } })).status, 200);
+  assert.equal((await raw(lan.url, '/issuer2/sessions', { headers: { host: `evil.lan.test:${port}` } })).status, 403);
+  const wild = await sandbox({ host: '0.0.0.0' });
+  const wildPort = new URL(wild.url).port;
+  assert.equal((await raw(`http://127.0.0.1:${wildPort}`, '/issuer2/sessions', { headers: { host: `evil.example:${wildPort}` } })).status, 403);
+  // The sandbox's own offers name it by its listening URL: that name is answered.
+  assert.equal((await raw(`http://127.0.0.1:${wildPort}`, '/issuer2/sessions', { headers: { host: new URL(wild.url).host } })).status, 200);
+});
+
+browserTest('9. a cross-site page cannot create an offer (a no-cors text/plain POST) nor make the sandbox call its webhook', async (browser) => {
+  const s = await sandbox();
+  /** @type {string[]} */
+  const hooks = [];
+  const hook = await listen(async (req, res) => {
+    hooks.push((await readBody(req)).toString('utf8'));
+    res.end();
+  });
+  const body = JSON.stringify(offerOf('openBadgeCredential', { runtimeOverrides: { notifications: { webhook: { url: `${hook.url}/stolen` } } } }));
+  // The attacker's page, on another site (localhost is not 127.0.0.1 to the browser).
+  const attacker = await listen((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(`<!doctype html><script>
+      fetch(${JSON.stringify(`${s.url}/issuer2/credential-offers`)}, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: ${JSON.stringify(body)} })
+        .finally(() => { document.title = 'sent'; });
+    </script>`);
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://localhost:${attacker.port}/`);
+    await page.waitForFunction(() => document.title === 'sent');
+    const line = s.lines.find((l) => l.startsWith('POST /issuer2/credential-offers'));
+    assert.ok(line, 'the request reached the sandbox');
+    assert.match(line, /→ (403|415) /);
+    assert.equal(s.store.size, 0);
+    assert.deepEqual(hooks, []);
+  } finally {
+    await hook.close();
+    await attacker.close();
+  }
+});
