@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type CallbackContext, clientAuthenticationNone, Oauth2AuthorizationServer, Oauth2ServerErrorResponseError, preAuthorizedCodeGrantIdentifier } from '@openid4vc/oauth2';
 import { type CredentialIssuerMetadata, type IssuerMetadataResult, Openid4vciIssuer, Openid4vciVersion } from '@openid4vc/openid4vci';
-import { decodeJwt, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
+import { decodeJwt, decodeProtectedHeader, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 import { type IssueInput, issueCredential } from './credentials.js';
 import type { IssuerKeys } from './issuer-keys.js';
 import type { SandboxProfile } from './profiles.js';
@@ -24,6 +24,12 @@ export interface Oid4vciHooks {
   credentialIssued(session: Session, requestId: string): Promise<void>;
   credentialFailed(session: Session, requestId: string, error: string, description: string): Promise<void>;
 }
+
+/**
+ * The proof algorithms the metadata advertises, all asymmetric: a proof signed with anything else
+ * (HS256 with an `oct` jwk, whose "public" key is the HMAC secret; `none`) is refused.
+ */
+const PROOF_SIGNING_ALGS = ['ES256', 'ES384', 'EdDSA'];
 
 /** Nonces live this long and at most this many at once: a stranger cannot grow the set forever. */
 const NONCE_TTL_MS = 5 * 60_000;
@@ -231,6 +237,8 @@ export class SandboxOid4vci {
     const parsed = this.issuer.parseCredentialRequest({ issuerMetadata: metadata, credentialRequest: body as Record<string, unknown> });
     const jwt = parsed.proofs?.jwt?.[0];
     if (!jwt) throw new Error('no jwt proof in the request');
+    const { alg } = decodeProtectedHeader(jwt);
+    if (!PROOF_SIGNING_ALGS.includes(String(alg))) throw new Error(`alg ${alg} is not one this issuer advertises (${PROOF_SIGNING_ALGS.join(', ')})`);
     const nonce = decodeJwt(jwt).nonce;
     if (typeof nonce !== 'string' || !this.nonces.delete(nonce)) throw new Error('unknown or reused c_nonce');
     const verified = await this.issuer.verifyCredentialRequestJwtProof({ issuerMetadata: metadata, jwt, expectedNonce: nonce });
@@ -261,7 +269,7 @@ function configurationOf(profile: SandboxProfile, issuerUrl: string): Record<str
   const common = {
     scope: profile.credentialConfigurationId,
     cryptographic_binding_methods_supported: ['jwk'],
-    proof_types_supported: { jwt: { proof_signing_alg_values_supported: ['ES256', 'ES384', 'EdDSA'] } },
+    proof_types_supported: { jwt: { proof_signing_alg_values_supported: PROOF_SIGNING_ALGS } },
     credential_metadata: { display: [{ name: profile.id, locale: 'en' }] },
   };
   if (profile.format === 'w3c_vc') return { ...common, format: 'jwt_vc_json', credential_signing_alg_values_supported: ['ES256'], credential_definition: { type: profile.type } };

@@ -1,6 +1,8 @@
 // The sandbox against a hostile web page and a hostile wallet (issue 25, findings 9 to 13 and 15).
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { after, test } from 'node:test';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { request } from 'undici';
 import { loadProfiles, SandboxIssuer } from '../../dist/index.js';
 import { browserTest } from '../helpers/browser.mjs';
@@ -120,5 +122,72 @@ browserTest('9. a cross-site page cannot create an offer (a no-cors text/plain P
   } finally {
     await hook.close();
     await attacker.close();
+  }
+});
+
+/** A wallet, step by step: offer, token, then `count` nonces. */
+async function tokenFor(/** @type {SandboxIssuer} */ s, /** @type {string} */ profileId, count = 1) {
+  const created = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: offerOf(profileId) });
+  assert.equal(created.status, 201);
+  const offer = (await json(`${s.url}/openid4vci/credential-offer?id=${created.body.offerId}`)).body;
+  const code = offer.grants['urn:ietf:params:oauth:grant-type:pre-authorized_code']['pre-authorized_code'];
+  const form = new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:pre-authorized_code', 'pre-authorized_code': code });
+  const token = await request(`${s.url}/openid4vci/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+  const { access_token } = /** @type {any} */ (await token.body.json());
+  const nonces = [];
+  for (let i = 0; i < count; i++) nonces.push((await json(`${s.url}/openid4vci/nonce`, { method: 'POST', body: {} })).body.c_nonce);
+  return { sessionId: created.body.offerId, accessToken: access_token, nonces, configurationId: offer.credential_configuration_ids[0], audience: offer.credential_issuer };
+}
+
+function credentialRequest(/** @type {SandboxIssuer} */ s, /** @type {{ accessToken: string, configurationId: string }} */ t, /** @type {string} */ jwt) {
+  return json(`${s.url}/openid4vci/credential`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${t.accessToken}` },
+    body: { credential_configuration_id: t.configurationId, proofs: { jwt: [jwt] } },
+  });
+}
+
+const proofClaims = (/** @type {string} */ audience, /** @type {string} */ nonce) => ({ aud: audience, nonce, iat: Math.floor(Date.now() / 1000) });
+const b64 = (/** @type {unknown} */ value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+test('10. a proof signed with a symmetric key (HS256), with alg none, or with an algorithm the issuer does not advertise is refused with 400 invalid_proof, in every format', async () => {
+  const s = await sandbox();
+  const secret = randomBytes(32);
+  const { publicKey: rsaPublic, privateKey: rsaPrivate } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ec = await generateKeyPair('ES256', { extractable: true });
+  const ecJwk = await exportJWK(ec.publicKey);
+  /** @type {[string, (audience: string, nonce: string) => Promise<string>][]} */
+  const proofs = [
+    [
+      'HS256 with an oct jwk',
+      (aud, nonce) =>
+        new SignJWT(proofClaims(aud, nonce))
+          .setProtectedHeader({ alg: 'HS256', typ: 'openid4vci-proof+jwt', jwk: /** @type {any} */ ({ kty: 'oct', k: secret.toString('base64url') }) })
+          .sign(secret),
+    ],
+    ['alg none', async (aud, nonce) => `${b64({ alg: 'none', typ: 'openid4vci-proof+jwt', jwk: ecJwk })}.${b64(proofClaims(aud, nonce))}.`],
+    [
+      'RS256 (not advertised)',
+      async (aud, nonce) =>
+        new SignJWT(proofClaims(aud, nonce))
+          .setProtectedHeader({ alg: 'RS256', typ: 'openid4vci-proof+jwt', jwk: /** @type {any} */ (rsaPublic.export({ format: 'jwk' })) })
+          .sign(rsaPrivate),
+    ],
+  ];
+  for (const profileId of ['openBadgeCredential', 'identityCredentialSdJwt', 'isoMdl']) {
+    for (const [name, make] of proofs) {
+      const t = await tokenFor(s, profileId);
+      const r = await credentialRequest(s, t, await make(t.audience, t.nonces[0]));
+      assert.equal(r.status, 400, `${profileId}, ${name}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.error, 'invalid_proof', `${profileId}, ${name}`);
+    }
+    // An advertised asymmetric algorithm still works.
+    const t = await tokenFor(s, profileId);
+    const ok = await credentialRequest(
+      s,
+      t,
+      await new SignJWT(proofClaims(t.audience, t.nonces[0])).setProtectedHeader({ alg: 'ES256', typ: 'openid4vci-proof+jwt', jwk: ecJwk }).sign(ec.privateKey),
+    );
+    assert.equal(ok.status, 200, `${profileId}: ${JSON.stringify(ok.body)}`);
   }
 });
