@@ -46,6 +46,8 @@ export class SandboxOid4vci {
   private readonly issuer: Openid4vciIssuer;
   private readonly authorizationServer: Oauth2AuthorizationServer;
   private readonly nonces = new Map<string, number>();
+  /** Sessions whose credential request is being answered: one at a time per session (bounded by requests in flight). */
+  private readonly issuing = new Set<Session>();
 
   constructor(
     private readonly keys: IssuerKeys,
@@ -213,6 +215,18 @@ export class SandboxOid4vci {
     const session = await this.sessionOfToken(authorization);
     if (!session) return oauthError(401, 'invalid_token', 'missing, invalid or expired access token');
     if (session.isClosed) return oauthError(400, 'invalid_credential_request', `session ${session.id} is ${session.status}`);
+    // Taken with no await since the check above: of requests racing on one session, one is answered
+    // (a credential, or the failure that closes the session); the others are refused.
+    if (this.issuing.has(session)) return oauthError(400, 'invalid_credential_request', `a credential request of session ${session.id} is being answered`);
+    this.issuing.add(session);
+    try {
+      return await this.issue(session, body, requestId);
+    } finally {
+      this.issuing.delete(session);
+    }
+  }
+
+  private async issue(session: Session, body: unknown, requestId: string): Promise<Answer> {
     let holderJwk: JWK;
     try {
       holderJwk = await this.verifyProof(body);

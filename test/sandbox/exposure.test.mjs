@@ -191,3 +191,18 @@ test('10. a proof signed with a symmetric key (HS256), with alg none, or with an
     assert.equal(ok.status, 200, `${profileId}: ${JSON.stringify(ok.body)}`);
   }
 });
+
+test('11. eight credential requests at once on one session: one credential, seven refusals', async () => {
+  const s = await sandbox();
+  const ec = await generateKeyPair('ES256', { extractable: true });
+  const jwk = await exportJWK(ec.publicKey);
+  const t = await tokenFor(s, 'identityCredentialSdJwt', 8);
+  const jwts = await Promise.all(
+    t.nonces.map((nonce) => new SignJWT(proofClaims(t.audience, nonce)).setProtectedHeader({ alg: 'ES256', typ: 'openid4vci-proof+jwt', jwk }).sign(ec.privateKey)),
+  );
+  const answers = await Promise.all(jwts.map((jwt) => credentialRequest(s, t, jwt)));
+  const statuses = answers.map((a) => a.status).sort();
+  assert.deepEqual(statuses, [200, 400, 400, 400, 400, 400, 400, 400], JSON.stringify(answers.map((a) => a.body)));
+  for (const refused of answers.filter((a) => a.status !== 200)) assert.equal(refused.body.error, 'invalid_credential_request');
+  assert.equal(s.store.get(t.sessionId)?.status, 'SUCCESSFUL');
+});
