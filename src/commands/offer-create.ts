@@ -15,7 +15,7 @@ import {
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { assertFetchable, createDispatcher } from '../http/client.js';
 import { followTarget, type IssuerConnection } from '../issuer/endpoints.js';
-import { AUTH_METHODS, VALUE_MODES, createOffer, offerHttpRequest, type OfferRequest } from '../issuer/offers.js';
+import { AUTH_METHODS, MAX_EXPIRES_IN_SECONDS, VALUE_MODES, createOffer, offerHttpRequest, type OfferRequest } from '../issuer/offers.js';
 import { renderRequestPreview } from '../output/renderers/exchange.js';
 import { codeForExit, renderErrorRecord } from '../output/renderers/error.js';
 import { EventRenderer } from '../output/renderers/events.js';
@@ -160,5 +160,5 @@ function offerRequest(options: OfferCreateOptions): OfferRequest {
 /** `--expires-in 10m|never`: whole seconds, at least 1; `never` is walt.id's -1. */
 function expiryFlag(text: string): number {
   if (text === 'never' || text === '-1') return -1;
-  return Math.ceil(durationFlag(text, '--expires-in', { min: 1000, max: 100 * 365 * 86_400_000 }) / 1000);
+  return Math.ceil(durationFlag(text, '--expires-in', { min: 1000, max: MAX_EXPIRES_IN_SECONDS * 1000 }) / 1000);
 }

@@ -206,3 +206,18 @@ test('11. eight credential requests at once on one session: one credential, seve
   for (const refused of answers.filter((a) => a.status !== 200)) assert.equal(refused.body.error, 'invalid_credential_request');
   assert.equal(s.store.get(t.sessionId)?.status, 'SUCCESSFUL');
 });
+
+test('13. an expiry no date can hold is refused with 400 before anything is stored; the session list keeps answering', async () => {
+  const s = await sandbox();
+  for (const expiresInSeconds of [9007199254740991, 1e12, 3153600001]) {
+    const r = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: offerOf('openBadgeCredential', { expiresInSeconds }) });
+    assert.equal(r.status, 400, String(expiresInSeconds));
+    assert.equal(r.body.message, 'expiresInSeconds must be a positive integer up to 3153600000 (100 years), or -1 for never');
+  }
+  assert.equal(s.store.size, 0);
+  const list = await json(`${s.url}/issuer2/sessions`);
+  assert.equal(list.status, 200);
+  const longest = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: offerOf('openBadgeCredential', { expiresInSeconds: 3153600000 }) });
+  assert.equal(longest.status, 201);
+  assert.equal((await json(`${s.url}/issuer2/sessions`)).status, 200);
+});
