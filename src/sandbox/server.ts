@@ -11,6 +11,7 @@ import { envelopeTexts, sessionView } from './envelope.js';
 import { type EventNames, eventName, type Happening, isIssuerLevel } from './events.js';
 import { guardRefusal } from './guard.js';
 import { createIssuerKeys, type IssuerKeys } from './issuer-keys.js';
+import { webhookLoop } from './loop-guard.js';
 import { type Answer, type Oid4vciHooks, SandboxOid4vci } from './oid4vci.js';
 import type { SandboxProfile } from './profiles.js';
 import { NEVER_EXPIRES_AT, type Session, SessionStore } from './session-store.js';
@@ -249,7 +250,7 @@ export class SandboxIssuer {
     if (isWaltError(input)) return this.send(res, input);
     const profile = this.options.profiles.get(input.profileId);
     if (!profile) return this.send(res, waltError(404, `Profile not found: ${input.profileId}`));
-    const loop = this.pointsAtSandbox(input.webhookUrl);
+    const loop = input.webhookUrl ? await webhookLoop(input.webhookUrl, { listening: this.url, public: this.options.publicUrl }) : undefined;
     if (loop) return this.send(res, waltError(400, loop));
     if (!this.store.hasRoom(input.sessionId)) return this.send(res, waltError(503, `Too many live sessions (${this.store.size}); close or let some expire`));
     const session = this.store.create(profile, input, (id) => ({ credentialOffer: this.offerUri(id, input, profile), credentialData: credentialDataOf(profile, input) }));
@@ -267,16 +268,6 @@ export class SandboxIssuer {
     this.send(res, 201, response);
     if (this.options.autoClaimMs !== undefined)
       setTimeout(() => void this.autoClaim(session).catch((e: Error) => this.options.log?.(`auto-claim failed: ${e.message}`)), this.options.autoClaimMs).unref();
-  }
-
-  /** A webhook URL that would make the sandbox call its own wallet route: refused (a loop). */
-  private pointsAtSandbox(webhookUrl: string | undefined): string | undefined {
-    if (!webhookUrl) return undefined;
-    const target = new URL(webhookUrl);
-    const own = [this.url, this.options.publicUrl].filter(Boolean).map((u) => new URL(u!).host);
-    if (own.includes(target.host) && !target.pathname.startsWith('/issuer2/') && target.pathname !== '/')
-      return `runtimeOverrides.notifications.webhook.url points at this sandbox (${target.pathname}): the webhook would call the issuer itself`;
-    return undefined;
   }
 
   private offerUri(id: string, input: OfferInput, profile: SandboxProfile): string {

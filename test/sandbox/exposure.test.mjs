@@ -221,3 +221,37 @@ test('13. an expiry no date can hold is refused with 400 before anything is stor
   assert.equal(longest.status, 201);
   assert.equal((await json(`${s.url}/issuer2/sessions`)).status, 200);
 });
+
+test('15. a webhook URL naming the sandbox by any spelling of its address is refused as a loop; other ports and paths are not', async () => {
+  const s = await sandbox({ publicUrl: 'http://sandbox.lan.test:7005' });
+  const port = new URL(s.url).port;
+  const spellings = [
+    `127.0.0.1:${port}`,
+    `localhost:${port}`,
+    `LOCALHOST:${port}`,
+    `localhost.:${port}`,
+    `app.localhost:${port}`,
+    `[::ffff:127.0.0.1]:${port}`,
+    `[::ffff:7f00:1]:${port}`,
+    `0.0.0.0:${port}`,
+    `[::1]:${port}`,
+    `127.1:${port}`,
+    `2130706433:${port}`,
+    'sandbox.lan.test:7005',
+  ];
+  for (const host of spellings) {
+    const r = await json(`${s.url}/issuer2/credential-offers`, {
+      method: 'POST',
+      body: offerOf('openBadgeCredential', { runtimeOverrides: { notifications: { webhook: { url: `http://${host}/sandbox/sessions/x/claim` } } } }),
+    });
+    assert.equal(r.status, 400, `${host}: ${JSON.stringify(r.body)}`);
+    assert.match(r.body.message, /points at this sandbox/, host);
+  }
+  for (const url of [`http://127.0.0.1:${Number(port) === 65535 ? 1 : Number(port) + 1}/hook`, `http://localhost:${port}/issuer2/hook`]) {
+    const r = await json(`${s.url}/issuer2/credential-offers`, {
+      method: 'POST',
+      body: offerOf('openBadgeCredential', { runtimeOverrides: { notifications: { webhook: { url } } } }),
+    });
+    assert.equal(r.status, 201, url);
+  }
+});
