@@ -4,7 +4,7 @@ import { setGlobalConfig } from '@openid4vc/openid4vci';
 import { capturedRequest, markRedacted, sseRecord, type CaptureRecord } from '../capture/record.js';
 import { readBody } from '../http/body.js';
 import { eventFromSse } from '../issuer/catalog.js';
-import { redactPrivateKeys } from '../shared/json-safety.js';
+import { heldBytes, redactPrivateKeys } from '../shared/json-safety.js';
 import { closeServer, listenOn } from '../shared/http-server.js';
 import { deepMerge, isPlainObject, type JsonObject } from '../shared/json.js';
 import { envelopeTexts, sessionView } from './envelope.js';
@@ -35,6 +35,8 @@ export interface SandboxOptions {
   autoClaimOutcome?: ClaimOutcome;
   /** Live sessions kept at most (default 10,000). */
   maxSessions?: number;
+  /** Bytes sessions hold at most: their own credentialData and the events kept for new subscribers (default 128 MB). */
+  maxSessionBytes?: number;
   /**
    * What ends a session at its `expiresAt`: the sandbox's timer (default), or only a request —
    * `expire(id)` or `POST /sandbox/sessions/{id}/expire` — so that a test drives expiry instead of
@@ -68,7 +70,7 @@ export class SandboxIssuer {
   url = '';
 
   constructor(private readonly options: SandboxOptions) {
-    this.store = new SessionStore(options.maxSessions, options.expiry !== 'on-request');
+    this.store = new SessionStore(options.maxSessions, options.expiry !== 'on-request', options.maxSessionBytes);
     this.webhooks = new WebhookDispatcher(options.webhookSigning);
     this.oid4vci = new SandboxOid4vci(this.keys, options.profiles, () => `${this.baseUrl}/openid4vci`, this.oid4vciHooks());
   }
@@ -252,8 +254,13 @@ export class SandboxIssuer {
     if (!profile) return this.send(res, waltError(404, `Profile not found: ${input.profileId}`));
     const loop = input.webhookUrl ? await webhookLoop(input.webhookUrl, { listening: this.url, public: this.options.publicUrl }) : undefined;
     if (loop) return this.send(res, waltError(400, loop));
-    if (!this.store.hasRoom(input.sessionId)) return this.send(res, waltError(503, `Too many live sessions (${this.store.size}); close or let some expire`));
-    const session = this.store.create(profile, input, (id) => ({ credentialOffer: this.offerUri(id, input, profile), credentialData: credentialDataOf(profile, input) }));
+    // The session's own data (an override merged into the profile's) counts against the store's byte bound.
+    const credentialData = credentialDataOf(profile, input);
+    const bytes = credentialData === profile.credentialData ? 0 : heldBytes(credentialData);
+    const full = this.store.refusal(input.sessionId, bytes);
+    if (full) return this.send(res, waltError(503, full));
+    const session = this.store.create(profile, input, (id) => ({ credentialOffer: this.offerUri(id, input, profile), credentialData }));
+    this.store.hold(session, bytes);
     // Current walt.id reports the creation (webhook and /issuer2/events) before it answers 201.
     await this.emit('offer-created', session, requestId);
     const response: JsonObject = {

@@ -48,6 +48,39 @@ export function expandedSizeOver(value: unknown, limit: number): boolean {
   return false;
 }
 
+/**
+ * About the bytes V8 holds for a value parsed from JSON, for bounds on what is kept: a string
+ * its header and one byte a character (two beyond Latin-1), an object its header and a slot and
+ * key per member, an array a slot per element. Several times the JSON size for many small members.
+ */
+export function heldBytes(value: unknown): number {
+  let bytes = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === 'string') bytes += stringBytes(current);
+    else if (typeof current === 'number') bytes += 16;
+    else if (current === null || typeof current !== 'object') bytes += 8;
+    else if (Array.isArray(current)) {
+      bytes += 16 + 8 * current.length;
+      for (const child of current) stack.push(child);
+    } else {
+      bytes += 32;
+      // A member: its dictionary entry with its share of the hash table, its key.
+      for (const [key, child] of Object.entries(current)) {
+        bytes += 48 + stringBytes(key);
+        stack.push(child);
+      }
+    }
+  }
+  return bytes;
+}
+
+/** A string as V8 keeps it: a header, then one byte a character when all fit in Latin-1, else two. */
+export function stringBytes(text: string): number {
+  return 16 + (/[^\u0000-\u00ff]/.test(text) ? 2 * text.length : text.length);
+}
+
 // JWK members that are private key material (RFC 7518 §6): EC/OKP `d`, RSA `p`, `q`, `dp`,
 // `dq`, `qi`, `oth`, and `k` of symmetric (oct) keys.
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth'];

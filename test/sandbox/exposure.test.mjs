@@ -1,7 +1,10 @@
 // The sandbox against a hostile web page and a hostile wallet (issue 25, findings 9 to 13 and 15).
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { after, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { request } from 'undici';
 import { loadProfiles, SandboxIssuer } from '../../dist/index.js';
@@ -205,6 +208,66 @@ test('11. eight credential requests at once on one session: one credential, seve
   assert.deepEqual(statuses, [200, 400, 400, 400, 400, 400, 400, 400], JSON.stringify(answers.map((a) => a.body)));
   for (const refused of answers.filter((a) => a.status !== 200)) assert.equal(refused.body.error, 'invalid_credential_request');
   assert.equal(s.store.get(t.sessionId)?.status, 'SUCCESSFUL');
+});
+
+test('12. the bytes sessions hold are bounded, not only their count: beyond the bound, 503 with the reason; closed sessions make room', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = /** @type {() => void} */ (runInNewContext('gc'));
+  const maxSessionBytes = 16 * 1024 * 1024;
+  const s = await sandbox({ maxSessionBytes });
+  // ~512 KB of credentialData per offer, in many small members (objects take more than their JSON).
+  const credentialSubject = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`claim${i}`, `value-${i}-xxxxxxxx`]));
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  let created = 0;
+  let refused;
+  for (let i = 0; i < 200 && !refused; i++) {
+    const r = await json(`${s.url}/issuer2/credential-offers`, {
+      method: 'POST',
+      body: offerOf('openBadgeCredential', { runtimeOverrides: { credentialData: { credentialSubject } } }),
+    });
+    if (r.status === 201) created++;
+    else refused = r;
+  }
+  gc();
+  const held = process.memoryUsage().heapUsed - before;
+  assert.ok(refused, `all ${created} offers were kept`);
+  assert.equal(refused.status, 503);
+  assert.match(refused.body.message, /^Sessions hold \d+ MB of credential data and events \(the bound is 16 MB\); close or let some expire$/);
+  assert.ok(created >= 5, `only ${created} offers fitted`);
+  assert.ok(held < 2 * maxSessionBytes, `${Math.round(held / 1024 / 1024)} MB held for a bound of 16 MB`);
+  // A closed session's bytes are given back first: the oldest goes, and a new offer fits.
+  const first = s.store.all()[0];
+  assert.ok(first);
+  first.isClosed = true;
+  first.status = 'SUCCESSFUL';
+  const again = await json(`${s.url}/issuer2/credential-offers`, {
+    method: 'POST',
+    body: offerOf('openBadgeCredential', { runtimeOverrides: { credentialData: { credentialSubject } } }),
+  });
+  assert.equal(again.status, 201);
+  assert.equal(s.store.get(first.id), undefined);
+});
+
+test('12. an SSE subscriber that does not read is cut off once 8 MB are queued for it, not buffered without end', async () => {
+  const s = await sandbox({ maxSessionBytes: 256 * 1024 * 1024 });
+  const socket = connect(Number(new URL(s.url).port), '127.0.0.1');
+  socket.write(`GET /issuer2/events HTTP/1.1\r\nHost: ${new URL(s.url).host}\r\nAccept: text/event-stream\r\n\r\n`);
+  await new Promise((resolve) => socket.once('data', resolve));
+  // A paused socket reads nothing (and so cannot see its own end): the sandbox's side says when it is cut.
+  socket.pause();
+  assert.equal(s.store.global.size, /** @type {number} */ (1));
+  const credentialSubject = { blob: 'x'.repeat(512 * 1024) };
+  // Each offer's creation event carries the session, its credentialData included, to /issuer2/events.
+  for (let i = 0; i < 80 && s.store.global.size > 0; i++) {
+    const r = await json(`${s.url}/issuer2/credential-offers`, {
+      method: 'POST',
+      body: offerOf('openBadgeCredential', { runtimeOverrides: { credentialData: { credentialSubject } } }),
+    });
+    assert.equal(r.status, 201);
+  }
+  assert.equal(s.store.global.size, /** @type {number} */ (0), 'the subscriber that reads nothing is still being written to after 40 MB of events');
+  socket.destroy();
 });
 
 test('13. an expiry no date can hold is refused with 400 before anything is stored; the session list keeps answering', async () => {
