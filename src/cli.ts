@@ -425,7 +425,7 @@ export function buildProgram(version: string, argv: readonly string[] = []): Com
   const program = new Command(PROGRAM_NAME)
     .description('Follow, capture, verify and replay verifiable-credential issuance events.')
     .version(version, '--version', 'print the version')
-    .option('--config <file>', 'configuration file (default: searched by cosmiconfig)')
+    .option('--config <file>', 'configuration file (default: found up to the project root)')
     .option('--context <name>', 'named environment from the configuration file (env ISSUER_EVENTS_CONTEXT)')
     .option('--json', 'stdout is NDJSON: one JSON object per line, nothing else')
     .option('--no-color', 'no colours (NO_COLOR and FORCE_COLOR are honoured too)')

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { AUTH_METHODS, VALUE_MODES, type OfferRequest } from '../issuer/offers.js';
+import { AUTH_METHODS, MAX_EXPIRES_IN_SECONDS, VALUE_MODES, type OfferRequest } from '../issuer/offers.js';
 import { choiceFlag, durationFlag, jsonFlag, optionalUrl, sessionIdFlag } from './flags.js';
 
 /** The flags that make an offer request (`offer create`; `check` creates offers the same way). */
@@ -39,5 +39,5 @@ export function offerRequest(options: OfferRequestFlags): OfferRequest {
 /** `--expires-in 10m|never`: whole seconds, at least 1; `never` is walt.id's -1. */
 function expiryFlag(text: string): number {
   if (text === 'never' || text === '-1') return -1;
-  return Math.ceil(durationFlag(text, '--expires-in', { min: 1000, max: 100 * 365 * 86_400_000 }) / 1000);
+  return Math.ceil(durationFlag(text, '--expires-in', { min: 1000, max: MAX_EXPIRES_IN_SECONDS * 1000 }) / 1000);
 }

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { maskSecret } from '../output/redact.js';
 import { type LoadedConfig, resolveSettings, type SettingFlags } from './load.js';
+import { contextNamed } from './schema.js';
 
 /** One resolved setting and where it came from. */
 export interface SettingOrigin {
@@ -60,7 +61,7 @@ function origin(name: string, source: string | undefined, context: string | unde
 export function useContext(loaded: LoadedConfig, name: string): string {
   const file = loaded.file;
   if (!file) throw new ConfigError('no configuration file found: create issuer-events.config.yaml with a contexts: section first');
-  if (!loaded.config.contexts?.[name]) {
+  if (!contextNamed(loaded.config, name)) {
     const known = Object.keys(loaded.config.contexts ?? {});
     throw new ConfigError(`unknown context "${name}" in ${file}${known.length ? `; known: ${known.join(', ')}` : ''}`);
   }

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
 import { jsonSyntaxError } from '../shared/json.js';
-import { ConfigFieldError, validateBaseUrl, validateConfig, validateTarget, validateToken, type ConfigFile, type Settings } from './schema.js';
+import { type CodeLoader, findConfig, type FoundConfig, readConfig, type SearchOptions } from './search.js';
+import { ConfigFieldError, contextNamed, validateBaseUrl, validateConfig, validateTarget, validateToken, type ConfigFile, type Settings } from './schema.js';
 
 export const MODULE_NAME = 'issuer-events';
 export const DEFAULT_BASE_URL = 'http://localhost:7005';
@@ -25,6 +26,9 @@ const SEARCH_PLACES = [
   `${MODULE_NAME}.config.yml`,
 ];
 
+/** JavaScript and TypeScript configs: executed only when they are one of SEARCH_PLACES, or `--config`. */
+const CODE_LOADERS: Record<string, CodeLoader> = { '.js': loadJavaScript, '.cjs': loadJavaScript, '.mjs': loadJavaScript, '.ts': loadTypeScript };
+
 export interface LoadedConfig {
   file?: string;
   config: ConfigFile;
@@ -32,16 +36,12 @@ export interface LoadedConfig {
 
 /** Finds (from `cwd` up to the project root) or loads (`--config`) the configuration file. */
 export async function loadConfigFile(options: { file?: string; cwd?: string } = {}): Promise<LoadedConfig> {
-  const { cosmiconfig } = await import('cosmiconfig');
-  const explorer = cosmiconfig(MODULE_NAME, {
-    searchPlaces: SEARCH_PLACES,
-    searchStrategy: 'project',
-    cache: false,
-    loaders: { '.ts': loadTypeScript },
-  });
-  let result: Awaited<ReturnType<typeof explorer.search>>;
+  // Not cosmiconfig's own search: it also executes a "meta config" (.config/config.cjs) and, with
+  // no package.json above, climbs to / executing the first .issuer-eventsrc.cjs it meets.
+  const search: SearchOptions = { places: SEARCH_PLACES, packageProperty: MODULE_NAME, codeLoaders: CODE_LOADERS };
+  let result: FoundConfig | undefined;
   try {
-    result = options.file ? await explorer.load(options.file) : await explorer.search(options.cwd ?? process.cwd());
+    result = options.file ? await readConfig(options.file, search) : await findConfig(options.cwd ?? process.cwd(), search);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const err = error as NodeJS.ErrnoException;
@@ -60,6 +60,12 @@ export async function loadConfigFile(options: { file?: string; cwd?: string } = 
     }
     throw error;
   }
+}
+
+/** The default export (module.exports for CommonJS), as cosmiconfig's loader took it. */
+async function loadJavaScript(filepath: string): Promise<unknown> {
+  const module = (await import(pathToFileURL(filepath).href)) as { default?: unknown };
+  return module.default;
 }
 
 /**
@@ -134,7 +140,7 @@ export function resolveSettings(loaded: LoadedConfig, flags: SettingFlags, env: 
   const contextName = flags.context ?? nonEmpty(env.ISSUER_EVENTS_CONTEXT) ?? config.context;
   let contextSettings: Settings = {};
   if (contextName !== undefined) {
-    const found = config.contexts?.[contextName];
+    const found = contextNamed(config, contextName);
     if (!found) {
       const known = Object.keys(config.contexts ?? {});
       const where = file ? ` in ${file}` : ' (no config file found)';
@@ -154,11 +160,13 @@ export function resolveSettings(loaded: LoadedConfig, flags: SettingFlags, env: 
     throw asConfigError(error);
   }
   const secrets = nonEmpty(env.ISSUER_EVENTS_WEBHOOK_SECRET);
-  if (secrets)
-    envSettings.webhookSecret = secrets
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+  if (secrets) {
+    const parts = secrets.split(',').map((s) => s.trim());
+    const empty = parts.indexOf('');
+    // "a,,b" or "a,": a secret left out by mistake, not one fewer secret.
+    if (empty !== -1) throw new ConfigError(`ISSUER_EVENTS_WEBHOOK_SECRET holds an empty secret (part ${empty + 1} of ${parts.length}): ${EMPTY_SECRET}`);
+    envSettings.webhookSecret = parts;
+  }
 
   const flagSettings: Settings = {};
   try {
@@ -168,6 +176,9 @@ export function resolveSettings(loaded: LoadedConfig, flags: SettingFlags, env: 
   } catch (error) {
     throw asConfigError(error);
   }
+  // `--secret "$UNSET"`: an HMAC keyed with '' is one anyone can compute.
+  const blank = flags.webhookSecret?.find((s) => s.trim() === '');
+  if (blank !== undefined) throw new ConfigError(`invalid --secret ${JSON.stringify(blank)}: ${EMPTY_SECRET}`);
   if (flags.webhookSecret?.length) flagSettings.webhookSecret = flags.webhookSecret;
 
   const layers: [ResolvedSettings['sources'][string], Settings][] = [
@@ -198,6 +209,8 @@ export function resolveSettings(loaded: LoadedConfig, flags: SettingFlags, env: 
     sources,
   };
 }
+
+const EMPTY_SECRET = 'a signing secret cannot be empty';
 
 // A field error from a flag or variable names it without the quotes used for file fields.
 function asConfigError(error: unknown): unknown {

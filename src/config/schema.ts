@@ -80,13 +80,20 @@ export function validateTarget(value: string, field: string): string {
   return value;
 }
 
+/** The context of that name, looked up among the file's own keys only (`constructor` is no context). */
+export function contextNamed(config: ConfigFile, name: string): Settings | undefined {
+  const contexts = config.contexts;
+  return contexts && Object.hasOwn(contexts, name) ? contexts[name] : undefined;
+}
+
 export function validateConfig(raw: unknown): ConfigFile {
   if (!isPlainObject(raw)) throw new ConfigFieldError('(root)', 'the configuration must be an object');
   const out: ConfigFile = validateSettings(raw, '', TOP_FIELDS);
   if (raw.context !== undefined) out.context = expectString(raw.context, 'context');
   if (raw.contexts !== undefined) {
     if (!isPlainObject(raw.contexts)) throw new ConfigFieldError('contexts', '"contexts" must be an object of named contexts');
-    out.contexts = {};
+    // No prototype: a context named "__proto__" is an ordinary key, and no name finds Object's members.
+    out.contexts = Object.create(null) as Record<string, Settings>;
     for (const [name, ctx] of Object.entries(raw.contexts)) {
       if (!isPlainObject(ctx)) throw new ConfigFieldError(`contexts.${name}`, `"contexts.${name}" must be an object`);
       out.contexts[name] = validateSettings(ctx, `contexts.${name}.`, new Set(SETTINGS_FIELDS));

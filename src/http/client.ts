@@ -65,7 +65,37 @@ export function assertFetchable(url: string): void {
 export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
+  /** The answer's text, at most `maxResponseBytes` of it. */
   text: string;
+  /** The answer was longer: the rest was not read, and the connection was dropped. */
+  truncated: boolean;
+}
+
+/**
+ * Where only part of an answer is shown (trigger's and the inspector's replay target, listen's
+ * --forward-to app, replay -v: -v shows 4,096 characters, an error line 300), this much is read;
+ * then the connection is dropped, so an endless answer costs nothing.
+ */
+export const MAX_SHOWN_RESPONSE_BYTES = 64 * 1024;
+/** Where an answer is parsed whole (an offer, a session), this much is read at most. */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads a body up to `limit` bytes. Leaving the loop early destroys a Node stream (undici's body:
+ * the connection is dropped) and cancels a web stream (fetch's body): the rest is never read.
+ */
+export async function readAtMost(body: AsyncIterable<Uint8Array>, limit: number): Promise<{ text: string; truncated: boolean }> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    if (size + chunk.length > limit) {
+      chunks.push(chunk.subarray(0, limit - size));
+      return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
 }
 
 export interface HttpRequestOptions {
@@ -81,6 +111,8 @@ export interface HttpRequestOptions {
    * for this long: a server still starting (an issuer started by the same CI job).
    */
   waitForServerMs?: number;
+  /** Bytes of the answer read at most (default MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
 }
 
 /** One HTTP request and what came back (or why nothing did). */
@@ -92,6 +124,8 @@ export interface Exchange {
   status?: number;
   responseHeaders?: Record<string, string>;
   responseText?: string;
+  /** The answer was longer than `responseText`: the rest was not read. */
+  responseTruncated?: boolean;
   ms: number;
   error?: string;
 }
@@ -126,9 +160,9 @@ async function requestOnce(url: string, options: HttpRequestOptions): Promise<Ht
   const exchange = (rest: Partial<Exchange>): Exchange => ({ method, url, requestHeaders: headers, requestBody: options.body, ms: performance.now() - started, ...rest });
   try {
     const response = await request(url, { method: method as Dispatcher.HttpMethod, headers, body: options.body, dispatcher: options.dispatcher, signal: options.signal });
-    const text = await response.body.text();
-    const result = { status: response.statusCode, headers: flattenHeaders(response.headers), text };
-    options.trace?.(exchange({ status: result.status, responseHeaders: result.headers, responseText: text }));
+    const { text, truncated } = await readAtMost(response.body, options.maxResponseBytes ?? MAX_RESPONSE_BYTES);
+    const result = { status: response.statusCode, headers: flattenHeaders(response.headers), text, truncated };
+    options.trace?.(exchange({ status: result.status, responseHeaders: result.headers, responseText: text, responseTruncated: truncated }));
     return result;
   } catch (error) {
     options.trace?.(exchange({ error: describeNetworkError(error) }));

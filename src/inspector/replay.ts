@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { CaptureRecord } from '../capture/record.js';
-import { httpRequest } from '../http/client.js';
+import { httpRequest, MAX_SHOWN_RESPONSE_BYTES } from '../http/client.js';
 import { toDelivery, type ResignOptions } from '../replay/delivery.js';
 import { SCHEMES } from '../webhooks/index.js';
 import { standardKey } from '../webhooks/standard.js';
@@ -45,7 +45,13 @@ export async function replayRecords(items: readonly { seq: number; record: Captu
     const delivery = toDelivery(record, resign);
     const started = performance.now();
     try {
-      const response = await httpRequest(to, { method: 'POST', headers: delivery.headers, body: delivery.text ?? delivery.body, dispatcher: settings.dispatcher });
+      const response = await httpRequest(to, {
+        method: 'POST',
+        headers: delivery.headers,
+        body: delivery.text ?? delivery.body,
+        dispatcher: settings.dispatcher,
+        maxResponseBytes: MAX_SHOWN_RESPONSE_BYTES,
+      });
       outcomes.push({
         seq,
         status: response.status,

@@ -1,22 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-
-/**
- * Names a browser may use to reach a loopback server. Anything else in `Host` is a DNS-rebinding
- * attempt (evil.example resolving to 127.0.0.1) or a misdirected request: refused.
- */
-export function isLoopbackHostHeader(host: string | undefined, boundHost: string): boolean {
-  if (!host) return false;
-  let hostname: string;
-  try {
-    hostname = new URL(`http://${host}`).hostname;
-  } catch {
-    return false;
-  }
-  if (hostname === 'localhost' || hostname.endsWith('.localhost') || hostname === '127.0.0.1' || hostname === '[::1]') return true;
-  // A host chosen on purpose (--ui-host 192.168.1.20) is allowed under its own name; a wildcard is not a name.
-  return boundHost !== '0.0.0.0' && boundHost !== '::' && (hostname === boundHost || hostname === `[${boundHost}]`);
-}
+import { crossSiteRefusal, isJsonRequest } from '../shared/request-guard.js';
 
 export function tokenMatches(given: string | undefined | null, token: string): boolean {
   if (!given) return false;
@@ -32,11 +16,9 @@ export function tokenMatches(given: string | undefined | null, token: string): b
  */
 export function actionRefusal(req: IncomingMessage, token: string): string | undefined {
   if (!tokenMatches(req.headers['x-inspector-token'] as string | undefined, token)) return 'missing or wrong inspector token';
-  const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `http://${req.headers.host}`) return `cross-origin request from ${origin}`;
-  const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return `cross-site request (${site})`;
-  if (!(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) return 'actions take a JSON body';
+  const crossSite = crossSiteRefusal(req);
+  if (crossSite) return crossSite;
+  if (!isJsonRequest(req)) return 'actions take a JSON body';
   return undefined;
 }
 

@@ -5,7 +5,8 @@ import { readBody } from '../http/body.js';
 import { isHttpUrl } from '../shared/url.js';
 import { closeServer, listenOn, localOrigin } from '../shared/http-server.js';
 import { replayRecords, MAX_REPLAY, type ReplaySettings } from './replay.js';
-import { actionRefusal, isLoopbackHostHeader, SECURITY_HEADERS, tokenMatches } from './security.js';
+import { isLoopbackHostHeader } from '../shared/request-guard.js';
+import { actionRefusal, SECURITY_HEADERS, tokenMatches } from './security.js';
 import type { RecordStore, StoredRecord } from './store.js';
 
 export interface InspectorOptions {
@@ -192,7 +193,7 @@ export class InspectorServer {
   private selection(input: { seqs?: unknown; session?: unknown }): StoredRecord[] | string {
     const { store } = this.options;
     if (typeof input.session === 'string') {
-      const records = store.bySession(input.session).filter((s) => s.record.source !== 'session');
+      const records = store.bySession(input.session).filter((s) => s.source !== 'session');
       return records.length ? records.slice(0, MAX_REPLAY) : `no records of session ${input.session}`;
     }
     if (!Array.isArray(input.seqs) || input.seqs.length === 0 || input.seqs.length > MAX_REPLAY || !input.seqs.every(Number.isSafeInteger)) {

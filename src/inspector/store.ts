@@ -3,15 +3,44 @@ import type { CaptureRecord } from '../capture/record.js';
 /** One record as the inspector holds it: a sequence number, and its JSON line (sent to pages as is). */
 export interface StoredRecord {
   seq: number;
-  record: CaptureRecord;
+  /** The record, parsed again from `line` each time it is read (replay): only the line is held. */
+  readonly record: CaptureRecord;
   /** `{"seq":…,"origin":…,"record":{…}}`: serialised once, sent to every page. */
   line: string;
+  /** What the store selects by, kept beside the line. */
+  source: CaptureRecord['source'];
+  sessionId: string | null;
+}
+
+/**
+ * Held as its line only: a parsed record of many small members takes several times its JSON
+ * size, and keeping both is what a 400 MB capture turned into ~870 MB.
+ */
+class LineRecord implements StoredRecord {
+  constructor(
+    readonly seq: number,
+    readonly line: string,
+    readonly source: CaptureRecord['source'],
+    readonly sessionId: string | null,
+  ) {}
+
+  get record(): CaptureRecord {
+    return (JSON.parse(this.line) as { record: CaptureRecord }).record;
+  }
+}
+
+/** Bytes a record costs the store besides its line (the object, its fields, the array slot). */
+const RECORD_OVERHEAD = 128;
+
+/** What a line takes in memory: V8 keeps a string one byte a character when every character fits, else two. */
+function heldBytes(line: string): number {
+  return (/[^\u0000-\u00ff]/.test(line) ? 2 * line.length : line.length) + RECORD_OVERHEAD;
 }
 
 export interface StoreLimits {
   /** Records kept at most; the oldest go first (default 50,000). */
   maxRecords?: number;
-  /** Bytes of serialised records kept at most (default 256 MB). */
+  /** Bytes held at most (default 256 MB): each record's line as it sits in memory, plus its bookkeeping. */
   maxBytes?: number;
 }
 
@@ -19,8 +48,9 @@ type Listener = (stored: StoredRecord) => void;
 
 /**
  * What the inspector shows: every record from listen, the sandbox or capture files, in arrival
- * order. Bounded in records and in bytes (a long `listen --ui` run cannot grow without end):
- * the oldest records are dropped first, and `dropped` says how many.
+ * order. Bounded in records and in the bytes it actually holds (a long `listen --ui` run, or a
+ * capture of any size, cannot grow it without end): the oldest records are dropped first, and
+ * `dropped` says how many.
  */
 export class RecordStore {
   private readonly records: StoredRecord[] = [];
@@ -40,10 +70,9 @@ export class RecordStore {
   /** Adds a record; `origin` says where it came from (`file:line`, `listen`, `sandbox`). */
   add(record: CaptureRecord, origin: string): StoredRecord {
     const seq = this.nextSeq++;
-    const line = serialise(seq, origin, record);
-    const stored = { seq, record, line };
+    const stored = new LineRecord(seq, serialise(seq, origin, record), record.source, typeof record.sessionId === 'string' ? record.sessionId : null);
     this.records.push(stored);
-    this.bytes += line.length;
+    this.bytes += heldBytes(stored.line);
     while (this.size > this.maxRecords || (this.bytes > this.maxBytes && this.size > 1)) this.dropOldest();
     for (const listener of this.listeners) listener(stored);
     return stored;
@@ -73,7 +102,7 @@ export class RecordStore {
   }
 
   bySession(sessionId: string): StoredRecord[] {
-    return this.all().filter((stored) => stored.record.sessionId === sessionId);
+    return this.all().filter((stored) => stored.sessionId === sessionId);
   }
 
   subscribe(listener: Listener): () => void {
@@ -85,7 +114,7 @@ export class RecordStore {
     const oldest = this.records[this.head]!;
     this.records[this.head] = undefined as unknown as StoredRecord;
     this.head++;
-    this.bytes -= oldest.line.length;
+    this.bytes -= heldBytes(oldest.line);
     this.dropped++;
     // Compact now and then so the array does not keep its dead prefix forever.
     if (this.head > 4096 && this.head * 2 > this.records.length) {

@@ -7,6 +7,12 @@ import { assertUsable, authHeaders, flavourOf, offersUrl, profilesUrl, type Issu
 export type AuthMethod = 'PRE_AUTHORIZED' | 'AUTHORIZED';
 export type ValueMode = 'BY_REFERENCE' | 'BY_VALUE';
 
+/**
+ * The longest expiry an offer is given: 100 years, in seconds (`offer create --expires-in`, and
+ * what the sandbox accepts). Longer, a date no longer fits where issuers keep it.
+ */
+export const MAX_EXPIRES_IN_SECONDS = 100 * 365 * 86_400;
+
 export interface OfferRequest {
   profileId: string;
   authMethod?: AuthMethod;

@@ -1,6 +1,6 @@
 import { getGlobalDispatcher, type Dispatcher } from 'undici';
 import type { RecordAt } from '../capture/reader.js';
-import { describeNetworkError, flattenHeaders, type ExchangeTrace } from '../http/client.js';
+import { describeNetworkError, flattenHeaders, MAX_SHOWN_RESPONSE_BYTES, readAtMost, type ExchangeTrace } from '../http/client.js';
 import { backoffDelay, parseRetryAfter } from '../shared/backoff.js';
 import { USER_AGENT } from '../version.js';
 import type { OutgoingDelivery } from './delivery.js';
@@ -113,8 +113,8 @@ async function sendOne(index: number, planned: Planned, options: SendOptions, ta
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
       });
-      // The answer's body is only read for -v; otherwise it is dropped unread.
-      const text = options.trace ? await response.body.text() : void (await response.body.dump());
+      // The answer's body is only read for -v (its start); otherwise it is dropped unread.
+      const answer = options.trace ? await readAtMost(response.body, MAX_SHOWN_RESPONSE_BYTES) : void (await response.body.dump());
       status = response.statusCode;
       options.trace?.({
         method: 'POST',
@@ -123,7 +123,8 @@ async function sendOne(index: number, planned: Planned, options: SendOptions, ta
         requestBody: delivery.text ?? delivery.body,
         status,
         responseHeaders: flattenHeaders(response.headers),
-        responseText: text,
+        responseText: answer?.text,
+        responseTruncated: answer?.truncated,
         ms: performance.now() - started,
       });
       const retryAfter = response.headers['retry-after'];

@@ -50,6 +50,12 @@ export interface Notification {
   event_description?: string;
 }
 
+/**
+ * The proof algorithms the metadata advertises, all asymmetric: a proof signed with anything else
+ * (HS256 with an `oct` jwk, whose "public" key is the HMAC secret; `none`) is refused.
+ */
+const PROOF_SIGNING_ALGS = ['ES256', 'ES384', 'EdDSA'];
+
 /** Nonces live this long and at most this many at once: a stranger cannot grow the set forever. */
 const NONCE_TTL_MS = 5 * 60_000;
 const MAX_NONCES = 10_000;
@@ -66,6 +72,8 @@ export class SandboxOid4vci {
   private readonly authorizationServer: Oauth2AuthorizationServer;
   private readonly nonces = new Map<string, number>();
   private readonly faults: Faults;
+  /** Sessions whose credential request is being answered: one at a time per session (bounded by requests in flight). */
+  private readonly issuing = new Set<Session>();
 
   constructor(
     private readonly keys: IssuerKeys,
@@ -257,6 +265,18 @@ export class SandboxOid4vci {
     if (!session)
       return oauthError(401, 'invalid_token', inQuery ? 'the access token goes in the Authorization header, not the query' : 'missing, invalid or expired access token');
     if (session.isClosed) return oauthError(400, 'invalid_credential_request', `session ${session.id} is ${session.status}`);
+    // Taken with no await since the check above: of requests racing on one session, one is answered
+    // (a credential, or the failure that closes the session); the others are refused.
+    if (this.issuing.has(session)) return oauthError(400, 'invalid_credential_request', `a credential request of session ${session.id} is being answered`);
+    this.issuing.add(session);
+    try {
+      return await this.issue(session, body, requestId);
+    } finally {
+      this.issuing.delete(session);
+    }
+  }
+
+  private async issue(session: Session, body: Record<string, unknown>, requestId: string): Promise<Answer> {
     let holder: ProofKey;
     try {
       holder = await this.verifyRequest(body, session);
@@ -337,6 +357,8 @@ export class SandboxOid4vci {
     // §8.3.1.2: a missing proof is invalid_proof; the fault issues a credential bound to no key of the wallet's.
     if (!jwt && this.faults.has('accept-missing-proof')) return {};
     if (!jwt) throw new Error('no jwt proof in the request');
+    const { alg } = decodeProtectedHeader(jwt);
+    if (!PROOF_SIGNING_ALGS.includes(String(alg))) throw new Error(`alg ${alg} is not one this issuer advertises (${PROOF_SIGNING_ALGS.join(', ')})`);
     const method = bindingMethodOf(jwt, known[offered]?.cryptographic_binding_methods_supported ?? []);
     const nonce = decodeJwt(jwt).nonce;
     // §8.3.1.2: invalid_nonce, so the wallet fetches a fresh one (§7).
@@ -424,7 +446,7 @@ function configurationOf(profile: SandboxProfile, issuerUrl: string): Record<str
     scope: profile.credentialConfigurationId,
     // walt.id issuer2's config/credential-issuer-metadata.conf advertises these for W3C and SD-JWT VC.
     cryptographic_binding_methods_supported: ['jwk', 'did:key', 'did:web', 'did:jwk', 'did:ebsi'],
-    proof_types_supported: { jwt: { proof_signing_alg_values_supported: ['ES256', 'ES384', 'EdDSA'] } },
+    proof_types_supported: { jwt: { proof_signing_alg_values_supported: PROOF_SIGNING_ALGS } },
     credential_metadata: { display: [{ name: profile.id, locale: 'en' }] },
   };
   if (profile.format === 'w3c_vc') return { ...common, format: 'jwt_vc_json', credential_signing_alg_values_supported: ['ES256'], credential_definition: { type: profile.type } };

@@ -4,13 +4,15 @@ import { setGlobalConfig } from '@openid4vc/openid4vci';
 import { capturedRequest, markRedacted, sseRecord, type CaptureRecord } from '../capture/record.js';
 import { readBody } from '../http/body.js';
 import { eventFromSse } from '../issuer/catalog.js';
-import { redactPrivateKeys } from '../shared/json-safety.js';
+import { heldBytes, redactPrivateKeys } from '../shared/json-safety.js';
 import { closeServer, listenOn } from '../shared/http-server.js';
 import { deepMerge, isPlainObject, type JsonObject } from '../shared/json.js';
 import { envelopeTexts, sessionView } from './envelope.js';
 import { type EventNames, eventName, type Happening, isIssuerLevel } from './events.js';
 import { type FaultName, Faults } from './faults.js';
+import { guardRefusal } from './guard.js';
 import { createIssuerKeys, type IssuerKeys } from './issuer-keys.js';
+import { webhookLoop } from './loop-guard.js';
 import { type Answer, type Oid4vciHooks, SandboxOid4vci } from './oid4vci.js';
 import type { SandboxProfile } from './profiles.js';
 import { NEVER_EXPIRES_AT, type OfferGrant, type Session, SessionStore } from './session-store.js';
@@ -34,6 +36,8 @@ export interface SandboxOptions {
   autoClaimOutcome?: ClaimOutcome;
   /** Live sessions kept at most (default 10,000). */
   maxSessions?: number;
+  /** Bytes sessions hold at most: their own credentialData and the events kept for new subscribers (default 128 MB). */
+  maxSessionBytes?: number;
   /**
    * What ends a session at its `expiresAt`: the sandbox's timer (default), or only a request —
    * `expire(id)` or `POST /sandbox/sessions/{id}/expire` — so that a test drives expiry instead of
@@ -84,7 +88,7 @@ export class SandboxIssuer {
   url = '';
 
   constructor(private readonly options: SandboxOptions) {
-    this.store = new SessionStore(options.maxSessions, options.expiry !== 'on-request');
+    this.store = new SessionStore(options.maxSessions, options.expiry !== 'on-request', options.maxSessionBytes);
     this.webhooks = new WebhookDispatcher(options.webhookSigning);
     this.faults = new Faults(options.faults);
     const settings = { notificationEndpoint: options.notificationEndpoint, faults: this.faults };
@@ -150,6 +154,8 @@ export class SandboxIssuer {
 
   private async route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
+    const refusal = guardRefusal(req, url.pathname, { host: this.options.host, urls: [this.url, this.options.publicUrl] });
+    if (refusal) return this.send(res, refusal);
     const path = (this.options.legacyWellKnown && LEGACY_WELL_KNOWN[url.pathname]) || url.pathname;
     const method = req.method ?? 'GET';
     const key = `${method} ${path}`;
@@ -276,10 +282,15 @@ export class SandboxIssuer {
     if (isWaltError(input)) return this.send(res, input);
     const profile = this.options.profiles.get(input.profileId);
     if (!profile) return this.send(res, waltError(404, `Profile not found: ${input.profileId}`));
-    const loop = this.pointsAtSandbox(input.webhookUrl);
+    const loop = input.webhookUrl ? await webhookLoop(input.webhookUrl, { listening: this.url, public: this.options.publicUrl }) : undefined;
     if (loop) return this.send(res, waltError(400, loop));
-    if (!this.store.hasRoom(input.sessionId)) return this.send(res, waltError(503, `Too many live sessions (${this.store.size}); close or let some expire`));
-    const session = this.store.create(profile, input, (grant) => ({ credentialOffer: this.offerUri(grant), credentialData: credentialDataOf(profile, input) }));
+    // The session's own data (an override merged into the profile's) counts against the store's byte bound.
+    const credentialData = credentialDataOf(profile, input);
+    const bytes = credentialData === profile.credentialData ? 0 : heldBytes(credentialData);
+    const full = this.store.refusal(input.sessionId, bytes);
+    if (full) return this.send(res, waltError(503, full));
+    const session = this.store.create(profile, input, (grant) => ({ credentialOffer: this.offerUri(grant), credentialData }));
+    this.store.hold(session, bytes);
     // Current walt.id reports the creation (webhook and /issuer2/events) before it answers 201.
     await this.emit('offer-created', session, requestId);
     const response: JsonObject = {
@@ -294,16 +305,6 @@ export class SandboxIssuer {
     this.send(res, 201, response);
     if (this.options.autoClaimMs !== undefined)
       setTimeout(() => void this.autoClaim(session).catch((e: Error) => this.options.log?.(`auto-claim failed: ${e.message}`)), this.options.autoClaimMs).unref();
-  }
-
-  /** A webhook URL that would make the sandbox call its own wallet route: refused (a loop). */
-  private pointsAtSandbox(webhookUrl: string | undefined): string | undefined {
-    if (!webhookUrl) return undefined;
-    const target = new URL(webhookUrl);
-    const own = [this.url, this.options.publicUrl].filter(Boolean).map((u) => new URL(u!).host);
-    if (own.includes(target.host) && !target.pathname.startsWith('/issuer2/') && target.pathname !== '/')
-      return `runtimeOverrides.notifications.webhook.url points at this sandbox (${target.pathname}): the webhook would call the issuer itself`;
-    return undefined;
   }
 
   private offerUri(grant: OfferGrant): string {

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { MAX_TIMER_MS } from '../shared/duration.js';
 import type { JsonObject } from '../shared/json.js';
+import { stringBytes } from '../shared/json-safety.js';
 import type { SandboxProfile } from './profiles.js';
 import type { OfferInput } from './validation.js';
 
@@ -41,11 +42,23 @@ export const NEVER_EXPIRES_AT = 3093527980800000;
 const REPLAY = 10;
 /** Live sessions kept at most; beyond it the oldest closed one goes, and with none closed, 503. */
 export const MAX_SESSIONS = 10_000;
+/**
+ * Bytes sessions may hold at most (their own credentialData, the events kept for new subscribers),
+ * as V8 holds them: beyond it the oldest closed sessions go, and with none closed, 503.
+ */
+export const MAX_SESSION_BYTES = 128 * 1024 * 1024;
+/** Bytes queued for one SSE subscriber that does not read before it is cut off (it may reconnect). */
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
+/** What a session costs besides its data: the object, its codes, its offer URI. */
+const SESSION_BYTES = 2048;
 
 /** Sessions, their SSE subscribers and expiry. Sessions are deleted at expiry, with no event. */
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
   readonly global = new Set<ServerResponse>();
+  /** Bytes each session holds (SESSION_BYTES, its own credentialData, its replayed events), and their sum. */
+  private readonly held = new Map<string, number>();
+  private heldTotal = 0;
 
   /**
    * @param timedExpiry false: no timer ends a session at its `expiresAt`; only `expire(id)` does
@@ -54,7 +67,13 @@ export class SessionStore {
   constructor(
     private readonly capacity = MAX_SESSIONS,
     private readonly timedExpiry = true,
+    private readonly maxBytes = MAX_SESSION_BYTES,
   ) {}
+
+  /** Bytes all sessions hold (see MAX_SESSION_BYTES). */
+  get bytes(): number {
+    return this.heldTotal;
+  }
 
   get size(): number {
     return this.sessions.size;
@@ -73,13 +92,35 @@ export class SessionStore {
     return undefined;
   }
 
-  /** False when full of open sessions: the caller answers 503. */
-  hasRoom(reusedId?: string): boolean {
-    if (this.sessions.size < this.capacity || (reusedId && this.sessions.has(reusedId))) return true;
-    const closed = this.all().find((s) => s.isClosed);
-    if (!closed) return false;
-    this.delete(closed.id);
-    return true;
+  /**
+   * Why a new session holding `bytes` cannot be stored (the caller answers 503), or undefined once
+   * there is room: the oldest closed sessions are deleted to make it.
+   */
+  refusal(reusedId: string | undefined, bytes: number): string | undefined {
+    const replaced = reusedId === undefined ? undefined : this.sessions.get(reusedId);
+    const freed = replaced ? (this.held.get(replaced.id) ?? 0) : 0;
+    for (;;) {
+      const tooMany = this.sessions.size >= this.capacity && !replaced;
+      const tooBig = this.heldTotal - freed + SESSION_BYTES + bytes > this.maxBytes;
+      if (!tooMany && !tooBig) return undefined;
+      const closed = this.all().find((s) => s.isClosed && s !== replaced);
+      if (closed) {
+        this.delete(closed.id);
+        continue;
+      }
+      if (tooMany) return `Too many live sessions (${this.sessions.size}); close or let some expire`;
+      return `Sessions hold ${Math.round(this.heldTotal / 2 ** 20)} MB of credential data and events (the bound is ${Math.round(this.maxBytes / 2 ** 20)} MB); close or let some expire`;
+    }
+  }
+
+  /** Counts what a session holds beyond its own object (its credentialData when it is not the profile's). */
+  hold(session: Session, bytes: number): void {
+    this.addHeld(session.id, SESSION_BYTES + bytes);
+  }
+
+  private addHeld(id: string, bytes: number): void {
+    this.held.set(id, (this.held.get(id) ?? 0) + bytes);
+    this.heldTotal += bytes;
   }
 
   /** A new session; a reused `sessionId` silently replaces the old session, as walt.id does. */
@@ -128,6 +169,8 @@ export class SessionStore {
     if (!session) return;
     clearTimeout(session.timer);
     this.sessions.delete(id);
+    this.heldTotal -= this.held.get(id) ?? 0;
+    this.held.delete(id);
   }
 
   /** Adds an SSE subscriber: `{}` first, then the replay buffer (created at the first subscriber). */
@@ -150,13 +193,25 @@ export class SessionStore {
     const framed = frame(text);
     if (session) {
       // Events before the first subscriber are not kept (docs/providers.md).
-      if (session.replay) {
-        session.replay.push(text);
-        if (session.replay.length > REPLAY) session.replay.shift();
-      }
-      for (const res of session.subscribers) res.write(framed);
+      if (session.replay && this.sessions.get(session.id) === session) this.keepForReplay(session, text);
+      for (const res of session.subscribers) write(res, framed);
     }
-    for (const res of this.global) res.write(framed);
+    for (const res of this.global) write(res, framed);
+  }
+
+  /** The last REPLAY events, within the byte bound: closed sessions go first, then this session's oldest events. */
+  private keepForReplay(session: Session, text: string): void {
+    const replay = session.replay!;
+    replay.push(text);
+    this.addHeld(session.id, stringBytes(text));
+    const drop = (): void => this.addHeld(session.id, -stringBytes(replay.shift()!));
+    if (replay.length > REPLAY) drop();
+    while (this.heldTotal > this.maxBytes) {
+      const closed = this.all().find((s) => s.isClosed && s !== session);
+      if (closed) this.delete(closed.id);
+      else if (replay.length > 0) drop();
+      else break;
+    }
   }
 
   closeAll(): void {
@@ -166,6 +221,12 @@ export class SessionStore {
     }
     for (const res of this.global) res.destroy();
   }
+}
+
+/** One frame to one subscriber; a subscriber that does not read is cut off, not buffered without end. */
+function write(res: ServerResponse, framed: string): void {
+  if (res.writableLength > MAX_QUEUED_BYTES) res.destroy();
+  else res.write(framed);
 }
 
 /** Ktor's framing: `data: …` then a blank line, CRLF line endings. */

@@ -1,3 +1,4 @@
+import { MAX_EXPIRES_IN_SECONDS } from '../issuer/offers.js';
 import { isPlainObject, type JsonObject } from '../shared/json.js';
 
 /** walt.id's error body: `{"exception":true,"id","status","code","message"}` (docs/providers.md). */
@@ -9,10 +10,12 @@ export interface WaltError {
 const REASONS: Record<number, [string, string]> = {
   400: ['BadRequestException', 'Bad Request'],
   401: ['UnauthorizedException', 'Unauthorized'],
+  403: ['ForbiddenException', 'Forbidden'],
   404: ['NotFoundException', 'Not Found'],
   409: ['ConflictException', 'Conflict'],
   405: ['MethodNotAllowedException', 'Method Not Allowed'],
   413: ['PayloadTooLargeException', 'Payload Too Large'],
+  415: ['UnsupportedMediaTypeException', 'Unsupported Media Type'],
   503: ['ServiceUnavailableException', 'Service Unavailable'],
 };
 
@@ -88,7 +91,9 @@ export function validateOfferRequest(raw: unknown, profileFromPath?: string): Of
     if (raw.issuerStateMode === 'OMIT' && raw.runtimeOverrides !== undefined) return bad('issuerStateMode OMIT cannot be combined with runtimeOverrides');
   }
   const expires = raw.expiresInSeconds ?? 300;
-  if (typeof expires !== 'number' || !Number.isInteger(expires) || (expires <= 0 && expires !== -1)) return bad('expiresInSeconds must be a positive integer, or -1 for never');
+  // Bounded before anything is stored: a session whose expiry is no valid date broke every later GET /issuer2/sessions.
+  if (typeof expires !== 'number' || !Number.isInteger(expires) || (expires <= 0 && expires !== -1) || expires > MAX_EXPIRES_IN_SECONDS)
+    return bad(`expiresInSeconds must be a positive integer up to ${MAX_EXPIRES_IN_SECONDS} (100 years), or -1 for never`);
   if ((raw.txCode !== undefined || raw.txCodeValue !== undefined) && raw.authMethod !== 'PRE_AUTHORIZED') return bad('txCode is only allowed with PRE_AUTHORIZED');
   if (raw.txCode !== undefined) {
     if (!isPlainObject(raw.txCode)) return bad('txCode must be an object');

@@ -21,6 +21,66 @@ export function deeperThan(value: unknown, limit = MAX_JSON_DEPTH): boolean {
   return false;
 }
 
+/**
+ * True when `value`, written out as JSON, would take more than `limit` characters: what YAML
+ * aliases (or shared references) expand to, counted once per appearance, and a cycle counts
+ * forever. Stops as soon as the limit is passed, so an alias bomb costs at most `limit` steps.
+ */
+export function expandedSizeOver(value: unknown, limit: number): boolean {
+  let size = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === 'string') size += current.length + 2;
+    else if (current === null || typeof current !== 'object') size += String(current).length;
+    else if (Array.isArray(current)) {
+      size += 2 + current.length;
+      for (const child of current) stack.push(child);
+    } else {
+      for (const [key, child] of Object.entries(current)) {
+        size += key.length + 4;
+        stack.push(child);
+      }
+      size += 2;
+    }
+    if (size > limit) return true;
+  }
+  return false;
+}
+
+/**
+ * About the bytes V8 holds for a value parsed from JSON, for bounds on what is kept: a string
+ * its header and one byte a character (two beyond Latin-1), an object its header and a slot and
+ * key per member, an array a slot per element. Several times the JSON size for many small members.
+ */
+export function heldBytes(value: unknown): number {
+  let bytes = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === 'string') bytes += stringBytes(current);
+    else if (typeof current === 'number') bytes += 16;
+    else if (current === null || typeof current !== 'object') bytes += 8;
+    else if (Array.isArray(current)) {
+      bytes += 16 + 8 * current.length;
+      for (const child of current) stack.push(child);
+    } else {
+      bytes += 32;
+      // A member: its dictionary entry with its share of the hash table, its key.
+      for (const [key, child] of Object.entries(current)) {
+        bytes += 48 + stringBytes(key);
+        stack.push(child);
+      }
+    }
+  }
+  return bytes;
+}
+
+/** A string as V8 keeps it: a header, then one byte a character when all fit in Latin-1, else two. */
+export function stringBytes(text: string): number {
+  return 16 + (/[^\u0000-\u00ff]/.test(text) ? 2 * text.length : text.length);
+}
+
 // JWK members that are private key material (RFC 7518 §6): EC/OKP `d`, RSA `p`, `q`, `dp`,
 // `dq`, `qi`, `oth`, and `k` of symmetric (oct) keys.
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth'];

@@ -22,7 +22,10 @@ export class EventTooLargeError extends Error {
 
 const CR = 0x0d;
 const LF = 0x0a;
-const RETRY = /^retry:\s?(\d+)$/;
+// SSE: a `retry` field whose value (one leading space removed) is only ASCII digits.
+const RETRY = /^retry: ?(\d+)$/;
+// The start of a line that may still become a `retry:` field once more bytes arrive.
+const RETRY_PREFIX = /^(?:r(?:e(?:t(?:r(?:y(?::(?: ?\d*))?)?)?)?)?)$/;
 
 /**
  * Sits between the HTTP body and EventSource:
@@ -31,16 +34,20 @@ const RETRY = /^retry:\s?(\d+)$/;
  *   character, or a single U+000D CARRIAGE RETURN (CR) character" — so a message ending in CR CR
  *   is dispatched at once, not when the next byte shows that no LF follows;
  * - no line or event may exceed `maxBytes` (memory stays bounded whatever the server sends);
- * - `retry:` values are noted for the supervisor, which owns reconnection.
+ * - `retry:` values are noted for the supervisor, which owns reconnection, and a value above
+ *   `maxRetryMs` is rewritten to it: EventSource arms its own timer with the value, and one above
+ *   2^31-1 ms overflows it (a TimeoutOverflowWarning, then a timer of 1 ms).
  */
-export function tapEventStream(body: ReadableStream<Uint8Array>, maxBytes: number, observer: TapObserver): ReadableStream<Uint8Array> {
+export function tapEventStream(body: ReadableStream<Uint8Array>, maxBytes: number, maxRetryMs: number, observer: TapObserver): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let afterCR = false;
   let lineBytes = 0;
   let eventBytes = 0;
   let endedWithLF = false;
-  // The start of a line cut by the chunk boundary, for a `retry:` field split across chunks.
-  let carry: string | null = '';
+  // The start of a line cut by the chunk boundary that may be a `retry:` field: held back until
+  // its line ends (EventSource acts on no line before its end), so a field is never split.
+  let held: Buffer | undefined;
+  let atLineStart = true;
   const ids = observer.onLastEventId ? new LastEventIdTracker(observer.onLastEventId) : undefined;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -54,6 +61,7 @@ export function tapEventStream(body: ReadableStream<Uint8Array>, maxBytes: numbe
         throw error;
       }
       if (result.done) {
+        if (held) controller.enqueue(held);
         controller.close();
         return;
       }
@@ -77,9 +85,19 @@ export function tapEventStream(body: ReadableStream<Uint8Array>, maxBytes: numbe
         controller.error(error);
         return;
       }
-      carry = noteRetry(chunk, carry, observer);
-      ids?.feed(chunk);
-      controller.enqueue(chunk);
+      let out = held ? Buffer.concat([held, chunk]) : chunk;
+      const startsLine = held ? true : atLineStart;
+      held = undefined;
+      const tail = out.lastIndexOf(LF) + 1;
+      if (tail < out.length && (tail > 0 || startsLine) && RETRY_PREFIX.test(out.toString('latin1', tail, Math.min(out.length, tail + 64)))) {
+        held = Buffer.from(out.subarray(tail));
+        out = out.subarray(0, tail);
+      }
+      if (out.length === 0) return;
+      out = capRetry(out, startsLine, maxRetryMs, observer);
+      atLineStart = out[out.length - 1] === LF;
+      ids?.feed(out);
+      controller.enqueue(out);
     },
     cancel(reason) {
       return reader.cancel(reason);
@@ -102,28 +120,28 @@ function crToLf(chunk: Buffer): Buffer {
 }
 
 /**
- * Notes `retry:` fields. `partial` is the start of the line the previous chunk ended in ('' at a
- * line start, null in a line that cannot be a retry field); returns the same for this chunk.
+ * Notes the `retry:` fields of whole lines (the chunk ends at a line end, or in a line that is no
+ * retry field) and rewrites a value above `maxRetryMs` to it.
  */
-function noteRetry(chunk: Buffer, partial: string | null, observer: TapObserver): string | null {
-  const firstLF = chunk.indexOf(LF);
-  if (partial !== null) {
-    const head = partial + chunk.toString('latin1', 0, Math.min(firstLF === -1 ? chunk.length : firstLF, 32));
-    if (firstLF === -1) return head.length <= 32 && 'retry:'.startsWith(head.slice(0, 6)) ? head : null;
-    check(head, observer);
-  }
-  if (firstLF === -1) return null;
-  for (let at = chunk.indexOf('\nretry:', firstLF); at !== -1; at = chunk.indexOf('\nretry:', at + 1)) {
-    const end = chunk.indexOf(LF, at + 1);
+function capRetry(chunk: Buffer, startsLine: boolean, maxRetryMs: number, observer: TapObserver): Buffer {
+  const starts: number[] = [];
+  if (startsLine && chunk.indexOf('retry:') === 0) starts.push(0);
+  for (let at = chunk.indexOf('\nretry:'); at !== -1; at = chunk.indexOf('\nretry:', at + 1)) starts.push(at + 1);
+  if (starts.length === 0) return chunk;
+  const pieces: Buffer[] = [];
+  let copied = 0;
+  for (const start of starts) {
+    const end = chunk.indexOf(LF, start);
     if (end === -1) break;
-    check(chunk.toString('latin1', at + 1, end), observer);
+    const match = RETRY.exec(chunk.toString('latin1', start, end));
+    if (!match) continue;
+    const ms = Number(match[1]);
+    observer.onRetry(Math.min(ms, maxRetryMs));
+    if (ms <= maxRetryMs) continue;
+    pieces.push(chunk.subarray(copied, start), Buffer.from(`retry:${maxRetryMs}`, 'latin1'));
+    copied = end;
   }
-  const lastLF = chunk.lastIndexOf(LF);
-  const rest = chunk.toString('latin1', lastLF + 1, Math.min(chunk.length, lastLF + 33));
-  return 'retry:'.startsWith(rest.slice(0, 6)) && rest.length <= 32 ? rest : null;
-}
-
-function check(line: string, observer: TapObserver): void {
-  const match = RETRY.exec(line);
-  if (match) observer.onRetry(Number(match[1]));
+  if (copied === 0) return chunk;
+  pieces.push(chunk.subarray(copied));
+  return Buffer.concat(pieces);
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { EventSource } from 'eventsource';
 import { type Dispatcher, fetch as undiciFetch } from 'undici';
 import { CliError, ExitCode } from '../errors.js';
-import { assertFetchable, describeNetworkError, errorDetail, type ExchangeTrace, neverConnected } from '../http/client.js';
+import { assertFetchable, describeNetworkError, errorDetail, type ExchangeTrace, MAX_SHOWN_RESPONSE_BYTES, neverConnected, readAtMost } from '../http/client.js';
 import { backoffDelay, parseRetryAfter } from '../shared/backoff.js';
 import { formatDuration, MAX_TIMER_MS, safeTimeout } from '../shared/duration.js';
 import { RecentKeys } from '../shared/recent-keys.js';
@@ -76,7 +76,7 @@ interface AttemptInfo {
 
 const KEEP_ALIVE = '{}';
 export const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
-/** Retry-After beyond this is not waited out: the supervisor says so and uses this instead. */
+/** Retry-After, or a `retry:` field, beyond this is not waited out: this is waited instead. */
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
 /** EventSource with an override that observes every dispatched event, named or not. */
@@ -244,7 +244,10 @@ export class SessionStream {
         info.status = response.status;
         info.contentType = response.headers.get('content-type') ?? undefined;
         info.retryAfter = response.headers.get('retry-after') ?? undefined;
-        if (response.status !== 200 || !response.body) info.body = await response.text().catch(() => '');
+        // An error answer is shown in one line: its start is read, never an endless body.
+        if (response.status !== 200 || !response.body) {
+          info.body = response.body ? (await readAtMost(response.body as AsyncIterable<Uint8Array>, MAX_SHOWN_RESPONSE_BYTES).catch(() => ({ text: '' }))).text : '';
+        }
         this.options.trace?.({
           method: 'GET',
           url: response.url || url,
@@ -257,7 +260,7 @@ export class SessionStream {
         if (response.status !== 200 || !response.body) {
           return new Response(null, { status: response.status === 200 ? 502 : response.status, headers: response.headers as unknown as ConstructorParameters<typeof Headers>[0] });
         }
-        const tapped = tapEventStream(response.body as ReadableStream<Uint8Array>, this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, {
+        const tapped = tapEventStream(response.body as ReadableStream<Uint8Array>, this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, MAX_RETRY_AFTER_MS, {
           onBytes: () => {
             this.lastByteAt = Date.now();
           },

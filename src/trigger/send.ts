@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { CatalogProvider, EventTypeEntry } from '../issuer/event-types.js';
-import { httpRequest, type ExchangeTrace } from '../http/client.js';
+import { httpRequest, MAX_SHOWN_RESPONSE_BYTES, type ExchangeTrace } from '../http/client.js';
 import { setPath, type Assignment } from '../shared/json-path.js';
 import { SCHEMES } from '../webhooks/index.js';
 import { newDeliveryId, samplePayload } from './templates.js';
@@ -37,7 +37,7 @@ export interface TriggerResult extends TriggerRequest {
   status: number | null;
   ok: boolean;
   ms: number;
-  /** The receiver's answer, as text (cut by the renderer). */
+  /** The receiver's answer, as text: its first MAX_SHOWN_RESPONSE_BYTES (cut again by the renderer). */
   response: string;
 }
 
@@ -66,7 +66,15 @@ export async function sendTrigger(plan: TriggerPlan): Promise<TriggerResult> {
   const built = buildTrigger(plan);
   if (plan.dryRun) return { ...built, to: plan.to, status: null, ok: true, ms: 0, response: '' };
   const started = performance.now();
-  const response = await httpRequest(plan.to, { method: 'POST', headers: built.headers, body: built.body, dispatcher: plan.dispatcher, signal: plan.signal, trace: plan.trace });
+  const response = await httpRequest(plan.to, {
+    method: 'POST',
+    headers: built.headers,
+    body: built.body,
+    dispatcher: plan.dispatcher,
+    signal: plan.signal,
+    trace: plan.trace,
+    maxResponseBytes: MAX_SHOWN_RESPONSE_BYTES,
+  });
   return {
     ...built,
     to: plan.to,

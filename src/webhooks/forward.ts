@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import { describeNetworkError } from '../http/client.js';
+import { describeNetworkError, MAX_SHOWN_RESPONSE_BYTES, readAtMost } from '../http/client.js';
 import { NOT_FORWARDED } from '../shared/http-headers.js';
 import type { ReceiveResult } from './receiver.js';
 
@@ -8,7 +8,7 @@ export interface ForwardResult {
   id: string | null;
   status?: number;
   ms: number;
-  /** The app's answer body (for --verbose). */
+  /** The start of the app's answer body (for --verbose), MAX_SHOWN_RESPONSE_BYTES at most. */
   text?: string;
   error?: string;
 }
@@ -24,7 +24,7 @@ export async function forwardDelivery(target: string, result: ReceiveResult): Pr
   const id = result.record.id;
   try {
     const response = await request(target, { method: 'POST', headers, body: delivery.body });
-    const text = await response.body.text();
+    const { text } = await readAtMost(response.body, MAX_SHOWN_RESPONSE_BYTES);
     return { target, id, status: response.statusCode, ms: Math.round(performance.now() - started), text };
   } catch (error) {
     return { target, id, ms: Math.round(performance.now() - started), error: describeNetworkError(error) };

@@ -22,6 +22,7 @@ after(() => sandbox.close());
 async function createOffer(body) {
   const res = await fetch(`${sandbox.url}/issuer2/credential-offers`, {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ profileId: 'openBadgeCredential', authMethod: 'PRE_AUTHORIZED', ...body }),
   });
   return res.json();

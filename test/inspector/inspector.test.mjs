@@ -100,7 +100,7 @@ browserTest('listen --ui: a delivery appears in the page within a second; filter
     assert.match(await page.textContent('#detail'), /svix-signature/);
     await page.click('[data-testid=copy-curl]');
     const curl = await page.evaluate(() => document.body.dataset.curl);
-    assert.match(curl, /^curl -X POST '.*' -H 'content-type: application\/json' .*-H 'svix-id: msg_[0-9a-f]+' .*--data-binary '\{"type":"credential\.creation\.failed"/);
+    assert.match(curl, /^curl -X POST '.*' -H 'content-type: application\/json' .*-H 'svix-id: msg_[0-9a-f]+' .*--data-raw '\{"type":"credential\.creation\.failed"/);
     assert.deepEqual(errors, []);
     console.log(`# listen --ui: delivery shown in the page ${shownAfterMs} ms after it was sent`);
   } finally {

@@ -31,7 +31,11 @@ async function getJson(url, init = undefined) {
 
 /** @returns {Promise<any>} */
 async function offer(profileId, extra = {}) {
-  const res = await fetch(`${sandbox.url}/issuer2/credential-offers`, { method: 'POST', body: JSON.stringify({ profileId, authMethod: 'PRE_AUTHORIZED', ...extra }) });
+  const res = await fetch(`${sandbox.url}/issuer2/credential-offers`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ profileId, authMethod: 'PRE_AUTHORIZED', ...extra }),
+  });
   assert.equal(res.status, 201);
   return res.json();
 }
@@ -229,7 +233,11 @@ test('--public-url goes into offers and metadata (a phone on the LAN scans the Q
   const lan = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(), eventNames: 'current', publicUrl: 'http://192.0.2.10:7005' });
   await lan.start();
   try {
-    const res = await getJson(`${lan.url}/issuer2/credential-offers`, { method: 'POST', body: JSON.stringify({ profileId: 'isoMdl', authMethod: 'PRE_AUTHORIZED' }) });
+    const res = await getJson(`${lan.url}/issuer2/credential-offers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ profileId: 'isoMdl', authMethod: 'PRE_AUTHORIZED' }),
+    });
     assert.match(res.credentialOffer, /credential_offer_uri=http%3A%2F%2F192\.0\.2\.10%3A7005%2Fopenid4vci%2Fcredential-offer/);
     const metadata = await getJson(`${lan.url}/.well-known/openid-credential-issuer/openid4vci`);
     assert.equal(metadata.credential_issuer, 'http://192.0.2.10:7005/openid4vci');

@@ -39,9 +39,44 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
+/** A value as text: strings as they are, other values as JSON; null and undefined stay absent. */
+function asText(value) {
+  if (value === null || value === undefined || typeof value === 'string') return value;
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+const TEXT_FIELDS = ['source', 'receivedAt', 'provider', 'type', 'sessionId', 'status', 'id', 'scheme', 'reason', 'url', 'acceptance', 'responseStatus'];
+
+/**
+ * The record as the page reads it. Readers accept fields of types they do not use (a capture
+ * file is anyone's), so every field the page reads is made the type it expects here, once: the
+ * list, the detail, the timeline and Copy as curl never meet a `redacted` that is a string or
+ * `request.headers: null`.
+ */
+function shownRecord(record) {
+  const r = { ...record };
+  for (const key of TEXT_FIELDS) if (key in r) r[key] = asText(r[key]);
+  if (r.redacted !== undefined && r.redacted !== null) r.redacted = (Array.isArray(r.redacted) ? r.redacted : [r.redacted]).map(asText).filter((v) => v);
+  const q = r.request;
+  if (q === null || typeof q !== 'object' || Array.isArray(q)) delete r.request;
+  else {
+    const headers = q.headers !== null && typeof q.headers === 'object' && !Array.isArray(q.headers) ? q.headers : {};
+    r.request = {
+      method: asText(q.method) ?? 'POST',
+      path: asText(q.path) ?? '/',
+      headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, asText(v) ?? ''])),
+      body: asText(q.body) ?? undefined,
+      bodyBase64: asText(q.bodyBase64) ?? undefined,
+      bodyOmitted: Boolean(q.bodyOmitted),
+    };
+  }
+  return r;
+}
+
 /** What the list shows of a record, computed once. */
 function describe(entry) {
-  const r = entry.record;
+  const r = shownRecord(entry.record);
+  entry.record = r;
   let verdict = 'sse';
   if (r.source === 'webhook') verdict = r.duplicate ? 'duplicate' : (r.acceptance ?? (r.verified ? 'verified' : 'rejected'));
   if (r.source === 'session') verdict = 'session';
@@ -232,7 +267,15 @@ function rowFor(item, index) {
 function select(item) {
   state.selected = item;
   if (state.view === 'list') renderList(false);
-  renderDetail(item);
+  try {
+    renderDetail(item);
+  } catch (error) {
+    // Whatever a record holds, the detail never keeps showing the previous one.
+    $('detail').replaceChildren(
+      el('h2', { 'data-testid': 'detail-type' }, item.record.type ?? '(no type)'),
+      el('p', { class: 'hint' }, `this record cannot be shown: ${error.message}`),
+    );
+  }
 }
 
 function renderDetail(item) {
@@ -332,7 +375,11 @@ async function replay(selection, result) {
   }
 }
 
+// Shell-quoted: inside '…' the shell expands nothing. What curl itself reads is handled by curlFor.
 const quote = (s) => `'${String(s).replaceAll("'", "'\\''")}'`;
+
+/** A header name as HTTP allows it (RFC 9110 token): curl reads `-H @file` as a file of headers. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** What a copied curl command sends to when nothing says where: the user must fill it in. */
 const NO_TARGET = '<your-endpoint>';
@@ -344,8 +391,9 @@ const NO_TARGET = '<your-endpoint>';
  */
 function curlTarget(r) {
   const typed = $('replay-to').value.trim();
-  if (typed) return typed;
-  if (r.source === 'webhook' && r.url) return r.url;
+  // Never an argument curl would take for an option (a record's "URL" of -o/some/file).
+  if (typed && !typed.startsWith('-')) return typed;
+  if (r.source === 'webhook' && typeof r.url === 'string' && /^https?:\/\//i.test(r.url)) return r.url;
   // Joined as text, not resolved as a URL: a path such as //evil.example/x stays a path on the receiver.
   if (r.request && state.config.receiver) return `${state.config.receiver}${r.request.path.startsWith('/') ? r.request.path : '/'}`;
   return NO_TARGET;
@@ -355,10 +403,11 @@ function curlFor(item) {
   const r = item.record;
   const to = curlTarget(r);
   const headers = r.request
-    ? Object.entries(r.request.headers).filter(([k]) => !['host', 'content-length', 'connection', 'transfer-encoding'].includes(k))
+    ? Object.entries(r.request.headers).filter(([k]) => HEADER_NAME.test(k) && !['host', 'content-length', 'connection', 'transfer-encoding'].includes(k))
     : [['content-type', 'application/json']];
   const body = r.request ? (r.request.body ?? '') : JSON.stringify(r.data);
-  return ['curl -X POST', quote(to), ...headers.map(([k, v]) => `-H ${quote(`${k}: ${v}`)}`), `--data-binary ${quote(body)}`].join(' ');
+  // --data-raw, not --data-binary: a body starting with @ is sent as it is, never read as @file.
+  return ['curl -X POST', quote(to), ...headers.map(([k, v]) => `-H ${quote(`${k}: ${v}`)}`), `--data-raw ${quote(body)}`].join(' ');
 }
 
 async function copyCurl(item, result) {

@@ -32,6 +32,7 @@ export function renderExchange(output: Output, exchange: Exchange): void {
   if (exchange.error !== undefined) lines.push(`* ${escapeLine(exchange.error)} after ${Math.round(exchange.ms)} ms`);
   else {
     lines.push(`< ${exchange.status} (${Math.round(exchange.ms)} ms)`, ...shownHeaders('<', exchange.responseHeaders), ...shownBody(exchange.responseText).map((l) => `< ${l}`));
+    if (exchange.responseTruncated) lines.push('* the rest of the answer was not read');
   }
   for (const line of lines) output.debug(line);
 }
