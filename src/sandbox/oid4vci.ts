@@ -352,13 +352,16 @@ export class SandboxOid4vci {
         throw new CredentialRefusal('unknown_credential_configuration', `credential_configuration_id ${requested} is not in the issuer's metadata`);
       request = { ...body, credential_configuration_id: offered };
     }
+    // Before the library parses the request: it refuses an unsigned (alg none) proof as a malformed
+    // request, and §8.3.1.2 calls any proof that is not acceptable invalid_proof.
+    const raw = rawProofJwt(request);
+    if (raw !== undefined) assertProofAlg(raw);
     const parsed = this.issuer.parseCredentialRequest({ issuerMetadata: metadata, credentialRequest: request });
     const jwt = parsed.proofs?.jwt?.[0];
     // §8.3.1.2: a missing proof is invalid_proof; the fault issues a credential bound to no key of the wallet's.
     if (!jwt && this.faults.has('accept-missing-proof')) return {};
     if (!jwt) throw new Error('no jwt proof in the request');
-    const { alg } = decodeProtectedHeader(jwt);
-    if (!PROOF_SIGNING_ALGS.includes(String(alg))) throw new Error(`alg ${alg} is not one this issuer advertises (${PROOF_SIGNING_ALGS.join(', ')})`);
+    assertProofAlg(jwt);
     const method = bindingMethodOf(jwt, known[offered]?.cryptographic_binding_methods_supported ?? []);
     const nonce = decodeJwt(jwt).nonce;
     // §8.3.1.2: invalid_nonce, so the wallet fetches a fresh one (§7).
@@ -411,6 +414,20 @@ function refusalOf(error: unknown): { code: string; description: string } {
   if (error instanceof Oauth2ServerErrorResponseError && error.errorResponse.error !== 'invalid_proof')
     return { code: error.errorResponse.error, description: error.errorResponse.error_description ?? message };
   return { code: 'invalid_proof', description: `proof of possession could not be verified: ${message}` };
+}
+
+/** The first JWT proof of a request, in OID4VCI 1.0's `proofs` or draft 13's `proof` form. */
+function rawProofJwt(request: Record<string, unknown>): string | undefined {
+  const proofs = isPlainObject(request.proofs) && Array.isArray(request.proofs.jwt) ? request.proofs.jwt[0] : undefined;
+  const proof = isPlainObject(request.proof) ? request.proof.jwt : undefined;
+  const jwt = proofs ?? proof;
+  return typeof jwt === 'string' ? jwt : undefined;
+}
+
+/** Only the asymmetric algorithms the metadata advertises: never HS256 (an `oct` jwk's "public" key is the secret) or `none`. */
+function assertProofAlg(jwt: string): void {
+  const { alg } = decodeProtectedHeader(jwt);
+  if (!PROOF_SIGNING_ALGS.includes(String(alg))) throw new Error(`alg ${alg} is not one this issuer advertises (${PROOF_SIGNING_ALGS.join(', ')})`);
 }
 
 /** The key a proof was signed with (none: `accept-missing-proof`), and the DID it named when it was bound to one. */

@@ -36,7 +36,11 @@ export async function call(url, init) {
  * @param {Record<string, unknown>} [extra]
  */
 export async function createOffer(sandbox, profileId, extra = {}) {
-  const created = await call(`${sandbox.url}/issuer2/credential-offers`, { method: 'POST', body: JSON.stringify({ profileId, authMethod: 'PRE_AUTHORIZED', ...extra }) });
+  const created = await call(`${sandbox.url}/issuer2/credential-offers`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ profileId, authMethod: 'PRE_AUTHORIZED', ...extra }),
+  });
   if (created.status !== 201) throw new Error(`offer: ${created.status} ${JSON.stringify(created.body)}`);
   const offer = await resolveOffer(created.body.credentialOffer);
   const grant = offer.grants?.['urn:ietf:params:oauth:grant-type:pre-authorized_code'];
