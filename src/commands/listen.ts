@@ -84,7 +84,7 @@ export async function run(ctx: CommandContext<ListenOptions>): Promise<number> {
   const ui = await startInspector({ host: '127.0.0.1', port: portFlag(options.uiPort, '--ui-port'), replay: uiReplay({ forwardTo: options.forwardTo }, secrets), title: 'listen' });
   renderInspectorUrl(ctx.output, ui.url);
   try {
-    return await runListener(plan, inspectingListener(renderer, ui.store));
+    return await runListener(plan, inspectingListener(renderer, ui.store, ui.server));
   } finally {
     await ui.server.close();
   }

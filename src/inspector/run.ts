@@ -27,10 +27,16 @@ export async function startInspector(plan: UiPlan, store = new RecordStore()): P
   return { server, store, url };
 }
 
-/** `listen --ui`: every record listen makes also goes to the inspector. */
-export function inspectingListener(reporter: ListenReporter, store: RecordStore): ListenReporter {
+/**
+ * `listen --ui`: every record listen makes also goes to the inspector; the inspector's server,
+ * when given, learns the receiver's address (for the page's curl commands).
+ */
+export function inspectingListener(reporter: ListenReporter, store: RecordStore, server?: InspectorServer): ListenReporter {
   return {
-    ready: (info) => reporter.ready(info),
+    ready: (info) => {
+      server?.setReceiver(info.url);
+      reporter.ready(info);
+    },
     delivery: (result) => {
       store.add(result.record, 'listen');
       reporter.delivery(result);

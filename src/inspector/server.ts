@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readBody } from '../http/body.js';
 import { isHttpUrl } from '../shared/url.js';
-import { closeServer, listenOn } from '../shared/http-server.js';
+import { closeServer, listenOn, localOrigin } from '../shared/http-server.js';
 import { replayRecords, MAX_REPLAY, type ReplaySettings } from './replay.js';
 import { actionRefusal, isLoopbackHostHeader, SECURITY_HEADERS, tokenMatches } from './security.js';
 import type { RecordStore, StoredRecord } from './store.js';
@@ -17,6 +17,15 @@ export interface InspectorOptions {
   title: string;
   /** The per-run token (default: 128 random bits). */
   token?: string;
+}
+
+/** What a page is told when it connects, and again when it changes. */
+interface PageConfig {
+  title: string;
+  replayTo: string | null;
+  resigns: boolean;
+  /** The origin of `listen`'s receiver (`listen --ui`): where a copied curl command sends a delivery back to. */
+  receiver: string | null;
 }
 
 /** Pages following at once, and bytes queued for one slow page before it is cut off. */
@@ -43,6 +52,7 @@ export class InspectorServer {
   private readonly assets = new Map<string, Buffer>();
   private unsubscribe: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  private receiver: string | null = null;
   origin = '';
 
   constructor(private readonly options: InspectorOptions) {
@@ -61,12 +71,26 @@ export class InspectorServer {
   }
 
   async start(): Promise<string> {
-    this.origin = await listenOn(this.server, this.options.host, this.options.port);
+    this.origin = localOrigin(await listenOn(this.server, this.options.host, this.options.port));
     this.unsubscribe = this.options.store.subscribe((stored) => this.broadcast(stored));
     this.heartbeat = setInterval(() => {
       for (const res of this.streams) res.write(': keep-alive\n\n');
     }, HEARTBEAT_MS).unref();
     return this.url;
+  }
+
+  /**
+   * `listen --ui`: the receiver's URL, known once it is bound (after the inspector started, so
+   * pages already open are told too).
+   */
+  setReceiver(url: string): void {
+    this.receiver = localOrigin(url);
+    const text = configMessage(this.config());
+    for (const res of this.streams) res.write(text);
+  }
+
+  private config(): PageConfig {
+    return { title: this.options.title, replayTo: this.options.replay.to ?? null, resigns: this.options.replay.secrets.length > 0, receiver: this.receiver };
   }
 
   async close(): Promise<void> {
@@ -113,8 +137,7 @@ export class InspectorServer {
       return;
     }
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' });
-    const config = { title: this.options.title, replayTo: this.options.replay.to ?? null, resigns: this.options.replay.secrets.length > 0 };
-    res.write(`event: config\ndata: ${JSON.stringify(config)}\n\n`);
+    res.write(configMessage(this.config()));
     // A reconnecting page sends Last-Event-ID: only what it has not seen yet.
     let sent = Number(req.headers['last-event-id'] ?? 0) || 0;
     // The backlog goes out a megabyte at a time, waiting for the page to read it (no second copy of
@@ -186,6 +209,10 @@ export class InspectorServer {
     res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   }
+}
+
+function configMessage(config: PageConfig): string {
+  return `event: config\ndata: ${JSON.stringify(config)}\n\n`;
 }
 
 function message(stored: StoredRecord): string {

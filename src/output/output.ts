@@ -106,6 +106,17 @@ export class Output {
     this.writeErr(`${this.errColor.red('error:')} ${escapeLine(message)}\n`);
   }
 
+  /**
+   * The width stdout lines should fit, or undefined to leave them whole: COLUMNS when it is a
+   * positive integer (as most tools honour it), else the terminal's width when stdout is one.
+   * A pipe or a file gets whole lines, so scripts that parse them are unaffected.
+   */
+  get columns(): number | undefined {
+    const fromEnv = Number(this.env.COLUMNS);
+    if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+    return this.stdout.isTTY && this.stdout.columns > 0 ? this.stdout.columns : undefined;
+  }
+
   /** Spinners only on an interactive stderr, never with --json, --quiet or CI=true. */
   get interactive(): boolean {
     // A pty without a size (columns 0) would make the spinner's line arithmetic loop forever.

@@ -25,6 +25,18 @@ export function originOf(server: Server): string {
   return `http://${host}:${address.port}`;
 }
 
+/**
+ * The origin to open on this machine. A wildcard bind (0.0.0.0, ::) names every interface, not
+ * an address: a browser sends it as the Host, which the inspector refuses, and some systems
+ * cannot connect to it at all. The loopback address of the same family reaches the same server.
+ */
+export function localOrigin(origin: string): string {
+  const url = new URL(origin);
+  if (url.hostname === '0.0.0.0') url.hostname = '127.0.0.1';
+  else if (url.hostname === '[::]') url.hostname = '[::1]';
+  return url.origin;
+}
+
 /** A server that could not bind, as the usage error (exit 2) every command reports. */
 export function bindError(host: string, port: number, error: unknown): UsageError {
   const err = error as NodeJS.ErrnoException;

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { request, Agent } from 'undici';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
-import { runCli, startListen, parseNdjson, waitFor } from '../helpers/cli.mjs';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { BIN, cleanEnv, runCli, startListen, parseNdjson, visibleWidth, waitFor } from '../helpers/cli.mjs';
 import { listen as startServer, readBody } from '../helpers/http.mjs';
 import { createHmac } from 'node:crypto';
 
@@ -395,4 +397,70 @@ test('a delivery line reads the same with and without colour: time, method and p
     coloured.map((line) => line.replace(/\u001b\[\d+m/g, '')),
     plain,
   );
+});
+
+/** util-linux's `script`: runs a command on a pseudo-terminal, as a user's shell would. */
+const SCRIPT = ['/usr/bin/script', '/bin/script'].find((path) => existsSync(path));
+
+/**
+ * `listen` on a terminal `columns` wide (set with stty), until it exits by itself. Its stdout is
+ * the terminal; its stderr goes to a pipe of its own (fd 3), so that only delivery lines are measured.
+ * @param {number} columns
+ * @param {string[]} args
+ * @param {(url: string) => Promise<void>} send
+ */
+async function listenOnTerminal(columns, args, send) {
+  const command = `stty cols ${columns} rows 40 && exec '${process.execPath}' '${BIN}' listen --port 0 ${args.join(' ')} 2>&3`;
+  const child = spawn(/** @type {string} */ (SCRIPT), ['-qfec', command, '/dev/null'], {
+    env: cleanEnv({ TERM: 'xterm-256color' }),
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+  });
+  let terminal = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => (terminal += d));
+  const exited = new Promise((resolve) => child.on('close', resolve));
+  const ready = new Promise((resolve, reject) => {
+    /** @type {import('node:stream').Readable} */ (child.stdio[3]).setEncoding('utf8').on('data', (d) => {
+      err += d;
+      const m = /Ready! Listening on (\S+)/.exec(err);
+      if (m) resolve(m[1]);
+    });
+    exited.then(() => reject(new Error(`listen exited before Ready: ${err}${terminal}`)));
+  });
+  await send(/** @type {string} */ (await ready));
+  assert.equal(await exited, 0, err);
+  return { lines: terminal.split(/\r?\n/).filter((line) => line.trim() !== ''), stderr: err };
+}
+
+test('listen fits each delivery line to the terminal (80 and 120 columns on a pseudo-terminal, COLUMNS on a pipe), never cutting the verdict or the status', {
+  skip: !SCRIPT && 'script (util-linux) not installed',
+}, async () => {
+  const session = '3f1c2d4e-5b6a-4c7d-8e9f-0a1b2c3d4e5f';
+  const didx = JSON.stringify({ eventType: 'openid4vc.issuance.completed', payload: { openId4VcIssuanceId: session } });
+  const waltid = JSON.stringify({ target: session, event: 'credential_request_sd_jwt_vc_succeeded', session: { id: session } });
+  /** @param {string} url */
+  async function send(url) {
+    const path = new URL('/webhooks/issuer/tenant-0123456789', url).href;
+    assert.equal((await post(path, didx, signed(didx, { id: 'msg_2Qx8yFZrRsZ6K1t4m3DqXw0vA9B' }))).status, 200);
+    assert.equal((await post(path, waltid, { 'content-type': 'application/json' })).status, 200);
+  }
+  for (const columns of [80, 120]) {
+    const { lines } = await listenOnTerminal(columns, ['--secret', SECRET, '--allow-unsigned', '--count', '2'], send);
+    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.ok(
+      lines.every((line) => line.includes('\u001b[')),
+      'a terminal gets colour',
+    );
+    for (const line of lines) assert.ok(visibleWidth(line) <= columns, `${visibleWidth(line)} columns on a terminal ${columns} wide: ${line}`);
+    assert.match(lines[0], /✓ verified.*SUCCESSFUL/);
+    assert.match(lines[1], /unsigned/);
+  }
+  // A pipe with COLUMNS: the width given is honoured; without it, the line is whole (the test above).
+  const l = await startListen(['--secret', SECRET, '--allow-unsigned', '--count', '1'], { env: { COLUMNS: '80' } });
+  await post(new URL('/webhooks/issuer/tenant-0123456789', l.url).href, didx, signed(didx, { id: 'msg_2Qx8yFZrRsZ6K1t4m3DqXw0vA9B' }));
+  const done = await l.result;
+  assert.equal(done.code, 0, done.stderr);
+  const [line] = done.stdout.trimEnd().split('\n');
+  assert.ok(visibleWidth(line) <= 80, line);
+  assert.match(line, / {2}✓ verified {2}.* {2}SUCCESSFUL/);
 });

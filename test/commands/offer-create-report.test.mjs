@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.mjs';
 import { refusedPort } from '../helpers/http.mjs';
-import { elements, parseXml, xmlTest } from '../helpers/xml.mjs';
+import { elements, parseXml } from '../helpers/xml.mjs';
 
 /** @type {{ url: string, result: import('../helpers/cli.mjs').CliRun }} */
 let sandbox;
@@ -47,7 +47,7 @@ function outcomes(xml) {
   );
 }
 
-test('--claim --junit: a testcase per claim step, the credential and the session outcome; the job summary when GITHUB_STEP_SUMMARY is set', xmlTest(), async () => {
+test('--claim --junit: a testcase per claim step, the credential and the session outcome; the job summary when GITHUB_STEP_SUMMARY is set', async () => {
   const f = files();
   const r = await claim(['--profile', 'identityCredentialSdJwt', '--junit', f.junit], f.summary);
   assert.equal(r.code, 0, r.stderr);
@@ -79,7 +79,7 @@ test('--claim --junit: a testcase per claim step, the credential and the session
   assert.match(md, /^\| ✅ pass \| session outcome \| identityCredentialSdJwt \| .* \| SUCCESSFUL \(credential\\_request\\_sd\\_jwt\\_vc\\_succeeded\) after 3 events \|$/m);
 });
 
-test('--claim --junit: a refused tx code fails the token step and the session; the steps after it are skipped; exit 3 as before', xmlTest(), async () => {
+test('--claim --junit: a refused tx code fails the token step and the session; the steps after it are skipped; exit 3 as before', async () => {
   const f = files();
   const r = await claim(['--profile', 'openBadgeCredential', '--tx-code', '123456', '--claim-tx-code', '654321', '--junit', f.junit], f.summary);
   assert.equal(r.code, 3, r.stderr);
@@ -96,7 +96,7 @@ test('--claim --junit: a refused tx code fails the token step and the session; t
   assert.doesNotMatch(readFileSync(f.junit, 'utf8') + md, /654321|123456/, 'the tx codes are in no report');
 });
 
-test('--claim --junit: an unknown profile fails "create offer"; everything after it is skipped; exit 5', xmlTest(), async () => {
+test('--claim --junit: an unknown profile fails "create offer"; everything after it is skipped; exit 5', async () => {
   const f = files();
   const r = await claim(['--profile', 'noSuchProfile', '--junit', f.junit]);
   assert.equal(r.code, 5, r.stderr);

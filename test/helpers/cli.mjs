@@ -1,16 +1,26 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 export const BIN = fileURLToPath(new URL('../../bin/issuer-events.js', import.meta.url));
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Environment without the user's issuer-events settings, colours or CI hints. */
+/** Environment without the user's issuer-events settings, colours, terminal width or CI hints. */
 /** @param {Record<string, string>} [extra] */
 export function cleanEnv(extra = {}) {
   const env = { ...process.env };
   for (const key of Object.keys(env)) {
     // GITHUB_STEP_SUMMARY: run in GitHub Actions, the tests' smoke runs would fill the job's summary.
-    if (key.startsWith('ISSUER_EVENTS_') || key === 'FORCE_COLOR' || key === 'NO_COLOR' || key === 'GITHUB_STEP_SUMMARY' || key.endsWith('_PROXY') || key.endsWith('_proxy'))
+    // COLUMNS: a width the developer's shell exports would cut listen's lines; tests pass it when they mean it.
+    if (
+      key.startsWith('ISSUER_EVENTS_') ||
+      key === 'FORCE_COLOR' ||
+      key === 'NO_COLOR' ||
+      key === 'GITHUB_STEP_SUMMARY' ||
+      key === 'COLUMNS' ||
+      key.endsWith('_PROXY') ||
+      key.endsWith('_proxy')
+    )
       delete env[key];
   }
   return { ...env, ...extra };
@@ -117,4 +127,16 @@ export async function startListen(args, options = {}) {
     }),
   ]);
   return { url, origin: new URL(url).origin, result, child: result.child, stderr: () => err };
+}
+
+/**
+ * Columns a line takes on a terminal, colour codes aside: the test's own count (CJK and
+ * fullwidth characters take two), independent of the code under test.
+ * @param {string} line
+ */
+export function visibleWidth(line) {
+  return [...stripVTControlCharacters(line)].reduce(
+    (width, ch) => width + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1),
+    0,
+  );
 }

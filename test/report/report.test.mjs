@@ -8,7 +8,7 @@ import { summaryMarkdown } from '../../dist/report/summary.js';
 import { tallyLine } from '../../dist/report/checks.js';
 import { withReports, writeReports } from '../../dist/report/write.js';
 import { CliError } from '../../dist/errors.js';
-import { elements, parseXml, xmlTest } from '../helpers/xml.mjs';
+import { elements, parseXml, parseXmlStrictly, strictXmlTest } from '../helpers/xml.mjs';
 
 // What an issuer could put in an error description: markup, quotes, line breaks, a terminal
 // escape, characters XML 1.0 forbids (NUL, a lone surrogate, U+FFFF), an emoji that must survive.
@@ -38,7 +38,7 @@ const REPORT = {
   ],
 };
 
-test('JUnit: one testsuite per module, one testcase per check, failure/skipped elements; parsed back by a real XML parser', xmlTest(), () => {
+test('JUnit: one testsuite per module, one testcase per check, failure/skipped elements; parsed back with fast-xml-parser', () => {
   const root = parseXml(junitXml(REPORT));
   assert.equal(root.tag, 'testsuites');
   assert.deepEqual({ ...root.attrs }, { name: 'issuer-events check', tests: '4', failures: '1', errors: '0', skipped: '1', time: '1.234' });
@@ -82,9 +82,21 @@ test('JUnit: what an issuer sends never ends an element early or adds one', () =
   );
   assert.doesNotMatch(xml, /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/);
   assert.doesNotMatch(xml, /]]>/);
+  // A raw tab, LF or CR in an attribute value would come back as a space (attribute-value normalisation).
+  assert.ok(tags.every((t) => !/[\t\n\r]/.test(t)));
 });
 
-test('JUnit: reports of several runs merge into one, a module in one suite, the counts summed', xmlTest(), () => {
+test('JUnit: a strictly conforming XML 1.0 parser (expat) accepts the reports and reads every attribute and text back exactly', strictXmlTest, () => {
+  const xml = junitXml(REPORT);
+  const strict = parseXmlStrictly(xml);
+  const lenient = parseXml(xml);
+  const flat = (root) => elements(root, 'testcase').map((c) => [c.attrs, ...c.children.map((k) => [k.tag, k.attrs, k.text])]);
+  assert.deepEqual(flat(strict), flat(lenient));
+  assert.equal(elements(strict, 'failure')[0].attrs.message, NASTY_AS_XML);
+  parseXmlStrictly(mergeJunit([xml, xml], 'x'));
+});
+
+test('JUnit: reports of several runs merge into one, a module in one suite, the counts summed', () => {
   /** @type {(profile: string, status: CheckResult['status']) => import('../../dist/report/checks.js').RunReport} */
   const run = (profile, status) => ({
     ...REPORT,

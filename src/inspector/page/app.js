@@ -13,11 +13,14 @@ const state = {
   filtered: [],
   selected: undefined,
   view: 'list',
-  config: { title: '', replayTo: null, resigns: false },
+  config: { title: '', replayTo: null, resigns: false, receiver: null },
   providers: new Set(),
   types: new Set(),
   pending: [],
   scheduled: false,
+  /** The earliest and latest local days of the records (`YYYY-MM-DD`). */
+  firstDay: undefined,
+  lastDay: undefined,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -52,9 +55,31 @@ function describe(entry) {
   };
 }
 
+/** `1 record`, `2 records`: every count the page shows goes through here. */
+function count(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function clock(ms) {
   const d = new Date(ms);
   return Number.isNaN(ms) ? '?' : `${d.toTimeString().slice(0, 8)}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+}
+
+/** The local calendar day of a time, `2026-11-24`. */
+function day(ms) {
+  if (Number.isNaN(ms)) return '?';
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** Date and local time, `2026-11-24 10:00:00.000`. */
+function dateTime(ms) {
+  return Number.isNaN(ms) ? '?' : `${day(ms)} ${clock(ms)}`;
+}
+
+/** The list needs dates once its records are on more than one local day (23:59 and 00:01 are two days). */
+function multiDay() {
+  return state.firstDay !== undefined && state.firstDay !== state.lastDay;
 }
 
 // ---- data ----
@@ -100,6 +125,11 @@ function flush() {
     const item = describe(JSON.parse(text));
     item.text = text;
     state.items.push(item);
+    if (!Number.isNaN(item.time)) {
+      const d = day(item.time);
+      if (state.firstDay === undefined || d < state.firstDay) state.firstDay = d;
+      if (state.lastDay === undefined || d > state.lastDay) state.lastDay = d;
+    }
     if (item.record.provider && !state.providers.has(item.record.provider)) {
       state.providers.add(item.record.provider);
       newOptions = true;
@@ -155,7 +185,8 @@ function applyFilters() {
   // Newest first, as ngrok's inspector shows them.
   state.filtered = state.items.filter((item) => matches(item, f)).reverse();
   const total = state.items.length;
-  $('count').textContent = state.filtered.length === total ? `${total} records` : `${state.filtered.length} of ${total} records`;
+  // "0 of 1 record": the noun agrees with the total.
+  $('count').textContent = state.filtered.length === total ? count(total, 'record') : `${state.filtered.length} of ${count(total, 'record')}`;
   $('count').dataset.count = String(state.filtered.length);
   if (state.view === 'list') renderList(true);
   else renderTimeline();
@@ -167,6 +198,7 @@ function renderList(resized) {
   const list = $('list');
   const spacer = $('list-spacer');
   if (resized) spacer.style.height = `${state.filtered.length * ROW}px`;
+  $('list-view').classList.toggle('dated', multiDay());
   const first = Math.max(0, Math.floor(list.scrollTop / ROW) - 5);
   const last = Math.min(state.filtered.length, first + Math.ceil(list.clientHeight / ROW) + 10);
   const rows = [];
@@ -184,7 +216,8 @@ function rowFor(item, index) {
       dataset: { seq: String(item.seq), testid: 'row' },
       onclick: () => select(item),
     },
-    el('span', {}, clock(item.time)),
+    // The title always carries the date (the receivedAt the record holds, UTC); the text does when the records span days.
+    el('span', { title: r.receivedAt }, multiDay() ? dateTime(item.time) : clock(item.time)),
     el('span', { class: `channel-${r.source}` }, r.source),
     el('span', {}, r.provider ?? ''),
     el('span', { title: r.type ?? '' }, r.type ?? '—'),
@@ -205,7 +238,8 @@ function select(item) {
 function renderDetail(item) {
   const r = item.record;
   const facts = [
-    ['received', `${r.receivedAt} (${item.origin})`],
+    ['received', `${dateTime(item.time)} (${r.receivedAt})`],
+    ['from', item.origin],
     ['channel', r.source],
     ['provider', r.provider],
     ['session', r.sessionId],
@@ -224,18 +258,14 @@ function renderDetail(item) {
     parts.push(el('h3', {}, `${r.request.method} ${r.request.path}`));
     parts.push(el('table', { class: 'headers' }, ...Object.entries(r.request.headers).map(([k, v]) => el('tr', {}, el('td', {}, k), el('td', {}, v)))));
   }
-  const raw = r.request ? (r.request.body ?? (r.request.bodyBase64 ? `(binary, base64) ${r.request.bodyBase64}` : '')) : JSON.stringify(r.data);
-  let pretty = raw;
-  try {
-    pretty = typeof r.data === 'string' ? r.data : JSON.stringify(r.data, null, 2);
-  } catch {
-    // Shown raw.
-  }
-  const body = el('pre', { 'data-testid': 'body' }, pretty ?? '');
+  const raw = rawBody(r);
+  const pretty = prettyBody(raw);
+  const body = el('pre', { 'data-testid': 'body' }, pretty);
   const toggle = el(
     'button',
     {
       type: 'button',
+      'data-testid': 'body-toggle',
       onclick: () => {
         const showRaw = toggle.textContent === 'raw';
         body.textContent = showRaw ? raw : pretty;
@@ -246,6 +276,23 @@ function renderDetail(item) {
   );
   parts.push(el('h3', {}, 'Body ', toggle), body);
   $('detail').replaceChildren(...parts);
+}
+
+/** The body as it was received: a webhook's raw bytes (the record's `data` is null when it was rejected), an SSE event's data. */
+function rawBody(r) {
+  if (!r.request) return typeof r.data === 'string' ? r.data : JSON.stringify(r.data);
+  if (r.request.body !== undefined) return r.request.body;
+  if (r.request.bodyBase64 !== undefined) return `(binary, base64) ${r.request.bodyBase64}`;
+  return r.request.bodyOmitted ? "(not kept: past the run's budget for rejected bodies)" : '';
+}
+
+/** Indented when the body parses as JSON; otherwise exactly as received (a form, a cut-off body, text). */
+function prettyBody(raw) {
+  try {
+    return JSON.stringify(JSON.parse(raw), null, 2);
+  } catch {
+    return raw;
+  }
 }
 
 function actions(item) {
@@ -287,9 +334,26 @@ async function replay(selection, result) {
 
 const quote = (s) => `'${String(s).replaceAll("'", "'\\''")}'`;
 
+/** What a copied curl command sends to when nothing says where: the user must fill it in. */
+const NO_TARGET = '<your-endpoint>';
+
+/**
+ * Where a copied curl command sends: the "Replay to" field; else where the record was delivered
+ * (the URL the sandbox sent it to; the path it came in on, at the address `listen` runs on);
+ * else an explicit placeholder. Never a guessed address.
+ */
+function curlTarget(r) {
+  const typed = $('replay-to').value.trim();
+  if (typed) return typed;
+  if (r.source === 'webhook' && r.url) return r.url;
+  // Joined as text, not resolved as a URL: a path such as //evil.example/x stays a path on the receiver.
+  if (r.request && state.config.receiver) return `${state.config.receiver}${r.request.path.startsWith('/') ? r.request.path : '/'}`;
+  return NO_TARGET;
+}
+
 function curlFor(item) {
   const r = item.record;
-  const to = $('replay-to').value.trim() || 'http://127.0.0.1:8787/';
+  const to = curlTarget(r);
   const headers = r.request
     ? Object.entries(r.request.headers).filter(([k]) => !['host', 'content-length', 'connection', 'transfer-encoding'].includes(k))
     : [['content-type', 'application/json']];
@@ -300,9 +364,10 @@ function curlFor(item) {
 async function copyCurl(item, result) {
   const text = curlFor(item);
   document.body.dataset.curl = text;
+  const placeholder = text.startsWith(`curl -X POST '${NO_TARGET}'`);
   try {
     await navigator.clipboard.writeText(text);
-    result.textContent = 'curl command copied';
+    result.textContent = placeholder ? `curl command copied: replace ${NO_TARGET} with your URL (or fill in "Replay to")` : 'curl command copied';
   } catch {
     result.textContent = text;
   }
@@ -343,7 +408,9 @@ function renderTimeline() {
       ),
     );
   const note =
-    sessions.size > MAX_SESSIONS ? el('p', { class: 'hint' }, `showing the ${MAX_SESSIONS} most recent of ${sessions.size} sessions; filter by session to see others`) : null;
+    sessions.size > MAX_SESSIONS
+      ? el('p', { class: 'hint' }, `showing the ${MAX_SESSIONS} most recent of ${count(sessions.size, 'session')}; filter by session to see others`)
+      : null;
   $('timeline').replaceChildren(...(rows.length ? rows : [el('p', { class: 'hint' }, 'No session ids in the records shown.')]), ...(note ? [note] : []));
 }
 
@@ -364,7 +431,7 @@ function sessionRow(id, items) {
       el('div', {
         class: `marker ${item.record.source}${item.failed ? ' failed' : ''}`,
         style: { left },
-        title: `${item.record.type} (${item.record.source})`,
+        title: `${item.record.type} (${item.record.source}) at ${dateTime(item.time)}`,
         onclick: () => select(item),
       }),
     );
@@ -394,7 +461,7 @@ function sessionRow(id, items) {
       },
       el('code', {}, id),
       badge,
-      el('span', { class: 'hint' }, `${items.length} events over ${(span / 1000).toFixed(2)} s`),
+      el('span', { class: 'hint', title: `${dateTime(t0)} to ${dateTime(items.at(-1).time)}` }, `${count(items.length, 'event')} over ${(span / 1000).toFixed(2)} s`),
     ),
     track,
     steps,

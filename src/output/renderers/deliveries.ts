@@ -5,6 +5,7 @@ import type { ReceiveResult } from '../../webhooks/receiver.js';
 import { escapeControl, escapeLine } from '../escape.js';
 import type { Output } from '../output.js';
 import { maskSecret } from '../redact.js';
+import { displayWidth, shorten } from '../width.js';
 
 /** Renders `listen`: the Ready line, one line (or record) per delivery, forwards and the summary. */
 /** The verdict column of an answered (2xx) delivery. */
@@ -16,11 +17,90 @@ function paintVerdict(c: Output['color'], result: ReceiveResult, verdict: string
   return result.acceptance === 'ping' ? c.dim(verdict) : c.yellow(verdict);
 }
 
+/** The parts of a delivery line, as printed (escaped, not coloured); those that may be cut or left out are optional. */
+interface LineParts {
+  time: string;
+  method: string;
+  path: string;
+  scheme: string;
+  verdict: string;
+  type?: string;
+  status?: string;
+  session?: string;
+  id?: string;
+}
+
+type Optional = 'type' | 'session' | 'id';
+
+/**
+ * What gives way when a line is wider than the terminal, least important first: the delivery id,
+ * then the path (the same on most lines), the session, the type. Each step cuts one part in the
+ * middle to at most that many columns, only as far as needed; 0 leaves the part out. The time,
+ * method, scheme, verdict and status are never cut.
+ */
+const GIVE_WAY: ReadonlyArray<readonly ['path' | Optional, number]> = [
+  ['id', 12],
+  ['path', 16],
+  ['id', 0],
+  ['session', 12],
+  ['type', 20],
+  ['path', 8],
+  ['session', 0],
+  ['type', 12],
+  ['path', 2],
+  ['type', 8],
+];
+
+function lineWidth(p: LineParts): number {
+  let width = displayWidth(p.time) + 2 + displayWidth(p.method) + 1 + displayWidth(p.path) + 2 + displayWidth(p.scheme) + 2 + displayWidth(p.verdict);
+  for (const part of [p.type, p.status, p.session, p.id]) if (part !== undefined) width += 2 + displayWidth(part);
+  return width;
+}
+
+/** The parts cut (GIVE_WAY) until the line fits `width` columns, or nothing more may be cut. */
+function fitParts(parts: LineParts, width: number): LineParts {
+  let over = lineWidth(parts) - width;
+  if (over <= 0) return parts;
+  const fitted = { ...parts };
+  for (const [key, most] of GIVE_WAY) {
+    const text = fitted[key];
+    if (text === undefined) continue;
+    const before = displayWidth(text);
+    if (most === 0 && key !== 'path') {
+      fitted[key] = undefined;
+      over -= before + 2;
+    } else {
+      const target = Math.max(most, before - over);
+      if (target >= before) continue;
+      const cut = shorten(text, target);
+      fitted[key] = cut;
+      over -= before - displayWidth(cut);
+    }
+    if (over <= 0) break;
+  }
+  // Leaving a part out can free more than was needed: the spare columns go back to what was cut,
+  // most important first.
+  for (const key of ['type', 'session', 'path'] as const) {
+    const cut = fitted[key];
+    const whole = parts[key]!;
+    if (over >= 0 || cut === undefined || cut === whole) continue;
+    const longer = shorten(whole, displayWidth(cut) - over);
+    over += displayWidth(longer) - displayWidth(cut);
+    fitted[key] = longer;
+  }
+  return fitted;
+}
+
 export class DeliveryRenderer implements ListenReporter {
-  /** `events`: print only deliveries of these types (`listen --events`); all are still captured and counted. */
+  /**
+   * `events`: print only deliveries of these types (`listen --events`); all are still captured and
+   * counted. `width`: the columns each delivery line must fit (default: the terminal's, see
+   * Output.columns); undefined leaves lines whole.
+   */
   constructor(
     private readonly output: Output,
     private readonly events?: ReadonlySet<string>,
+    private readonly width: number | undefined = output.columns,
   ) {}
 
   ready(info: { url: string; scheme: string; secrets: readonly string[]; savePath?: string }): void {
@@ -50,21 +130,34 @@ export class DeliveryRenderer implements ListenReporter {
     if (result.status >= 400 && record.reason) output.warn(`${record.request?.method} ${record.request?.path}: ${record.reason}`);
   }
 
-  /** One line per delivery: time, method and path, scheme, verdict, then type, status, session and id when known. */
+  /**
+   * One line per delivery: time, method and path, scheme, verdict, then type, status, session and
+   * id when known; cut to the terminal's width when there is one (a wrapped line is harder to read).
+   */
   private line(result: ReceiveResult): void {
     const { output } = this;
     const { record } = result;
     const c = output.color;
+    let p: LineParts = {
+      time: record.receivedAt.slice(11, 23),
+      method: `${record.request?.method}`,
+      path: escapeLine(record.request?.path ?? ''),
+      scheme: record.scheme ?? '-',
+      verdict: result.status >= 400 ? `✗ ${result.status}` : VERDICTS[result.acceptance],
+      type: record.type ? escapeLine(record.type) : undefined,
+      status: record.status ? escapeLine(record.status) : undefined,
+      session: record.sessionId ? escapeLine(record.sessionId) : undefined,
+      id: record.id ? escapeLine(record.id) : undefined,
+    };
+    if (this.width !== undefined) p = fitParts(p, this.width);
     // Without colour (a pipe, a file, CI) the line is put together directly: it is written for
     // every delivery, and a call through chalk per field was a few per cent of listen's time.
     const paint = c.level > 0;
-    const time = record.receivedAt.slice(11, 23);
-    const verdict = result.status >= 400 ? `✗ ${result.status}` : VERDICTS[result.acceptance];
-    let text = `${paint ? c.dim(time) : time}  ${record.request?.method} ${escapeLine(record.request?.path ?? '')}  ${record.scheme ?? '-'}  ${paint ? paintVerdict(c, result, verdict) : verdict}`;
-    if (record.type) text += `  ${paint ? c.bold(escapeLine(record.type)) : escapeLine(record.type)}`;
-    if (record.status) text += `  ${escapeLine(record.status)}`;
-    if (record.sessionId) text += `  ${paint ? c.cyan(escapeLine(record.sessionId)) : escapeLine(record.sessionId)}`;
-    if (record.id) text += `  ${paint ? c.dim(escapeLine(record.id)) : escapeLine(record.id)}`;
+    let text = `${paint ? c.dim(p.time) : p.time}  ${p.method} ${p.path}  ${p.scheme}  ${paint ? paintVerdict(c, result, p.verdict) : p.verdict}`;
+    if (p.type !== undefined) text += `  ${paint ? c.bold(p.type) : p.type}`;
+    if (p.status !== undefined) text += `  ${p.status}`;
+    if (p.session !== undefined) text += `  ${paint ? c.cyan(p.session) : p.session}`;
+    if (p.id !== undefined) text += `  ${paint ? c.dim(p.id) : p.id}`;
     output.data(text);
     if (output.verbose && record.request?.body) output.data(c.dim(escapeControl(record.request.body).replace(/^/gm, '    ')));
   }

@@ -5,6 +5,7 @@ import type { ClaimOutcome } from '../../sandbox/wallet.js';
 import { isPlainObject } from '../../shared/json.js';
 import { escapeLine } from '../escape.js';
 import type { Output } from '../output.js';
+import { fit } from '../width.js';
 
 /**
  * Keys that pair the same event on both channels: request id and type (one request can cause
@@ -91,7 +92,8 @@ export class DemoRenderer implements DemoReporter {
 
   private timelines({ sse, webhooks, startedAt }: DemoResult): void {
     const rows = pairRows(sse, webhooks);
-    const columns = terminalColumns(this.output);
+    // A wrapped row is worse than a shortened one; a pipe gets 80 columns.
+    const columns = this.output.columns ?? 80;
     // Side by side only where two columns fit; below ~110 columns one stacked list, still in time order.
     if (columns >= SIDE_BY_SIDE_MIN) this.sideBySide(rows, startedAt, Math.floor((columns - 2) / 2));
     else this.stacked(rows, startedAt, columns);
@@ -164,18 +166,6 @@ function pairRows(sse: Seen[], webhooks: Seen[]): Row[] {
 function describeSeen(seen: Seen, startedAt: number): string {
   const { record } = seen;
   return escapeLine(`+${String(Math.round(seen.at - startedAt)).padStart(4)}ms ${record.type ?? '?'}${record.status && record.terminal ? ` ${record.status}` : ''}`);
-}
-
-/** Cut to the width with an ellipsis: a wrapped row is worse than a shortened one. */
-function fit(text: string, width: number): string {
-  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
-}
-
-/** COLUMNS when set (as most tools honour it), else the terminal's width, else 80. */
-function terminalColumns(output: Output): number {
-  const fromEnv = Number(process.env.COLUMNS);
-  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
-  return output.stdout.columns || 80;
 }
 
 /** Webhook arrival minus SSE arrival for each event both channels carried, in ms. */
