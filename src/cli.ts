@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Command as CommandType } from 'commander';
+import { MODULES } from './check/modules.js';
 import type { CommandContext } from './cli/command-context.js';
 
 // commander is CommonJS: require() skips the ESM wrapper's export scan (~4 ms of every start-up).
@@ -170,6 +171,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--sandbox', 'check an embedded sandbox issuer (a first look at the report, no issuer needed)')
         .exitOverride(),
     )
+      .addHelpText('after', `\nModules (--only, --skip; what each checks: docs/check.md):\n${MODULES.map((m) => `  ${m.name.padEnd(58)} ${m.spec}`).join('\n')}`)
       .addHelpText(
         'after',
         examples(

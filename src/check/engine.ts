@@ -97,7 +97,8 @@ export async function runCheck(plan: CheckPlan, reporter: CheckReporter = {}): P
   let hub: EventHub | undefined;
   const ranked: RankedResult[] = [];
   const latencies: Record<Channel, number[]> = { sse: [], webhook: [] };
-  try {
+  const stop = { stopped: false };
+  const work = async (): Promise<void> => {
     const profiles = await source.profiles(plan.profiles);
     const watching = source.hasEvents && (plan.events.sse || plan.events.webhook) && plan.modules.has('issuer-events-events');
     if (watching && connection) {
@@ -119,7 +120,7 @@ export async function runCheck(plan: CheckPlan, reporter: CheckReporter = {}): P
     });
     reporter.started?.({ subject, profiles, scenarios: jobs.length, webhookUrl: hub?.webhookUrl, localWebhookUrl: hub?.localWebhookUrl });
     let done = 0;
-    const run = async (job: Job): Promise<void> => {
+    await pool(jobs, plan.concurrency, stop, async (job) => {
       if (job.kind === 'metadata') {
         const record = recorder(ranked, null, -1, 0);
         await checkMetadata(await discoverIssuer(await source.issuerId()), http, (check, finding, spec, ms) =>
@@ -129,8 +130,16 @@ export async function runCheck(plan: CheckPlan, reporter: CheckReporter = {}): P
         await runScenario(job, { plan, source, http, discoverIssuer, hub, ranked, latencies });
       }
       reporter.progress?.(++done, jobs.length);
-    };
-    const timedOut = await pool(jobs, plan.concurrency, run, plan.timeoutMs);
+    });
+  };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // --timeout bounds the whole run, from the first request to the issuer: the checks done so far are the report.
+    const deadline = new Promise<'timeout'>((resolve) => {
+      if (plan.timeoutMs !== undefined) timer = setTimeout(() => resolve('timeout'), plan.timeoutMs);
+    });
+    const timedOut = (await Promise.race([work().then(() => 'done' as const), deadline])) === 'timeout';
+    stop.stopped = true;
     return {
       subject,
       results: sortResults(ranked),
@@ -140,6 +149,7 @@ export async function runCheck(plan: CheckPlan, reporter: CheckReporter = {}): P
       timedOut,
     };
   } finally {
+    clearTimeout(timer);
     await hub?.close();
     await sandbox?.close();
     await dispatcher.close().catch(() => {});
@@ -214,36 +224,22 @@ async function runScenario(job: Extract<Job, { kind: 'scenario' }>, context: Run
   }
 }
 
-/** Runs jobs `limit` at a time, in order; resolves true when `timeoutMs` passed first. */
-async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>, timeoutMs: number | undefined): Promise<boolean> {
+/** Runs jobs `limit` at a time, in order, until they are done or `stop.stopped`; the first error stops the others and is thrown. */
+async function pool<T>(items: readonly T[], limit: number, stop: { stopped: boolean }, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  let stopped = false;
-  let failure: unknown;
+  let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (!stopped && next < items.length) {
+    while (!stop.stopped && !failure && next < items.length) {
       const item = items[next++]!;
       try {
         await work(item);
       } catch (error) {
-        failure ??= error;
-        stopped = true;
+        failure ??= { error };
       }
     }
   };
-  const all = Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = timeoutMs === undefined ? new Promise<never>(() => {}) : new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-  try {
-    const first = await Promise.race([all.then(() => 'done' as const), deadline]);
-    if (first === 'timeout') {
-      stopped = true;
-      return true;
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  if (failure) throw failure;
-  return false;
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failure) throw failure.error;
 }
 
 function sortResults(ranked: readonly RankedResult[]): CheckResult[] {
