@@ -142,7 +142,7 @@ function typeFinding(format: string, types: readonly string[], configuration: Js
 const HASHES: Record<string, string> = { 'sha-256': 'sha256', 'sha-384': 'sha384', 'sha-512': 'sha512' };
 
 /** SD-JWT VC: the header typ, the time claims, and the disclosures (salts, digests referenced). */
-function sdJwtChecks(raw: string): CredentialCheck[] {
+export function sdJwtChecks(raw: string): CredentialCheck[] {
   const [jwt, ...rest] = raw.split('~');
   const header = decodeProtectedHeader(jwt!);
   const payload = decodeJwt(jwt!) as JsonObject;

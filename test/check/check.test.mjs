@@ -225,3 +225,48 @@ test('an unknown profile exits 5; an unreachable issuer exits 1 naming it', asyn
   assert.equal(down.code, 1);
   assert.match(down.stderr, new RegExp(`could not be reached: could not reach http://127\\.0\\.0\\.1:${port}/issuer2/profiles: connection refused`));
 });
+
+/** `issuer-events sandbox --port 0 [...args]`, resolved with its URL once it prints Ready. */
+async function startSandbox(args = []) {
+  let url;
+  let err = '';
+  const ready = new Promise((resolve) => (url = resolve));
+  const result = runCli(['sandbox', '--port', '0', ...args], {
+    timeoutMs: 120_000,
+    onStderr(d) {
+      err += d;
+      const m = /Ready! Sandbox issuer on (\S+)/.exec(err);
+      if (m) url(m[1]);
+    },
+  });
+  const origin = await Promise.race([ready, result.then((r) => Promise.reject(new Error(`sandbox exited ${r.code}: ${r.stderr}`)))]);
+  return { url: origin, stop: () => (result.child.kill('SIGTERM'), result) };
+}
+
+test('against `sandbox --port 0` in its own process: the same modules pass as with --sandbox, on both channels', async () => {
+  const sandbox = await startSandbox();
+  try {
+    const r = await runCli(['check', '--base-url', sandbox.url, '--json'], { timeoutMs: 90_000 });
+    const checks = parseNdjson(r.stdout).slice(0, -1);
+    const failing = new Set(checks.filter((c) => c.status === 'fail').map((c) => c.module));
+    assert.deepEqual([...failing].sort(), [...SANDBOX_BUGS].sort(), r.stderr);
+    assert.deepEqual([...new Set(checks.filter((c) => c.module === 'issuer-events-events').map((c) => c.profile))], PROFILES);
+    assert.ok(checks.filter((c) => c.module === 'issuer-events-events').every((c) => c.status === 'pass'));
+  } finally {
+    await sandbox.stop();
+  }
+});
+
+test('the management API refusing the credentials exits 4 (walt.id Enterprise with a wrong token)', async () => {
+  const sandbox = await startSandbox(['--token', 'right-token']);
+  try {
+    const r = await runCli(['check', '--base-url', sandbox.url, '--target', 'org.tenant.issuer', '--token', 'wrong-token', '--profile', 'isoMdl']);
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /the management API refused the credentials/);
+    assert.doesNotMatch(r.stderr, /wrong-token/, 'the token is never printed');
+    const none = await runCli(['check', '--base-url', sandbox.url, '--target', 'org.tenant.issuer', '--token', 'right-token']);
+    assert.equal(none.code, 2, 'Enterprise lists no profiles: --profile is required');
+  } finally {
+    await sandbox.stop();
+  }
+});
