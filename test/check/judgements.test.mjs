@@ -21,6 +21,8 @@ function fakeWatch(events, resource = { httpStatus: 200, status: 'SUCCESSFUL' })
 const envelope = (type, status, extra = {}) => buildEvent(type, { target: 's1', event: type, session: { status, isClosed: status !== 'ACTIVE' }, ...extra }, {}, undefined);
 const seen = (channel, at, type, status, extra) => ({ channel, at, event: envelope(type, status, extra) });
 
+/** @typedef {import('../../dist/check/flow.js').Happening} Happening */
+/** @type {Happening[]} */
 const HAPPY = [
   { step: 'offer', at: 0, ok: true, correlated: true, label: 'offer' },
   { step: 'token', at: 10, ok: true, correlated: true, label: 'token' },
@@ -61,6 +63,7 @@ test('events: a channel that misses the credential event, or delivers out of ord
 });
 
 test('events: a refusal that is issuer-level (token in the query) must not be reported on the session; a correlated one must', async () => {
+  /** @type {Happening[]} */
   const inQuery = [...HAPPY.slice(0, 2), { step: 'credential', at: 20, ok: false, correlated: false, label: 'access token in the query' }];
   const quiet = fakeWatch([...happyEvents('sse').slice(0, 2), ...happyEvents('webhook').slice(0, 2)], { httpStatus: 200, status: 'ACTIVE' });
   assert.deepEqual(
@@ -73,6 +76,7 @@ test('events: a refusal that is issuer-level (token in the query) must not be re
   assert.equal(judged.checks[0].finding.status, 'fail');
   assert.match(judged.checks[0].finding.detail, /credential_request_failed reported the issuer-level refusal/);
   // A wrong tx code is the session's: the current generation reports it, and the session stays ACTIVE.
+  /** @type {Happening[]} */
   const wrongCode = [HAPPY[0], { step: 'token', at: 10, ok: false, correlated: true, label: 'token with a wrong tx_code' }];
   const silent = fakeWatch([seen('sse', 5, 'credential_offer_retrieved', 'ACTIVE'), seen('webhook', 5, 'credential_offer_retrieved', 'ACTIVE')], {
     httpStatus: 200,

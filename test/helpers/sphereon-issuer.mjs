@@ -98,6 +98,7 @@ export async function startSphereonIssuer() {
     if (req.method === 'GET' && path === '/.well-known/oauth-authorization-server') return send(res, 200, issuer.authorizationServerMetadata);
     if (req.method === 'POST' && path === '/webapp/credential-offers') {
       const { txCode } = JSON.parse(text || '{}');
+      /** @type {any} */
       const grant = { 'pre-authorized_code': randomUUID(), ...(txCode ? { tx_code: { input_mode: 'numeric', length: 4 } } : {}) };
       const result = await issuer.createCredentialOfferURI({
         grants: { 'urn:ietf:params:oauth:grant-type:pre-authorized_code': grant },

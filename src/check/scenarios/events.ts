@@ -6,6 +6,10 @@ import type { Happening } from '../flow.js';
 import { type Finding, fail, pass, skip } from '../results.js';
 import type { Channel, EventHub, SeenEvent, SessionWatch } from '../watch.js';
 
+/** What the judgement reads of a session's watch and of the hub (tests give it plain objects). */
+type Watched = Pick<SessionWatch, 'sessionId' | 'events' | 'sseError' | 'next'>;
+type Hub = Pick<EventHub, 'channels' | 'sessionResourceUrl' | 'readSession'>;
+
 /** What one protocol step should have made the issuer report, on every channel it has. */
 interface Expectation {
   happening: Happening;
@@ -35,7 +39,7 @@ const SETTLE_MS = 250;
  * the issuer accepted must be reported as accepted, also when it should have refused it: that is
  * the protocol modules' business), so one fault fails one module.
  */
-export async function judgeEvents(watch: SessionWatch, happenings: readonly Happening[], hub: EventHub, eventTimeoutMs: number): Promise<EventJudgement> {
+export async function judgeEvents(watch: Watched, happenings: readonly Happening[], hub: Hub, eventTimeoutMs: number): Promise<EventJudgement> {
   const generation = () => watch.events.map((s) => eventGeneration(s.event.type)).find((g) => g !== undefined);
   const expectations = (): Expectation[] => expectationsOf(happenings, generation());
   const channels = hub.channels;
@@ -67,7 +71,7 @@ export async function judgeEvents(watch: SessionWatch, happenings: readonly Happ
   return { checks, latency };
 }
 
-function events(watch: SessionWatch, channel: Channel): SeenEvent[] {
+function events(watch: Watched, channel: Channel): SeenEvent[] {
   return watch.events.filter((s) => s.channel === channel);
 }
 
@@ -129,7 +133,7 @@ function judgeChannel(seen: readonly SeenEvent[], expectations: readonly Expecta
   return pass(`${escapeLine(got)}${ms}`);
 }
 
-async function judgeResource(watch: SessionWatch, happenings: readonly Happening[], hub: EventHub): Promise<{ check: string; finding: Finding; ms: number }> {
+async function judgeResource(watch: Watched, happenings: readonly Happening[], hub: Hub): Promise<{ check: string; finding: Finding; ms: number }> {
   const started = performance.now();
   if (!hub.sessionResourceUrl(watch.sessionId)) return { check: 'session resource', finding: skip('the API has no session resource (walt.id Enterprise)'), ms: 0 };
   let session: Awaited<ReturnType<EventHub['readSession']>>;
