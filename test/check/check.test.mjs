@@ -240,7 +240,11 @@ async function startSandbox(args = []) {
     },
   });
   const origin = await Promise.race([ready, result.then((r) => Promise.reject(new Error(`sandbox exited ${r.code}: ${r.stderr}`)))]);
-  return { url: origin, stop: () => (result.child.kill('SIGTERM'), result) };
+  const stop = () => {
+    result.child.kill('SIGTERM');
+    return result;
+  };
+  return { url: origin, stop };
 }
 
 test('against `sandbox --port 0` in its own process: the same modules pass as with --sandbox, on both channels', async () => {

@@ -14,6 +14,7 @@ import { buildEvent } from '../../dist/issuer/catalog.js';
 /** A session's events as a channel delivered them, without servers: what judgeEvents reads. */
 function fakeWatch(events, resource = { httpStatus: 200, status: 'SUCCESSFUL' }) {
   const watch = { sessionId: 's1', events, sseError: undefined, next: async () => {} };
+  /** @type {{ channels: ('sse' | 'webhook')[], sessionResourceUrl(): string, readSession(): Promise<any> }} */
   const hub = { channels: ['sse', 'webhook'], sessionResourceUrl: () => 'http://127.0.0.1/issuer2/sessions/s1', readSession: async () => resource };
   return { watch, hub };
 }
