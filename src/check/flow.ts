@@ -1,4 +1,3 @@
-import { preAuthorizedCodeGrantIdentifier } from '@openid4vc/oauth2';
 import { isPlainObject, type JsonObject } from '../shared/json.js';
 import { type HolderKey, signWith } from '../wallet/keys.js';
 import { configurationOf, type Discovery } from './discovery.js';
@@ -50,6 +49,8 @@ export class FlowError extends Error {
 }
 
 const PROOF_TYPE = 'openid4vci-proof+jwt';
+/** The pre-authorized code grant (OID4VCI 1.0 §3.5): a literal, so that `check` of a remote issuer does not load the OAuth library. */
+const preAuthorizedCodeGrantIdentifier = 'urn:ietf:params:oauth:grant-type:pre-authorized_code';
 
 /**
  * The wallet's side of one scenario, step by step, on the wallet's transport: each step returns
@@ -194,7 +195,9 @@ export class Flow {
     const header = byDid
       ? { typ: PROOF_TYPE, alg: key.alg, kid: `did:jwk:${Buffer.from(JSON.stringify(key.publicJwk)).toString('base64url')}#0` }
       : { typ: PROOF_TYPE, alg: key.alg, jwk: key.publicJwk };
-    const payload = { aud: this.credentialIssuer, iat: Math.floor(Date.now() / 1000), ...(nonce === undefined ? {} : { nonce }) };
+    // The Credential Issuer Identifier as the metadata states it, as the conformance suite's VCIGenerateJwtProof sends it.
+    const stated = this.discovery?.issuer.document?.credential_issuer;
+    const payload = { aud: typeof stated === 'string' ? stated : this.credentialIssuer, iat: Math.floor(Date.now() / 1000), ...(nonce === undefined ? {} : { nonce }) };
     return signWith(key, header, payload);
   }
 

@@ -123,7 +123,7 @@ export const MODULES = [
     scope: 'profile',
     checks:
       "per scenario and channel (SSE, webhook): each step's event within --event-timeout, in order, the terminal status; a refused step's failure event where the issuer's event generation defines one; none for an issuer-level refusal; the session resource agreeing",
-    spec: 'walt.id issuer2 events (PROVIDERS.md)',
+    spec: 'walt.id issuer2 events (docs/providers.md)',
     appliesWhen: 'offers come from the management API and --events is not none',
   },
   {

@@ -188,3 +188,31 @@ test('SD-JWT: typ, time claims and disclosures checked; an unreferenced disclosu
   assert.equal(statuses(sdJwtChecks(await sdJwt([['s1', 'a', 1]], { typ: 'vc+sd-jwt' })))['SD-JWT typ'], 'warn');
   assert.equal(statuses(sdJwtChecks(await sdJwt([['s1', 'a', 1]], { payload: { iat: Math.floor(Date.now() / 1000) + 3600 } })))['time claims'], 'fail');
 });
+
+test('docs/check.md lists every module of the table, with its spec section', async () => {
+  const { MODULES } = await import('../../dist/check/modules.js');
+  const { readFileSync } = await import('node:fs');
+  const doc = readFileSync(new URL('../../docs/check.md', import.meta.url), 'utf8');
+  for (const module of MODULES) {
+    assert.ok(doc.includes(`### ${module.name}`) || doc.includes(`| ${module.name} |`), `${module.name} in docs/check.md`);
+    assert.ok(doc.includes(module.spec), `${module.name}'s spec (${module.spec}) in docs/check.md`);
+  }
+});
+
+test('the programmatic API: runCheck against an embedded sandbox, only the metadata module, no events', async () => {
+  const api = await import('issuer-events');
+  const outcome = await api.runCheck({
+    source: { kind: 'sandbox', profiles: api.loadProfiles() },
+    modules: new Set(['oid4vci-1_0-issuer-metadata-test']),
+    events: { sse: false, webhook: false },
+    receiver: { host: '127.0.0.1', port: 0, path: '/hooks' },
+    eventTimeoutMs: 1000,
+    allowUnverified: false,
+    insecure: false,
+    concurrency: 2,
+  });
+  assert.equal(api.checkExitCode(outcome), 0);
+  assert.ok(outcome.results.length > 5);
+  assert.ok(outcome.results.every((r) => r.module === 'oid4vci-1_0-issuer-metadata-test' && r.profile === null));
+  assert.deepEqual(outcome.latency, { sse: null, webhook: null });
+});

@@ -3,6 +3,7 @@ import type { IssuerEvent } from '../../issuer/catalog.js';
 import { escapeLine } from '../../output/escape.js';
 import { formatDuration } from '../../shared/duration.js';
 import type { Happening } from '../flow.js';
+import { MODULES } from '../modules.js';
 import { type Finding, fail, pass, skip } from '../results.js';
 import type { Channel, EventHub, SeenEvent, SessionWatch } from '../watch.js';
 
@@ -24,8 +25,8 @@ export interface EventJudgement {
   latency: Record<Channel, number[]>;
 }
 
-const SPEC = 'walt.id issuer2 events (PROVIDERS.md)';
-export const EVENTS_SPEC = SPEC;
+/** The events module's spec, from the module table. */
+export const EVENTS_SPEC = MODULES.find((m) => m.name === 'issuer-events-events')!.spec;
 
 /**
  * How long an event that must not come is waited for (after an issuer-level refusal, or while
