@@ -103,13 +103,19 @@ export function hasNoStore(result: HttpResult): boolean {
     .some((d) => d.trim() === 'no-store');
 }
 
-/** `HTTP 500 {"error":"invalid_proof"}`, for details; the body is escaped and cut. */
+/**
+ * `HTTP 400 invalid_proof (…)`, for details: an error response's code and description; of any
+ * other JSON object only its keys (an accepted request's body holds tokens and credentials, which
+ * are never printed); other text escaped and cut.
+ */
 export function describeAnswer(result: HttpResult): string {
   const body = jsonObject(result);
   if (body && typeof body.error === 'string') {
     const description = typeof body.error_description === 'string' ? ` (${body.error_description})` : '';
     return `HTTP ${result.status} ${escapeLine(body.error)}${escapeLine(description).slice(0, 200)}`;
   }
+  if (body) return `HTTP ${result.status} {${escapeLine(Object.keys(body).join(', ')).slice(0, 160)}}`;
+  if (result.status >= 200 && result.status < 300) return `HTTP ${result.status}`;
   const text = escapeLine(result.text.trim());
   return `HTTP ${result.status}${text ? ` ${text.length > 160 ? `${text.slice(0, 160)}…` : text}` : ''}`;
 }

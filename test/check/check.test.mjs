@@ -98,6 +98,8 @@ test('check --sandbox: every module runs, in the table order, for every profile;
       assert.match(events.detail, /credential_offer_retrieved → token_request_pre_authorized_code_succeeded → credential_request_\w+_succeeded/);
     }
   }
+  // Tokens and credentials the issuer handed out are never printed (a JWT starts eyJhbGci…).
+  assert.doesNotMatch(sandboxRun.stdout, /eyJhbGci|access_token":/);
   // Plain http on a loopback issuer is a warning, not a failure.
   assert.equal(checks.find((r) => r.check === 'credential_issuer')?.status, 'warn');
 });
