@@ -44,6 +44,8 @@ export class EventHub {
   private readonly dispatcher: Dispatcher;
   private readonly watches = new Map<string, SessionWatch>();
   private readonly early = new Map<string, SeenEvent[]>();
+  /** Webhook deliveries received in the whole run: none at all means the issuer cannot reach the receiver. */
+  webhookDeliveries = 0;
 
   constructor(readonly plan: WatchPlan) {
     // Streams have no body timeout: walt.id sends no heartbeats.
@@ -69,6 +71,7 @@ export class EventHub {
       maxBody: 1024 * 1024,
       drainMs: 1000,
       onResult: (result) => {
+        this.webhookDeliveries++;
         if (result.acceptance === 'rejected' || result.ping || result.duplicate) return;
         const data = result.record.data;
         const payload: JsonObject = isPlainObject(data) ? data : {};

@@ -9,7 +9,7 @@ import type { Channel, EventHub, SeenEvent, SessionWatch } from '../watch.js';
 
 /** What the judgement reads of a session's watch and of the hub (tests give it plain objects). */
 type Watched = Pick<SessionWatch, 'sessionId' | 'events' | 'sseError' | 'next'>;
-type Hub = Pick<EventHub, 'channels' | 'sessionResourceUrl' | 'readSession'>;
+type Hub = Pick<EventHub, 'channels' | 'sessionResourceUrl' | 'readSession'> & Partial<Pick<EventHub, 'webhookDeliveries' | 'webhookUrl'>>;
 
 /** What one protocol step should have made the issuer report, on every channel it has. */
 interface Expectation {
@@ -65,7 +65,9 @@ export async function judgeEvents(watch: Watched, happenings: readonly Happening
       continue;
     }
     const seen = events(watch, channel);
-    const finding = judgeChannel(seen, expectations(), happenings, eventTimeoutMs, latency[channel]);
+    let finding = judgeChannel(seen, expectations(), happenings, eventTimeoutMs, latency[channel]);
+    if (channel === 'webhook' && finding.status === 'fail' && hub.webhookDeliveries === 0)
+      finding = fail(`${finding.detail}; no webhook has reached the receiver in this run: can the issuer reach ${hub.webhookUrl}? (--webhook-url names the receiver as the issuer reaches it; --events sse watches SSE only)`);
     checks.push({ check: channel, finding, ms: Math.max(0, ...latency[channel]) });
   }
   checks.push(await judgeResource(watch, happenings, hub));
