@@ -276,3 +276,11 @@ test('the management API refusing the credentials exits 4 (walt.id Enterprise wi
     await sandbox.stop();
   }
 });
+
+test('-v shows every exchange with tokens and codes masked, the access token in the query too', async () => {
+  const r = await runCli(['check', '--sandbox', '-v', '--profile', 'isoMdl', '--only', 'oid4vci-1_0-issuer-fail-on-access-token-in-query', '--events', 'none']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /POST http:\/\/127\.0\.0\.1:\d+\/openid4vci\/credential\?access_token=\[masked\] → 401/);
+  assert.match(r.stderr, /"access_token":"\[masked\]"/);
+  assert.doesNotMatch(r.stderr, /eyJhbGci/, 'no token in full');
+});

@@ -67,7 +67,9 @@ export async function judgeEvents(watch: Watched, happenings: readonly Happening
     const seen = events(watch, channel);
     let finding = judgeChannel(seen, expectations(), happenings, eventTimeoutMs, latency[channel]);
     if (channel === 'webhook' && finding.status === 'fail' && hub.webhookDeliveries === 0)
-      finding = fail(`${finding.detail}; no webhook has reached the receiver in this run: can the issuer reach ${hub.webhookUrl}? (--webhook-url names the receiver as the issuer reaches it; --events sse watches SSE only)`);
+      finding = fail(
+        `${finding.detail}; no webhook has reached the receiver in this run: can the issuer reach ${hub.webhookUrl}? (--webhook-url names the receiver as the issuer reaches it; --events sse watches SSE only)`,
+      );
     checks.push({ check: channel, finding, ms: Math.max(0, ...latency[channel]) });
   }
   checks.push(await judgeResource(watch, happenings, hub));

@@ -5,7 +5,11 @@ import { maskUserinfo } from '../../shared/url.js';
 import type { HttpExchange } from '../../wallet/transport.js';
 import { escapeLine } from '../escape.js';
 import type { Output, Spinner } from '../output.js';
-import { maskProtocolSecrets } from './claim.js';
+import { MASKED } from '../redact.js';
+import { shownBody } from './exchange.js';
+
+/** Query parameters that grant access (the token-in-query scenario sends the access token so). */
+const SECRET_QUERY = /([?&](?:access_token|pre-authorized_code|tx_code)=)[^&#]*/g;
 
 const MARKS: Record<CheckStatus, string> = { pass: '✓', fail: '✗', warn: '!', skip: '-' };
 
@@ -38,9 +42,12 @@ export class CheckRenderer implements CheckReporter {
   exchange(exchange: HttpExchange): void {
     if (!this.output.verbose) return;
     const { output } = this;
-    output.debug(`${exchange.method} ${escapeLine(maskUserinfo(exchange.url))} → ${exchange.status ?? exchange.error} (${formatDuration(exchange.ms)})`);
-    if (exchange.requestBody) output.debug(`  > ${escapeLine(maskProtocolSecrets(exchange.requestBody)).slice(0, 2000)}`);
-    if (exchange.responseBody) output.debug(`  < ${escapeLine(maskProtocolSecrets(exchange.responseBody)).slice(0, 2000)}`);
+    // The token-in-query scenario puts the access token in the URL: masked like the bodies' tokens.
+    output.debug(
+      `${exchange.method} ${escapeLine(maskUserinfo(exchange.url).replace(SECRET_QUERY, `$1${MASKED}`))} → ${exchange.status ?? exchange.error} (${formatDuration(exchange.ms)})`,
+    );
+    for (const line of shownBody(exchange.requestBody)) output.debug(`  > ${line}`);
+    for (const line of shownBody(exchange.responseBody)) output.debug(`  < ${line}`);
   }
 
   report(outcome: CheckOutcome): void {
