@@ -98,6 +98,22 @@ export const builtInProfiles: Source = async () => {
   return BUILT_IN_PROFILES.map((p) => ({ value: p.id, description: `${p.format}, ${p.credentialConfigurationId}` }));
 };
 
+/** A comma-separated list being typed: `a,b,<TAB>` offers each value after what is already there. */
+function commaList(values: () => Promise<Value[]>): Source {
+  return async (line) => {
+    const current = line.at(-1) ?? '';
+    const typed = current.startsWith('-') ? current.slice(current.indexOf('=') + 1) : current;
+    const before = typed.slice(0, typed.lastIndexOf(',') + 1);
+    return (await values()).map((v) => ({ ...v, value: before + v.value }));
+  };
+}
+
+/** `check --only/--skip`: the module table's names (check/modules.ts), with the spec each enforces. */
+export const checkModules: Source = commaList(async () => (await import('../check/modules.js')).MODULES.map((m) => ({ value: m.name, description: m.spec })));
+
+/** `check --events`: the channels, or none. */
+export const checkChannels: Source = async () => plain(['sse,webhook', 'sse', 'webhook', 'none']);
+
 export const authMethods: Source = async () => plain((await import('../issuer/offers.js')).AUTH_METHODS);
 export const valueModes: Source = async () => plain((await import('../issuer/offers.js')).VALUE_MODES);
 export const eventNameGenerations: Source = async () => plain((await import('../sandbox/events.js')).EVENT_NAME_GENERATIONS);
@@ -117,7 +133,9 @@ export function helpTopics(commands: readonly Value[]): Source {
  */
 export const OPTION_VALUES: Record<string, Source | Record<string, Source>> = {
   '--context': contexts,
-  '--profile': { 'offer create': sandboxProfiles, demo: builtInProfiles },
+  '--profile': { 'offer create': sandboxProfiles, demo: builtInProfiles, check: sandboxProfiles },
+  '--only': checkModules,
+  '--skip': checkModules,
   '--scheme': { listen: schemes, verify: schemes, trigger: triggerSchemes, replay: signingSchemes },
   '--webhook-scheme': signingSchemes,
   '--replay-scheme': signingSchemes,
@@ -129,7 +147,7 @@ export const OPTION_VALUES: Record<string, Source | Record<string, Source>> = {
   '--auto-claim-outcome': outcomes,
   // Event types only: `status:<STATUS>` would need bash to treat `:` as part of the word, which it does not.
   '--until': eventTypes,
-  '--events': eventTypeLists,
+  '--events': { tail: eventTypeLists, 'offer create': eventTypeLists, listen: eventTypeLists, check: checkChannels },
 };
 
 /** Which positional argument takes which values: command path → argument name → source. */

@@ -36,7 +36,12 @@ test('every sandbox fault fails its module and no other (engine, in process, one
       });
       const failing = [...new Set(outcome.results.filter((r) => r.status === 'fail').map((r) => r.module))];
       if (checkExitCode(outcome) !== 1 || failing.length !== 1 || failing[0] !== fault.check) {
-        missed.push({ fault: fault.name, expected: fault.check, failing, fails: outcome.results.filter((r) => r.status === 'fail').map((r) => `${r.module} / ${r.check}: ${r.detail}`) });
+        missed.push({
+          fault: fault.name,
+          expected: fault.check,
+          failing,
+          fails: outcome.results.filter((r) => r.status === 'fail').map((r) => `${r.module} / ${r.check}: ${r.detail}`),
+        });
       }
     } finally {
       await sandbox.close();

@@ -216,3 +216,17 @@ test('the programmatic API: runCheck against an embedded sandbox, only the metad
   assert.ok(outcome.results.every((r) => r.module === 'oid4vci-1_0-issuer-metadata-test' && r.profile === null));
   assert.deepEqual(outcome.latency, { sse: null, webhook: null });
 });
+
+test('completion: check --only/--skip complete module names (after a comma too), --events the channels', async () => {
+  const { runCli } = await import('../helpers/cli.mjs');
+  const modules = await runCli(['complete', '--', 'check', '--skip', 'issuer-events-events,issuer-events-fail-m']);
+  assert.deepEqual(modules.stdout.trim().split('\n'), ['issuer-events-events,issuer-events-fail-missing-tx-code\tOID4VCI 1.0 §3.5, §6.3', ':4']);
+  const channels = await runCli(['complete', '--', 'check', '--events', '']);
+  assert.deepEqual(
+    channels.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t')[0]),
+    ['sse,webhook', 'sse', 'webhook', 'none', ':4'],
+  );
+});
