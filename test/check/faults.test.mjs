@@ -19,7 +19,8 @@ test('every sandbox fault fails its module and no other (engine, in process, one
   const missed = [];
   for (const fault of FAULTS) {
     // The profile whose credential the fault shows best: SD-JWT (x5c, cnf, disclosures).
-    const sandbox = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(), eventNames: 'current', faults: [fault.name] });
+    const options = { host: '127.0.0.1', port: 0, profiles: loadProfiles(), eventNames: 'current', faults: [fault.name] };
+    const sandbox = new SandboxIssuer(/** @type {any} */ (options));
     await sandbox.start();
     try {
       const outcome = await runCheck({
