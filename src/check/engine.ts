@@ -133,12 +133,13 @@ export async function runCheck(plan: CheckPlan, reporter: CheckReporter = {}): P
     });
   };
   let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
   try {
     // --timeout bounds the whole run, from the first request to the issuer: the checks done so far are the report.
     const deadline = new Promise<'timeout'>((resolve) => {
       if (plan.timeoutMs !== undefined) timer = setTimeout(() => resolve('timeout'), plan.timeoutMs);
     });
-    const timedOut = (await Promise.race([work().then(() => 'done' as const), deadline])) === 'timeout';
+    timedOut = (await Promise.race([work().then(() => 'done' as const), deadline])) === 'timeout';
     stop.stopped = true;
     return {
       subject,
@@ -150,6 +151,8 @@ export async function runCheck(plan: CheckPlan, reporter: CheckReporter = {}): P
     };
   } finally {
     clearTimeout(timer);
+    // After --timeout, requests still in flight are cut (close() would wait for an issuer that hangs).
+    if (timedOut) await dispatcher.destroy().catch(() => {});
     await hub?.close();
     await sandbox?.close();
     await dispatcher.close().catch(() => {});

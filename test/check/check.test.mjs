@@ -284,3 +284,23 @@ test('-v shows every exchange with tokens and codes masked, the access token in 
   assert.match(r.stderr, /"access_token":"\[masked\]"/);
   assert.doesNotMatch(r.stderr, /eyJhbGci/, 'no token in full');
 });
+
+test('--timeout also stops a run whose issuer stops answering: exit 124 in about that time', async () => {
+  const { listen } = await import('../helpers/http.mjs');
+  // The profile list answers; everything after it hangs (an issuer that stalled mid-deploy).
+  const issuer = await listen((req, res) => {
+    if (req.url === '/issuer2/profiles') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify([{ profileId: 'p1' }]));
+    }
+  });
+  try {
+    const started = Date.now();
+    const r = await runCli(['check', '--base-url', issuer.url, '--timeout', '1500ms', '--events', 'none', '--json']);
+    assert.equal(r.code, 124, r.stderr);
+    assert.ok(Date.now() - started < 15_000, `${Date.now() - started} ms`);
+    assert.equal(parseNdjson(r.stdout).at(-1).kind, 'check-summary');
+  } finally {
+    await issuer.close();
+  }
+});
