@@ -1,5 +1,6 @@
 import { CliError, ExitCode } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
+import { exitCodeForStop, onStop } from '../shared/shutdown.js';
 import type { IssuerConnection } from '../issuer/endpoints.js';
 import type { CheckResult } from '../report/checks.js';
 import type { HttpExchange } from '../wallet/transport.js';
@@ -62,6 +63,8 @@ export interface LatencySummary {
 
 export interface CheckOutcome {
   subject: string;
+  /** The exit code of a stop (SIGINT 130, SIGTERM 143, a closed stdout 0) that ended the run early. */
+  stoppedWith?: number;
   results: CheckResult[];
   latency: Record<Channel, LatencySummary | null>;
   startedAt: string;
@@ -134,15 +137,26 @@ export async function runCheck(plan: CheckPlan, reporter: CheckReporter = {}): P
   };
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
+  let stoppedWith: number | undefined;
+  let disposeStop: (() => void) | undefined;
   try {
     // --timeout bounds the whole run, from the first request to the issuer: the checks done so far are the report.
     const deadline = new Promise<'timeout'>((resolve) => {
       if (plan.timeoutMs !== undefined) timer = setTimeout(() => resolve('timeout'), plan.timeoutMs);
     });
-    timedOut = (await Promise.race([work().then(() => 'done' as const), deadline])) === 'timeout';
+    // The shutdown policy: SIGINT 130, SIGTERM 143 (a condition, the report, is awaited); the checks so far are reported.
+    const stopped = new Promise<'stopped'>((resolve) => {
+      disposeStop = onStop((reason) => {
+        stoppedWith = exitCodeForStop(reason, true);
+        resolve('stopped');
+      });
+    });
+    const first = await Promise.race([work().then(() => 'done' as const), deadline, stopped]);
+    timedOut = first === 'timeout';
     stop.stopped = true;
     return {
       subject,
+      stoppedWith,
       results: sortResults(ranked),
       latency: { sse: summarize(hub, 'sse', latencies.sse), webhook: summarize(hub, 'webhook', latencies.webhook) },
       startedAt,
@@ -151,8 +165,9 @@ export async function runCheck(plan: CheckPlan, reporter: CheckReporter = {}): P
     };
   } finally {
     clearTimeout(timer);
-    // After --timeout, requests still in flight are cut (close() would wait for an issuer that hangs).
-    if (timedOut) await dispatcher.destroy().catch(() => {});
+    disposeStop?.();
+    // After --timeout or a stop, requests still in flight are cut (close() would wait for an issuer that hangs).
+    if (timedOut || stoppedWith !== undefined) await dispatcher.destroy().catch(() => {});
     await hub?.close();
     await sandbox?.close();
     await dispatcher.close().catch(() => {});
@@ -269,8 +284,9 @@ async function startSandbox(profiles: Map<string, import('../sandbox/profiles.js
   return sandbox;
 }
 
-/** The run's exit code (CONTRACT.md, `check`): 124 when --timeout passed, 1 when a check failed, else 0 (warnings pass). */
-export function checkExitCode(outcome: Pick<CheckOutcome, 'results' | 'timedOut'>): number {
+/** The run's exit code (CONTRACT.md, `check`): a stop's (130, 143), 124 when --timeout passed, 1 when a check failed, else 0 (warnings pass). */
+export function checkExitCode(outcome: Pick<CheckOutcome, 'results' | 'timedOut' | 'stoppedWith'>): number {
+  if (outcome.stoppedWith !== undefined) return outcome.stoppedWith;
   if (outcome.timedOut) return ExitCode.TIMEOUT;
   return outcome.results.some((r) => r.status === 'fail') ? ExitCode.FAILURE : ExitCode.OK;
 }

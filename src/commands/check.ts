@@ -36,7 +36,8 @@ export async function run(ctx: CommandContext<CheckOptions>): Promise<number> {
     await renderer.start();
     outcome = await runCheck(plan, renderer);
     renderer.report(outcome);
-    if (outcome.timedOut) output.error(`check did not finish within ${formatDuration(plan.timeoutMs!)} (--timeout): the report holds the checks done so far`);
+    if (outcome.stoppedWith === undefined && outcome.timedOut)
+      output.error(`check did not finish within ${formatDuration(plan.timeoutMs!)} (--timeout): the report holds the checks done so far`);
     return checkExitCode(outcome);
   };
   const report = (exitCode: number): RunReport => ({

@@ -304,3 +304,18 @@ test('--timeout also stops a run whose issuer stops answering: exit 124 in about
     await issuer.close();
   }
 });
+
+test('SIGINT stops a run: exit 130 with the report of the checks done so far', async () => {
+  let sent = false;
+  const r = await runCli(['check', '--sandbox', '--json'], {
+    onStderr(d, child) {
+      // Once the run has started, interrupt it.
+      if (!sent && d.includes('Checking')) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    },
+  });
+  assert.equal(r.code, 130, r.stderr);
+  assert.equal(parseNdjson(r.stdout).at(-1).kind, 'check-summary');
+});
