@@ -295,10 +295,10 @@ test('--timeout also stops a run whose issuer stops answering: exit 124 in about
     }
   });
   try {
-    const started = Date.now();
-    const r = await runCli(['check', '--base-url', issuer.url, '--timeout', '1500ms', '--events', 'none', '--json']);
+    const r = await runCli(['check', '--base-url', issuer.url, '--timeout', '1500ms', '--events', 'none', '--json'], { timed: true });
     assert.equal(r.code, 124, r.stderr);
-    assert.ok(Date.now() - started < 15_000, `${Date.now() - started} ms`);
+    // Time not spent waiting for a CPU: the bound holds on a busy machine too.
+    assert.ok(r.activeMs < 10_000, `${r.activeMs} ms`);
     assert.equal(parseNdjson(r.stdout).at(-1).kind, 'check-summary');
   } finally {
     await issuer.close();
