@@ -1,21 +1,10 @@
 import type { CommandContext } from '../cli/command-context.js';
-import {
-  choiceFlag,
-  durationFlag,
-  followFlags,
-  followWarnings,
-  jsonFlag,
-  optionalDuration,
-  optionalUrl,
-  reportTargets,
-  sessionIdFlag,
-  type FollowFlags,
-  type IssuerFlags,
-} from '../cli/flags.js';
+import { durationFlag, followFlags, followWarnings, optionalDuration, reportTargets, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
+import { offerRequest, type OfferRequestFlags } from '../cli/offer-flags.js';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { assertFetchable, createDispatcher } from '../http/client.js';
 import { followTarget, type IssuerConnection } from '../issuer/endpoints.js';
-import { AUTH_METHODS, VALUE_MODES, createOffer, offerHttpRequest, type OfferRequest } from '../issuer/offers.js';
+import { createOffer, offerHttpRequest, type OfferRequest } from '../issuer/offers.js';
 import { renderRequestPreview } from '../output/renderers/exchange.js';
 import { codeForExit, renderErrorRecord } from '../output/renderers/error.js';
 import { EventRenderer } from '../output/renderers/events.js';
@@ -25,17 +14,7 @@ import { type FollowPlan, followSessions } from '../sse/follow.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
 import { offerReference } from '../wallet/offer-input.js';
 
-export interface OfferCreateOptions extends FollowFlags, IssuerFlags {
-  profile?: string;
-  authMethod?: string;
-  issuerStateMode?: string;
-  webhookUrl?: string;
-  overrides?: string;
-  credentialData?: string;
-  expiresIn?: string;
-  txCode?: boolean | string;
-  sessionId?: string;
-  valueMode?: string;
+export interface OfferCreateOptions extends FollowFlags, IssuerFlags, OfferRequestFlags {
   tail?: boolean;
   claim?: boolean;
   claimTxCode?: string;
@@ -137,28 +116,3 @@ const CLAIM_ONLY = [
   { name: 'invalidProof', flag: '--invalid-proof' },
   { name: 'insecure', flag: '--insecure' },
 ];
-
-function offerRequest(options: OfferCreateOptions): OfferRequest {
-  if (!options.profile) throw new UsageError('missing required option --profile <profileId>');
-  const authMethod = choiceFlag(options.authMethod?.toUpperCase() ?? 'PRE_AUTHORIZED', '--auth-method', AUTH_METHODS);
-  if (options.txCode && authMethod !== 'PRE_AUTHORIZED') throw new UsageError('--tx-code needs --auth-method PRE_AUTHORIZED');
-  if (options.issuerStateMode && authMethod !== 'AUTHORIZED') throw new UsageError('--issuer-state-mode needs --auth-method AUTHORIZED');
-  return {
-    profileId: options.profile,
-    authMethod,
-    issuerStateMode: options.issuerStateMode?.toUpperCase() as OfferRequest['issuerStateMode'],
-    valueMode: options.valueMode === undefined ? undefined : choiceFlag(options.valueMode.toUpperCase(), '--value-mode', VALUE_MODES),
-    expiresInSeconds: options.expiresIn === undefined ? undefined : expiryFlag(options.expiresIn),
-    txCode: options.txCode,
-    sessionId: options.sessionId === undefined ? undefined : sessionIdFlag(options.sessionId, '--session-id'),
-    webhookUrl: optionalUrl(options.webhookUrl, '--webhook-url'),
-    overrides: jsonFlag(options.overrides, '--overrides'),
-    credentialData: jsonFlag(options.credentialData, '--credential-data'),
-  };
-}
-
-/** `--expires-in 10m|never`: whole seconds, at least 1; `never` is walt.id's -1. */
-function expiryFlag(text: string): number {
-  if (text === 'never' || text === '-1') return -1;
-  return Math.ceil(durationFlag(text, '--expires-in', { min: 1000, max: 100 * 365 * 86_400_000 }) / 1000);
-}

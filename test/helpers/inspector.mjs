@@ -14,8 +14,8 @@ export async function startWithUi(args) {
     onStderr(d) {
       err += d;
       const m = /Inspector: (\S+)/.exec(err);
-      // listen prints its own Ready line after the inspector's.
-      if (m && (args[0] !== 'listen' || /Ready! Listening on/.test(err))) found(m[1]);
+      // listen and sandbox print their own Ready line after the inspector's (Ready means every listener is bound).
+      if (m && (args[0] === 'inspect' || /^Ready! /m.test(err))) found(m[1]);
     },
   });
   const url = await Promise.race([ready, result.then((r) => Promise.reject(new Error(`exited ${r.code}: ${r.stderr}`)))]);

@@ -1,0 +1,43 @@
+import { UsageError } from '../errors.js';
+import { AUTH_METHODS, VALUE_MODES, type OfferRequest } from '../issuer/offers.js';
+import { choiceFlag, durationFlag, jsonFlag, optionalUrl, sessionIdFlag } from './flags.js';
+
+/** The flags that make an offer request (`offer create`; `check` creates offers the same way). */
+export interface OfferRequestFlags {
+  profile?: string;
+  authMethod?: string;
+  issuerStateMode?: string;
+  webhookUrl?: string;
+  overrides?: string;
+  credentialData?: string;
+  expiresIn?: string;
+  txCode?: boolean | string;
+  sessionId?: string;
+  valueMode?: string;
+}
+
+/** Flags → the offer request the issuer API is sent; every value checked here, before anything is sent. */
+export function offerRequest(options: OfferRequestFlags): OfferRequest {
+  if (!options.profile) throw new UsageError('missing required option --profile <profileId>');
+  const authMethod = choiceFlag(options.authMethod?.toUpperCase() ?? 'PRE_AUTHORIZED', '--auth-method', AUTH_METHODS);
+  if (options.txCode && authMethod !== 'PRE_AUTHORIZED') throw new UsageError('--tx-code needs --auth-method PRE_AUTHORIZED');
+  if (options.issuerStateMode && authMethod !== 'AUTHORIZED') throw new UsageError('--issuer-state-mode needs --auth-method AUTHORIZED');
+  return {
+    profileId: options.profile,
+    authMethod,
+    issuerStateMode: options.issuerStateMode?.toUpperCase() as OfferRequest['issuerStateMode'],
+    valueMode: options.valueMode === undefined ? undefined : choiceFlag(options.valueMode.toUpperCase(), '--value-mode', VALUE_MODES),
+    expiresInSeconds: options.expiresIn === undefined ? undefined : expiryFlag(options.expiresIn),
+    txCode: options.txCode,
+    sessionId: options.sessionId === undefined ? undefined : sessionIdFlag(options.sessionId, '--session-id'),
+    webhookUrl: optionalUrl(options.webhookUrl, '--webhook-url'),
+    overrides: jsonFlag(options.overrides, '--overrides'),
+    credentialData: jsonFlag(options.credentialData, '--credential-data'),
+  };
+}
+
+/** `--expires-in 10m|never`: whole seconds, at least 1; `never` is walt.id's -1. */
+function expiryFlag(text: string): number {
+  if (text === 'never' || text === '-1') return -1;
+  return Math.ceil(durationFlag(text, '--expires-in', { min: 1000, max: 100 * 365 * 86_400_000 }) / 1000);
+}
