@@ -1,4 +1,5 @@
 // The action's smoke-test step (action.yml): `issuer-events offer create --claim` once per profile
+// (or, with `command: check`, one `issuer-events check` run)
 // against the issuer the inputs name, with a JUnit report and a capture of the events in a fresh
 // directory under RUNNER_TEMP. Writes the outputs `report`, `capture`, `artifact-name` and
 // `exit-code` to GITHUB_OUTPUT; the CLI itself appends the job summary to GITHUB_STEP_SUMMARY.
@@ -31,6 +32,9 @@ async function main() {
   setOutput('artifact-name', artifactName());
 
   const common = commonArguments();
+  const mode = (env.INPUT_COMMAND ?? '').trim() || 'smoke';
+  if (mode === 'check') return check(bin, common, profiles, report);
+  if (mode !== 'smoke') throw new InputError(`input "command" is "${mode}": use smoke or check`);
   let worst = 0;
   const reports = [];
   for (const [i, profile] of profiles.entries()) {
@@ -52,6 +56,25 @@ async function main() {
   // With fail-on-error: false the failure may be the point (a refusal test): a notice, not an error.
   console.log(`::${fail ? 'error' : 'notice'} title=issuer-events smoke test::issuance failed (exit ${worst}); the job summary says where, the JUnit report is ${report}`);
   return fail ? worst : 0;
+}
+
+/**
+ * `command: check`: one `issuer-events check` run, all profiles in it (`*` for every profile the
+ * issuer lists), its JUnit report (a testsuite per module) and the job summary the CLI writes.
+ */
+async function check(bin, common, profiles, report) {
+  setOutput('capture', '');
+  const options = common.offer.filter((arg) => !arg.startsWith('--tx-code'));
+  const selected = profiles.includes('*') ? [] : profiles.map((p) => `--profile=${p}`);
+  const args = [...common.global, 'check', ...selected, `--junit=${report}`, ...options];
+  console.log('::group::issuer-events check');
+  const code = await runCli(bin, args);
+  console.log('::endgroup::');
+  setOutput('exit-code', String(code));
+  if (code === 0) return 0;
+  const fail = env.INPUT_FAIL_ON_ERROR !== 'false';
+  console.log(`::${fail ? 'error' : 'notice'} title=issuer-events check::the issuer failed checks (exit ${code}); the job summary lists them, the JUnit report is ${report}`);
+  return fail ? code : 0;
 }
 
 /** Arguments every profile's run gets: global options, and offer create's. */

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Command as CommandType } from 'commander';
+import { MODULES } from './check/modules.js';
 import type { CommandContext } from './cli/command-context.js';
 // Data only (no imports): sandbox --help lists the faults from their one home.
 import { FAULTS } from './sandbox/faults.js';
@@ -164,6 +165,39 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         ),
       )
       .action(action(() => import('./commands/claim.js')));
+  },
+  check: (program) => {
+    addIssuerOptions(
+      program
+        .command('check')
+        .description("is this issuer correct, and do its events arrive? The OpenID conformance suite's OID4VCI 1.0 issuer modules and both event channels")
+        .option('--profile <id>', 'check this profile (repeat for several; default: every profile the management API lists)', collect)
+        .option('--only <module,...>', 'run only these modules (docs/check.md lists them)')
+        .option('--skip <module,...>', 'skip these modules')
+        .option('--events <channels>', 'event channels to watch: sse,webhook, sse, webhook or none', 'sse,webhook')
+        .option('--webhook-url <url>', "the receiver's URL as the issuer reaches it (the receiver listens on its port); default a local port")
+        .option('--offer-command <cmd>', 'any OID4VCI issuer: a shell command run once per scenario that prints one offer (URI or JSON)')
+        .option('--event-timeout <duration>', 'bound on the wait for each expected event', '10s')
+        .option('--timeout <duration>', 'give up after this long in total (exit 124, the report so far)')
+        .option('--allow-unverified', 'an issuer key that cannot be found is a warning, not a failure (a signature that fails still fails)')
+        .option('--insecure', 'allow plain http to hosts other than loopback')
+        .option('--concurrency <n>', 'scenarios in flight at once', '4')
+        .option('--junit <file>', 'write a JUnit XML report (a testsuite per module); GITHUB_STEP_SUMMARY gets a job summary')
+        .option('--sandbox', 'check an embedded sandbox issuer (a first look at the report, no issuer needed)')
+        .exitOverride(),
+    )
+      .addHelpText('after', `\nModules (--only, --skip; what each checks: docs/check.md):\n${MODULES.map((m) => `  ${m.name.padEnd(58)} ${m.spec}`).join('\n')}`)
+      .addHelpText(
+        'after',
+        examples(
+          'issuer-events check --sandbox',
+          'issuer-events check --base-url https://issuer.example.com --junit check.xml   # the CI gate after a deploy',
+          'issuer-events check --profile identityCredentialSdJwt --only oid4vci-1_0-issuer-happy-flow,issuer-events-events --json',
+          'issuer-events check --webhook-url http://host.docker.internal:8787/hooks --event-timeout 30s',
+          "issuer-events check --offer-command 'node make-offer.mjs' --events none   # any OID4VCI issuer",
+        ),
+      )
+      .action(action(() => import('./commands/check.js')));
   },
   context: (program) => {
     addIssuerOptions(

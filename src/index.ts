@@ -60,3 +60,5 @@ export { junitXml, mergeJunit } from './report/junit.js';
 export { summaryMarkdown } from './report/summary.js';
 export { writeReports, withReports, type ReportTargets } from './report/write.js';
 export { IssuanceRecorder, ISSUANCE_MODULE } from './report/issuance.js';
+export { runCheck, checkExitCode, SCENARIOS, type CheckPlan, type CheckReporter, type CheckOutcome, type LatencySummary } from './check/engine.js';
+export { MODULES, MODULE_NAMES, selectModules, type CheckModule, type ModuleName } from './check/modules.js';

@@ -42,7 +42,7 @@ export const eventTypes: Source = async (line) => {
   return EVENT_CATALOG.filter((entry) => provider === undefined || entry.provider === provider).map((entry) => ({ value: entry.type, description: entry.description }));
 };
 
-/** `--events a,b,<TAB>`: a comma-separated list, so the values are offered after what is already typed. */
+/** A comma-separated list being typed (`--events a,b,<TAB>`): the values are offered after what is already there. */
 function commaList(source: Source): Source {
   return async (line) => {
     const current = line.at(-1) ?? '';
@@ -102,6 +102,12 @@ export const builtInProfiles: Source = async () => {
   return BUILT_IN_PROFILES.map((p) => ({ value: p.id, description: `${p.format}, ${p.credentialConfigurationId}` }));
 };
 
+/** `check --only/--skip`: the module table's names (check/modules.ts), with the spec each enforces. */
+export const checkModules: Source = commaList(async () => (await import('../check/modules.js')).MODULES.map((m) => ({ value: m.name, description: m.spec })));
+
+/** `check --events`: the channels, or none. */
+export const checkChannels: Source = async () => plain(['sse,webhook', 'sse', 'webhook', 'none']);
+
 export const authMethods: Source = async () => plain((await import('../issuer/offers.js')).AUTH_METHODS);
 export const valueModes: Source = async () => plain((await import('../issuer/offers.js')).VALUE_MODES);
 export const eventNameGenerations: Source = async () => plain((await import('../sandbox/events.js')).EVENT_NAME_GENERATIONS);
@@ -123,7 +129,9 @@ export function helpTopics(commands: readonly Value[]): Source {
  */
 export const OPTION_VALUES: Record<string, Source | Record<string, Source>> = {
   '--context': contexts,
-  '--profile': { 'offer create': sandboxProfiles, demo: builtInProfiles },
+  '--profile': { 'offer create': sandboxProfiles, demo: builtInProfiles, check: sandboxProfiles },
+  '--only': checkModules,
+  '--skip': checkModules,
   '--scheme': { listen: schemes, verify: schemes, trigger: triggerSchemes, replay: signingSchemes },
   '--webhook-scheme': signingSchemes,
   '--replay-scheme': signingSchemes,
@@ -135,7 +143,7 @@ export const OPTION_VALUES: Record<string, Source | Record<string, Source>> = {
   '--auto-claim-outcome': outcomes,
   // Event types only: `status:<STATUS>` would need bash to treat `:` as part of the word, which it does not.
   '--until': eventTypes,
-  '--events': eventTypeLists,
+  '--events': { tail: eventTypeLists, 'offer create': eventTypeLists, listen: eventTypeLists, check: checkChannels },
   '--fault': faultLists,
 };
 

@@ -9,7 +9,8 @@
  * named after their module's `fail-…` suffix, so `accept-X` is caught by `…-fail-X` (and
  * `accept-access-token-in-query` by `…-fail-on-access-token-in-query`). The three happy-flow faults
  * are caught by `oid4vci-1_0-issuer-happy-flow`, which checks the nonce endpoint and the
- * credential's signature and holder binding.
+ * credential's signature and holder binding. `also` names modules that fail as a consequence
+ * (a wrong credential_issuer also fails the credential's issuer check).
  *
  * This module is data only: `sandbox --help` lists it, `cli/flags.ts` validates names against it,
  * and the sandbox's code paths ask `has(name)` where they depart.
@@ -56,6 +57,9 @@ export const FAULTS = [
     name: 'wrong-credential-issuer',
     description: "the metadata's credential_issuer differs from the issuer URL it is served for (§12.2.4)",
     check: 'oid4vci-1_0-issuer-metadata-test',
+    // A wallet holds the credential's iss to the metadata's credential_issuer (the mix-up rule), so
+    // the happy flow's signature check fails too: downstream, not a second fault.
+    also: ['oid4vci-1_0-issuer-happy-flow'],
   },
   {
     name: 'unpublished-signing-key',
@@ -65,7 +69,7 @@ export const FAULTS = [
   { name: 'bound-to-other-key', description: "credentials are bound to a key that is not the proof's", check: 'oid4vci-1_0-issuer-happy-flow' },
   { name: 'no-sse-events', description: 'no event is sent on the SSE streams (they open, send {}, and stay silent)', check: 'issuer-events-events' },
   { name: 'no-webhooks', description: 'no webhook is sent', check: 'issuer-events-events' },
-] as const satisfies readonly { name: string; description: string; check: string }[];
+] as const satisfies readonly { name: string; description: string; check: string; also?: readonly string[] }[];
 
 export type FaultName = (typeof FAULTS)[number]['name'];
 

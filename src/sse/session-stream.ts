@@ -48,6 +48,8 @@ export interface StreamHooks {
   onMessage(message: StreamMessage): boolean | undefined;
   /** Before each chunk is read: a promise to wait on (output backpressure). */
   backpressure?(): Promise<void> | undefined;
+  /** walt.id's `{}` keep-alive (its first message, sent once the subscription is in place): not an event. */
+  onKeepAlive?(): void;
   /** A message dropped as a replay of one already delivered. */
   onDuplicate?(message: StreamMessage): void;
   /** Connection life: connected, reconnect scheduled. */
@@ -339,7 +341,10 @@ export class SessionStream {
   private onMessage(event: MessageEvent): 'new' | 'skip' | 'stop' {
     const message: StreamMessage = { data: String(event.data), event: event.type === 'message' ? undefined : event.type, id: event.lastEventId || undefined };
     // Last-Event-ID is not taken from here: the tap tracks it off the bytes (an empty `id:` resets it).
-    if (message.data === KEEP_ALIVE && message.event === undefined) return 'skip';
+    if (message.data === KEEP_ALIVE && message.event === undefined) {
+      this.hooks.onKeepAlive?.();
+      return 'skip';
+    }
     if (this.recent.seen(dedupeKey(message))) {
       this.hooks.onDuplicate?.(message);
       return 'skip';

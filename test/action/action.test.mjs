@@ -138,6 +138,7 @@ test('action.yml: a composite action; inputs reach scripts as environment variab
     target: '',
     token: '',
     context: '',
+    command: 'smoke',
     profile: 'openBadgeCredential',
     'tx-code': '',
     timeout: '60s',
@@ -251,4 +252,24 @@ test('bad inputs: one annotation and exit 2; a run stopped before its report say
   assert.match(r.steps.run.stderr, /^error: invalid --timeout "soon"/m);
   assert.match(r.steps.run.stdout, /^::notice title=issuer-events smoke test::issuance failed \(exit 2\)/m);
   assert.match(r.steps.run.summary, /^### ❌ issuer-events offer create --claim: failed \(exit 2\)\n\nopenBadgeCredential: no report was written; the step's log says why\.$/m);
+});
+
+test('command: check — one check run against the issuer: its exit code, a JUnit testsuite per module, the job summary; no capture', async () => {
+  const modules = 'oid4vci-1_0-issuer-happy-flow,issuer-events-events';
+  const r = await runAction({ command: 'check', 'base-url': sandbox.url, profile: 'isoMdl', 'tx-code': 'true', args: `--only\n${modules}\n`, timeout: '2m' });
+  const run = r.steps.run;
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  assert.equal(r.outputs['exit-code'], '0');
+  assert.equal(r.outputs.capture, '');
+  const suites = elements(parseXml(readFileSync(r.outputs.report, 'utf8')), 'testsuite');
+  assert.deepEqual(
+    suites.map((s) => [s.attrs.name, s.attrs.failures]),
+    modules.split(',').map((m) => [m, '0']),
+  );
+  assert.match(run.summary, /^### ✅ issuer-events check: passed$/m);
+  assert.match(run.summary, /^#### oid4vci-1\\_0-issuer-happy-flow$/m);
+
+  const bad = await runAction({ command: 'conformance', 'base-url': sandbox.url });
+  assert.equal(bad.steps.run.code, 2);
+  assert.match(bad.steps.run.stdout, /input "command" is "conformance": use smoke or check/);
 });

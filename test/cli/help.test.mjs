@@ -6,7 +6,22 @@ import { runCli } from '../helpers/cli.mjs';
 
 // Every command's --help is pinned: a change to flags or wording shows up in review.
 // Regenerate with UPDATE_HELP=1 npm test after an intended change.
-const COMMANDS = [[], ['offer', 'create'], ['claim'], ['context'], ['tail'], ['listen'], ['trigger'], ['verify'], ['replay'], ['inspect'], ['sandbox'], ['demo'], ['completion']];
+const COMMANDS = [
+  [],
+  ['offer', 'create'],
+  ['claim'],
+  ['check'],
+  ['context'],
+  ['tail'],
+  ['listen'],
+  ['trigger'],
+  ['verify'],
+  ['replay'],
+  ['inspect'],
+  ['sandbox'],
+  ['demo'],
+  ['completion'],
+];
 
 for (const command of COMMANDS) {
   const name = command.length ? command.join('-') : 'program';
