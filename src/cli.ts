@@ -188,12 +188,15 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--no-redact', 'keep private key material (JWK d, p, q, …) in captures and output')
         .option('--ui', 'also serve the web inspector (prints "Inspector: <url>")')
         .option('--ui-port <n>', 'port of the inspector (0 picks a free one)', '4040')
+        .option('--tunnel <provider>', 'a public https URL for the receiver: ngrok (token from NGROK_AUTHTOKEN); smee is refused (it breaks signatures)')
+        .option('--tunnel-domain <domain>', 'with --tunnel ngrok: a domain reserved for your ngrok account')
         .exitOverride(),
     )
       .addHelpText(
         'after',
         examples(
           'issuer-events listen --port 8787 --allow-unsigned',
+          'issuer-events listen --tunnel ngrok --scheme igrant --secret "$IGRANT_SECRET"   # a hosted issuer reaches your laptop',
           'issuer-events listen --allow-unsigned --ui   # and open the Inspector URL it prints',
           'issuer-events listen --scheme standard --secret whsec_… --save hooks.ndjson',
           'issuer-events listen --port 0 --secret whsec_… --until openid4vc.issuance.completed --timeout 2m',

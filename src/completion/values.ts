@@ -105,6 +105,9 @@ export const outcomes: Source = async () => plain((await import('../sandbox/outc
 
 export const shells: Source = async () => plain(SHELLS);
 
+/** `--tunnel`: the providers that keep the body's bytes (smee is refused, so not offered). */
+export const tunnelProviders: Source = async () => plain((await import('../tunnel/index.js')).TUNNEL_PROVIDERS, 'public https URL for the receiver');
+
 /** `help <TAB>`: the help topics (cli/help-topics.ts) and the commands, as commander's help command takes both. */
 export function helpTopics(commands: readonly Value[]): Source {
   return async () => [...plain(Object.keys((await import('../cli/help-topics.js')).HELP_TOPICS), 'help topic'), ...commands];
@@ -130,6 +133,7 @@ export const OPTION_VALUES: Record<string, Source | Record<string, Source>> = {
   // Event types only: `status:<STATUS>` would need bash to treat `:` as part of the word, which it does not.
   '--until': eventTypes,
   '--events': eventTypeLists,
+  '--tunnel': tunnelProviders,
 };
 
 /** Which positional argument takes which values: command path → argument name → source. */

@@ -2,7 +2,9 @@ import { CaptureWriter } from '../capture/writer.js';
 import { ExitCode } from '../errors.js';
 import { conditionMet, describeCondition, type Condition } from '../issuer/condition.js';
 import { formatDuration, safeTimeout } from '../shared/duration.js';
-import { untilStopped } from '../shared/shutdown.js';
+import { localOrigin } from '../shared/http-server.js';
+import { drainWithin, untilStopped } from '../shared/shutdown.js';
+import { openTunnel, TUNNEL_CLOSE_MS, TunnelError, type Tunnel, type TunnelPlan, type TunnelState } from '../tunnel/index.js';
 import { forwardDelivery, type ForwardResult } from './forward.js';
 import { WebhookReceiver, type ReceiveResult, type ReceiverOptions } from './receiver.js';
 
@@ -17,10 +19,22 @@ export interface ListenPlan extends Omit<ReceiverOptions, 'capture' | 'onResult'
   timeoutMs?: number;
   /** Stop with exit 6 at the first delivery whose signature fails. */
   failOnInvalid?: boolean;
+  /** A public URL for the receiver (`--tunnel`): opened once it listens, closed after it drained. */
+  tunnel?: TunnelPlan;
+}
+
+/** The receiver's public address through a tunnel. */
+export interface PublicUrl {
+  provider: string;
+  /** The public URL deliveries are sent to (the tunnel's origin and the receiver's path). */
+  url: string;
 }
 
 export interface ListenReporter {
-  ready(info: { url: string; scheme: string; secrets: readonly string[]; savePath?: string }): void;
+  /** `tunnel` when the plan asked for one: the Ready line's public URL. */
+  ready(info: { url: string; scheme: string; secrets: readonly string[]; savePath?: string; tunnel?: PublicUrl }): void;
+  /** The tunnel's connection to its provider was lost or is back. */
+  tunnelStatus?(state: TunnelState, tunnel: PublicUrl): void;
   delivery(result: ReceiveResult): void;
   forwarded(result: ForwardResult): void;
   timedOut(message: string): void;
@@ -68,7 +82,32 @@ export async function runListener(plan: ListenPlan, reporter: ListenReporter): P
     await capture?.close();
     throw error;
   }
-  reporter.ready({ url: receiver.url, scheme: plan.scheme, secrets: plan.secrets, savePath: capture?.path });
+  // Signals are handled from here on: a Ctrl-C while the tunnel connects stops at once, cleanly.
+  const stopped = untilStopped({ awaiting: () => awaiting, other: finished });
+  let tunnel: Tunnel | undefined;
+  let publicUrl: PublicUrl | undefined;
+  if (plan.tunnel) {
+    const abandon = new AbortController();
+    void stopped.then(() => abandon.abort());
+    const path = new URL(receiver.url).pathname;
+    try {
+      tunnel = await openTunnel(
+        plan.tunnel,
+        { origin: localOrigin(receiver.url), label: 'issuer-events listen' },
+        { status: (state, t) => reporter.tunnelStatus?.(state, { provider: t.provider, url: `${t.url}${path}` }) },
+        abandon.signal,
+      );
+    } catch (error) {
+      await receiver.close();
+      await capture?.close();
+      if (error instanceof TunnelError && error.failure === 'aborted') return stopped;
+      // Releases the signal handlers before the error goes up.
+      finish(ExitCode.FAILURE);
+      throw error;
+    }
+    publicUrl = { provider: tunnel.provider, url: `${tunnel.url}${path}` };
+  }
+  reporter.ready({ url: receiver.url, scheme: plan.scheme, secrets: plan.secrets, savePath: capture?.path, tunnel: publicUrl });
   const timer =
     plan.timeoutMs === undefined
       ? undefined
@@ -80,10 +119,12 @@ export async function runListener(plan: ListenPlan, reporter: ListenReporter): P
           );
           finish(ExitCode.TIMEOUT);
         }, plan.timeoutMs);
-  const code = await untilStopped({ awaiting: () => awaiting, other: finished });
+  const code = await stopped;
   clearTimeout(timer);
-  // Stop accepting, let in-flight requests finish and be recorded, then close the capture.
+  // Stop accepting, let in-flight requests finish and be recorded (their answers still go back
+  // through the tunnel), close the tunnel, then the capture.
   await receiver.close();
+  if (tunnel) await drainWithin(tunnel.close(), TUNNEL_CLOSE_MS);
   await Promise.allSettled([...forwards]);
   await capture?.close();
   reporter.summary({ counted, records: capture?.count, savePath: capture?.path, failedWrites: capture?.failures });
