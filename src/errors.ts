@@ -48,6 +48,20 @@ export class NetworkError extends CliError {
   }
 }
 
+/**
+ * A URL fetch will not use whatever the server does (a "bad port" of the Fetch standard, e.g. 6000):
+ * exit 2 at once, never retried, since no retry can succeed.
+ */
+export class BlockedPortError extends CliError {
+  readonly url: string;
+  readonly port: number;
+  constructor(message: string, url: string, port: number) {
+    super(message, 'E_BAD_PORT', ExitCode.USAGE);
+    this.url = url;
+    this.port = port;
+  }
+}
+
 /** The server answered with an error status; the exit code follows the status class. */
 export class HttpError extends CliError {
   readonly status: number;

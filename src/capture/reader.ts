@@ -68,9 +68,14 @@ export async function openCapture(file: string): Promise<ReadStream> {
       stream.once('error', reject);
     });
   } catch (error) {
-    throw new UsageError(`cannot read capture file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw unreadable(file, error);
   }
   return stream;
+}
+
+/** A capture file that cannot be read, as the usage error that names it. */
+function unreadable(file: string, error: unknown): UsageError {
+  return new UsageError(`cannot read capture file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
 }
 
 /**
@@ -108,7 +113,7 @@ export async function* captureLines(stream: ReadStream, file: string): AsyncGene
   let pieces: string[] = [];
   let pending = 0;
   let n = 0;
-  for await (const chunk of stream) {
+  for await (const chunk of readable(stream, file)) {
     const text = chunk as string;
     let start = 0;
     for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
@@ -132,6 +137,18 @@ export async function* captureLines(stream: ReadStream, file: string): AsyncGene
     }
   }
   if (pieces.length > 0) yield pieces.join('');
+}
+
+/**
+ * The chunks of a capture file; a read that fails is a usage error naming the file. A directory
+ * opens without error and fails only at the first read (EISDIR).
+ */
+async function* readable(stream: ReadStream, file: string): AsyncGenerator<string | Buffer> {
+  try {
+    for await (const chunk of stream) yield chunk as string;
+  } catch (error) {
+    throw unreadable(file, error);
+  }
 }
 
 export interface Validated {

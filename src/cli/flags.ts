@@ -7,7 +7,7 @@ import { closestEventType, isKnownEventType, SESSION_STATUSES } from '../issuer/
 import { MAX_TIMER_MS, formatDuration, parseDuration, parseSize } from '../shared/duration.js';
 import { readJsonArgument, type JsonObject } from '../shared/json.js';
 import { checkHttpUrl } from '../shared/url.js';
-import { SCHEME_NAMES, signingSchemeNames } from '../webhooks/index.js';
+import { SCHEME_NAMES, secretProblem, signingSchemeNames } from '../webhooks/index.js';
 import type { FollowPlan } from '../sse/follow.js';
 import type { ReportTargets } from '../report/write.js';
 import type { HmacOptions } from '../webhooks/types.js';
@@ -87,6 +87,13 @@ export function signingSchemeFlag(text: string, flag: string): string {
   return text;
 }
 
+/** A secret `scheme` can sign with; `flag` names where it came from in the error. */
+export function signingSecretFlag(scheme: string, secret: string, flag: string): string {
+  const problem = secretProblem(scheme, secret);
+  if (problem) throw new UsageError(`invalid ${flag} for ${scheme}: ${problem}`);
+  return secret;
+}
+
 export interface HmacFlags {
   signatureHeader?: string;
   signatureEncoding?: string;
@@ -124,17 +131,25 @@ export function conditionFlag(text: string | undefined, flag = '--until'): Condi
   return condition;
 }
 
+/** What still happens to an event type no provider is known to send, per flag that names one. */
+const UNKNOWN_TYPE_OUTCOME = { '--until': 'it is still waited for', '--events': 'it is printed if it arrives' } as const;
+
 /**
  * Warnings for event types no provider sends (new names do appear, so they are not refused):
  * `--until jwt_isue` → did you mean jwt_issue? See `issuer-events help events`.
  */
-export function eventTypeWarnings(types: readonly string[], flag: string): string[] {
+export function eventTypeWarnings(types: readonly string[], flag: keyof typeof UNKNOWN_TYPE_OUTCOME): string[] {
   return types
     .filter((type) => !isKnownEventType(type))
     .map((type) => {
       const close = closestEventType(type);
-      return `${flag} ${type}: no provider is known to send this event type${close ? ` — did you mean ${close}?` : ''} (it is still waited for)`;
+      return `${flag} ${type}: no provider is known to send this event type${close ? ` — did you mean ${close}?` : ''} (${UNKNOWN_TYPE_OUTCOME[flag]})`;
     });
+}
+
+/** The warnings of a follow plan's `--until` and `--events`, each naming its own flag (tail, offer create --tail). */
+export function followWarnings(plan: Pick<FollowPlan, 'until' | 'events'>): string[] {
+  return [...eventTypeWarnings(plan.until?.kind === 'type' ? [plan.until.type] : [], '--until'), ...eventTypeWarnings([...(plan.events ?? [])], '--events')];
 }
 
 export function jsonFlag(text: string | undefined, flag: string): JsonObject | undefined {

@@ -20,7 +20,7 @@ import { renderInspectorUrl } from '../output/renderers/inspector.js';
 import { UsageError } from '../errors.js';
 import { DeliveryRenderer } from '../output/renderers/deliveries.js';
 import { runListener, type ListenPlan } from '../webhooks/listener.js';
-import { standardKey } from '../webhooks/standard.js';
+import { secretProblem } from '../webhooks/index.js';
 
 export interface ListenOptions extends HmacFlags, TunnelFlags {
   port: string;
@@ -76,7 +76,7 @@ export async function run(ctx: CommandContext<ListenOptions>): Promise<number> {
     tunnel: tunnelPlan(options, settings),
   };
   if (plan.until?.kind === 'type') for (const warning of eventTypeWarnings([plan.until.type], '--until')) ctx.output.warn(warning);
-  if ((scheme === 'standard' || scheme === 'svix') && secrets.length > 0 && !secrets.some((s) => standardKey(s))) {
+  if (secrets.length > 0 && secrets.every((s) => secretProblem(scheme, s))) {
     ctx.output.warn(`no --secret is usable for ${scheme} (whsec_ + base64): every signed delivery will be refused`);
   }
   const events = listFlag(options.events);
@@ -85,9 +85,17 @@ export async function run(ctx: CommandContext<ListenOptions>): Promise<number> {
   if (!options.ui) return runListener(plan, renderer);
   // --ui: the inspector serves beside the receiver (on loopback, also with --tunnel); its replay button sends to --forward-to, re-signed with these secrets.
   const ui = await startInspector({ host: '127.0.0.1', port: portFlag(options.uiPort, '--ui-port'), replay: uiReplay({ forwardTo: options.forwardTo }, secrets), title: 'listen' });
-  renderInspectorUrl(ctx.output, ui.url);
+  const reporter = inspectingListener(renderer, ui.store, ui.server);
   try {
-    return await runListener(plan, inspectingListener(renderer, ui.store, ui.server));
+    // The inspector's URL is announced with the Ready line, once the receiver is bound too: a
+    // receiver port in use must not leave a script holding the URL of a command that is exiting.
+    return await runListener(plan, {
+      ...reporter,
+      ready: (info) => {
+        renderInspectorUrl(ctx.output, ui.url);
+        reporter.ready(info);
+      },
+    });
   } finally {
     await ui.server.close();
   }

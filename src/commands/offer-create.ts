@@ -1,7 +1,7 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { choiceFlag, durationFlag, followFlags, jsonFlag, optionalUrl, reportTargets, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
+import { choiceFlag, durationFlag, followFlags, followWarnings, jsonFlag, optionalDuration, optionalUrl, reportTargets, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
 import { UsageError } from '../errors.js';
-import { createDispatcher } from '../http/client.js';
+import { assertFetchable, createDispatcher } from '../http/client.js';
 import { followTarget, type IssuerConnection } from '../issuer/endpoints.js';
 import { AUTH_METHODS, VALUE_MODES, createOffer, offerHttpRequest, type OfferRequest } from '../issuer/offers.js';
 import { renderRequestPreview } from '../output/renderers/exchange.js';
@@ -39,13 +39,18 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
   const follow = options.tail || options.claim ? followFlags(options) : undefined;
   if (options.junit !== undefined && !options.claim) throw new UsageError('--junit needs --claim: the report is of the issuance smoke test');
   const reports = options.claim && !options.dryRun ? reportTargets(options.junit) : undefined;
+  for (const warning of follow ? followWarnings(follow) : []) output.warn(warning);
   const connectTimeoutMs = options.connectTimeout ? durationFlag(options.connectTimeout, '--connect-timeout', { min: 1 }) : 10_000;
-  const connection = { ...(await ctx.connection(options)), dispatcher: createDispatcher({ connectTimeoutMs }) };
+  // --wait-for-server covers the create request too: the issuer may still be starting (CI).
+  const waitForServerMs = follow ? follow.waitForServerMs : optionalDuration(options.waitForServer, '--wait-for-server');
+  const connection = { ...(await ctx.connection(options)), dispatcher: createDispatcher({ connectTimeoutMs }), waitForServerMs };
   if (options.dryRun) {
     const preview = offerHttpRequest(connection, request);
     renderRequestPreview(output, 'offer-request', { method: 'POST', ...preview });
     return 0;
   }
+  // The session is followed with fetch: a port fetch refuses is said before an offer is created.
+  if (follow) assertFetchable(connection.baseUrl);
   if (!reports?.junit && !reports?.stepSummary) return issue(ctx, request, connection, follow);
   // --junit, or a GitHub Actions step: the smoke test's checks become a JUnit file and a job summary.
   const [{ IssuanceRecorder }, { withReports }] = await Promise.all([import('../report/issuance.js'), import('../report/write.js')]);

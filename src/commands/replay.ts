@@ -1,12 +1,11 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { durationFlag, factorFlag, integerFlag, portFlag, rateFlag, signingSchemeFlag, urlFlag } from '../cli/flags.js';
+import { durationFlag, factorFlag, integerFlag, portFlag, rateFlag, signingSchemeFlag, signingSecretFlag, urlFlag } from '../cli/flags.js';
 import { UsageError } from '../errors.js';
 import { exchangeTracer } from '../output/renderers/exchange.js';
 import { ReplayRenderer } from '../output/renderers/replay.js';
 import type { ResignOptions } from '../replay/delivery.js';
 import { replayToTarget, serveCaptured, type ReplaySource } from '../replay/engine.js';
 import { parseFilters } from '../replay/filter.js';
-import { standardKey } from '../webhooks/standard.js';
 
 export interface ReplayOptions {
   to?: string;
@@ -69,7 +68,5 @@ async function resignOptions(ctx: CommandContext<ReplayOptions>): Promise<Resign
   const scheme = signingSchemeFlag(options.scheme, '--scheme');
   const secrets = (await ctx.settings({ webhookSecret: options.secret })).webhookSecrets;
   if (!secrets.length) throw new UsageError(`--scheme ${scheme} needs --secret (or ISSUER_EVENTS_WEBHOOK_SECRET)`);
-  const secret = secrets[0]!;
-  if ((scheme === 'standard' || scheme === 'svix') && !standardKey(secret)) throw new UsageError('the secret is not a Standard Webhooks secret (whsec_ + base64)');
-  return { scheme, secret, newIds: Boolean(options.newIds) };
+  return { scheme, secret: signingSecretFlag(scheme, secrets[0]!, '--secret'), newIds: Boolean(options.newIds) };
 }

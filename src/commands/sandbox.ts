@@ -1,16 +1,16 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { choiceFlag, EVENT_NAME_GENERATIONS, optionalDuration, optionalUrl, OUTCOMES, portFlag, signingSchemeFlag, uiReplay } from '../cli/flags.js';
+import { choiceFlag, EVENT_NAME_GENERATIONS, optionalDuration, optionalUrl, OUTCOMES, portFlag, signingSchemeFlag, signingSecretFlag, uiReplay } from '../cli/flags.js';
 import { startInspector } from '../inspector/run.js';
 import { RecordStore } from '../inspector/store.js';
 import { renderInspectorUrl } from '../output/renderers/inspector.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { renderSandboxReady } from '../output/renderers/sandbox.js';
 import { escapeLine } from '../output/escape.js';
+import { maskSecrets } from '../output/redact.js';
 import { loadProfiles } from '../sandbox/profiles.js';
 import { SandboxIssuer } from '../sandbox/server.js';
 import type { WebhookSigning } from '../sandbox/webhook-delivery.js';
 import { untilStopped } from '../shared/shutdown.js';
-import { standardKey } from '../webhooks/standard.js';
 
 export interface SandboxCliOptions {
   port: string;
@@ -50,18 +50,26 @@ export async function run(ctx: CommandContext<SandboxCliOptions>): Promise<numbe
     webhookSigning: signing,
     autoClaimMs: optionalDuration(options.autoClaim, '--auto-claim'),
     autoClaimOutcome: choiceFlag(options.autoClaimOutcome, '--auto-claim-outcome', OUTCOMES),
-    log: (line) => output.info(output.errColor.dim(escapeLine(line))),
+    // -v logs request bodies: tokens and codes in them are masked as every -v output masks them.
+    log: (line) => output.info(output.errColor.dim(escapeLine(maskSecrets(line)))),
     verbose: options.verbose,
     onRecord: store ? (record) => store.add(record, 'sandbox') : undefined,
   });
+  // Flags are checked before anything binds.
+  const uiPlan = store && { host: '127.0.0.1', port: portFlag(options.uiPort, '--ui-port'), replay: uiReplay(options, signing ? [signing.secret] : []), title: 'sandbox' };
   await sandbox.start();
+  // Ready means ready: every listener is bound before anything is announced, so a script that
+  // waits for the Ready line never sees it from a command about to fail on a taken --ui-port.
+  const ui = uiPlan
+    ? await startInspector(uiPlan, store).catch(async (error: unknown) => {
+        await sandbox.close();
+        throw error;
+      })
+    : undefined;
   // Signals are handled from before the Ready line: a script that stops us on seeing it gets a clean exit.
   const stopped = untilStopped();
-  renderSandboxReady(output, sandbox, options);
-  const ui = store
-    ? await startInspector({ host: '127.0.0.1', port: portFlag(options.uiPort, '--ui-port'), replay: uiReplay(options, signing ? [signing.secret] : []), title: 'sandbox' }, store)
-    : undefined;
   if (ui) renderInspectorUrl(output, ui.url);
+  renderSandboxReady(output, sandbox, options);
   const code = await stopped;
   await ui?.server.close();
   await sandbox.close();
@@ -73,6 +81,5 @@ function webhookSigning(scheme: string | undefined, secret: string | undefined):
   if (scheme === undefined) throw new UsageError('--webhook-secret needs --webhook-scheme (standard, svix, igrant, stripe, github, hmac-sha256)');
   signingSchemeFlag(scheme, '--webhook-scheme');
   if (!secret) throw new UsageError(`--webhook-scheme ${scheme} needs --webhook-secret`);
-  if ((scheme === 'standard' || scheme === 'svix') && !standardKey(secret)) throw new UsageError(`--webhook-secret for ${scheme} must be whsec_ + base64`);
-  return { scheme, secret };
+  return { scheme, secret: signingSecretFlag(scheme, secret, '--webhook-secret') };
 }

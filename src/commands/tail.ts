@@ -1,4 +1,4 @@
-import { eventTypeWarnings, followFlags, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
+import { followFlags, followWarnings, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { UsageError } from '../errors.js';
 import { assertUsable, followTarget } from '../issuer/endpoints.js';
@@ -15,8 +15,7 @@ export async function run(ctx: CommandContext<TailOptions>, sessions: string[]):
   if (foreign) throw new UsageError(`invalid stream URL "${foreign}": tail follows http(s) URLs or session ids`);
   const { options } = ctx;
   const plan = followFlags(options);
-  const types = [...(plan.until?.kind === 'type' ? [plan.until.type] : []), ...(plan.events ?? [])];
-  for (const warning of eventTypeWarnings(types, plan.until?.kind === 'type' ? '--until' : '--events')) ctx.output.warn(warning);
+  for (const warning of followWarnings(plan)) ctx.output.warn(warning);
   const connection = await ctx.connection(options);
   if (sessions.some((s) => !isHttpUrl(s))) assertUsable(connection);
   const targets = sessions.map((arg) => followTarget(connection, arg, { tokenForAnyUrl: options.token !== undefined }));

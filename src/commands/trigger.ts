@@ -1,5 +1,5 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { choiceFlag, durationFlag, signingSchemeFlag, urlFlag } from '../cli/flags.js';
+import { choiceFlag, durationFlag, signingSchemeFlag, signingSecretFlag, urlFlag } from '../cli/flags.js';
 import { UsageError } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
 import { closestEventType, type CatalogProvider } from '../issuer/event-types.js';
@@ -36,6 +36,7 @@ export async function run(ctx: CommandContext<TriggerOptions>, type: string): Pr
   if (scheme !== 'none' && secret === undefined) {
     throw new UsageError(`${PROVIDER_NAMES[entry.provider]} signs with ${scheme}: give --secret (the one listen verifies with, or ISSUER_EVENTS_WEBHOOK_SECRET), or --scheme none`);
   }
+  if (secret !== undefined) signingSecretFlag(scheme, secret, '--secret');
   const timeoutMs = durationFlag(options.timeout, '--timeout', { min: 1 });
   const result = await sendTrigger({
     entry,

@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
-import { ConfigFieldError, validateBaseUrl, validateConfig, validateTarget, type ConfigFile, type Settings } from './schema.js';
+import { ConfigFieldError, validateBaseUrl, validateConfig, validateTarget, validateToken, type ConfigFile, type Settings } from './schema.js';
 
 export const MODULE_NAME = 'issuer-events';
 export const DEFAULT_BASE_URL = 'http://localhost:7005';
@@ -134,11 +134,11 @@ export function resolveSettings(loaded: LoadedConfig, flags: SettingFlags, env: 
     if (baseUrl) envSettings.baseUrl = validateBaseUrl(baseUrl, 'ISSUER_EVENTS_BASE_URL');
     const target = nonEmpty(env.ISSUER_EVENTS_TARGET);
     if (target) envSettings.target = validateTarget(target, 'ISSUER_EVENTS_TARGET');
+    const token = nonEmpty(env.ISSUER_EVENTS_TOKEN);
+    if (token) envSettings.token = validateToken(token, 'ISSUER_EVENTS_TOKEN');
   } catch (error) {
     throw asConfigError(error);
   }
-  const token = nonEmpty(env.ISSUER_EVENTS_TOKEN);
-  if (token) envSettings.token = token;
   const ngrokAuthtoken = nonEmpty(env.NGROK_AUTHTOKEN);
   if (ngrokAuthtoken) envSettings.ngrokAuthtoken = ngrokAuthtoken;
   const secrets = nonEmpty(env.ISSUER_EVENTS_WEBHOOK_SECRET);
@@ -152,10 +152,10 @@ export function resolveSettings(loaded: LoadedConfig, flags: SettingFlags, env: 
   try {
     if (flags.baseUrl !== undefined) flagSettings.baseUrl = validateBaseUrl(flags.baseUrl, '--base-url');
     if (flags.target !== undefined) flagSettings.target = validateTarget(flags.target, '--target');
+    if (flags.token !== undefined) flagSettings.token = validateToken(flags.token, '--token');
   } catch (error) {
     throw asConfigError(error);
   }
-  if (flags.token !== undefined) flagSettings.token = flags.token;
   if (flags.webhookSecret?.length) flagSettings.webhookSecret = flags.webhookSecret;
 
   const layers: [ResolvedSettings['sources'][string], Settings][] = [

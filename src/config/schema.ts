@@ -43,7 +43,7 @@ function validateSettings(raw: Record<string, unknown>, prefix: string, allowed:
   }
   if (raw.baseUrl !== undefined) out.baseUrl = validateBaseUrl(expectString(raw.baseUrl, `${prefix}baseUrl`), `${prefix}baseUrl`);
   if (raw.target !== undefined) out.target = validateTarget(expectString(raw.target, `${prefix}target`), `${prefix}target`);
-  if (raw.token !== undefined) out.token = expectString(raw.token, `${prefix}token`);
+  if (raw.token !== undefined) out.token = validateToken(expectString(raw.token, `${prefix}token`), `${prefix}token`);
   if (raw.ngrokAuthtoken !== undefined) out.ngrokAuthtoken = expectString(raw.ngrokAuthtoken, `${prefix}ngrokAuthtoken`);
   if (raw.webhookSecret !== undefined) {
     const value = raw.webhookSecret;
@@ -63,6 +63,16 @@ export function validateBaseUrl(value: string, field: string): string {
     throw new ConfigFieldError(field, hint ? `${base} (did you mean ${hint}?)` : base);
   }
   return value.replace(/\/+$/, '');
+}
+
+/**
+ * A token travels in the Authorization header: a line break or control character would fail
+ * in the HTTP client with no word of why. The token itself is never repeated in the message.
+ */
+export function validateToken(value: string, field: string): string {
+  // RFC 9110 field values: visible characters, space, tab and obs-text.
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) throw new ConfigFieldError(field, `"${field}" holds a line break or control character (it is sent in an HTTP header)`);
+  return value;
 }
 
 /** walt.id Enterprise targets are `{org}.{tenant}.{issuerService}`. */

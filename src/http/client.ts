@@ -1,6 +1,9 @@
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
-import { NetworkError } from '../errors.js';
+import { BlockedPortError, NetworkError } from '../errors.js';
 import { escapeLine } from '../output/escape.js';
+import { backoffDelay } from '../shared/backoff.js';
+import { delay, formatDuration } from '../shared/duration.js';
+import { maskUserinfo } from '../shared/url.js';
 import { USER_AGENT } from '../version.js';
 
 export interface DispatcherOptions {
@@ -30,6 +33,35 @@ function usesProxy(env: NodeJS.ProcessEnv): boolean {
   return ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((name) => Boolean(env[name]));
 }
 
+/**
+ * Ports that fetch refuses to connect to (the Fetch standard's "bad ports", which undici's fetch
+ * enforces; its list, checked by the tests). Only fetch refuses them: `request` connects anyway.
+ */
+export const BAD_PORTS: ReadonlySet<number> = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179,
+  389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000,
+  6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
+/**
+ * Throws before a fetch that cannot succeed: fetch would only say "fetch failed", and a retry
+ * loop would try again with backoff. Every caller of undici's fetch (the SSE follower, the
+ * wallet) checks here first.
+ */
+export function assertFetchable(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return; // fetch itself reports a URL it cannot parse
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return;
+  const port = Number(parsed.port);
+  if (BAD_PORTS.has(port)) {
+    throw new BlockedPortError(`cannot fetch ${maskUserinfo(url)}: port ${port} is blocked by fetch (a bad port in the Fetch standard); use another port`, url, port);
+  }
+}
+
 export interface HttpResponse {
   status: number;
   headers: Record<string, string>;
@@ -44,6 +76,11 @@ export interface HttpRequestOptions {
   signal?: AbortSignal;
   /** Sees each exchange once it is over (`-v` prints it, as `curl -v` does). */
   trace?: ExchangeTrace;
+  /**
+   * A connection that could not be made (refused, unknown host) is tried again, with backoff,
+   * for this long: a server still starting (an issuer started by the same CI job).
+   */
+  waitForServerMs?: number;
 }
 
 /** One HTTP request and what came back (or why nothing did). */
@@ -63,6 +100,26 @@ export type ExchangeTrace = (exchange: Exchange) => void;
 
 /** A request whose whole body is read as text; network failures become NetworkError naming the URL. */
 export async function httpRequest(url: string, options: HttpRequestOptions = {}): Promise<HttpResponse> {
+  if (!options.waitForServerMs) return requestOnce(url, options);
+  const started = performance.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await requestOnce(url, options);
+    } catch (error) {
+      // Only a connection never made is tried again: nothing was sent, so even a POST is safe to repeat.
+      if (!(error instanceof NetworkError) || !neverConnected(error.cause)) throw error;
+      const left = options.waitForServerMs - (performance.now() - started);
+      if (left <= 0) {
+        const waited = formatDuration(performance.now() - started);
+        throw new NetworkError(`${error.message} (waited ${waited} for the server to start)`, url, { cause: error.cause });
+      }
+      await delay(Math.min(left, backoffDelay(attempt, { initialMs: 250, maxMs: 2000 })), options.signal);
+      if (options.signal?.aborted) throw error;
+    }
+  }
+}
+
+async function requestOnce(url: string, options: HttpRequestOptions): Promise<HttpResponse> {
   const method = options.method ?? 'GET';
   const headers = { 'user-agent': USER_AGENT, ...options.headers };
   const started = performance.now();
@@ -106,6 +163,13 @@ const REASONS: Record<string, string> = {
   UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted (set NODE_EXTRA_CA_CERTS)',
 };
 
+/** Errors of a connection that was never made (nothing was sent): worth waiting out while a server starts. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+export function neverConnected(error: unknown): boolean {
+  return NOT_CONNECTED.has(errorCode(error) ?? '');
+}
+
 /** The innermost error code in a cause chain (fetch wraps the socket error in TypeError). */
 export function errorCode(error: unknown): string | undefined {
   let current: unknown = error;
@@ -123,6 +187,10 @@ export function describeNetworkError(error: unknown): string {
   const code = errorCode(error);
   if (code && REASONS[code]) return REASONS[code];
   if (code) return code;
+  // A redirect to such a port passes assertFetchable; fetch then says only "fetch failed" (cause "bad port").
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as Error).message === 'bad port') return 'redirected to a port fetch blocks (a bad port in the Fetch standard)';
+  }
   return (error as Error)?.message ?? String(error);
 }
 

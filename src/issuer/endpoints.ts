@@ -1,7 +1,7 @@
 import type { ExchangeTrace } from '../http/client.js';
 import type { Dispatcher } from 'undici';
 import { UsageError } from '../errors.js';
-import { isHttpUrl } from '../shared/url.js';
+import { checkHttpUrl, isHttpUrl } from '../shared/url.js';
 
 /** How to reach an issuer: open-source issuer2 (no target) or walt.id Enterprise (target + token). */
 export interface IssuerConnection {
@@ -10,6 +10,8 @@ export interface IssuerConnection {
   target?: string;
   token?: string;
   dispatcher?: Dispatcher;
+  /** How long a refused connection is tried again before the issuer is given up on (one starting in CI). */
+  waitForServerMs?: number;
   /** `-v`: sees each HTTP exchange with the issuer. */
   trace?: ExchangeTrace;
 }
@@ -69,6 +71,9 @@ export function followTarget(
     const sessionUrl = connection.target ? undefined : join(connection.baseUrl, `/issuer2/sessions/${seg(arg)}`);
     return { label: arg, url: sessionEventsUrl(connection, arg), headers: authHeaders(connection), sessionUrl };
   }
+  // `http://` or `http://a b/` would reach the SSE client and fail there without naming the URL.
+  const check = checkHttpUrl(arg);
+  if (!check.ok) throw new UsageError(`invalid stream URL "${arg}": expected an absolute http(s) URL (${check.why})`);
   // Credentials go to the configured issuer's origin only, unless the token came from the command line.
   const sameOrigin = originOf(arg) === originOf(connection.baseUrl);
   return { label: labelOfStreamUrl(arg), url: arg, headers: sameOrigin || options.tokenForAnyUrl ? authHeaders(connection) : {} };

@@ -98,7 +98,14 @@ export function offerHttpRequest(connection: IssuerConnection, request: OfferReq
 /** Creates a credential offer; throws HttpError with the issuer's message on any non-2xx. */
 export async function createOffer(connection: IssuerConnection, request: OfferRequest): Promise<OfferResponse> {
   const { url, headers, body } = offerHttpRequest(connection, request);
-  const response = await httpRequest(url, { method: 'POST', headers, body: JSON.stringify(body), dispatcher: connection.dispatcher, trace: connection.trace });
+  const response = await httpRequest(url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+    dispatcher: connection.dispatcher,
+    trace: connection.trace,
+    waitForServerMs: connection.waitForServerMs,
+  });
   if (response.status < 200 || response.status > 299) throw issuerError(response.status, response.text, url);
   let parsed: unknown;
   try {

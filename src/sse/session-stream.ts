@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { EventSource } from 'eventsource';
 import { type Dispatcher, fetch as undiciFetch } from 'undici';
 import { CliError, ExitCode } from '../errors.js';
-import { describeNetworkError, errorCode, errorDetail, type ExchangeTrace } from '../http/client.js';
+import { assertFetchable, describeNetworkError, errorDetail, type ExchangeTrace, neverConnected } from '../http/client.js';
 import { backoffDelay, parseRetryAfter } from '../shared/backoff.js';
 import { formatDuration, MAX_TIMER_MS, safeTimeout } from '../shared/duration.js';
 import { RecentKeys } from '../shared/recent-keys.js';
@@ -228,6 +228,7 @@ export class SessionStream {
       }, this.options.connectTimeoutMs);
       try {
         const url = withoutUserinfo(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, headers);
+        assertFetchable(url);
         // Redirects are followed; fetch drops Authorization when a redirect leaves the origin.
         const started = performance.now();
         const response = await undiciFetch(url, {
@@ -350,10 +351,12 @@ export class SessionStream {
       const size = info.tooLarge ?? this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
       throw new StreamError(`an event from ${this.url} is larger than ${size} bytes (--max-event-size)`, 'E_TOO_LARGE', ExitCode.FAILURE);
     }
+    // A typed error (a port fetch refuses) says itself why no attempt can succeed: not retried.
+    if (info.networkError instanceof CliError) throw info.networkError;
     if (info.status === undefined) {
       const error = info.networkError;
       if (info.timedOut) return { kind: 'retry', reason: `could not reach ${this.url}: no response within ${this.options.connectTimeoutMs}ms (--connect-timeout)`, events };
-      const refused = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(errorCode(error) ?? '');
+      const refused = neverConnected(error);
       return { kind: 'retry', reason: `could not reach ${this.url}: ${describeNetworkError(error)}`, events, refused };
     }
     if (info.status === 200) {

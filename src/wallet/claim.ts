@@ -9,7 +9,7 @@ import {
   Openid4vciVersion,
   setGlobalConfig,
 } from '@openid4vc/openid4vci';
-import { InvalidFetchResponseError } from '@openid4vc/utils';
+import { InvalidFetchResponseError, ValidationError } from '@openid4vc/utils';
 import type { Dispatcher } from 'undici';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { decodeCredential, type DecodedCredential, type SignatureCheck } from './credentials.js';
@@ -135,7 +135,7 @@ class ClaimRun {
   async execute(): Promise<ClaimResult> {
     const offer = await this.step(
       'offer',
-      () => this.client.resolveCredentialOffer(this.plan.offer),
+      () => this.resolveOffer(),
       (o) => o.credential_issuer,
     );
     const preAuth = this.preAuthorizedGrant(offer);
@@ -193,6 +193,21 @@ class ClaimRun {
       }
     }
     return { offer, credentialIssuer: offer.credential_issuer, steps: this.steps, credentials };
+  }
+
+  /**
+   * An offer given by value that is not an offer is the user's input (exit 2); one the issuer
+   * served (by reference) is the issuer's protocol failure (exit 1, from toClaimError).
+   */
+  private async resolveOffer(): Promise<CredentialOfferObject> {
+    try {
+      return await this.client.resolveCredentialOffer(this.plan.offer);
+    } catch (error) {
+      if (error instanceof ValidationError && /[?&]credential_offer=/.test(this.plan.offer)) {
+        throw new ClaimError('offer', `malformed credential offer: ${validationReason(error)}`, ExitCode.USAGE, { cause: error });
+      }
+      throw error;
+    }
   }
 
   private preAuthorizedGrant(offer: CredentialOfferObject): { tx_code?: { length?: number; input_mode?: string; description?: string } } {
@@ -253,6 +268,7 @@ export function toClaimError(step: ClaimStepName, error: unknown): CliError {
       return new ClaimError(step, 'the credential response is not what was asked for (no credential, credentials or transaction_id)', ExitCode.FAILURE, { status });
     return new ClaimError(step, `the issuer answered ${status}`, ExitCode.FAILURE, { status });
   }
+  if (error instanceof ValidationError) return new ClaimError(step, `malformed answer from the issuer: ${validationReason(error)}`, ExitCode.FAILURE, { cause: error });
   if (error instanceof InvalidFetchResponseError) {
     const status = error.response.status;
     const code = status === 401 || status === 403 ? ExitCode.AUTH : status === 404 || status === 410 ? ExitCode.NOT_FOUND : ExitCode.FAILURE;
@@ -262,6 +278,32 @@ export function toClaimError(step: ClaimStepName, error: unknown): CliError {
   const message = (error as Error)?.message ?? String(error);
   // Validation and protocol errors from the library: name the step and keep the message short.
   return new ClaimError(step, firstLine(message), ExitCode.FAILURE, { cause: error });
+}
+
+interface Issue {
+  path: PropertyKey[];
+  message: string;
+  /** invalid_union (zod 4): the issues of each alternative. */
+  errors?: Issue[][];
+}
+
+/**
+ * What is wrong, from the library's zod issues: `grants: expected object, received null`. Of a
+ * union (the OID4VCI versions the library accepts), the alternative with the fewest issues is
+ * the one meant; its first three issues are shown.
+ */
+export function validationReason(error: ValidationError): string {
+  let issues = ((error as { zodError?: { issues?: Issue[] } }).zodError?.issues ?? []) as Issue[];
+  while (issues.length === 1 && issues[0]!.errors?.length) {
+    const prefix = issues[0]!.path;
+    const closest = [...issues[0]!.errors].sort((a, b) => a.length - b.length)[0]!;
+    issues = closest.map((issue) => ({ ...issue, path: [...prefix, ...issue.path] }));
+  }
+  if (issues.length === 0) return firstLine(error.message);
+  return issues
+    .slice(0, 3)
+    .map((issue) => (issue.path.length ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
 }
 
 function firstLine(text: string): string {

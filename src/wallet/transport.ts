@@ -1,6 +1,6 @@
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { ExitCode } from '../errors.js';
-import { describeNetworkError } from '../http/client.js';
+import { assertFetchable, describeNetworkError } from '../http/client.js';
 import { escapeLine } from '../output/escape.js';
 import { isLoopbackHost, maskUserinfo } from '../shared/url.js';
 import { USER_AGENT } from '../version.js';
@@ -41,6 +41,7 @@ export function walletFetch(options: TransportOptions): typeof fetch {
     if (parsed.protocol === 'http:' && !isLoopbackHost(parsed.hostname) && !options.insecure) {
       throw new ClaimError(options.step(), `refusing plain http to ${parsed.host} (${maskUserinfo(url)}): use https, or --insecure for a test issuer`, ExitCode.USAGE);
     }
+    assertFetchable(url);
     const started = performance.now();
     const requestBody = typeof init?.body === 'string' ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : undefined;
     let response: Awaited<ReturnType<typeof undiciFetch>>;

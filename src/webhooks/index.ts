@@ -53,6 +53,11 @@ export function signingSchemeNames(): string[] {
     .map(([name]) => name);
 }
 
+/** Why `secret` cannot serve `scheme` (e.g. not whsec_ + base64 for Standard Webhooks), or undefined. */
+export function secretProblem(scheme: string, secret: string): string | undefined {
+  return SCHEMES[scheme]?.secretProblem?.(secret);
+}
+
 /** Every header name any scheme signs with. */
 export const SIGNATURE_HEADERS: ReadonlySet<string> = new Set(Object.values(SCHEMES).flatMap((s) => s.headers.filter((h) => h !== 'authorization')));
 

@@ -1,6 +1,7 @@
 import { checkTolerance, fromBase64, hmacSha256, parseUnixSeconds, safeEqual, splitSignatureList } from './crypto.js';
 import { invalid, noMatch, valid, type Delivery, type SignatureScheme, type SignOptions, type Verdict, type VerifyContext } from './types.js';
 import { randomBytes } from 'node:crypto';
+import { UsageError } from '../errors.js';
 import { nonEmptyString } from '../shared/http-headers.js';
 
 const keys = new Map<string, Buffer | undefined>();
@@ -14,6 +15,8 @@ export function standardKey(secret: string): Buffer | undefined {
   if (keys.size < 64) keys.set(secret, key);
   return key;
 }
+
+const NOT_A_KEY = 'not a Standard Webhooks secret (whsec_ + base64)';
 
 type Prefix = 'webhook' | 'svix';
 
@@ -93,13 +96,14 @@ function makeScheme(name: 'standard' | 'svix', prefixes: ('webhook' | 'svix')[])
     },
     sign(body: Buffer, secret: string, options: SignOptions): Record<string, string> {
       const key = standardKey(secret);
-      if (!key) throw new Error('not a Standard Webhooks secret (whsec_ + base64)');
+      if (!key) throw new UsageError(NOT_A_KEY);
       const id = options.id ?? `msg_${randomBytes(12).toString('hex')}`;
       const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
       const signature = hmacSha256(key, `${id}.${timestamp}.`, body).toString('base64');
       const p = prefixes[0]!;
       return { [`${p}-id`]: id, [`${p}-timestamp`]: timestamp, [`${p}-signature`]: `v1,${signature}` };
     },
+    secretProblem: (secret) => (standardKey(secret) ? undefined : NOT_A_KEY),
   };
 }
 

@@ -70,6 +70,8 @@ export interface SignatureScheme {
   signedAt(headers: Delivery['headers']): number | undefined;
   /** Headers that make `body` verify under `secret` (used by replay, the sandbox and trigger). */
   sign?(body: Buffer, secret: string, options: SignOptions): Record<string, string>;
+  /** Why `secret` cannot be this scheme's key (undefined when it can): checked before signing. */
+  secretProblem?(secret: string): string | undefined;
 }
 
 export const valid = (scheme: string, secretIndex: number, skewSec?: number): Verdict => ({

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { exportJWK, generateKeyPair } from 'jose';
 import { parseNdjson, runCli } from '../helpers/cli.mjs';
+import { listen } from '../helpers/http.mjs';
 import { startOid4vciDouble } from '../helpers/oid4vci-double.mjs';
 
 /** @type {Awaited<ReturnType<typeof startOid4vciDouble>>} */
@@ -152,41 +153,88 @@ test('--holder-key binds the credential to that key; --save-credential writes th
   assert.doesNotMatch(r.stdout + r.stderr, new RegExp(jwk.d), 'the private key is never printed');
 });
 
-test('-v shows every exchange with tokens and codes masked', async () => {
+test('-v shows every exchange with tokens and codes masked whole; JSON bodies stay JSON', async () => {
   const offer = issuer.createOffer({ txCode: '55667788' });
   const r = await runCli(['claim', offer.credentialOffer, '--tx-code', '55667788', '-v']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /POST http:\/\/127\.0\.0\.1:\d+\/openid4vci\/token → 200/);
   assert.match(r.stderr, /POST http:\/\/127\.0\.0\.1:\d+\/openid4vci\/credential → 200/);
-  assert.match(r.stderr, /tx_code=5566…\[masked\]/);
+  // No digit of the code and no character of the codes or tokens is shown.
+  assert.match(r.stderr, /^ {2}> pre-authorized_code=\[masked\]&.*&tx_code=\[masked\]&/m);
+  assert.doesNotMatch(r.stderr, /5566/);
   const tokenResponse = issuer.requests.find((q) => q.path === '/openid4vci/credential' && q.headers.authorization?.includes(' '));
   const accessToken = tokenResponse.headers.authorization.split(' ')[1];
-  assert.doesNotMatch(r.stderr, /55667788/);
-  assert.ok(!r.stderr.includes(accessToken), 'the access token is masked');
+  assert.ok(!r.stderr.includes(accessToken.slice(0, 4)), 'the access token is masked whole');
+  const bodies = r.stderr
+    .split('\n')
+    .filter((line) => /^ {2}< \{/.test(line))
+    .map((line) => JSON.parse(line.slice(4)));
+  const shownOffer = bodies.find((b) => b.grants);
+  assert.deepEqual(shownOffer.grants['urn:ietf:params:oauth:grant-type:pre-authorized_code'], {
+    'pre-authorized_code': '[masked]',
+    tx_code: { input_mode: 'numeric', length: 8 },
+  });
+  assert.equal(bodies.find((b) => b.access_token).access_token, '[masked]');
 });
 
 test('bad input: one line naming the step or the problem, the documented exit code, no stack trace', async () => {
   const authOnly = issuer.createOffer({ authorizationCodeOnly: true });
   const needsCode = issuer.createOffer({ txCode: '1234' });
-  /** @type {[string[], number, RegExp][]} */
+  const byValue = (/** @type {unknown} */ json) => `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(json))}`;
+  const offered = { credential_issuer: `${issuer.url}/openid4vci`, credential_configuration_ids: ['identity_credential'] };
+  /** @type {[string[], number, RegExp, string?][]} */
   const cases = [
     [['claim'], 2, /^error: missing required argument 'offer'/],
     [['claim', 'openid-credential-offer://?nothing=here'], 2, /^error: malformed offer URI: no credential_offer or credential_offer_uri parameter/],
-    [['claim', 'openid-credential-offer://?credential_offer=%7Bnot-json'], 1, /^error: offer: Error parsing JSON from 'credential_offer'/],
+    [['claim', 'openid-credential-offer://?credential_offer=%7Bnot-json'], 2, /^error: malformed offer URI: credential_offer is not JSON$/],
+    [['claim', byValue({})], 2, /^error: offer: malformed credential offer: credential_issuer: expected string, received undefined; credential_configuration_ids: /],
+    [['claim', byValue({ ...offered, grants: null })], 2, /^error: offer: malformed credential offer: grants: expected object, received null$/],
+    [['claim', byValue(offered)], 2, /^error: offer: the offer has no pre-authorized code grant$/],
+    [
+      ['claim', '-'],
+      2,
+      /^error: malformed offer URI: credential_offer is not JSON$/,
+      JSON.stringify({ credentialOffer: 'openid-credential-offer://?credential_offer=%7Bnot-json' }),
+    ],
+    [['claim', 'http://'], 2, /^error: invalid offer URL "http:\/\/": expected an absolute http\(s\) URL \(not an absolute URL\)$/],
+    [
+      ['claim', 'openid-credential-offer://?credential_offer_uri=foo'],
+      2,
+      /^error: malformed offer URI: credential_offer_uri is not an absolute http\(s\) URL \(not an absolute URL; did you mean http:\/\/foo\?\)$/,
+    ],
     [['claim', authOnly.credentialOffer], 2, /^error: offer: this offer has only an authorization-code grant: it needs a browser login at the issuer/],
     [['claim', needsCode.credentialOffer], 2, /^error: offer: the offer requires a transaction code \(4 digits\): pass --tx-code$/m],
     [['claim', 'http://issuer.example/openid4vci/credential-offer?id=x'], 2, /^error: offer: refusing plain http to issuer\.example/],
+    [
+      ['claim', 'x', '--base-url', 'http://127.0.0.1:6000'],
+      2,
+      /^error: cannot fetch http:\/\/127\.0\.0\.1:6000\/openid4vci\/credential-offer\?id=x: port 6000 is blocked by fetch/,
+    ],
     [['claim', '-'], 2, /^error: stdin is not the JSON that offer create --json prints$/],
     [['claim', issuer.createOffer().credentialOffer, '--credential', 'nope'], 2, /^error: --credential nope is not in the offer/],
     [['claim', issuer.createOffer().credentialOffer, '--holder-key', '/no/such/key.json'], 2, /^error: cannot read holder key \/no\/such\/key\.json: ENOENT$/m],
   ];
-  for (const [args, code, pattern] of cases) {
-    const r = await runCli(args, { input: '' });
+  for (const [args, code, pattern, stdin = ''] of cases) {
+    const r = await runCli(args, { input: stdin });
     assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     assert.equal(errors.length, 1, `${args.join(' ')}: ${r.stderr}`);
     assert.match(errors[0], pattern, args.join(' '));
     assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
+});
+
+test('an offer the issuer serves malformed is its protocol failure: exit 1 naming what is wrong', async () => {
+  const served = await listen((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ credential_issuer: 'http://127.0.0.1:1/openid4vci', credential_configuration_ids: 'not-a-list' }));
+  });
+  try {
+    const r = await runCli(['claim', `${served.url}/credential-offer?id=x`]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^error: offer: malformed answer from the issuer: credential_configuration_ids: expected array, received string$/m);
+  } finally {
+    await served.close();
   }
 });
 

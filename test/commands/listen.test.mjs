@@ -284,6 +284,22 @@ test('usage errors: unknown scheme, scheme without secret, port in use, unwritab
   assert.equal(r.code, 2);
 });
 
+test('listen --ui: nothing is announced (no Inspector URL, no Ready) until both the receiver and the inspector are bound', async () => {
+  const busy = await startServer(() => {});
+  try {
+    for (const args of [
+      ['--port', String(busy.port), '--ui', '--ui-port', '0'],
+      ['--port', '0', '--ui', '--ui-port', String(busy.port)],
+    ]) {
+      const r = await runCli(['listen', ...args]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr, `error: cannot listen on 127.0.0.1:${busy.port}: address already in use\n`, args.join(' '));
+    }
+  } finally {
+    await busy.close();
+  }
+});
+
 test('thousands of signed deliveries over 64 connections, SIGINT mid-burst: every accepted one is in the file exactly once', async () => {
   const file = join(tmp(), 'burst.ndjson');
   const l = await startListen(['--secret', SECRET, '--save', file, '--quiet', '--json'], { timeoutMs: 120_000 });

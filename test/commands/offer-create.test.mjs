@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, parseNdjson } from '../helpers/cli.mjs';
+import { runCli, parseNdjson, waitFor } from '../helpers/cli.mjs';
 import { refusedPort } from '../helpers/http.mjs';
 import { startIssuerDouble } from '../helpers/issuer-double.mjs';
 
@@ -95,6 +95,19 @@ test('--tx-code asks for a numeric code; a value fixes it; --expires-in never is
   assert.match(r.stderr, /--tx-code needs --auth-method PRE_AUTHORIZED/);
 });
 
+test('-v masks the tx code whole in the request and the response, which stay JSON', async () => {
+  const r = await create(['--profile', 'p', '--tx-code', '493536', '-v', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const sent = JSON.parse(/^> (\{.*)$/m.exec(r.stderr)?.[1] ?? 'null');
+  const received = JSON.parse(/^< (\{.*)$/m.exec(r.stderr)?.[1] ?? 'null');
+  assert.equal(sent.txCodeValue, '[masked]');
+  assert.equal(received.txCodeValue, '[masked]');
+  assert.deepEqual(sent.txCode, { input_mode: 'numeric', length: 6 }, 'what the code looks like is not a secret');
+  assert.doesNotMatch(r.stderr, /4935/);
+  // stdout is the data the user asked for: the code is there.
+  assert.equal(JSON.parse(r.stdout).txCodeValue, '493536');
+});
+
 test('--json prints the server response object as one line and nothing else', async () => {
   const r = await create(['--profile', 'openBadgeCredential', '--json']);
   assert.equal(r.code, 0, r.stderr);
@@ -178,6 +191,30 @@ test('a refused connection names the URL; exit 1', async () => {
   assert.equal(r.stderr, `error: could not reach http://127.0.0.1:${port}/issuer2/credential-offers: connection refused\n`);
 });
 
+test('--wait-for-server retries a refused create request until the issuer is up; past it, exit 1 saying how long it waited', async () => {
+  const port = await refusedPort();
+  let stderr = '';
+  const run = runCli(['offer', 'create', '--profile', 'openBadgeCredential', '--base-url', `http://127.0.0.1:${port}`, '--wait-for-server', '30s', '--json', '-v'], {
+    timeoutMs: 60_000,
+    onStderr: (d) => (stderr += d),
+  });
+  // -v shows the refused attempt: only then does the issuer start (an issuer starting in CI).
+  await waitFor(() => /^\* connection refused/m.test(stderr), { timeoutMs: 30_000 });
+  const late = await startIssuerDouble({ port });
+  try {
+    const r = await run;
+    assert.equal(r.code, 0, r.stderr);
+    const [offer] = parseNdjson(r.stdout);
+    assert.equal(offer.kind, 'offer');
+    assert.equal(late.requests.length, 1, 'one offer created');
+  } finally {
+    await late.close();
+  }
+  const r = await runCli(['offer', 'create', '--profile', 'p', '--base-url', `http://127.0.0.1:${port}`, '--wait-for-server', '300ms']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^error: could not reach http:\/\/127\.0\.0\.1:\d+\/issuer2\/credential-offers: connection refused \(waited \d+ms for the server to start\)\n$/);
+});
+
 test('bad input exits 2 with one line naming the problem', async () => {
   /** @type {[string[], RegExp][]} */
   const cases = [
@@ -191,8 +228,10 @@ test('bad input exits 2 with one line naming the problem', async () => {
     [['offer', 'create', '--profile', 'p', '--expires-in', 'soon'], /^error: invalid --expires-in "soon"/],
     [['offer', 'create', '--profile', 'p', '--webhook-url', 'nope'], /^error: invalid --webhook-url "nope"/],
     [['offer', 'create', '--profile', 'p', '--target', 'justone'], /^error: --target must look like org\.tenant\.issuerService/],
+    [['offer', 'create', '--profile', 'p', '--token', 'line\nbreak'], /^error: --token holds a line break or control character \(it is sent in an HTTP header\)\n$/],
     [['offer', 'create', '--profile', 'p', '--context', 'nope'], /^error: unknown context "nope"/],
     [['offer', 'create', '--profile', 'p', '--no-such-flag'], /^error: unknown option '--no-such-flag'/],
+    [['offer', 'create', '--profile', 'p', '--tail', '--base-url', 'http://127.0.0.1:6000'], /^error: cannot fetch http:\/\/127\.0\.0\.1:6000: port 6000 is blocked by fetch/],
   ];
   for (const [args, pattern] of cases) {
     const r = await runCli(args, { env: { ISSUER_EVENTS_BASE_URL: issuer.url } });
@@ -218,6 +257,13 @@ test('NO_COLOR and --no-color win over FORCE_COLOR; FORCE_COLOR colours a pipe',
   assert.doesNotMatch(r.stderr, /\u001b/);
   r = await create(['--profile', 'p', '--no-color'], { env: { FORCE_COLOR: '1' } });
   assert.doesNotMatch(r.stderr, /\u001b/);
+});
+
+test('--tail warns about event types no provider sends, naming --until or --events as tail does', async () => {
+  issuer.stream('warned', [{ target: 'warned', event: 'issuance_status_changed', session: { id: 'warned', status: 'SUCCESSFUL' } }]);
+  const r = await create(['--profile', 'p', '--session-id', 'warned', '--tail', '--events', 'bogus', '--until', 'status:SUCCESSFUL', '--json', '--timeout', '20s']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, 'warning: --events bogus: no provider is known to send this event type (it is printed if it arrives)\n');
 });
 
 test('--tail follows the new session in the same process with the exit codes of tail', async () => {

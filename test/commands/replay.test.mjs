@@ -314,6 +314,15 @@ test('--serve-sse: a session captured by tail is served again and tail follows i
   assert.match(done.stdout, /^sess-1 {2}3 events {2}http:\/\/127\.0\.0\.1:\d+\/issuer2\/sessions\/sess-1\/events$/m);
 });
 
+test('a directory given as a capture file exits 2 naming it, in every mode', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ie-replay-dir-'));
+  for (const args of [['--to', 'http://127.0.0.1:1/'], ['--dry-run'], ['--serve-sse', '--port', '0']]) {
+    const r = await runCli(['replay', dir, ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr, `error: cannot read capture file ${dir}: EISDIR\n`);
+  }
+});
+
 test('usage errors', async () => {
   for (const args of [
     ['replay'],

@@ -208,6 +208,22 @@ test('--until status:X, --events filter, and a session that ends before --until 
   assert.equal(types(r.stdout).length, 4);
 });
 
+test('--events with unknown types warns naming --events and each type; --until is warned about only for its own type', async () => {
+  const r = await tail(['cur', '--until', 'credential_request_w3c_vc_succeeded', '--events', 'x,bogus', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    r.stderr,
+    [
+      'warning: --events x: no provider is known to send this event type (it is printed if it arrives)',
+      'warning: --events bogus: no provider is known to send this event type (it is printed if it arrives)',
+      '',
+    ].join('\n'),
+  );
+  const both = await tail(['cur', '--until', 'jwt_isue', '--events', 'bogus', '--timeout', '3s', '--json']);
+  assert.match(both.stderr, /^warning: --until jwt_isue: no provider is known to send this event type — did you mean jwt_issue\? \(it is still waited for\)$/m);
+  assert.match(both.stderr, /^warning: --events bogus: no provider is known to send this event type \(it is printed if it arrives\)$/m);
+});
+
 test('a mid-stream drop reconnects; replayed events are printed once', async () => {
   const r = await tail(['drop', '--json']);
   assert.equal(r.code, 0, r.stderr);
@@ -305,6 +321,24 @@ test('fail fast: a refused first connection exits 1 at once naming the URL; --wa
   assert.match(r.stderr, /error: could not reach .*: connection refused \(waited \d+(\.\d)?s, --wait-for-server\)\n$/);
 });
 
+test("a port fetch refuses to use (6000, 1: the Fetch standard's bad ports) exits 2 at once saying so, without retries", async () => {
+  /** @type {[string[], string][]} */
+  const cases = [
+    [['http://127.0.0.1:6000/issuer2/sessions/x/events'], 'http://127.0.0.1:6000/issuer2/sessions/x/events'],
+    [['x', '--base-url', 'http://127.0.0.1:1'], 'http://127.0.0.1:1/issuer2/sessions/x/events'],
+  ];
+  for (const [args, url] of cases) {
+    const r = await runCli(['tail', ...args, '--retries', '5', '--wait-for-server', '30s']);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    const port = new URL(url).port;
+    assert.equal(r.stderr, `error: cannot fetch ${url}: port ${port} is blocked by fetch (a bad port in the Fetch standard); use another port\n`);
+  }
+  // The list is undici's own, so the check says exactly what the client would refuse.
+  const { BAD_PORTS } = await import('../../dist/http/client.js');
+  const { default: undici } = await import('undici/lib/web/fetch/constants.js');
+  assert.deepEqual([...BAD_PORTS].sort(), [...undici.badPorts].map(Number).sort());
+});
+
 test('SSE parsing: BOM, comments, data: without space, CRLF, lone CR, multi-line data, no-data events, UTF-8', async () => {
   const r = await tail(['edge', '--json']);
   assert.equal(r.code, 0, r.stderr);
@@ -376,6 +410,14 @@ test('usage errors exit 2: no session, bad durations, bad --retries', async () =
     const r = await runCli(args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
+});
+
+test('a malformed stream URL exits 2 naming it, never "unexpected failure"', async () => {
+  for (const url of ['http://', 'https://', 'http://[::1', 'http://a b/']) {
+    const r = await runCli(['tail', url]);
+    assert.equal(r.code, 2, `${url}: ${r.stderr}`);
+    assert.match(r.stderr, /^error: invalid stream URL "[^"]+": expected an absolute http\(s\) URL \(not an absolute URL\)\n$/, url);
   }
 });
 

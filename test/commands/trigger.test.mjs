@@ -131,6 +131,19 @@ test('bad input: unknown type (did you mean), missing --to, missing secret, bad 
   assert.equal(parseNdjson(v3.stdout)[0].body.type, 'openid.presentation.request_sent.v3');
 });
 
+test('a secret the signing scheme cannot use exits 2 naming --secret and why, as the sandbox does', async () => {
+  for (const args of [
+    ['openid4vc.issuance.completed', '--to', 'http://127.0.0.1:1/', '--secret', 'whsec_abc'],
+    ['credential.creation.succeeded', '--dry-run', '--secret', 'whsec_!!!!'],
+    ['jwt_issue', '--scheme', 'standard', '--dry-run', '--secret', 'plain-text'],
+  ]) {
+    const r = await runCli(['trigger', ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^error: invalid --secret for (standard|svix): not a Standard Webhooks secret \(whsec_ \+ base64\)\n$/, args.join(' '));
+    assert.equal(r.stdout, '');
+  }
+});
+
 test('the --dry-run request, sent by hand, verifies: headers and body are the exact bytes', async () => {
   const r = await runCli(['trigger', 'openid.credential.offer_sent', '--dry-run', '--json', '--secret', 'igrant-secret']);
   assert.equal(r.code, 0, r.stderr);

@@ -101,6 +101,7 @@ test('--record verifies a delivery captured by listen; bad inputs exit 2', async
   for (const args of [
     ['verify', '--secret', 'x', '--record', `${file}:9`],
     ['verify', '--secret', 'x', '--record', '/nope.ndjson'],
+    ['verify', '--secret', 'x', '--record', dir],
     ['verify', '--secret', 'x'],
     ['verify', '--body', 'x'],
     ['verify', '--secret', 'x', '--body', 'x', '--at', 'tuesday'],

@@ -1,15 +1,15 @@
 import { createServer } from 'node:http';
 
-/** Starts a node:http server on 127.0.0.1, port 0. Returns { server, url, port, close }. */
-/** @param {import('node:http').RequestListener} handler */
-export async function listen(handler) {
+/** Starts a node:http server on 127.0.0.1, port 0 (or `at`). Returns { server, url, port, close }. */
+/** @param {import('node:http').RequestListener} handler @param {number} [at] */
+export async function listen(handler, at = 0) {
   const server = createServer(handler);
   const sockets = new Set();
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  await new Promise((resolve) => server.listen(at, '127.0.0.1', () => resolve(undefined)));
   const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
   return {
     server,

@@ -11,7 +11,8 @@ function waltError(res, status, id, message) {
  * A local stand-in for walt.id issuer2 and Enterprise offer creation. `respond` can force
  * a status/body for the next requests. `requests` records everything received.
  */
-export async function startIssuerDouble({ token = 'ent-token' } = {}) {
+/** @param {{ token?: string, port?: number }} [options] `port`: where to listen (default: a free one) */
+export async function startIssuerDouble({ token = 'ent-token', port = 0 } = {}) {
   const requests = [];
   const state = { forced: null, streams: new Map() };
   const srv = await listen(async (req, res) => {
@@ -52,7 +53,7 @@ export async function startIssuerDouble({ token = 'ent-token' } = {}) {
       return;
     }
     waltError(res, 404, 'NotFoundException', `No route ${req.method} ${req.url}`);
-  });
+  }, port);
   return {
     ...srv,
     requests,

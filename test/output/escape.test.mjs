@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { escapeControl, escapeLine } from '../../dist/output/escape.js';
 import { colorLevel } from '../../dist/output/color.js';
-import { maskSecret } from '../../dist/output/redact.js';
+import { maskSecret, maskSecrets } from '../../dist/output/redact.js';
 import { capturedRequest } from '../../dist/capture/record.js';
 import { parseDuration, parseSize } from 'issuer-events';
 
@@ -35,6 +35,29 @@ test('secrets are masked and credential headers redacted', () => {
   assert.deepEqual(req.headers, { authorization: '[redacted]', cookie: '[redacted]', 'webhook-id': 'm', 'x-list': 'a, b' });
   assert.equal(req.body, undefined);
   assert.equal(req.bodyBase64, '/wA=');
+});
+
+test('maskSecrets masks whole values in JSON, form bodies, offer URIs and text; JSON stays JSON', () => {
+  const offer = { grants: { 'urn:ietf:params:oauth:grant-type:pre-authorized_code': { 'pre-authorized_code': 'Z9SnQ2', tx_code: { length: 6 } } } };
+  const json = JSON.stringify({ access_token: 'tok123', txCodeValue: '493536', c_nonce: 'n', jwk: { kty: 'EC', d: 'private', x: 'pub' }, ...offer });
+  assert.deepEqual(JSON.parse(maskSecrets(json)), {
+    access_token: '[masked]',
+    txCodeValue: '[masked]',
+    c_nonce: 'n',
+    jwk: { kty: 'EC', d: '[redacted]', x: 'pub' },
+    grants: { 'urn:ietf:params:oauth:grant-type:pre-authorized_code': { 'pre-authorized_code': '[masked]', tx_code: { length: 6 } } },
+  });
+  assert.equal(
+    maskSecrets('pre-authorized_code=Z9Sn%2BQ&grant_type=x&tx_code=493536&user_pin=493536'),
+    'pre-authorized_code=[masked]&grant_type=x&tx_code=[masked]&user_pin=[masked]',
+  );
+  // An offer passed by value carries its pre-authorized code inside a URI, itself inside JSON.
+  const uri = `openid-credential-offer://?credential_offer=${encodeURIComponent(JSON.stringify(offer))}`;
+  const shown = JSON.parse(maskSecrets(JSON.stringify({ credentialOffer: uri })));
+  const inner = JSON.parse(new URL(shown.credentialOffer).searchParams.get('credential_offer') ?? '');
+  assert.equal(inner.grants['urn:ietf:params:oauth:grant-type:pre-authorized_code']['pre-authorized_code'], '[masked]');
+  assert.equal(maskSecrets('not json, "access_token": "tok123" and tx_code=493536'), 'not json, "access_token": "[masked]" and tx_code=[masked]');
+  assert.equal(maskSecrets('{"plain":"nothing secret"}'), '{"plain":"nothing secret"}');
 });
 
 test('durations and sizes', () => {

@@ -6,7 +6,7 @@ import { SandboxIssuer } from '../../dist/sandbox/server.js';
 import { loadProfiles } from '../../dist/sandbox/profiles.js';
 import { validateOfferRequest } from '../../dist/sandbox/validation.js';
 import { listen as startServer, readBody } from '../helpers/http.mjs';
-import { runCli, startListen, parseNdjson, ROOT } from '../helpers/cli.mjs';
+import { runCli, startListen, parseNdjson, ROOT, waitFor } from '../helpers/cli.mjs';
 import { spawn } from 'node:child_process';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -462,6 +462,17 @@ test('CLI: sandbox signs webhooks that listen verifies; offer create --tail agai
   assert.match(done.stderr, /webhook generated_mdoc → http:\/\/127\.0\.0\.1:\d+\/: 200/);
 });
 
+test('CLI: sandbox -v logs request bodies with the tx code masked whole', async () => {
+  const sb = await startSandboxCli(['-v']);
+  const r = await runCli(['offer', 'create', '--base-url', sb.url, '--profile', 'openBadgeCredential', '--tx-code', '493536']);
+  assert.equal(r.code, 0, r.stderr);
+  await waitFor(() => /"txCodeValue"/.test(sb.stderr()));
+  sb.result.child.kill('SIGTERM');
+  const done = await sb.result;
+  assert.match(done.stderr, /body: \{.*"txCodeValue":"\[masked\]"/);
+  assert.doesNotMatch(done.stderr, /4935/);
+});
+
 test('CLI: bad sandbox flags exit 2', async () => {
   for (const args of [
     ['--event-names', 'future'],
@@ -473,6 +484,17 @@ test('CLI: bad sandbox flags exit 2', async () => {
   ]) {
     const r = await runCli(['sandbox', '--port', '0', ...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+  }
+});
+
+test('sandbox --ui: an inspector port in use exits 2 before anything is announced (Ready means ready)', async () => {
+  const busy = await startServer(() => {});
+  try {
+    const r = await runCli(['sandbox', '--port', '0', '--ui', '--ui-port', String(busy.port)]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, `error: cannot listen on 127.0.0.1:${busy.port}: address already in use\n`);
+  } finally {
+    await busy.close();
   }
 });
 

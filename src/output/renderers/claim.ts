@@ -4,13 +4,7 @@ import { formatDuration } from '../../shared/duration.js';
 import { maskUserinfo } from '../../shared/url.js';
 import { escapeControl, escapeLine } from '../escape.js';
 import type { Output } from '../output.js';
-
-// Values that grant access: masked in -v output (the credential itself is the user's to see).
-const SECRET_FIELDS = /("?(?:access_token|refresh_token|pre-authorized_code|tx_code|user_pin)"?\s*[:=]\s*"?)([^"&,\s}]+)/g;
-
-export function maskProtocolSecrets(text: string): string {
-  return text.replace(SECRET_FIELDS, (_m, head: string, value: string) => `${head}${value.slice(0, 4)}…[masked]`);
-}
+import { shownBody } from './exchange.js';
 
 /** Renders `claim`: steps and exchanges on stderr, the decoded credentials on stdout (one object with --json). */
 export class ClaimRenderer implements ClaimReporter {
@@ -28,8 +22,9 @@ export class ClaimRenderer implements ClaimReporter {
     if (!this.output.verbose) return;
     const { output } = this;
     output.debug(`${exchange.method} ${escapeLine(maskUserinfo(exchange.url))} → ${exchange.status ?? exchange.error} (${formatDuration(exchange.ms)})`);
-    if (exchange.requestBody) output.debug(`  > ${escapeLine(maskProtocolSecrets(exchange.requestBody)).slice(0, 2000)}`);
-    if (exchange.responseBody) output.debug(`  < ${escapeLine(maskProtocolSecrets(exchange.responseBody)).slice(0, 2000)}`);
+    // Bodies as every -v shows them: tokens and codes masked whole (the credential itself is the user's to see).
+    for (const line of shownBody(exchange.requestBody)) output.debug(`  > ${line}`);
+    for (const line of shownBody(exchange.responseBody)) output.debug(`  < ${line}`);
   }
 
   result(result: ClaimResult): void {

@@ -1,23 +1,19 @@
 import type { Exchange } from '../../http/client.js';
-import { redactPrivateKeys } from '../../shared/json-safety.js';
 import { maskUserinfo } from '../../shared/url.js';
 import { escapeLine } from '../escape.js';
 import type { Output } from '../output.js';
-import { REDACTED, SENSITIVE_HEADERS } from '../redact.js';
+import { maskSecrets, REDACTED, SENSITIVE_HEADERS } from '../redact.js';
 
 /** Bodies longer than this are cut in `-v` output (the exchange is for reading, not for saving). */
 const MAX_BODY_CHARS = 4096;
 
-/** Text of a body as it may be shown: private key members redacted, cut, one escaped line per line. */
-function shownBody(body: string | Buffer | undefined): string[] {
+/**
+ * Text of a body as it may be shown (`-v`): tokens, codes and private key members masked whole
+ * (JSON stays JSON), cut, one escaped line per line.
+ */
+export function shownBody(body: string | Buffer | undefined): string[] {
   if (body === undefined || body.length === 0) return [];
-  let text = typeof body === 'string' ? body : body.toString('utf8');
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (redactPrivateKeys(parsed).length > 0) text = JSON.stringify(parsed);
-  } catch {
-    // Not JSON: shown as it is.
-  }
+  const text = maskSecrets(typeof body === 'string' ? body : body.toString('utf8'));
   const cut = text.length > MAX_BODY_CHARS ? `${text.slice(0, MAX_BODY_CHARS)}… (${text.length} characters in all)` : text;
   return cut.split('\n').map((line) => escapeLine(line));
 }
