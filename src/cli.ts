@@ -326,11 +326,14 @@ const COMMANDS: Record<string, (program: Command) => void> = {
       .option('--ui', 'also serve the web inspector: every event on both channels, session timelines')
       .option('--ui-port <n>', 'port of the inspector (0 picks a free one)', '4040')
       .option('--forward-to <url>', "with --ui: where the inspector's replay button sends by default")
+      .option('--tunnel <provider>', 'a public https URL for the sandbox (sets --public-url): ngrok (token from NGROK_AUTHTOKEN)')
+      .option('--tunnel-domain <domain>', 'with --tunnel ngrok: a domain reserved for your ngrok account')
       .exitOverride()
       .addHelpText(
         'after',
         examples(
           'issuer-events sandbox',
+          'issuer-events sandbox --tunnel ngrok --ui   # a phone wallet claims the offers through ngrok',
           'issuer-events sandbox --port 0 --auto-claim 500ms --webhook-scheme standard --webhook-secret whsec_…',
           'curl -X POST "http://127.0.0.1:7005/sandbox/sessions/<id>/claim?outcome=fail"',
         ),

@@ -73,6 +73,14 @@ export class SandboxIssuer {
     return this.webhooks.recent;
   }
 
+  /**
+   * `sandbox --tunnel`: the public URL, known once the tunnel is open (after the server listens);
+   * offers and metadata made from then on carry it, as with `--public-url`.
+   */
+  setPublicUrl(url: string): void {
+    this.options.publicUrl = url;
+  }
+
   /** Where wallets reach the issuer: `--public-url`, else the listening URL. */
   get baseUrl(): string {
     return (this.options.publicUrl ?? this.url).replace(/\/+$/, '');

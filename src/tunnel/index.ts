@@ -1,3 +1,4 @@
+import { TunnelError } from './errors.js';
 import { ngrokProvider } from './ngrok.js';
 import type { Tunnel, TunnelHooks, TunnelPlan, TunnelProvider, TunnelProviderName, TunnelTarget } from './types.js';
 
@@ -20,6 +21,22 @@ export const TUNNEL_CLOSE_MS = 3000;
 /** Opens the plan's tunnel to `target`; rejects with a TunnelError (aborted when `signal` fires first). */
 export function openTunnel(plan: TunnelPlan, target: TunnelTarget, hooks: TunnelHooks = {}, signal?: AbortSignal): Promise<Tunnel> {
   return PROVIDERS[plan.provider].open(plan, target, hooks, signal);
+}
+
+/**
+ * Opens a tunnel to a server that already listens, while the command's stop signals are handled:
+ * when `stopped` settles first (Ctrl-C, SIGTERM, the command's own end), the connection is
+ * abandoned at once and this resolves undefined; the caller then stops as its policy says.
+ */
+export async function openUnlessStopped(plan: TunnelPlan, target: TunnelTarget, hooks: TunnelHooks, stopped: Promise<unknown>): Promise<Tunnel | undefined> {
+  const abandon = new AbortController();
+  void stopped.then(() => abandon.abort());
+  try {
+    return await openTunnel(plan, target, hooks, abandon.signal);
+  } catch (error) {
+    if (error instanceof TunnelError && error.failure === 'aborted') return undefined;
+    throw error;
+  }
 }
 
 /**

@@ -78,3 +78,10 @@ export interface TunnelProvider<P extends TunnelPlan = TunnelPlan> {
   name: P['provider'];
   open(plan: P, target: TunnelTarget, hooks: TunnelHooks, signal?: AbortSignal): Promise<Tunnel>;
 }
+
+/** A server's public address through a tunnel, as commands report it. */
+export interface PublicUrl {
+  provider: string;
+  /** The public URL to hand out (the tunnel's origin and the server's path). */
+  url: string;
+}

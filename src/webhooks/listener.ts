@@ -4,7 +4,9 @@ import { conditionMet, describeCondition, type Condition } from '../issuer/condi
 import { formatDuration, safeTimeout } from '../shared/duration.js';
 import { localOrigin } from '../shared/http-server.js';
 import { drainWithin, untilStopped } from '../shared/shutdown.js';
-import { openTunnel, TUNNEL_CLOSE_MS, TunnelError, type Tunnel, type TunnelPlan, type TunnelState } from '../tunnel/index.js';
+import { openUnlessStopped, TUNNEL_CLOSE_MS, type PublicUrl, type Tunnel, type TunnelHooks, type TunnelPlan, type TunnelState } from '../tunnel/index.js';
+
+export type { PublicUrl } from '../tunnel/index.js';
 import { forwardDelivery, type ForwardResult } from './forward.js';
 import { WebhookReceiver, type ReceiveResult, type ReceiverOptions } from './receiver.js';
 
@@ -21,13 +23,6 @@ export interface ListenPlan extends Omit<ReceiverOptions, 'capture' | 'onResult'
   failOnInvalid?: boolean;
   /** A public URL for the receiver (`--tunnel`): opened once it listens, closed after it drained. */
   tunnel?: TunnelPlan;
-}
-
-/** The receiver's public address through a tunnel. */
-export interface PublicUrl {
-  provider: string;
-  /** The public URL deliveries are sent to (the tunnel's origin and the receiver's path). */
-  url: string;
 }
 
 export interface ListenReporter {
@@ -87,24 +82,22 @@ export async function runListener(plan: ListenPlan, reporter: ListenReporter): P
   let tunnel: Tunnel | undefined;
   let publicUrl: PublicUrl | undefined;
   if (plan.tunnel) {
-    const abandon = new AbortController();
-    void stopped.then(() => abandon.abort());
     const path = new URL(receiver.url).pathname;
+    const hooks: TunnelHooks = { status: (state, t) => reporter.tunnelStatus?.(state, { provider: t.provider, url: `${t.url}${path}` }) };
     try {
-      tunnel = await openTunnel(
-        plan.tunnel,
-        { origin: localOrigin(receiver.url), label: 'issuer-events listen' },
-        { status: (state, t) => reporter.tunnelStatus?.(state, { provider: t.provider, url: `${t.url}${path}` }) },
-        abandon.signal,
-      );
+      tunnel = await openUnlessStopped(plan.tunnel, { origin: localOrigin(receiver.url), label: 'issuer-events listen' }, hooks, stopped);
     } catch (error) {
-      await receiver.close();
-      await capture?.close();
-      if (error instanceof TunnelError && error.failure === 'aborted') return stopped;
       // Releases the signal handlers before the error goes up.
       finish(ExitCode.FAILURE);
       throw error;
+    } finally {
+      if (!tunnel) {
+        await receiver.close();
+        await capture?.close();
+      }
     }
+    // Stopped while connecting: nothing was announced, nothing to drain.
+    if (!tunnel) return stopped;
     publicUrl = { provider: tunnel.provider, url: `${tunnel.url}${path}` };
   }
   reporter.ready({ url: receiver.url, scheme: plan.scheme, secrets: plan.secrets, savePath: capture?.path, tunnel: publicUrl });

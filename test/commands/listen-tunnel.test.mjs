@@ -212,7 +212,7 @@ test('through the stand-in: the public URL in the Ready line and first on stdout
   assert.deepEqual(records[0], { kind: 'tunnel', provider: 'ngrok', url: publicUrl, forwardsTo: l.url }, 'the tunnel record comes first');
   assert.equal(records[1].verified, true);
   assert.equal(records[1].request.body, body);
-  assert.match(done.stderr, /warning: ngrok: connection to the ngrok service lost; deliveries to http:\S+ fail until the agent reconnects\n/);
+  assert.match(done.stderr, /warning: ngrok: connection to the ngrok service lost; requests to http:\S+ fail until the agent reconnects\n/);
   assert.match(done.stderr, /\nngrok: reconnected; http:\S+ forwards to this listener again\n/);
   assert.equal(calls().filter((c) => c.event === 'close').length, 1, 'the tunnel was closed once');
   assert.equal(parseNdjson(readFileSync(file, 'utf8')).length, 1, 'the capture holds the delivery, and only deliveries');
@@ -321,4 +321,51 @@ browserTest("listen --tunnel --ui: the page's header shows the public URL, and w
     l.child.kill('SIGINT');
     await l.result;
   }
+});
+
+/** Starts `sandbox` and resolves once it printed its Ready line. @param {string[]} args @param {Record<string, string>} env */
+async function startSandbox(args, env) {
+  let err = '';
+  let found;
+  const ready = new Promise((resolve) => (found = resolve));
+  const result = runCli(['sandbox', '--port', '0', ...args], {
+    env,
+    timeoutMs: 120_000,
+    onStderr(d) {
+      err += d;
+      if (/Ready! Sandbox issuer on /.test(err)) found(undefined);
+    },
+  });
+  await Promise.race([ready, result.then((r) => Promise.reject(new Error(`sandbox exited ${r.code}: ${r.stderr}`)))]);
+  return { result, child: result.child, stderr: () => err };
+}
+
+test('sandbox --tunnel (stand-in): offers carry the public URL, and the claim wallet claims through it; SIGTERM closes the tunnel: 0', async () => {
+  const { env, calls } = standIn();
+  const s = await startSandbox(['--tunnel', 'ngrok', '--json'], env);
+  const local = /Ready! Sandbox issuer on (\S+), public URL (\S+) \(ngrok\)/.exec(s.stderr());
+  assert.ok(local, s.stderr());
+  const [, localUrl, publicUrl] = local;
+  assert.equal(calls()[0].config.addr, localUrl);
+  assert.equal(calls()[0].config.forwards_to, 'issuer-events sandbox');
+  const res = await request(`${localUrl}/issuer2/credential-offers`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ profileId: 'openBadgeCredential', authMethod: 'PRE_AUTHORIZED' }),
+  });
+  const offer = /** @type {any} */ (await res.body.json());
+  assert.equal(res.statusCode, 201, JSON.stringify(offer));
+  assert.ok(decodeURIComponent(offer.credentialOffer).includes(`${publicUrl}/openid4vci/credential-offer?id=`), offer.credentialOffer);
+  const claimed = await runCli(['claim', offer.credentialOffer, '--json']);
+  assert.equal(claimed.code, 0, claimed.stderr);
+  assert.equal(parseNdjson(claimed.stdout)[0].credentials.length, 1);
+  s.child.kill('SIGTERM');
+  const done = await s.result;
+  assert.equal(done.code, 0, done.stderr);
+  assert.deepEqual(parseNdjson(done.stdout)[0], { kind: 'tunnel', provider: 'ngrok', url: publicUrl, forwardsTo: localUrl });
+  assert.equal(calls().at(-1).event, 'close');
+
+  const both = await runCli(['sandbox', '--port', '0', '--tunnel', 'ngrok', '--public-url', 'http://192.168.1.20:7005'], { env });
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /--tunnel sets the public URL itself: give --tunnel or --public-url, not both/);
 });

@@ -6,6 +6,7 @@ import type { ReceiveResult } from '../../webhooks/receiver.js';
 import { escapeControl, escapeLine } from '../escape.js';
 import type { Output } from '../output.js';
 import { maskSecret } from '../redact.js';
+import { renderTunnelRecord, renderTunnelStatus } from './tunnel.js';
 import { displayWidth, shorten } from '../width.js';
 
 /** Renders `listen`: the Ready line, one line (or record) per delivery, forwards and the summary. */
@@ -109,15 +110,14 @@ export class DeliveryRenderer implements ListenReporter {
     const secretInfo = secrets.length ? `, ${secrets.length} secret${secrets.length > 1 ? 's' : ''} (${secrets.map(maskSecret).join(', ')})` : '';
     const publicInfo = tunnel ? `, public URL ${escapeLine(tunnel.url)} (${tunnel.provider})` : '';
     // --json: the public URL is a record of its own, first on stdout, for a script to hand to the issuer.
-    if (tunnel && this.output.json) this.output.record({ kind: 'tunnel', provider: tunnel.provider, url: tunnel.url, forwardsTo: info.url });
+    if (tunnel) renderTunnelRecord(this.output, tunnel, info.url);
     this.output.notice(`Ready! Listening on ${info.url} (scheme ${info.scheme}${secretInfo})${publicInfo}${info.savePath ? `, saving to ${info.savePath}` : ''}`);
     if (tunnel)
       this.output.info(`Give the issuer ${escapeLine(tunnel.url)} as its webhook URL: ${tunnel.provider} forwards each request to this listener with its body unchanged.`);
   }
 
   tunnelStatus(state: TunnelState, tunnel: PublicUrl): void {
-    if (state === 'closed') this.output.warn(`${tunnel.provider}: connection to the ${tunnel.provider} service lost; deliveries to ${tunnel.url} fail until the agent reconnects`);
-    else this.output.info(this.output.errColor.green(`${tunnel.provider}: reconnected; ${escapeLine(tunnel.url)} forwards to this listener again`));
+    renderTunnelStatus(this.output, state, tunnel, 'this listener');
   }
 
   delivery(result: ReceiveResult): void {
