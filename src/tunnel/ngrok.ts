@@ -1,6 +1,6 @@
 import { formatDuration, safeTimeout } from '../shared/duration.js';
 import { ngrokError, TunnelError } from './errors.js';
-import type { NgrokConnect, NgrokForwardConfig, NgrokListenerLike, NgrokTunnelPlan, Tunnel, TunnelProvider } from './types.js';
+import type { NgrokConnect, NgrokForwardConfig, NgrokListenerLike, NgrokTunnelPlan, Tunnel, TunnelProvider, TunnelState } from './types.js';
 
 /** Connecting gives up after this long: the agent retries a silent network for ever. */
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -100,12 +100,17 @@ export const ngrokProvider: TunnelProvider<NgrokTunnelPlan> = {
     const connect = plan.connect ?? (await loadNgrok());
     let tunnel: Tunnel | undefined;
     let over = false;
+    let state: TunnelState = 'connected';
     const config: NgrokForwardConfig = {
       addr: target.origin,
       authtoken: plan.authtoken,
-      // Status changes while connecting end in the error or the URL; later ones are news.
+      // Status changes while connecting end in the error or the URL; later ones are news, once
+      // each (the agent reports 'closed' again for every failed attempt to reconnect).
       onStatusChange: (status) => {
-        if (tunnel && !over) hooks.status?.(status === 'connected' ? 'connected' : 'closed', { provider: 'ngrok', url: tunnel.url });
+        const now: TunnelState = status === 'connected' ? 'connected' : 'closed';
+        if (!tunnel || over || now === state) return;
+        state = now;
+        hooks.status?.(now, { provider: 'ngrok', url: tunnel.url });
       },
     };
     if (target.label) config.forwards_to = target.label;

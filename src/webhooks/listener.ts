@@ -5,10 +5,10 @@ import { formatDuration, safeTimeout } from '../shared/duration.js';
 import { localOrigin } from '../shared/http-server.js';
 import { drainWithin, untilStopped } from '../shared/shutdown.js';
 import { openUnlessStopped, TUNNEL_CLOSE_MS, type PublicUrl, type Tunnel, type TunnelHooks, type TunnelPlan, type TunnelState } from '../tunnel/index.js';
-
-export type { PublicUrl } from '../tunnel/index.js';
 import { forwardDelivery, type ForwardResult } from './forward.js';
 import { WebhookReceiver, type ReceiveResult, type ReceiverOptions } from './receiver.js';
+
+export type { PublicUrl } from '../tunnel/index.js';
 
 /** What `listen` does: receive, and optionally wait for a condition. No flags here. */
 export interface ListenPlan extends Omit<ReceiverOptions, 'capture' | 'onResult' | 'admit' | 'onCaptureError'> {

@@ -93,6 +93,9 @@ test('smee is refused with the reason and the alternative; other bad tunnel flag
     assert.match(line, /smee-client\/issues\/325/);
     assert.match(line, /Use --tunnel ngrok: it forwards each request's bytes unchanged/);
   }
+  // Completion offers what is accepted, and not smee.
+  const completed = await runCli(['complete', '--', 'listen', '--tunnel', '']);
+  assert.equal(completed.stdout, 'ngrok\tpublic https URL for the receiver\n:4\n');
   let r = await runCli(['listen', '--port', '0', '--tunnel', 'cloudflared']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unknown --tunnel "cloudflared": use ngrok/);

@@ -74,6 +74,8 @@ test('openTunnel: the injected connect gets the library config; the URL; status 
   );
   assert.equal(typeof calls.config.onStatusChange, 'function');
   assert.deepEqual(seen, [], 'the attempts while connecting are not reported: the error or the URL says how it ended');
+  calls.config.onStatusChange('connected');
+  calls.config.onStatusChange('closed');
   calls.config.onStatusChange('closed');
   calls.config.onStatusChange('connected');
   assert.deepEqual(seen, [
