@@ -438,32 +438,84 @@ const HELP_FOOTER = 'More: issuer-events help exit-codes | help environment | he
 // Their texts live in cli/help-topics.ts, loaded only when asked for (start-up stays small).
 const HELP_TOPIC_NAMES = ['exit-codes', 'environment', 'events'];
 
-/** `help exit-codes`, `help environment`, `help events` (after any global options): the topic, or the unknown word. */
-function helpTopic(argv: readonly string[]): { topic: string } | { unknown: string } | undefined {
-  const rest = argv.filter((arg, i) => !arg.startsWith('-') && !GLOBAL_WITH_VALUE.has(argv[i - 1] ?? ''));
-  if (rest[0] !== 'help' || rest.length !== 2) return undefined;
-  // `help <command>` is commander's; anything else is neither.
-  if (HELP_TOPIC_NAMES.includes(rest[1]!)) return { topic: rest[1]! };
-  return rest[1]! in COMMANDS ? undefined : { unknown: rest[1]! };
+/** The words of argv that are neither options nor the values of global options. */
+function words(argv: readonly string[]): string[] {
+  return argv.filter((arg, i) => !arg.startsWith('-') && !GLOBAL_WITH_VALUE.has(argv[i - 1] ?? ''));
+}
+
+type HelpRequest = { topic: string } | { unknown: string } | { command: string[] };
+
+/** `help exit-codes|environment|events` (after any global options): the topic; `help offer create`: the command; or the unknown word. */
+function helpRequest(argv: readonly string[]): HelpRequest | undefined {
+  const rest = words(argv);
+  if (rest[0] !== 'help' || rest.length < 2) return undefined;
+  if (rest.length === 2 && HELP_TOPIC_NAMES.includes(rest[1]!)) return { topic: rest[1]! };
+  // Commander's help command takes one word: `help offer create` would show offer's help.
+  if (rest[1]! in COMMANDS) return { command: rest.slice(1) };
+  return rest.length === 2 ? { unknown: rest[1]! } : undefined;
+}
+
+/**
+ * A subcommand typed without its command (`create` for `offer create`), or a word close to one:
+ * the whole command to suggest. Commander suggests only among the top-level names, and keeps
+ * that job when a top-level name is the closest.
+ */
+async function commandSuggestion(commands: readonly Command[], word: string, parent = ''): Promise<string | undefined> {
+  const { closestMatch } = await import('./shared/closest.js');
+  const paths = new Map<string, string>();
+  for (const command of commands) {
+    paths.set(command.name(), `${parent}${command.name()}`);
+    if (!parent) for (const sub of command.commands) if (!paths.has(sub.name())) paths.set(sub.name(), `${command.name()} ${sub.name()}`);
+  }
+  const best = closestMatch(word, paths.keys());
+  return best && (parent || paths.get(best) !== best) ? paths.get(best) : undefined;
 }
 
 /** Runs the CLI and returns the exit code; all error-to-exit-code mapping lives here. */
 export async function main(argv: string[], version: string): Promise<number> {
-  const help = helpTopic(argv);
+  const help = helpRequest(argv);
   if (help && 'topic' in help) {
     const { HELP_TOPICS } = await import('./cli/help-topics.js');
     process.stdout.write(HELP_TOPICS[help.topic]!());
     return 0;
   }
-  if (help) {
+  if (help && 'unknown' in help) {
+    const suggestion = await commandSuggestion(buildProgram(version).commands, help.unknown);
+    const hint = suggestion ? `did you mean ${suggestion}? ` : '';
     process.stderr.write(
-      `error: unknown command or help topic "${help.unknown}": topics are ${HELP_TOPIC_NAMES.join(', ')}; commands: ${Object.keys(COMMANDS)
+      `error: unknown command or help topic "${help.unknown}": ${hint}topics are ${HELP_TOPIC_NAMES.join(', ')}; commands: ${Object.keys(COMMANDS)
         .filter((name) => name !== HIDDEN_COMMAND)
         .join(', ')}\n`,
     );
     return 2;
   }
+  if (help) {
+    // `help offer create` is `offer create --help`, once every word is known to name a command.
+    let commands = buildProgram(version, help.command).commands;
+    for (const [i, word] of help.command.entries()) {
+      const command = commands.find((c) => c.name() === word);
+      if (command) {
+        commands = command.commands;
+        continue;
+      }
+      if (commands.length === 0) break;
+      const parent = `${help.command.slice(0, i).join(' ')} `;
+      const suggestion = await commandSuggestion(commands, word, parent);
+      process.stderr.write(`error: unknown command '${parent}${word}'${suggestion ? `\n(Did you mean ${suggestion}?)` : ''}\n`);
+      return 2;
+    }
+    const at = argv.findIndex((arg, i) => arg === 'help' && !GLOBAL_WITH_VALUE.has(argv[i - 1] ?? ''));
+    argv = [...argv.slice(0, at), ...argv.slice(at + 1), '--help'];
+  }
   const program = buildProgram(version, argv);
+  const first = words(argv)[0];
+  if (first !== undefined && first !== 'help' && !(first in COMMANDS)) {
+    const suggestion = await commandSuggestion(program.commands, first);
+    if (suggestion) {
+      process.stderr.write(`error: unknown command '${first}'\n(Did you mean ${suggestion}?)\n`);
+      return 2;
+    }
+  }
   process.exitCode = undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });

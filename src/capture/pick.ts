@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import { isPlainObject } from '../shared/json.js';
 import type { Delivery } from '../webhooks/types.js';
-import { captureLines, openCapture } from './reader.js';
+import { captureLines, openCapture, withoutBom } from './reader.js';
 import { requestBodyBytes, type CaptureRecord } from './record.js';
 
 /** The wanted line's text: read line by line, stopping there, so a capture of any size can be used. */
@@ -32,7 +32,7 @@ export async function deliveryFromCapture(spec: string): Promise<{ delivery: Del
   if (!found) throw new UsageError(wanted === undefined ? `${file} holds no webhook record` : `${file} has no line ${wanted}`);
   let record: CaptureRecord;
   try {
-    record = JSON.parse(found.text) as CaptureRecord;
+    record = JSON.parse(withoutBom(found.text)) as CaptureRecord;
   } catch {
     throw new UsageError(`${file}:${found.line} is not a capture record (invalid JSON)`);
   }

@@ -1,4 +1,5 @@
 import { createReadStream, type ReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
 import { deeperThan, MAX_JSON_DEPTH } from '../shared/json-safety.js';
 import { isPlainObject } from '../shared/json.js';
@@ -47,11 +48,16 @@ function checkRequest(request: unknown): string | undefined {
 /** A capture line longer than this is refused (a record is at most a body plus its metadata). */
 export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 
+/** A line without the UTF-8 byte order mark some editors put first (also mid-file, after `cat a b`). */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** One line of a capture file: the record, or why it is not one. */
 export function parseRecordLine(text: string): { record: CaptureRecord } | { why: string } {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(withoutBom(text));
   } catch {
     return { why: 'invalid JSON' };
   }
@@ -87,6 +93,7 @@ export async function* readCaptures(files: readonly string[], onInvalid?: (file:
   for (const file of files) {
     const stream = await openCapture(file);
     let n = 0;
+    let records = 0;
     for await (const text of captureLines(stream, file)) {
       n++;
       if (text.trim() === '') continue;
@@ -94,14 +101,39 @@ export async function* readCaptures(files: readonly string[], onInvalid?: (file:
       if ('why' in parsed) {
         if (!onInvalid) {
           stream.destroy();
-          throw new CaptureFormatError(`${file}:${n}: ${parsed.why}`);
+          const document = records === 0 && parsed.why === 'invalid JSON' ? await jsonDocumentHint(file) : undefined;
+          throw new CaptureFormatError(`${file}:${n}: ${document ?? parsed.why}`);
         }
         onInvalid(file, n, parsed.why);
         continue;
       }
+      records++;
       yield { record: parsed.record, file, line: n, bytes: text.length };
     }
   }
+}
+
+/** A pretty-printed JSON file is read whole to be recognised; larger ones are not worth it. */
+const MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * When a file whose first line is not JSON is one JSON document over several lines (a capture
+ * pretty-printed, or records collected in an array), how to make it NDJSON; else undefined.
+ */
+async function jsonDocumentHint(file: string): Promise<string | undefined> {
+  let value: unknown;
+  try {
+    if ((await stat(file)).size > MAX_DOCUMENT_BYTES) return undefined;
+    value = JSON.parse(withoutBom(await readFile(file, 'utf8')));
+  } catch {
+    return undefined;
+  }
+  // jq's > truncates its output first: it must not be the file being read.
+  const stem = file.replace(/\.(?:nd)?json$/i, '');
+  const out = `${stem}.ndjson` === file ? `${stem}-lines.ndjson` : `${stem}.ndjson`;
+  return Array.isArray(value)
+    ? `a JSON array, not NDJSON (one record per line): convert it with jq -c '.[]' ${file} > ${out}`
+    : `a JSON document over several lines, not NDJSON (one record per line): convert it with jq -c . ${file} > ${out}`;
 }
 
 /**

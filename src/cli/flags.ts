@@ -25,14 +25,16 @@ export interface DurationBounds {
 }
 
 export function durationFlag(text: string, flag: string, bounds: DurationBounds = {}): number {
+  const min = bounds.min ?? 0;
+  const max = bounds.max ?? MAX_TIMER_MS;
+  // `-5s` is a duration with a sign, not a typo: the rule it breaks is the useful answer.
+  if (NEGATIVE.test(text)) throw new UsageError(`invalid ${flag} "${text}": ${min > 0 ? `must be at least ${formatDuration(min)}` : 'must not be negative'}`);
   let ms: number;
   try {
     ms = parseDuration(text);
   } catch {
     throw new UsageError(`invalid ${flag} "${text}": use e.g. 1500ms, 30s, 5m, 1h (a bare number is seconds)`);
   }
-  const min = bounds.min ?? 0;
-  const max = bounds.max ?? MAX_TIMER_MS;
   if (ms < min) throw new UsageError(`invalid ${flag} "${text}": must be at least ${formatDuration(min)}`);
   // Node timers overflow above 2^31-1 ms and would fire at once.
   if (ms > max) throw new UsageError(`invalid ${flag} "${text}": at most ${formatDuration(max)}`);
@@ -43,13 +45,22 @@ export function optionalDuration(text: string | undefined, flag: string, bounds?
   return text === undefined ? undefined : durationFlag(text, flag, bounds);
 }
 
-export function sizeFlag(text: string, flag: string): number {
+/** A size in bytes, at least `min` (default 1: a limit of 0 bytes refuses everything). */
+export function sizeFlag(text: string, flag: string, min = 1): number {
+  const tooSmall = (): UsageError => new UsageError(`invalid ${flag} "${text}": must be at least ${min} byte${min === 1 ? '' : 's'}`);
+  if (NEGATIVE.test(text)) throw tooSmall();
+  let bytes: number;
   try {
-    return parseSize(text);
+    bytes = parseSize(text);
   } catch {
     throw new UsageError(`invalid ${flag} "${text}": use e.g. 512kb, 1mb`);
   }
+  if (bytes < min) throw tooSmall();
+  return bytes;
 }
+
+/** A number with a minus sign, with or without a unit. */
+const NEGATIVE = /^\s*-\s*\d/;
 
 export function integerFlag(text: string, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (!/^\s*\d+\s*$/.test(text) || Number(text) < min) throw new UsageError(`invalid ${flag} "${text}": expected an integer >= ${min}`);
@@ -73,6 +84,15 @@ export function urlFlag(text: string, flag: string): string {
 
 export function optionalUrl(text: string | undefined, flag: string): string | undefined {
   return text === undefined ? undefined : urlFlag(text, flag);
+}
+
+/**
+ * A session id, from a flag or (without `flag`) tail's arguments. An empty one would make the
+ * sessions collection's URL, and the issuer's 404 would read as an unknown session (exit 5).
+ */
+export function sessionIdFlag(text: string, flag?: string): string {
+  if (text.trim() !== '') return text;
+  throw new UsageError(flag ? `invalid ${flag} "${text}": empty` : 'empty session id: pass a session id or an http(s) stream URL');
 }
 
 export function schemeFlag(text: string, flag = '--scheme'): string {
@@ -206,8 +226,9 @@ export function followFlags(options: FollowFlags): Omit<FollowPlan, 'targets'> {
   return {
     until: conditionFlag(options.until),
     events: events ? new Set(events) : undefined,
-    timeoutMs: optionalDuration(options.timeout, '--timeout'),
-    idleTimeoutMs: optionalDuration(options.idleTimeout, '--idle-timeout'),
+    // A zero timeout would give up before anything could happen.
+    timeoutMs: optionalDuration(options.timeout, '--timeout', { min: 1 }),
+    idleTimeoutMs: optionalDuration(options.idleTimeout, '--idle-timeout', { min: 1 }),
     connectTimeoutMs: durationFlag(options.connectTimeout ?? '10s', '--connect-timeout', { min: 1 }),
     retries: integerFlag(options.retries ?? '10', '--retries'),
     savePath: options.save,

@@ -3,6 +3,7 @@ import type { IssuerFlags } from '../cli/flags.js';
 import { isContextAction, listContexts, showContext, useContext } from '../config/contexts.js';
 import { UsageError } from '../errors.js';
 import { escapeLine } from '../output/escape.js';
+import { alignColumns } from '../output/table.js';
 
 export type ContextOptions = IssuerFlags & { secret?: string[] };
 
@@ -19,7 +20,14 @@ export async function run(ctx: CommandContext<ContextOptions>, action: string | 
       const contexts = listContexts(loaded, selected);
       if (output.json) for (const c of contexts) output.record({ kind: 'context', ...c });
       else if (contexts.length === 0) output.info(loaded.file ? `no contexts in ${loaded.file}` : 'no configuration file found (see issuer-events context --help)');
-      else for (const c of contexts) output.data(`${c.selected ? '*' : ' '} ${escapeLine(c.name)}${c.baseUrl ? `  ${escapeLine(c.baseUrl)}` : ''}`);
+      else {
+        const c = output.color;
+        const rows = contexts.map((ctx) => [
+          ctx.selected ? `${c.green('*')} ${c.bold(escapeLine(ctx.name))}` : `  ${escapeLine(ctx.name)}`,
+          ...(ctx.baseUrl ? [escapeLine(ctx.baseUrl)] : []),
+        ]);
+        for (const line of alignColumns(rows)) output.data(line);
+      }
       return 0;
     }
     case 'show': {
@@ -32,8 +40,12 @@ export async function run(ctx: CommandContext<ContextOptions>, action: string | 
       });
       if (output.json) output.record({ kind: 'context', ...shown });
       else {
-        output.data(`context  ${shown.context ?? '(none)'}${shown.file ? `  from ${shown.file}` : ''}`);
-        for (const s of shown.settings) output.data(`${s.name.padEnd(14)} ${escapeLine(s.value ?? '-').padEnd(34)} ${s.source}`);
+        const dim = output.color.dim;
+        const rows = [
+          ['context', escapeLine(shown.context ?? '(none)'), ...(shown.file ? [dim(`from ${escapeLine(shown.file)}`)] : [])],
+          ...shown.settings.map((s) => [s.name, escapeLine(s.value ?? '-'), dim(escapeLine(s.source))]),
+        ];
+        for (const line of alignColumns(rows)) output.data(line);
       }
       return 0;
     }

@@ -68,7 +68,7 @@ export async function run(ctx: CommandContext<ListenOptions>): Promise<number> {
     forwardTo: optionalUrl(options.forwardTo, '--forward-to'),
     until: conditionFlag(options.until),
     count: options.count === undefined ? undefined : integerFlag(options.count, '--count', 1),
-    timeoutMs: optionalDuration(options.timeout, '--timeout'),
+    timeoutMs: optionalDuration(options.timeout, '--timeout', { min: 1 }),
     failOnInvalid: options.failOnInvalid,
     maxConnections: integerFlag(options.maxConnections, '--max-connections', 1, 1_000_000),
     fsync: options.fsync,

@@ -1,12 +1,25 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { choiceFlag, durationFlag, followFlags, followWarnings, jsonFlag, optionalDuration, optionalUrl, reportTargets, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
-import { UsageError } from '../errors.js';
+import {
+  choiceFlag,
+  durationFlag,
+  followFlags,
+  followWarnings,
+  jsonFlag,
+  optionalDuration,
+  optionalUrl,
+  reportTargets,
+  sessionIdFlag,
+  type FollowFlags,
+  type IssuerFlags,
+} from '../cli/flags.js';
+import { CliError, ExitCode, UsageError } from '../errors.js';
 import { assertFetchable, createDispatcher } from '../http/client.js';
 import { followTarget, type IssuerConnection } from '../issuer/endpoints.js';
 import { AUTH_METHODS, VALUE_MODES, createOffer, offerHttpRequest, type OfferRequest } from '../issuer/offers.js';
 import { renderRequestPreview } from '../output/renderers/exchange.js';
+import { codeForExit, renderErrorRecord } from '../output/renderers/error.js';
 import { EventRenderer } from '../output/renderers/events.js';
-import { renderNextSteps, renderOffer } from '../output/renderers/offer.js';
+import { claimCommand, renderNextSteps, renderOffer } from '../output/renderers/offer.js';
 import type { IssuanceRecorder } from '../report/issuance.js';
 import { type FollowPlan, followSessions } from '../sse/follow.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
@@ -34,9 +47,27 @@ export interface OfferCreateOptions extends FollowFlags, IssuerFlags {
 
 /** `offer create`: flags → offer request → createOffer → offer renderer (then, with --tail, the follow engine). */
 export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<number> {
+  const events = new EventRenderer(ctx.output);
+  if (!(ctx.options.claim && ctx.output.json)) return createAndFollow(ctx, events);
+  // A smoke test's NDJSON mixes offer, events and claim: a failed run ends it with an error
+  // record, so that stdout alone tells a script why (a plain --json create prints one object or nothing).
+  try {
+    const code = await createAndFollow(ctx, events);
+    if (code !== ExitCode.OK) renderErrorRecord(ctx.output, { code: codeForExit(code), message: events.lastFailure ?? `exit code ${code}`, exitCode: code });
+    return code;
+  } catch (error) {
+    if (error instanceof CliError) renderErrorRecord(ctx.output, error);
+    throw error;
+  }
+}
+
+async function createAndFollow(ctx: CommandContext<OfferCreateOptions>, events: EventRenderer): Promise<number> {
   const { options, output } = ctx;
   const request = offerRequest(options);
-  const follow = options.tail || options.claim ? followFlags(options) : undefined;
+  // Checked even when nothing is followed: a bad value is an error, not something to ignore.
+  const followOptions = followFlags(options);
+  const follow = options.tail || options.claim ? followOptions : undefined;
+  for (const flag of CLAIM_ONLY) if (!options.claim && ctx.given(flag.name)) output.warn(`${flag.flag} has no effect without --claim`);
   if (options.junit !== undefined && !options.claim) throw new UsageError('--junit needs --claim: the report is of the issuance smoke test');
   const reports = options.claim && !options.dryRun ? reportTargets(options.junit) : undefined;
   for (const warning of follow ? followWarnings(follow) : []) output.warn(warning);
@@ -51,14 +82,14 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
   }
   // The session is followed with fetch: a port fetch refuses is said before an offer is created.
   if (follow) assertFetchable(connection.baseUrl);
-  if (!reports?.junit && !reports?.stepSummary) return issue(ctx, request, connection, follow);
+  if (!reports?.junit && !reports?.stepSummary) return issue(ctx, request, connection, follow, events);
   // --junit, or a GitHub Actions step: the smoke test's checks become a JUnit file and a job summary.
   const [{ IssuanceRecorder }, { withReports }] = await Promise.all([import('../report/issuance.js'), import('../report/write.js')]);
   const recorder = new IssuanceRecorder(request.profileId, connection);
   return withReports(
     reports,
     (code, error) => recorder.report(code, error),
-    () => issue(ctx, request, connection, follow, recorder),
+    () => issue(ctx, request, connection, follow, events, recorder),
     (message) => output.warn(message),
   );
 }
@@ -68,6 +99,7 @@ async function issue(
   request: OfferRequest,
   connection: IssuerConnection,
   follow: Omit<FollowPlan, 'targets'> | undefined,
+  events: EventRenderer,
   recorder?: IssuanceRecorder,
 ): Promise<number> {
   const { options, output } = ctx;
@@ -75,14 +107,17 @@ async function issue(
   spinner.start();
   const create = () => createOffer(connection, request).finally(() => spinner.stop());
   const offer = recorder ? await recorder.create(create, (o) => `session ${o.offerId}`) : await create();
-  // With --claim and --json, stdout carries the event records and the claim result only.
-  if (!(options.claim && output.json)) await renderOffer(output, offer);
+  await renderOffer(output, offer);
+  const issuerArgs = options.baseUrl ? ` --base-url ${options.baseUrl}` : '';
   if (!follow) {
-    if (!output.json) renderNextSteps(output, offer, options.baseUrl ? ` --base-url ${options.baseUrl}` : '');
+    if (!output.json) renderNextSteps(output, offer, issuerArgs);
     return 0;
   }
-  const followPlan = { ...follow, targets: [followTarget(connection, offer.offerId)], trace: connection.trace };
-  if (!options.claim) return followSessions(followPlan, new EventRenderer(output));
+  // Followed from its creation, a silent session is one no wallet has fetched yet (--claim's
+  // own steps say how far the wallet got).
+  const silenceHint = options.claim ? undefined : `no wallet has fetched the offer yet — claim it with ${claimCommand(offer, issuerArgs)}, or use --claim`;
+  const followPlan = { ...follow, targets: [followTarget(connection, offer.offerId)], trace: connection.trace, silenceHint };
+  if (!options.claim) return followSessions(followPlan, events);
   const claim = {
     offer: offerReference(offer.credentialOffer, connection),
     // The wallet sends the issuer's code unless told otherwise (a wrong one tests the refusal).
@@ -92,9 +127,16 @@ async function issue(
   };
   // The wallet stack (OID4VCI client, JOSE, SD-JWT, mdoc) is loaded only when a claim is asked for.
   const { claimWhileFollowing } = await import('../wallet/issuance.js');
-  const [events, claimed] = [new EventRenderer(output), new ClaimRenderer(output)];
+  const claimed = new ClaimRenderer(output, { unusedTxCode: '--claim-tx-code ignored: the offer asks for no transaction code (add --tx-code to ask for one)' });
   return claimWhileFollowing({ follow: followPlan, claim }, recorder?.follow(events) ?? events, recorder?.claim(claimed) ?? claimed);
 }
+
+// The wallet's options: without --claim there is no wallet to use them.
+const CLAIM_ONLY = [
+  { name: 'claimTxCode', flag: '--claim-tx-code' },
+  { name: 'invalidProof', flag: '--invalid-proof' },
+  { name: 'insecure', flag: '--insecure' },
+];
 
 function offerRequest(options: OfferCreateOptions): OfferRequest {
   if (!options.profile) throw new UsageError('missing required option --profile <profileId>');
@@ -108,7 +150,7 @@ function offerRequest(options: OfferCreateOptions): OfferRequest {
     valueMode: options.valueMode === undefined ? undefined : choiceFlag(options.valueMode.toUpperCase(), '--value-mode', VALUE_MODES),
     expiresInSeconds: options.expiresIn === undefined ? undefined : expiryFlag(options.expiresIn),
     txCode: options.txCode,
-    sessionId: options.sessionId,
+    sessionId: options.sessionId === undefined ? undefined : sessionIdFlag(options.sessionId, '--session-id'),
     webhookUrl: optionalUrl(options.webhookUrl, '--webhook-url'),
     overrides: jsonFlag(options.overrides, '--overrides'),
     credentialData: jsonFlag(options.credentialData, '--credential-data'),

@@ -1,4 +1,4 @@
-import { followFlags, followWarnings, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
+import { followFlags, followWarnings, sessionIdFlag, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { UsageError } from '../errors.js';
 import { assertUsable, followTarget } from '../issuer/endpoints.js';
@@ -8,9 +8,14 @@ import { isHttpUrl } from '../shared/url.js';
 
 export type TailOptions = FollowFlags & IssuerFlags;
 
+// tail subscribes to a session someone else started: what happened before is lost.
+const SILENCE_HINT =
+  'walt.id replays nothing to a first subscriber, so events before tail subscribed are lost — start tail before the wallet claims, or use offer create --tail / --claim';
+
 /** `tail <session|url>...`: flags → follow plan → followSessions → event renderer. */
 export async function run(ctx: CommandContext<TailOptions>, sessions: string[]): Promise<number> {
   if (!sessions?.length) throw new UsageError('missing session: pass one or more session ids or stream URLs');
+  for (const session of sessions) sessionIdFlag(session);
   const foreign = sessions.find((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !isHttpUrl(s));
   if (foreign) throw new UsageError(`invalid stream URL "${foreign}": tail follows http(s) URLs or session ids`);
   const { options } = ctx;
@@ -19,5 +24,5 @@ export async function run(ctx: CommandContext<TailOptions>, sessions: string[]):
   const connection = await ctx.connection(options);
   if (sessions.some((s) => !isHttpUrl(s))) assertUsable(connection);
   const targets = sessions.map((arg) => followTarget(connection, arg, { tokenForAnyUrl: options.token !== undefined }));
-  return followSessions({ ...plan, targets, trace: connection.trace }, new EventRenderer(ctx.output));
+  return followSessions({ ...plan, targets, trace: connection.trace, silenceHint: SILENCE_HINT }, new EventRenderer(ctx.output));
 }

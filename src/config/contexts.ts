@@ -75,9 +75,10 @@ export function useContext(loaded: LoadedConfig, name: string): string {
     const config = JSON.parse(text) as Record<string, unknown>;
     writeFileSync(file, `${JSON.stringify({ ...config, context: name }, null, 2)}\n`);
   } else if (/\.ya?ml$/.test(file) || /rc$/.test(file)) {
-    // One top-level line changes; comments and layout stay as they are.
-    const line = `context: ${name}`;
-    writeFileSync(file, /^context:.*$/m.test(text) ? text.replace(/^context:.*$/m, line) : `${line}\n${text}`);
+    // Only the value of the top-level `context:` changes; comments (that line's too) and layout stay.
+    const value = /^[\w.-]+$/.test(name) ? name : JSON.stringify(name);
+    const current = /^context:(?:[ \t]+(?!#)(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|[^\n]*?))?([ \t]+#.*)?[ \t]*$/m;
+    writeFileSync(file, current.test(text) ? text.replace(current, (_line, comment = '') => `context: ${value}${comment}`) : `context: ${value}\n${text}`);
   } else {
     throw new ConfigError(`${file} is code: set context: '${name}' in it by hand`);
   }

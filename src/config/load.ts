@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
+import { jsonSyntaxError } from '../shared/json.js';
 import { ConfigFieldError, validateBaseUrl, validateConfig, validateTarget, validateToken, type ConfigFile, type Settings } from './schema.js';
 
 export const MODULE_NAME = 'issuer-events';
@@ -45,9 +47,9 @@ export async function loadConfigFile(options: { file?: string; cwd?: string } = 
     const err = error as NodeJS.ErrnoException;
     if (err.code === 'ENOENT' || err.code === 'EISDIR') throw new ConfigError(`cannot read config file ${options.file ?? ''}: ${err.code}`);
     // cosmiconfig reports "JSON Error in <file>:\n<parser message>"; keep the file and the first line of the reason.
-    const parsed = /^(?:JSON|YAML|\w+) Error in (.+?):\n([\s\S]*)$/.exec(err.message);
+    const parsed = /^(?:JSON|YAML|\w+) Error in (.+?): ?\n([\s\S]*)$/.exec(err.message);
     const file = parsed?.[1] ?? (err as { filepath?: string }).filepath ?? options.file ?? 'configuration file';
-    throw new ConfigError(`invalid config file ${file}: ${firstLine(parsed?.[2] ?? err.message)}`);
+    throw new ConfigError(`invalid config file ${file}: ${jsonLocation(err, file) ?? firstLine(parsed?.[2] ?? err.message)}`);
   }
   if (!result || result.isEmpty) return { file: result?.filepath, config: {} };
   try {
@@ -74,6 +76,20 @@ async function loadTypeScript(filepath: string): Promise<unknown> {
   }
   const module = (await import(pathToFileURL(filepath).href)) as { default?: unknown };
   return module.default ?? module;
+}
+
+// A JSON parser's message often has no position, or has it only in a multi-line code frame:
+// the file is read again and scanned for the line, the column and the reason.
+function jsonLocation(error: Error, file: string): string | undefined {
+  if (error.name !== 'JSONError') return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const found = jsonSyntaxError(text);
+  return found && `line ${found.line}, column ${found.column}: ${found.reason}`;
 }
 
 function firstLine(text: string): string {

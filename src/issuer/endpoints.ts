@@ -36,6 +36,11 @@ export function offersUrl(connection: IssuerConnection, profileId: string): stri
   return join(connection.baseUrl, '/issuer2/credential-offers');
 }
 
+/** The issuer's list of profiles: open source only (`GET /issuer2/profiles`); Enterprise has none to read. */
+export function profilesUrl(connection: IssuerConnection): string | undefined {
+  return connection.target ? undefined : join(connection.baseUrl, '/issuer2/profiles');
+}
+
 /** The OID4VCI credential issuer: `<base>/openid4vci`, or Enterprise's `<base>/v2/<target>/issuer-service-api/openid4vci`. */
 export function oid4vciBase(connection: Pick<IssuerConnection, 'baseUrl' | 'target'>): string {
   return join(connection.baseUrl, connection.target ? `/v2/${connection.target}/issuer-service-api/openid4vci` : '/openid4vci');

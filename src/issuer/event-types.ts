@@ -1,3 +1,4 @@
+import { closestMatch } from '../shared/closest.js';
 /** The providers whose event types the catalog knows. */
 export type CatalogProvider = 'waltid' | 'igrant' | 'didx' | 'crossmint';
 
@@ -126,25 +127,5 @@ export function isKnownEventType(type: string): boolean {
 
 /** The closest known name, when one is close enough to be a typo. */
 export function closestEventType(type: string): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(3, Math.floor(type.length / 4)) + 1;
-  for (const known of ALL_TYPES) {
-    const d = distance(type, known);
-    if (d < bestDistance) [best, bestDistance] = [known, d];
-  }
-  return best;
-}
-
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
+  return closestMatch(type, ALL_TYPES);
 }

@@ -1,7 +1,8 @@
 import { HttpError, UsageError } from '../errors.js';
 import { errorDetail, httpRequest } from '../http/client.js';
 import { deepMerge, isPlainObject, type JsonObject } from '../shared/json.js';
-import { assertUsable, authHeaders, flavourOf, offersUrl, type IssuerConnection } from './endpoints.js';
+import { closestMatch } from '../shared/closest.js';
+import { assertUsable, authHeaders, flavourOf, offersUrl, profilesUrl, type IssuerConnection } from './endpoints.js';
 
 export type AuthMethod = 'PRE_AUTHORIZED' | 'AUTHORIZED';
 export type ValueMode = 'BY_REFERENCE' | 'BY_VALUE';
@@ -106,6 +107,7 @@ export async function createOffer(connection: IssuerConnection, request: OfferRe
     trace: connection.trace,
     waitForServerMs: connection.waitForServerMs,
   });
+  if (response.status === 404) throw issuerError(404, response.text, url, await unknownProfileHint(connection, request.profileId));
   if (response.status < 200 || response.status > 299) throw issuerError(response.status, response.text, url);
   let parsed: unknown;
   try {
@@ -119,9 +121,34 @@ export async function createOffer(connection: IssuerConnection, request: OfferRe
   return parsed as OfferResponse;
 }
 
-/** An HttpError whose message carries the issuer's own `message` (walt.id error body), escaped. */
-export function issuerError(status: number, text: string, url: string): HttpError {
+/** An HttpError whose message carries the issuer's own `message` (walt.id error body), escaped, and a hint of ours. */
+export function issuerError(status: number, text: string, url: string, hint?: string): HttpError {
   const detail = errorDetail(text);
   const label = status === 401 || status === 403 ? 'authentication refused' : status === 404 ? 'not found' : 'request failed';
-  return new HttpError(`${label}: ${status} from ${url}${detail ? `: ${detail}` : ''}`, status, text);
+  return new HttpError(`${label}: ${status} from ${url}${detail ? `: ${detail}` : ''}${hint ? ` — ${hint}` : ''}`, status, text);
+}
+
+const MAX_LISTED_PROFILES = 20;
+
+/**
+ * After a 404 for an offer, what the issuer's list of profiles says: the closest id to a
+ * mistyped one, else the ids. Undefined when the profile is listed (the 404 was about something
+ * else) or the list cannot be had (Enterprise has no such list; any failure keeps the 404 as it is).
+ */
+async function unknownProfileHint(connection: IssuerConnection, profileId: string): Promise<string | undefined> {
+  const url = profilesUrl(connection);
+  if (!url) return undefined;
+  let ids: string[];
+  try {
+    const response = await httpRequest(url, { headers: { accept: 'application/json', ...authHeaders(connection) }, dispatcher: connection.dispatcher, trace: connection.trace });
+    const list: unknown = response.status === 200 ? JSON.parse(response.text) : undefined;
+    if (!Array.isArray(list)) return undefined;
+    ids = list.flatMap((p: unknown) => (typeof p === 'string' ? [p] : isPlainObject(p) && typeof p.profileId === 'string' ? [p.profileId] : []));
+  } catch {
+    return undefined;
+  }
+  if (ids.length === 0 || ids.includes(profileId)) return undefined;
+  const close = closestMatch(profileId, ids);
+  if (close) return `did you mean ${close}?`;
+  return `the issuer's profiles: ${ids.slice(0, MAX_LISTED_PROFILES).join(', ')}${ids.length > MAX_LISTED_PROFILES ? ', …' : ''}`;
 }

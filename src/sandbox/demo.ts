@@ -34,6 +34,8 @@ export interface DemoResult {
   finalStatus?: string;
   /** The issuer's refusal, for the fail and wrong-tx-code outcomes. */
   refusal?: string;
+  /** Why the run failed, when it did (the exit code is not 0): the wallet's refusal first. */
+  error?: string;
 }
 
 export interface DemoReporter {
@@ -75,12 +77,14 @@ export async function runDemo(plan: DemoPlan, reporter: DemoReporter): Promise<n
   reporter.servers({ sandboxUrl: sandbox.url, receiverUrl: receiver.url, eventNames: plan.eventNames });
   try {
     const connection = { baseUrl: sandbox.url };
-    const offer = await createOffer(connection, { profileId: plan.profileId, webhookUrl: receiver.url, txCode: true });
+    // Time zero is the offer request: the offer's creation webhook can arrive before its response.
     const startedAt = performance.now();
+    const offer = await createOffer(connection, { profileId: plan.profileId, webhookUrl: receiver.url, txCode: true });
     reporter.offer(offer);
     let connected!: () => void;
     const isConnected = new Promise<void>((resolve) => (connected = resolve));
     let finalStatus: string | undefined;
+    let followFailure: string | undefined;
     const collector: FollowReporter = {
       wantsLines: false,
       event(event, record) {
@@ -90,7 +94,9 @@ export async function runDemo(plan: DemoPlan, reporter: DemoReporter): Promise<n
       connected: () => connected(),
       reconnecting() {},
       duplicate() {},
-      failed: (_target, message) => reporter.timedOut(message),
+      failed: (_target, message) => {
+        followFailure = message;
+      },
     };
     const stop = new AbortController();
     const following = followSessions(
@@ -112,13 +118,25 @@ export async function runDemo(plan: DemoPlan, reporter: DemoReporter): Promise<n
     }
     // A wrong tx code leaves the session ACTIVE (walt.id): stop following once the refusal is in.
     if (plan.outcome === 'wrong-tx-code') setTimeout(() => stop.abort(ExitCode.UNSUCCESSFUL), 300).unref();
-    const code = await following;
-    if (code === ExitCode.TIMEOUT) return ExitCode.TIMEOUT;
-    reporter.done({ sse, webhooks, steps, startedAt, finalStatus: finalStatus ?? 'ACTIVE', refusal });
-    const verified = webhooks.filter((w) => w.record.verified).length;
-    if (verified !== webhooks.length || webhooks.length === 0) return ExitCode.INVALID_SIGNATURE;
-    return refusal ? ExitCode.UNSUCCESSFUL : code;
+    const followed = await following;
+    if (followed === ExitCode.TIMEOUT) {
+      reporter.timedOut(followFailure ?? 'timed out');
+      return ExitCode.TIMEOUT;
+    }
+    const { code, error } = outcome(webhooks, refusal, followed, followFailure);
+    reporter.done({ sse, webhooks, steps, startedAt, finalStatus: finalStatus ?? 'ACTIVE', refusal, error });
+    return code;
   } finally {
     await Promise.all([sandbox.close(), receiver.close()]);
   }
+}
+
+/** The run's exit code and, when it is not 0, why. */
+function outcome(webhooks: Seen[], refusal: string | undefined, followed: number, followFailure: string | undefined): { code: number; error?: string } {
+  const unverified = webhooks.filter((w) => !w.record.verified).length;
+  if (webhooks.length === 0) return { code: ExitCode.INVALID_SIGNATURE, error: 'no webhook arrived' };
+  if (unverified > 0) return { code: ExitCode.INVALID_SIGNATURE, error: `${unverified} of ${webhooks.length} webhooks failed signature verification` };
+  // The wallet's refusal is what went wrong; "session ended UNSUCCESSFUL" only follows from it.
+  if (refusal) return { code: ExitCode.UNSUCCESSFUL, error: refusal };
+  return { code: followed, error: followed === ExitCode.OK ? undefined : followFailure };
 }

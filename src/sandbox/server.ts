@@ -33,6 +33,12 @@ export interface SandboxOptions {
   autoClaimOutcome?: ClaimOutcome;
   /** Live sessions kept at most (default 10,000). */
   maxSessions?: number;
+  /**
+   * What ends a session at its `expiresAt`: the sandbox's timer (default), or only a request —
+   * `expire(id)` or `POST /sandbox/sessions/{id}/expire` — so that a test drives expiry instead of
+   * racing a clock. Sessions still report the `expiresAt` they were created with.
+   */
+  expiry?: 'timer' | 'on-request';
   /** One line per request and per webhook delivery. */
   log?: (line: string) => void;
   /** Request bodies in the log. */
@@ -56,10 +62,11 @@ export class SandboxIssuer {
   private readonly oid4vci: SandboxOid4vci;
   private readonly webhooks: WebhookDispatcher;
   private server: Server | undefined;
+  private autoClaimsWaiting = 0;
   url = '';
 
   constructor(private readonly options: SandboxOptions) {
-    this.store = new SessionStore(options.maxSessions);
+    this.store = new SessionStore(options.maxSessions, options.expiry !== 'on-request');
     this.webhooks = new WebhookDispatcher(options.webhookSigning);
     this.oid4vci = new SandboxOid4vci(this.keys, options.profiles, () => `${this.baseUrl}/openid4vci`, this.oid4vciHooks());
   }
@@ -79,6 +86,11 @@ export class SandboxIssuer {
    */
   setPublicUrl(url: string): void {
     this.options.publicUrl = url;
+  }
+
+  /** Auto-claims that are due and wait for a first SSE subscriber (`autoClaimMs`). */
+  get waitingAutoClaims(): number {
+    return this.autoClaimsWaiting;
   }
 
   /** Where wallets reach the issuer: `--public-url`, else the listening URL. */
@@ -192,6 +204,11 @@ export class SandboxIssuer {
       if (!this.authorized(req)) return this.send(res, waltError(401, 'Invalid or missing bearer token'));
       return this.sse(res, safeDecode(m[2]!));
     }
+    const expireId = param(/^\/sandbox\/sessions\/([^/]+)\/expire$/);
+    if (expireId !== undefined) {
+      if (method !== 'POST') return this.send(res, waltError(405, `POST this route to expire the session now: curl -X POST "${this.url}/sandbox/sessions/${expireId}/expire"`));
+      return this.expire(expireId) ? this.send(res, 200, { sessionId: expireId, status: 'EXPIRED' }) : this.send(res, waltError(404, `Session not found: ${expireId}`));
+    }
     const claimId = param(/^\/sandbox\/sessions\/([^/]+)\/claim$/);
     if (claimId !== undefined) {
       if (method !== 'POST') return this.send(res, waltError(405, `POST this route to claim: curl -X POST "${this.url}/sandbox/sessions/${claimId}/claim?outcome=success"`));
@@ -217,6 +234,7 @@ export class SandboxIssuer {
         'GET /.well-known/openid-credential-issuer/openid4vci',
         'POST /openid4vci/{token,nonce,credential}',
         'POST /sandbox/sessions/{id}/claim?outcome=success|fail|wrong-tx-code',
+        'POST /sandbox/sessions/{id}/expire',
       ],
     };
   }
@@ -344,10 +362,23 @@ export class SandboxIssuer {
    * the wallet waits up to 5 s more for one — a `tail` started right after the offer sees them all.
    */
   private async autoClaim(session: Session): Promise<void> {
-    for (let waited = 0; session.subscribers.size === 0 && this.store.global.size === 0 && waited < 5000; waited += 50) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    this.autoClaimsWaiting++;
+    try {
+      for (let waited = 0; session.subscribers.size === 0 && this.store.global.size === 0 && waited < 5000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      this.autoClaimsWaiting--;
     }
     await this.claim(session.id, this.options.autoClaimOutcome ?? 'success');
+  }
+
+  /**
+   * Ends a session now, as its `expiresAt` does: deleted without an event, its open streams left
+   * open (walt.id's behaviour). False when there is no such session.
+   */
+  expire(id: string): boolean {
+    return this.store.expire(id);
   }
 
   /** The wallet claims the session's offer for real; resolves with the session's status afterwards. */

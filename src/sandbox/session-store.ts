@@ -40,7 +40,14 @@ export class SessionStore {
   private readonly sessions = new Map<string, Session>();
   readonly global = new Set<ServerResponse>();
 
-  constructor(private readonly capacity = MAX_SESSIONS) {}
+  /**
+   * @param timedExpiry false: no timer ends a session at its `expiresAt`; only `expire(id)` does
+   *   (a test drives expiry instead of racing a clock).
+   */
+  constructor(
+    private readonly capacity = MAX_SESSIONS,
+    private readonly timedExpiry = true,
+  ) {}
 
   get size(): number {
     return this.sessions.size;
@@ -96,15 +103,20 @@ export class SessionStore {
 
   // Expiries longer than a Node timer can hold are reached in steps.
   private armExpiry(session: Session): void {
-    if (!Number.isFinite(session.expiresAt)) return;
+    if (!this.timedExpiry || !Number.isFinite(session.expiresAt)) return;
     const remaining = session.expiresAt - Date.now();
     session.timer = setTimeout(() => (Date.now() >= session.expiresAt ? this.expire(session.id) : this.armExpiry(session)), Math.max(0, Math.min(remaining, MAX_TIMER_MS)));
     session.timer.unref();
   }
 
-  /** At expiry walt.id deletes the session and sends no event; open streams stay open (it never closes them). */
-  private expire(id: string): void {
+  /**
+   * At expiry walt.id deletes the session and sends no event; open streams stay open (it never
+   * closes them). False when there is no such session.
+   */
+  expire(id: string): boolean {
+    if (!this.sessions.has(id)) return false;
     this.delete(id);
+    return true;
   }
 
   delete(id: string): void {

@@ -42,6 +42,11 @@ export interface FollowPlan {
   keepPrivateKeys?: boolean;
   /** `-v`: sees each HTTP exchange (the stream's request and response headers, session reads). */
   trace?: ExchangeTrace;
+  /**
+   * Said after "no event arrived" when --timeout passes before any event: why, and what to do.
+   * The caller knows how the session began (created just now, or by someone else before).
+   */
+  silenceHint?: string;
   /** Stops every tail when aborted; they end with exit code `signal.reason` (a number) or 0. */
   signal?: AbortSignal;
 }
@@ -63,9 +68,6 @@ export interface FollowReporter {
   backpressure?(): Promise<void> | undefined;
 }
 
-const NOTHING_REPLAYED =
-  '; no event arrived: walt.id replays nothing to a first subscriber, so events before tail subscribed are lost — start tail before the wallet claims, or use offer create --tail / --claim';
-
 /** Follows every target concurrently; resolves with the highest of their exit codes. */
 export async function followSessions(plan: FollowPlan, reporter: FollowReporter): Promise<number> {
   const capture = plan.savePath ? await CaptureWriter.open(plan.savePath) : undefined;
@@ -84,7 +86,11 @@ export async function followSessions(plan: FollowPlan, reporter: FollowReporter)
       ? undefined
       : safeTimeout(() => {
           const what = plan.until ? describeCondition(plan.until) : 'terminal status';
-          for (const tail of tails) tail.stop(ExitCode.TIMEOUT, `no ${what} within ${formatDuration(plan.timeoutMs!)} (--timeout)${tail.silent ? NOTHING_REPLAYED : ''}`);
+          for (const tail of tails)
+            tail.stop(
+              ExitCode.TIMEOUT,
+              `no ${what} within ${formatDuration(plan.timeoutMs!)} (--timeout)${tail.silent ? `; no event arrived${plan.silenceHint ? `: ${plan.silenceHint}` : ''}` : ''}`,
+            );
         }, plan.timeoutMs);
   const onAbort = (): void => {
     const reason = plan.signal?.reason;

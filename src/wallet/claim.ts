@@ -59,6 +59,8 @@ export interface ClaimResult {
 export interface ClaimReporter {
   step?(step: ClaimStep): void;
   exchange?(exchange: HttpExchange): void;
+  /** A transaction code was given but the offer asks for none: it is not sent. */
+  unusedTxCode?(): void;
 }
 
 /**
@@ -221,6 +223,7 @@ class ClaimRun {
         );
       throw new ClaimError('offer', 'the offer has no pre-authorized code grant', ExitCode.USAGE);
     }
+    if (!grant.tx_code && this.plan.txCode !== undefined) this.reporter.unusedTxCode?.();
     if (grant.tx_code && this.plan.txCode === undefined) {
       const shape = [grant.tx_code.length ? `${grant.tx_code.length} ` : '', grant.tx_code.input_mode === 'text' ? 'characters' : 'digits'].join('');
       throw new ClaimError('offer', `the offer requires a transaction code (${shape.trim()}): pass --tx-code`, ExitCode.USAGE);

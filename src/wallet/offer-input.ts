@@ -54,7 +54,9 @@ export function offerFromCreateOutput(text: string): { offer: string; txCodeValu
   } catch {
     throw new UsageError('stdin is not the JSON that offer create --json prints');
   }
-  const object = parsed as { credentialOffer?: unknown; txCodeValue?: unknown };
+  const object = parsed as { kind?: unknown; message?: unknown; credentialOffer?: unknown; txCodeValue?: unknown };
+  // `offer create --json` that failed prints its error record instead of an offer.
+  if (object?.kind === 'error') throw new UsageError(`stdin holds an error from offer create, not an offer: ${String(object.message)}`);
   if (typeof object?.credentialOffer !== 'string') throw new UsageError('stdin JSON has no credentialOffer (expected the output of offer create --json)');
   return { offer: object.credentialOffer, txCodeValue: typeof object.txCodeValue === 'string' ? object.txCodeValue : undefined };
 }

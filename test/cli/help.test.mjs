@@ -18,3 +18,28 @@ for (const command of COMMANDS) {
     assert.equal(r.stdout, readFileSync(file, 'utf8'));
   });
 }
+
+test('help offer create shows offer create\'s help; a subcommand typed as a command gets "did you mean offer create"', async () => {
+  const env = { NO_COLOR: '1', COLUMNS: '100' };
+  const direct = await runCli(['offer', 'create', '--help'], { env });
+  const viaHelp = await runCli(['help', 'offer', 'create'], { env });
+  assert.equal(viaHelp.code, 0, viaHelp.stderr);
+  assert.equal(viaHelp.stdout, direct.stdout);
+  const offer = await runCli(['--no-color', 'help', 'offer'], { env });
+  assert.equal(offer.code, 0, offer.stderr);
+  assert.match(offer.stdout, /^Usage: issuer-events offer \[options\] \[command\]/);
+  const unknownSub = await runCli(['help', 'offer', 'creat'], { env });
+  assert.equal(unknownSub.code, 2);
+  assert.equal(unknownSub.stderr, "error: unknown command 'offer creat'\n(Did you mean offer create?)\n");
+  for (const word of ['create', 'creat']) {
+    const r = await runCli([word, '--profile', 'openBadgeCredential'], { env });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, `error: unknown command '${word}'\n(Did you mean offer create?)\n`);
+  }
+  const help = await runCli(['help', 'create'], { env });
+  assert.equal(help.code, 2);
+  assert.match(help.stderr, /^error: unknown command or help topic "create": did you mean offer create\?/);
+  // A misspelt command keeps commander's own suggestion.
+  const tial = await runCli(['tial'], { env });
+  assert.equal(tial.stderr, "error: unknown command 'tial'\n(Did you mean tail?)\n");
+});

@@ -74,11 +74,25 @@ test('a wrong --tx-code is refused (exit 3, the issuer error shown); the right o
   assert.equal(r.code, 0, r.stderr);
 });
 
+test('--tx-code for an offer that asks for none is not sent, and a warning says so', async () => {
+  const offer = issuer.createOffer();
+  const r = await runCli(['claim', offer.credentialOffer, '--tx-code', '493536']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^warning: --tx-code ignored: the offer asks for no transaction code$/m);
+  const asked = await runCli(['claim', issuer.createOffer({ txCode: '493536' }).credentialOffer, '--tx-code', '493536']);
+  assert.equal(asked.code, 0, asked.stderr);
+  assert.doesNotMatch(asked.stderr, /warning/);
+});
+
 test('offer create --json | claim - uses the offer and its txCodeValue', async () => {
   const offer = issuer.createOffer({ txCode: '1234' });
   const r = await runCli(['claim', '-', '--json'], { input: `${JSON.stringify(offer)}\n` });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(parseNdjson(r.stdout)[0].credentials.length, 1);
+  // offer create --json that failed printed its error record: claim says so instead of "no credentialOffer".
+  const failed = await runCli(['claim', '-'], { input: '{"kind":"error","code":"E_HTTP_404","message":"profile not found","exit":5}\n' });
+  assert.equal(failed.code, 2);
+  assert.equal(failed.stderr, 'error: stdin holds an error from offer create, not an offer: profile not found\n');
 });
 
 test('--invalid-proof drives the issuer to refuse the proof: exit 3 with invalid_proof', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { after, before, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { ROOT, parseNdjson, runCli } from '../helpers/cli.mjs';
@@ -75,7 +76,7 @@ test('context list, show (with the origin of each setting, secrets masked) and u
   );
   let r = await runCli(['context'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, '* local  http://127.0.0.1:7005\n  staging  https://issuer.example\n');
+  assert.equal(r.stdout, '* local    http://127.0.0.1:7005\n  staging  https://issuer.example\n');
   r = await runCli(['context', 'show', 'staging'], { cwd: dir, env: { ISSUER_EVENTS_BASE_URL: 'http://127.0.0.1:9999' } });
   assert.match(r.stdout, /^baseUrl\s+http:\/\/127\.0\.0\.1:9999\s+env ISSUER_EVENTS_BASE_URL$/m);
   assert.match(r.stdout, /^target\s+acme\.main\.issuer\s+.*contexts\.staging\.target$/m);
@@ -95,6 +96,50 @@ test('context list, show (with the origin of each setting, secrets masked) and u
       ['staging', true],
     ],
   );
+});
+
+test('context list and show align their columns for names and values of any length, colour not counted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ie-ctx-'));
+  const long = 'https://issuer.staging.eu-west-1.example.com/a/rather/long/path';
+  writeFileSync(
+    join(dir, 'issuer-events.config.json'),
+    JSON.stringify({ context: 'x', contexts: { x: { baseUrl: 'http://127.0.0.1:7005' }, 'staging-eu-west-1-long': { baseUrl: long }, dev: {} } }),
+  );
+  const plain = await runCli(['context'], { cwd: dir, env: { NO_COLOR: '1' } });
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.equal(plain.stdout, `* x                       http://127.0.0.1:7005\n  staging-eu-west-1-long  ${long}\n  dev\n`);
+  const coloured = await runCli(['context'], { cwd: dir, env: { FORCE_COLOR: '1' } });
+  assert.match(coloured.stdout, /\x1b\[/, 'the selected context is coloured');
+  assert.equal(stripVTControlCharacters(coloured.stdout), plain.stdout);
+  for (const env of [{ NO_COLOR: '1' }, { FORCE_COLOR: '1' }]) {
+    const show = await runCli(['context', 'show', 'staging-eu-west-1-long'], { cwd: dir, env });
+    assert.equal(show.code, 0, show.stderr);
+    const rows = stripVTControlCharacters(show.stdout).split('\n').slice(1, -1);
+    assert.equal(rows.length, 4, show.stdout);
+    // Name, value, source: each column starts at the same place on every row.
+    const cells = rows.map((row) => /^(\S+ +)(\S+ +)(\S.*)$/.exec(row));
+    assert.ok(cells.every(Boolean), show.stdout);
+    assert.equal(new Set(cells.map((c) => c?.[1].length)).size, 1, show.stdout);
+    assert.equal(new Set(cells.map((c) => (c?.[1].length ?? 0) + (c?.[2].length ?? 0))).size, 1, show.stdout);
+    assert.match(rows[0] ?? '', new RegExp(`^baseUrl +${long.replaceAll('.', '\\.')}  \\S`));
+  }
+});
+
+test('context use keeps the comments of a YAML config, the one on the context: line too', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ie-ctx-'));
+  const file = join(dir, 'issuer-events.config.yaml');
+  const yaml = (selected) =>
+    `# issuer-events settings\ncontext: ${selected}  # the default for this checkout\ncontexts:\n  local:\n    baseUrl: http://127.0.0.1:7005 # sandbox\n  staging:\n    baseUrl: https://issuer.example\n`;
+  writeFileSync(file, yaml('local'));
+  let r = await runCli(['context', 'use', 'staging'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readFileSync(file, 'utf8'), yaml('staging'));
+  writeFileSync(file, yaml("'local'").replace('staging:', '"odd: name":'));
+  r = await runCli(['context', 'use', 'odd: name'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readFileSync(file, 'utf8'), yaml('"odd: name"').replace('staging:', '"odd: name":'));
+  r = await runCli(['context', 'show'], { cwd: dir, env: { NO_COLOR: '1' } });
+  assert.match(r.stdout, /^context +odd: name /);
 });
 
 test('the sandbox answers GET / with its routes and a GET on the claim route says to POST', async () => {

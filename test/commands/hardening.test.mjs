@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { request } from 'undici';
-import { parseNdjson, runCli, startListen } from '../helpers/cli.mjs';
+import { parseNdjson, runCli, startListen, waitFor } from '../helpers/cli.mjs';
 import { listen as startServer } from '../helpers/http.mjs';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -165,9 +165,10 @@ test('6. shutdown is bounded: a client trickling a body cannot hold SIGTERM', as
   const { port } = new URL(l.url);
   const socket = connect(Number(port), '127.0.0.1');
   socket.on('error', () => {});
-  socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
+  socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n{');
   const trickle = setInterval(() => socket.write(' '), 500);
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // listen answers 100 Continue as it takes the request: from then on the request is in flight.
+  assert.match(String(await new Promise((resolve) => socket.once('data', resolve))), /^HTTP\/1\.1 100 Continue/);
   const started = performance.now();
   l.child.kill('SIGTERM');
   const done = await l.result;
@@ -181,14 +182,17 @@ test('7. --max-connections bounds open sockets; a 15 kB id is deduplicated by it
   const l = await startListen(['--secret', SECRET, '--max-connections', '5', '--quiet']);
   const { port } = new URL(l.url);
   const sockets = Array.from({ length: 12 }, () => connect(Number(port), '127.0.0.1').on('error', () => {}));
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const closed = sockets.filter((s) => s.destroyed || s.readyState === 'closed').length;
+  const isClosed = (s) => s.destroyed || s.readyState === 'closed';
+  await waitFor(() => sockets.filter(isClosed).length >= 7);
+  const closed = sockets.filter(isClosed).length;
   for (const s of sockets) s.destroy();
   assert.ok(closed >= 7, `${closed} of 12 sockets closed by the server`);
-  await new Promise((resolve) => setTimeout(resolve, 200));
   const id = `msg_${'x'.repeat(15_000)}`;
   const body = '{"type":"a"}';
-  assert.equal((await post(l.url, body, signed(body, { id }))).status, 200);
+  // listen frees the slots as it sees the 12 sockets close: until then it closes a new connection.
+  let first;
+  for (let attempt = 1; !first; attempt++) first = await post(l.url, body, signed(body, { id })).catch((error) => (attempt < 100 ? undefined : Promise.reject(error)));
+  assert.equal(first.status, 200);
   assert.match((await post(l.url, body, signed(body, { id }))).text, /duplicate/);
   l.child.kill('SIGTERM');
   await l.result;

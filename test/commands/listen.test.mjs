@@ -248,11 +248,12 @@ test('--forward-to sends the exact bytes and headers; a failing app never loses 
   const body2 = '{"n":2}';
   assert.equal((await post(l.url, body2, signed(body2, { id: 'msg_fwd2' }))).status, 200);
   await waitFor(() => got.length === 2);
-  await new Promise((r) => setTimeout(r, 100));
+  // The app's 500 has reached listen before the app goes away; then the refused forward is reported.
+  await waitFor(() => /500 in \d+ms \(msg_fwd2\)/.test(l.stderr()));
   await app.close();
   const body3 = '{"n":3}';
   assert.equal((await post(l.url, body3, signed(body3, { id: 'msg_fwd3' }))).status, 200);
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor(() => /forward to .* failed: connection refused/.test(l.stderr()));
   l.child.kill('SIGINT');
   const done = await l.result;
   assert.equal(got.length, 2);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { runCli, parseNdjson, waitFor } from '../helpers/cli.mjs';
 import { refusedPort } from '../helpers/http.mjs';
 import { startIssuerDouble } from '../helpers/issuer-double.mjs';
+import { loadProfiles, SandboxIssuer } from 'issuer-events';
 
 let issuer;
 before(async () => {
@@ -159,6 +160,30 @@ for (const [status, code, id] of [
   });
 }
 
+test("an unknown profile (404): the issuer's profiles are listed and the closest suggested; exit 5 still", async () => {
+  const sandbox = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(), eventNames: 'current' });
+  await sandbox.start();
+  try {
+    const createOn = (profile) => runCli(['offer', 'create', '--base-url', sandbox.url, '--profile', profile]);
+    let r = await createOn('openbadgecredential');
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(
+      r.stderr,
+      /^error: not found: 404 from http:\/\/127\.0\.0\.1:\d+\/issuer2\/credential-offers: Profile not found: openbadgecredential — did you mean openBadgeCredential\?\n$/,
+    );
+    r = await createOn('nothingLikeIt');
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, /Profile not found: nothingLikeIt — the issuer's profiles: openBadgeCredential, universityDegree, identityCredentialSdJwt, isoMdl\n$/);
+  } finally {
+    await sandbox.close();
+  }
+  // An issuer that cannot list its profiles: the 404 as it was.
+  issuer.force(404, JSON.stringify({ exception: true, message: 'Profile not found: x' }));
+  const r = await create(['--profile', 'x']);
+  assert.equal(r.code, 5);
+  assert.match(r.stderr, /: Profile not found: x\n$/);
+});
+
 test('the unknown-field 400 from a strict issuer surfaces its message', async () => {
   const r = await create(['--profile', 'p', '--overrides', '{"bogus":1}']);
   assert.equal(r.code, 1);
@@ -232,6 +257,7 @@ test('bad input exits 2 with one line naming the problem', async () => {
     [['offer', 'create', '--profile', 'p', '--context', 'nope'], /^error: unknown context "nope"/],
     [['offer', 'create', '--profile', 'p', '--no-such-flag'], /^error: unknown option '--no-such-flag'/],
     [['offer', 'create', '--profile', 'p', '--tail', '--base-url', 'http://127.0.0.1:6000'], /^error: cannot fetch http:\/\/127\.0\.0\.1:6000: port 6000 is blocked by fetch/],
+    [['offer', 'create', '--profile', 'p', '--session-id', ''], /^error: invalid --session-id "": empty\n$/],
   ];
   for (const [args, pattern] of cases) {
     const r = await runCli(args, { env: { ISSUER_EVENTS_BASE_URL: issuer.url } });
@@ -239,6 +265,24 @@ test('bad input exits 2 with one line naming the problem', async () => {
     assert.match(r.stderr, pattern, args.join(' '));
     assert.equal(r.stderr.trim().split('\n').length, 1, `one line for ${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stdout, '');
+  }
+  assert.equal(issuer.requests.length, 0, 'nothing was sent');
+});
+
+test('a duration or size that cannot work is refused naming the flag and the rule, with or without --tail', async () => {
+  /** @type {[string[], string][]} */
+  const cases = [
+    [['--timeout', '-5s'], 'error: invalid --timeout "-5s": must be at least 1ms\n'],
+    [['--timeout', '0'], 'error: invalid --timeout "0": must be at least 1ms\n'],
+    [['--timeout', '-5s', '--tail'], 'error: invalid --timeout "-5s": must be at least 1ms\n'],
+    [['--idle-timeout', '-1s', '--claim'], 'error: invalid --idle-timeout "-1s": must be at least 1ms\n'],
+    [['--max-event-size', '0', '--tail'], 'error: invalid --max-event-size "0": must be at least 1 byte\n'],
+    [['--max-event-size', '-1mb'], 'error: invalid --max-event-size "-1mb": must be at least 1 byte\n'],
+  ];
+  for (const [args, message] of cases) {
+    const r = await create(['--profile', 'p', ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr, message, args.join(' '));
   }
   assert.equal(issuer.requests.length, 0, 'nothing was sent');
 });
@@ -284,4 +328,17 @@ test('--tail follows the new session in the same process with the exit codes of 
   assert.match(r.stdout, /issuance_status_changed {2}EXPIRED/);
   r = await create(['--profile', 'p', '--session-id', 'tailed-slow', '--tail', '--timeout', '300ms', '--quiet']);
   assert.equal(r.code, 124);
+});
+
+test('--tail --timeout with no event says what fits offer create: nobody fetched the offer yet, claim it', async () => {
+  issuer.stream('tailed-silent', []);
+  const r = await create(['--profile', 'p', '--session-id', 'tailed-silent', '--tail', '--timeout', '300ms']);
+  assert.equal(r.code, 124, r.stderr);
+  // The session was subscribed to as it was created: nothing can have been missed, so tail's
+  // advice ("start tail before the wallet claims, or use offer create --tail") does not apply.
+  assert.doesNotMatch(r.stderr, /offer create --tail|replays nothing|before tail subscribed/);
+  assert.match(
+    r.stderr,
+    /^error: no terminal status within 300ms \(--timeout\); no event arrived: no wallet has fetched the offer yet — claim it with issuer-events claim tailed-silent --base-url http:\/\/127\.0\.0\.1:\d+, or use --claim$/m,
+  );
 });

@@ -3,14 +3,17 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
 import { loadProfiles, SandboxIssuer } from 'issuer-events';
-import { parseNdjson, runCli } from '../helpers/cli.mjs';
+import { parseNdjson, runCli, waitFor } from '../helpers/cli.mjs';
 import { listen, refusedPort } from '../helpers/http.mjs';
-import { envelope, frame, openStream, sleep, startSseServer } from '../helpers/sse-server.mjs';
+import { envelope, frame, openStream, startSseServer } from '../helpers/sse-server.mjs';
 
 /** @type {SandboxIssuer} */
 let sandbox;
+/** Requests the sandbox has answered, as `GET /issuer2/sessions/<id> → 200`. */
+const answered = [];
 before(async () => {
-  sandbox = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(), eventNames: 'current' });
+  // Sessions expire when a test says so (sandbox.expire), not when a clock says so.
+  sandbox = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(), eventNames: 'current', expiry: 'on-request', log: (line) => answered.push(line) });
   await sandbox.start();
 });
 after(() => sandbox.close());
@@ -43,7 +46,12 @@ test('session truth: a session that finished before tail subscribed exits at onc
 test('session truth: an offer that expires unclaimed exits 3 EXPIRED soon after expiresAt; an unknown session exits 5', async () => {
   const short = await createOffer({ expiresInSeconds: 1 });
   const started = performance.now();
-  let r = await runCli(['tail', short.offerId, '--base-url', sandbox.url, '--timeout', '20s', '--json']);
+  const tail = runCli(['tail', short.offerId, '--base-url', sandbox.url, '--timeout', '20s', '--json']);
+  // The session expires once tail has read it (as a session that expires while followed), however
+  // long tail took to start: a session gone before tail subscribed is unknown to it (exit 5).
+  await waitFor(() => answered.some((line) => line.startsWith(`GET /issuer2/sessions/${short.offerId} → 200`)), { timeoutMs: 20_000 });
+  assert.equal(sandbox.expire(short.offerId), true);
+  let r = await tail;
   assert.equal(r.code, 3, r.stderr);
   assert.ok(performance.now() - started < 10_000, 'not the whole --timeout');
   assert.match(r.stderr, /session EXPIRED: it was deleted at its expiresAt before it was claimed/);
@@ -55,11 +63,12 @@ test('session truth: an offer that expires unclaimed exits 3 EXPIRED soon after 
 test('the natural CI pattern: tail started in the background, the wallet claims at once → exit 0, never 124', async () => {
   const offer = await createOffer({});
   const tail = runCli(['tail', offer.offerId, '--base-url', sandbox.url, '--timeout', '8s', '--json']);
-  await sleep(300);
+  await waitFor(() => sandbox.store.get(offer.offerId)?.subscribers.size, { timeoutMs: 20_000 });
   await fetch(`${sandbox.url}/sandbox/sessions/${offer.offerId}/claim`, { method: 'POST' });
   const r = await tail;
   // Whether tail subscribed before or after the claim, it ends with the session's outcome: from
-  // the events, or from the session resource when the events went out before it subscribed.
+  // the events, or from the session resource when the events went out before it subscribed (the
+  // first test). Here the claim starts as soon as tail has subscribed, while it reads the session.
   assert.equal(r.code, 0, r.stderr);
   const last = parseNdjson(r.stdout).at(-1);
   assert.deepEqual([last.status, last.terminal], ['SUCCESSFUL', true]);
@@ -82,9 +91,16 @@ test('--wait-for-server: an issuer that starts late is waited for', async () => 
     openStream(res);
     res.write(frame(envelope('late', 'issuance_status_changed', { status: 'SUCCESSFUL' })));
   });
-  setTimeout(() => late.listen(port, '127.0.0.1'), 700);
   try {
-    const r = await runCli(['tail', `http://127.0.0.1:${port}/issuer2/sessions/late/events`, '--wait-for-server', '10s', '--timeout', '15s']);
+    // The issuer starts once tail has been refused at least once.
+    let err = '';
+    const r = await runCli(['tail', `http://127.0.0.1:${port}/issuer2/sessions/late/events`, '--wait-for-server', '10s', '--timeout', '15s'], {
+      onStderr(d) {
+        err += d;
+        if (/connection refused; reconnecting in/.test(err) && !late.listening) late.listen(port, '127.0.0.1');
+      },
+    });
+    assert.match(err, /connection refused; reconnecting in/, 'refused before the issuer started');
     assert.equal(r.code, 0, r.stderr);
   } finally {
     late.closeAllConnections();

@@ -52,7 +52,8 @@ test('trigger → an endpoint verifying with the official standardwebhooks (didx
 });
 
 test('trigger → listen round trips for every provider: verified, classified, deduplicated on the signed id', async () => {
-  const l = await startListen(['--secret', SECRET, '--allow-unsigned', '--json', '--count', '5', '--timeout', '30s']);
+  // --timeout only bounds a broken run: five trigger processes start one after another, slowly on a busy machine.
+  const l = await startListen(['--secret', SECRET, '--allow-unsigned', '--json', '--count', '5', '--timeout', '120s'], { timeoutMs: 150_000 });
   const sends = [
     ['credential_request_w3c_vc_succeeded'],
     ['openid.credential.credential_acked', '--secret', SECRET],

@@ -88,6 +88,26 @@ test('an invalid config file exits 2 naming the file and the field', async () =>
   assert.match(r.stderr, /"webhookSecret\[1\]" must be a non-empty string/);
 });
 
+test('a JSON syntax error names the file, the line, the column and what is wrong, on one line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ie-cfg-'));
+  const file = join(dir, '.issuer-eventsrc.json');
+  // cosmiconfig's own message for these ends at "JSON Error in <file>:" (the reason is in a code frame).
+  const cases = [
+    ['{\n  "baseUrl": "http://127.0.0.1:1"\n  "context": "x"\n}\n', `line 3, column 3: expected ',' or '}' after a property value, found '"'`],
+    ['{\n  "baseUrl": "http://127.0.0.1:1",\n}\n', "line 2, column 34: a trailing comma before '}' (JSON allows none)"],
+    ['{\n  "context": oops\n}\n', 'line 2, column 14: unexpected word "oops" (JSON strings are in double quotes)'],
+    ["{ 'baseUrl': 1 }", 'line 1, column 3: expected a property name in double quotes, found "\'"'],
+    ['{ "baseUrl": ', 'line 1, column 14: unexpected end of the file: a value is missing'],
+    ['{ "a": 1 } // local', 'line 1, column 12: comments are not allowed in JSON'],
+  ];
+  for (const [text, reason] of cases) {
+    writeFileSync(file, text);
+    const r = await runCli(['context'], { cwd: dir });
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr, `error: invalid config file ${file}: ${reason}\n`, JSON.stringify(text));
+  }
+});
+
 test('resolveSettings: secrets from env are comma-separated; sources are reported', async () => {
   const loaded = await loadConfigFile({ file: join(fixture('contexts'), 'issuer-events.config.json') });
   const s = resolveSettings(loaded, {}, { ISSUER_EVENTS_WEBHOOK_SECRET: 'whsec_a, whsec_b' });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
+import { releaseAtEnd } from './cleanup.mjs';
 
 /** Debian's chromium (`.ci/run` installs it); no browser is downloaded. */
 export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', process.env.CHROMIUM_PATH ?? ''].find((p) => p && existsSync(p));
@@ -21,6 +22,23 @@ export function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 }
 
+/** @type {Promise<import('playwright-core').Browser> | undefined} */
+let shared;
+
+/**
+ * One browser per test file, started by its first browser test and closed when the file's tests
+ * end (a launch costs about a second of CPU). Each test opens its own pages, and so its own
+ * browser contexts: nothing is shared between tests but the browser process.
+ */
+async function sharedBrowser() {
+  const current = await shared;
+  if (current?.isConnected()) return current;
+  shared = launchBrowser();
+  const browser = await shared;
+  releaseAtEnd(() => browser.close());
+  return browser;
+}
+
 /**
  * A test that needs a real browser. Without chromium it is skipped on a developer machine and
  * fails in CI (where `.ci/run` installs it), so a missing browser can never pass silently.
@@ -34,11 +52,18 @@ export function browserTest(name, fn) {
   }
   test(name, { timeout: 90_000 }, async () => {
     if (!CHROMIUM) throw new Error('chromium is not installed: .ci/run installs it with apt-get');
-    const browser = await launchBrowser();
+    const browser = await sharedBrowser();
+    const before = new Set(browser.contexts());
     try {
       await fn(browser);
     } finally {
-      await browser.close();
+      // The pages this test opened (browser.newPage() makes a context per page) go with it.
+      await Promise.all(
+        browser
+          .contexts()
+          .filter((c) => !before.has(c))
+          .map((c) => c.close()),
+      );
     }
   });
 }

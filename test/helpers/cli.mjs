@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
+import { releaseAtEnd } from './cleanup.mjs';
 
 export const BIN = fileURLToPath(new URL('../../bin/issuer-events.js', import.meta.url));
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -68,10 +69,16 @@ export function runCli(args, options = {}) {
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       child.on('close', (code, signal) => {
         clearTimeout(timer);
+        released();
         resolve({ code, signal, stdout, stderr });
       });
     })
   );
+  // A test that failed while its child still runs (a listener, a server) must not leave it behind.
+  const released = releaseAtEnd(() => {
+    child.kill('SIGKILL');
+    return result;
+  });
   result.child = child;
   return result;
 }

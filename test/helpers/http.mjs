@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { releaseAtEnd } from './cleanup.mjs';
 
 /** Starts a node:http server on 127.0.0.1, port 0 (or `at`). Returns { server, url, port, close }. */
 /** @param {import('node:http').RequestListener} handler @param {number} [at] */
@@ -11,16 +12,15 @@ export async function listen(handler, at = 0) {
   });
   await new Promise((resolve) => server.listen(at, '127.0.0.1', () => resolve(undefined)));
   const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
-  return {
-    server,
-    port,
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  /** @type {() => Promise<void>} */
+  const close = () =>
+    new Promise((resolve) => {
+      released();
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  const released = releaseAtEnd(close);
+  return { server, port, url: `http://127.0.0.1:${port}`, close };
 }
 
 export function readBody(req) {

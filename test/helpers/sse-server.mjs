@@ -63,3 +63,16 @@ export async function startSseServer(routes) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Writes `chunk` and resolves once a client in this process has read it on its own: the data is in
+ * the client's socket when the write has completed, and the event loop's next poll phase reads it.
+ * A TCP chunk boundary that holds, without sleeping.
+ * @param {import('node:http').ServerResponse} res
+ * @param {string | Buffer} chunk
+ */
+export async function writeApart(res, chunk) {
+  await new Promise((resolve) => res.write(chunk, resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+}

@@ -160,6 +160,63 @@ test('offer create --claim: one command for a whole smoke test, exit code from t
   assert.match(r.stderr, /error: token: the issuer refused: invalid_grant \(tx_code is invalid\)/);
 });
 
+test('offer create --claim --json: the offer record first, then the events and the claim; a failure ends with an error record', async () => {
+  const create = ['offer', 'create', '--base-url', sandbox.url, '--json', '--timeout', '30s'];
+  let r = await runCli([...create, '--profile', 'openBadgeCredential', '--claim']);
+  assert.equal(r.code, 0, r.stderr);
+  let lines = parseNdjson(r.stdout);
+  // The offer record is what `offer create --json` prints: the server's response with its kind.
+  assert.equal(lines[0].kind, 'offer');
+  assert.equal(typeof lines[0].offerId, 'string');
+  assert.match(lines[0].credentialOffer, /^openid-credential-offer:\/\//);
+  assert.deepEqual(
+    Object.keys(lines[0]).sort(),
+    Object.keys(await offer('openBadgeCredential'))
+      .concat('kind')
+      .sort(),
+  );
+  assert.ok(lines.some((l) => l.kind === 'claim'));
+  assert.ok(lines.some((l) => l.source === 'sse' && l.sessionId === lines[0].offerId));
+  assert.equal(
+    lines.some((l) => l.kind === 'error'),
+    false,
+  );
+
+  // The issuer refuses the wallet's code: the records so far, then one error record, last.
+  r = await runCli([...create, '--profile', 'openBadgeCredential', '--tx-code', '123456', '--claim', '--claim-tx-code', '654321']);
+  assert.equal(r.code, 3, r.stderr);
+  lines = parseNdjson(r.stdout);
+  assert.equal(lines[0].kind, 'offer');
+  assert.ok(lines.some((l) => l.type === 'token_request_pre_authorized_code_failed'));
+  assert.deepEqual(lines.at(-1), {
+    kind: 'error',
+    code: 'E_CLAIM_TOKEN',
+    message: 'token: the issuer refused: invalid_grant (tx_code is invalid)',
+    exit: 3,
+  });
+  assert.equal(lines.filter((l) => l.kind === 'error').length, 1);
+  assert.match(r.stderr, /^error: token: the issuer refused: invalid_grant \(tx_code is invalid\)$/m);
+
+  // No offer at all: the error record is the only line.
+  r = await runCli([...create, '--profile', 'noSuchProfile', '--claim']);
+  assert.equal(r.code, 5, r.stderr);
+  lines = parseNdjson(r.stdout);
+  assert.equal(lines.length, 1, r.stdout);
+  assert.equal(lines[0].kind, 'error');
+  assert.equal(lines[0].exit, 5);
+  assert.equal(lines[0].code, 'E_HTTP_404');
+});
+
+test('offer create: --claim-tx-code is warned about when the offer asks for no code, or when there is no --claim', async () => {
+  const create = ['offer', 'create', '--base-url', sandbox.url, '--profile', 'openBadgeCredential', '--timeout', '30s'];
+  let r = await runCli([...create, '--claim', '--claim-tx-code', '654321']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^warning: --claim-tx-code ignored: the offer asks for no transaction code \(add --tx-code to ask for one\)$/m);
+  r = await runCli([...create, '--claim-tx-code', '654321', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, 'warning: --claim-tx-code has no effect without --claim\n');
+});
+
 test('--public-url goes into offers and metadata (a phone on the LAN scans the QR code)', async () => {
   const lan = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(), eventNames: 'current', publicUrl: 'http://192.0.2.10:7005' });
   await lan.start();

@@ -1,9 +1,10 @@
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { SandboxIssuer } from '../../dist/sandbox/server.js';
 import { loadProfiles } from '../../dist/sandbox/profiles.js';
+import { SessionStore } from '../../dist/sandbox/session-store.js';
 import { validateOfferRequest } from '../../dist/sandbox/validation.js';
 import { listen as startServer, readBody } from '../helpers/http.mjs';
 import { runCli, startListen, parseNdjson, ROOT, waitFor } from '../helpers/cli.mjs';
@@ -179,18 +180,51 @@ test('201 response like walt.id: offer URI at /openid4vci, tx codes, -1 expiry, 
 });
 
 test('expiry deletes the session without an event: GET 404, SSE 200 then closed at once', async () => {
-  const s = await sandbox();
+  // The test expires the session (what the expiresAt timer does, below), instead of waiting for a clock.
+  const s = await sandbox({ expiry: 'on-request' });
   try {
     const r = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: 'isoMdl', authMethod: 'PRE_AUTHORIZED', expiresInSeconds: 1 } });
     const id = r.body.offerId;
     assert.equal((await json(`${s.url}/issuer2/sessions/${id}`)).status, 200);
-    await new Promise((resolve) => setTimeout(resolve, 1300));
+    const global = readSse(`${s.url}/issuer2/events`, 2);
+    await waitFor(() => s.store.global.size === 1);
+    assert.deepEqual((await json(`${s.url}/sandbox/sessions/${id}/expire`, { method: 'POST' })).body, { sessionId: id, status: 'EXPIRED' });
     assert.equal((await json(`${s.url}/issuer2/sessions/${id}`)).status, 404);
     const stream = await readSse(`${s.url}/issuer2/sessions/${id}/events`, 1);
     assert.equal(stream.status, 200);
     assert.deepEqual(stream.messages, []);
+    assert.equal((await json(`${s.url}/sandbox/sessions/${id}/expire`, { method: 'POST' })).status, 404);
+    assert.equal((await json(`${s.url}/sandbox/sessions/${id}/expire`)).status, 405);
+    // No event went out at expiry: the next one on the issuer-wide stream is the next offer's.
+    await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: 'isoMdl', authMethod: 'PRE_AUTHORIZED' } });
+    assert.deepEqual(
+      (await global).messages.slice(1).map((m) => m.event),
+      ['credential_offer_created'],
+    );
   } finally {
     await s.close();
+  }
+  // The timer: a session is deleted at its expiresAt, not a millisecond before (a mocked clock);
+  // with expiry on request, never by a timer.
+  const profile = loadProfiles().get('isoMdl');
+  const offer = /** @type {any} */ (validateOfferRequest({ profileId: 'isoMdl', authMethod: 'PRE_AUTHORIZED', expiresInSeconds: 1 }));
+  const build = () => ({ credentialOffer: 'openid-credential-offer://', credentialData: {} });
+  mock.timers.enable({ apis: ['setTimeout', 'Date'] });
+  try {
+    const timed = new SessionStore();
+    const onRequest = new SessionStore(undefined, false);
+    const a = timed.create(profile, offer, build);
+    const b = onRequest.create(profile, offer, build);
+    mock.timers.tick(999);
+    assert.ok(timed.get(a.id), 'alive until its expiresAt');
+    mock.timers.tick(1);
+    assert.equal(timed.get(a.id), undefined, 'deleted at its expiresAt');
+    mock.timers.tick(3_600_000);
+    assert.ok(onRequest.get(b.id), 'expiry on request: no timer');
+    assert.equal(onRequest.expire(b.id), true);
+    assert.equal(onRequest.get(b.id), undefined);
+  } finally {
+    mock.timers.reset();
   }
 });
 
@@ -201,7 +235,7 @@ test('SSE like walt.id: CRLF frames, {} first, no-store, nonce only issuer-wide,
     const id = body.offerId;
     const first = readSse(`${s.url}/issuer2/sessions/${id}/events`, 5);
     const global = readSse(`${s.url}/issuer2/events`, 6);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => s.store.get(id)?.subscribers.size === 1 && s.store.global.size === 1);
     const claimed = await json(`${s.url}/sandbox/sessions/${id}/claim?outcome=success`, { method: 'POST' });
     assert.deepEqual(claimed.body, { sessionId: id, outcome: 'success', status: 'SUCCESSFUL' });
     const a = await first;
@@ -254,7 +288,7 @@ test('events emitted before the first subscriber are never delivered by SSE; the
     // Retrieved before anyone subscribed: not buffered.
     await json(`${s.url}/openid4vci/credential-offer?id=${body.offerId}`);
     const stream = readSse(`${s.url}/issuer2/sessions/${body.offerId}/events`, 12);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitFor(() => s.store.get(body.offerId)?.subscribers.size === 1);
     for (let i = 0; i < 12; i++) await json(`${s.url}/openid4vci/credential-offer?id=${body.offerId}`);
     await stream;
     const late = await readSse(`${s.url}/issuer2/sessions/${body.offerId}/events`, 11);
@@ -268,7 +302,8 @@ test('--auto-claim waits for a first subscriber, so a tail started late still se
   const s = await sandbox({ autoClaimMs: 0 });
   try {
     const { body } = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: 'openBadgeCredential', authMethod: 'PRE_AUTHORIZED' } });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // The auto-claim is due (after 0 ms) and waits: no subscriber yet.
+    await waitFor(() => s.waitingAutoClaims === 1);
     assert.equal((await json(`${s.url}/issuer2/sessions/${body.offerId}`)).body.status, 'ACTIVE', 'not claimed without a subscriber');
     const stream = await readSse(`${s.url}/issuer2/sessions/${body.offerId}/events`, 5);
     assert.equal(stream.messages.at(-1).session.status, 'SUCCESSFUL');
@@ -321,7 +356,7 @@ test('the real wallet against the sandbox: event sequences per outcome × format
           const { body } = await json(`${s.url}/issuer2/credential-offers`, { method: 'POST', body: { profileId: profile, authMethod: 'PRE_AUTHORIZED', txCode: { length: 6 } } });
           const want = expected[names][outcome](format);
           const stream = readSse(`${s.url}/issuer2/sessions/${body.offerId}/events`, want.length + 1);
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          await waitFor(() => s.store.get(body.offerId)?.subscribers.size === 1);
           const claimed = await json(`${s.url}/sandbox/sessions/${body.offerId}/claim?outcome=${outcome}`, { method: 'POST' });
           const messages = (await stream).messages.slice(1);
           const got = messages.map((m) => `${m.event}:${m.session.status}${m.error ? `!${m.error}` : ''}`);
@@ -531,6 +566,28 @@ test('demo exits 0 with both channels; --json prints records; a failing wallet e
   r = await runCli(['demo', '--outcome', 'fail']);
   assert.equal(r.code, 3);
   assert.match(r.stdout, /^Final status\s+UNSUCCESSFUL$/m);
+});
+
+test('demo: no negative offsets; a refusal is the error the wallet got; the "by hand" commands only after a success', async () => {
+  // Time zero is the offer request: the webhook of the offer's creation comes after it, not before.
+  let r = await runCli(['demo'], { env: { COLUMNS: '140' } });
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stdout, /\+ *-\d/);
+  assert.match(r.stdout, /\+ *\d+ms credential_offer_created ✓/);
+  assert.match(r.stderr, /By hand, in three terminals:/);
+  // A wrong tx code leaves the session ACTIVE: the only sign of failure is the wallet's refusal.
+  r = await runCli(['demo', '--outcome', 'wrong-tx-code'], { env: { COLUMNS: '140' } });
+  assert.equal(r.code, 3, r.stderr);
+  assert.doesNotMatch(r.stdout, /\+ *-\d/);
+  assert.match(r.stderr, /^error: token: the issuer refused: invalid_grant \(tx_code is invalid\)\n$/m);
+  assert.doesNotMatch(r.stderr, /By hand/);
+  r = await runCli(['demo', '--outcome', 'fail'], { env: { COLUMNS: '140' } });
+  assert.equal(r.code, 3, r.stderr);
+  assert.deepEqual(
+    r.stderr.split('\n').filter((l) => l.startsWith('error:')),
+    [`error: credential: the issuer refused: invalid_proof (proof of possession could not be verified: Error verifying credential request proof jwt)`],
+  );
+  assert.doesNotMatch(r.stderr, /By hand/);
 });
 
 test('examples/ci-smoke.sh passes against the sandbox and fails when the wallet fails', async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { SessionStream, eventFromSse } from 'issuer-events';
 import { backoffDelay, parseRetryAfter } from '../../dist/shared/backoff.js';
 import { RecentKeys } from '../../dist/shared/recent-keys.js';
-import { startSseServer, openStream, sleep } from '../helpers/sse-server.mjs';
+import { startSseServer, openStream, writeApart } from '../helpers/sse-server.mjs';
 
 // One stream with CRLF, a multi-byte character, a named event with an id, multi-line data and a
 // terminal event; it is cut into two TCP writes at every byte offset.
@@ -21,8 +21,7 @@ before(async () => {
     '*': async (req, res, { path }) => {
       const cut = Number(path.split('/').pop());
       openStream(res);
-      res.write(BODY.subarray(0, cut));
-      await sleep(4);
+      await writeApart(res, BODY.subarray(0, cut));
       res.write(BODY.subarray(cut));
     },
   });

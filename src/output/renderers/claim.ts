@@ -8,7 +8,15 @@ import { shownBody } from './exchange.js';
 
 /** Renders `claim`: steps and exchanges on stderr, the decoded credentials on stdout (one object with --json). */
 export class ClaimRenderer implements ClaimReporter {
-  constructor(private readonly output: Output) {}
+  /** `unusedTxCode` is the warning in the command's words (its flag names). */
+  constructor(
+    private readonly output: Output,
+    private readonly words: { unusedTxCode: string } = { unusedTxCode: '--tx-code ignored: the offer asks for no transaction code' },
+  ) {}
+
+  unusedTxCode(): void {
+    this.output.warn(this.words.unusedTxCode);
+  }
 
   step(step: ClaimStep): void {
     const c = this.output.errColor;

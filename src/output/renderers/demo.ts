@@ -76,6 +76,9 @@ export class DemoRenderer implements DemoReporter {
     }
     const verified = result.webhooks.filter((w) => w.record.verified).length;
     this.summary({ sse: result.sse.length, webhooks: result.webhooks.length, verified, latency: pairLatency(result.sse, result.webhooks), finalStatus: result.finalStatus ?? '?' });
+    // The commands to type reproduce a successful run; after a failure, the failure is the last word.
+    if (result.error) output.error(result.error);
+    else this.byHand();
   }
 
   /** The wallet's side: each protocol step, when it ended, how long it took. */
@@ -136,7 +139,6 @@ export class DemoRenderer implements DemoReporter {
     if (!output.json) output.data('');
     // In --json mode the summary is not data: it goes to stderr.
     for (const line of lines) (output.json ? output.info.bind(output) : output.data.bind(output))(line);
-    this.byHand();
   }
 }
 

@@ -9,6 +9,8 @@ import type { Output, Spinner } from '../output.js';
 export class EventRenderer implements FollowReporter {
   private spinner: Spinner | undefined;
   private prefix = false;
+  /** The last failure reported, for the error record of a command that returns its exit code. */
+  lastFailure: string | undefined;
 
   constructor(private readonly output: Output) {}
 
@@ -49,7 +51,8 @@ export class EventRenderer implements FollowReporter {
   }
 
   failed(target: FollowTarget, message: string): void {
-    this.output.error(`${this.tag(target)}${message}`);
+    this.lastFailure = `${this.tag(target)}${message}`;
+    this.output.error(this.lastFailure);
   }
 
   event(event: IssuerEvent, record: CaptureRecord, line: string | undefined, target: FollowTarget): void {

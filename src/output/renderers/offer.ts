@@ -27,10 +27,14 @@ export async function renderOffer(output: Output, offer: OfferResponse): Promise
 
 /** What to do next, on stderr (stdout stays data): follow the session, or claim it with the test wallet. */
 export function renderNextSteps(output: Output, offer: OfferResponse, issuerArgs: string): void {
-  const id = escapeLine(offer.offerId);
+  output.info(output.errColor.dim(`Next: issuer-events tail ${escapeLine(offer.offerId)}${issuerArgs}    # follow the session`));
+  output.info(output.errColor.dim(`      ${claimCommand(offer, issuerArgs)}    # claim it with the built-in wallet`));
+}
+
+/** The command line that claims this offer with the built-in wallet. */
+export function claimCommand(offer: OfferResponse, issuerArgs: string): string {
   const tx = offer.txCodeValue ? ` --tx-code ${escapeLine(String(offer.txCodeValue))}` : '';
-  output.info(output.errColor.dim(`Next: issuer-events tail ${id}${issuerArgs}    # follow the session`));
-  output.info(output.errColor.dim(`      issuer-events claim ${id}${issuerArgs}${tx}    # claim it with the built-in wallet`));
+  return `issuer-events claim ${escapeLine(offer.offerId)}${issuerArgs}${tx}`;
 }
 
 function describeExpiry(expiresAt: number): string {
