@@ -240,7 +240,7 @@ test('through the stand-in: SIGTERM stops a server asked to stop (0) and closes 
   assert.equal(calls()[0].config.domain, 'hooks.example.com');
 
   const shown = await runCli(['context', 'show'], { cwd: dir });
-  assert.match(shown.stdout, /^ngrokAuthtoken …#[0-9a-f]{6}\s+\S*issuer-events\.config\.json contexts\.dev\.ngrokAuthtoken$/m);
+  assert.match(shown.stdout, /^ngrokAuthtoken\s+…#[0-9a-f]{6}\s+\S*issuer-events\.config\.json contexts\.dev\.ngrokAuthtoken$/m);
   assert.ok(!shown.stdout.includes(fromFile), 'context show masks it');
 
   const other = standIn({ NGROK_AUTHTOKEN: TOKEN });
@@ -250,7 +250,7 @@ test('through the stand-in: SIGTERM stops a server asked to stop (0) and closes 
   assert.equal(other.calls()[0].config.authtoken, TOKEN, 'the environment wins over the configuration file');
   assert.equal(other.calls().at(-1).event, 'close', 'the tunnel is closed on a timeout too');
   const envShown = await runCli(['context', 'show'], { cwd: dir, env: { NGROK_AUTHTOKEN: TOKEN } });
-  assert.match(envShown.stdout, /^ngrokAuthtoken …#[0-9a-f]{6}\s+env NGROK_AUTHTOKEN$/m);
+  assert.match(envShown.stdout, /^ngrokAuthtoken\s+…#[0-9a-f]{6}\s+env NGROK_AUTHTOKEN$/m);
 });
 
 test("through the stand-in: the agent's refusals as @ngrok/ngrok words them: a refused token is exit 4, a domain not yours exit 1, one line each, token masked", async () => {
