@@ -68,7 +68,7 @@ export function ngrokError(error: unknown, authtoken: string, domain?: string): 
     hint = 'stop the other ngrok agent of this account, or wait and retry';
   } else if (code === undefined && /tcp connection|tls handshake|dns|resolve|connect/i.test(text)) {
     failure = 'network';
-    hint = 'the agent could not reach the ngrok service (connect.ngrok-agent.com:443; it does not use HTTPS_PROXY): is this machine online?';
+    hint = 'the agent could not reach the ngrok service at connect.ngrok-agent.com:443: is this machine online?';
   }
   return new TunnelError(`ngrok: ${code ? `${code}: ` : ''}${text}${hint ? ` (${hint})` : ''}`, failure, code, { cause: error });
 }
