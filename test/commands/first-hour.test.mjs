@@ -226,7 +226,7 @@ test('listen --events prints only those types (all are captured); X-GitHub-Event
     '--count',
     '3',
     '--timeout',
-    '30s',
+    '120s',
   ]);
   for (const type of ['credential_offer_retrieved', 'credential_request_w3c_vc_succeeded']) {
     assert.equal((await runCli(['trigger', type, '--to', l.url, '--session', 'ev-1'])).code, 0);

@@ -253,10 +253,9 @@ test('8. replay splits lines in linear time: a 24 MB record line is read in seco
     request: { method: 'POST', path: '/', headers: {}, body: 'b'.repeat(24 * 1024 * 1024) },
   });
   writeFileSync(file, `${big}\n`);
-  const started = performance.now();
-  const r = await runCli(['replay', file, '--to', 'http://127.0.0.1:9/x', '--dry-run']);
+  const r = await runCli(['replay', file, '--to', 'http://127.0.0.1:9/x', '--dry-run'], { timed: true });
   assert.equal(r.code, 0, r.stderr);
-  assert.ok(performance.now() - started < 10_000, `${Math.round(performance.now() - started)} ms`);
+  assert.ok(r.activeMs < 10_000, `${Math.round(r.activeMs)} ms`);
 });
 
 test('9. durations a timer cannot hold are refused at parse time, naming the flag', async () => {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { releaseAtEnd } from './cleanup.mjs';
@@ -30,9 +31,13 @@ export function cleanEnv(extra = {}) {
 }
 
 /**
- * @typedef {{ code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }} CliResult
+ * @typedef {{ code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string, activeMs: number }} CliResult
+ *   activeMs: with `timed`, the wall time from spawn to exit less the time the process waited for a
+ *   CPU (Linux's /proc/<pid>/schedstat, sampled): about what the run takes on an idle machine, so that
+ *   an upper bound on a duration holds however busy the machine is. Without `timed`, or where
+ *   /proc has no schedstat, the plain wall time.
  * @typedef {Promise<CliResult> & { child: import('node:child_process').ChildProcessWithoutNullStreams }} CliRun
- * @typedef {{ cwd?: string, env?: Record<string, string>, input?: string | Buffer, timeoutMs?: number,
+ * @typedef {{ cwd?: string, env?: Record<string, string>, input?: string | Buffer, timeoutMs?: number, timed?: boolean,
  *   onStdout?: (data: string, child: import('node:child_process').ChildProcessWithoutNullStreams) => void,
  *   onStderr?: (data: string, child: import('node:child_process').ChildProcessWithoutNullStreams) => void }} CliOptions
  */
@@ -45,10 +50,26 @@ export function cleanEnv(extra = {}) {
  * @returns {CliRun}
  */
 export function runCli(args, options = {}) {
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     env: cleanEnv(options.env),
     stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let exitedAt = 0;
+  let waitedMs = 0;
+  const sample = () => {
+    try {
+      // "time on the CPU, time waiting on a run queue, timeslices", in nanoseconds
+      waitedMs = Number(readFileSync(`/proc/${child.pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6 || 0;
+    } catch {
+      // not Linux, or the process has gone: the last sample stands
+    }
+  };
+  const sampler = options.timed ? setInterval(sample, 10) : undefined;
+  child.once('exit', () => {
+    exitedAt = performance.now();
+    clearInterval(sampler);
   });
   let stdout = '';
   let stderr = '';
@@ -62,7 +83,9 @@ export function runCli(args, options = {}) {
   });
   if (options.input !== undefined) child.stdin.end(options.input);
   else child.stdin.end();
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  // A deadline for a broken run only (a passing run never waits for it): generous, because on a
+  // busy machine every process starts and runs several times slower.
+  const timeoutMs = options.timeoutMs ?? 120_000;
   /** @type {CliRun} */
   const result = /** @type {CliRun} */ (
     new Promise((resolve) => {
@@ -70,7 +93,7 @@ export function runCli(args, options = {}) {
       child.on('close', (code, signal) => {
         clearTimeout(timer);
         released();
-        resolve({ code, signal, stdout, stderr });
+        resolve({ code, signal, stdout, stderr, activeMs: (exitedAt || performance.now()) - spawnedAt - waitedMs });
       });
     })
   );
@@ -95,7 +118,7 @@ export function parseNdjson(stdout) {
     });
 }
 
-export function waitFor(predicate, { timeoutMs = 10_000, intervalMs = 20 } = {}) {
+export function waitFor(predicate, { timeoutMs = 60_000, intervalMs = 20 } = {}) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const tick = () => {
@@ -122,7 +145,7 @@ export async function startListen(args, options = {}) {
   let err = '';
   const result = runCli(['listen', '--port', '0', ...args], {
     ...options,
-    timeoutMs: options.timeoutMs ?? 60_000,
+    timeoutMs: options.timeoutMs ?? 120_000,
     onStderr(d) {
       err += d;
       const m = /Ready! Listening on (\S+)/.exec(err);

@@ -463,7 +463,7 @@ async function startSandboxCli(args) {
   const p = new Promise((resolve) => (ready = resolve));
   let err = '';
   const result = runCli(['sandbox', '--port', '0', ...args], {
-    timeoutMs: 60_000,
+    timeoutMs: 120_000,
     onStderr(d) {
       err += d;
       const m = /Ready! Sandbox issuer on (\S+)/.exec(err);
@@ -474,9 +474,9 @@ async function startSandboxCli(args) {
 }
 
 test('CLI: sandbox signs webhooks that listen verifies; offer create --tail against it; SIGINT exits 130', async () => {
-  const l = await startListen(['--secret', SECRET, '--until', 'status:SUCCESSFUL', '--timeout', '30s', '--json']);
+  const l = await startListen(['--secret', SECRET, '--until', 'status:SUCCESSFUL', '--timeout', '120s', '--json']);
   const sb = await startSandboxCli(['--webhook-scheme', 'standard', '--webhook-secret', SECRET, '--auto-claim', '500ms', '--event-names', 'legacy']);
-  const r = await runCli(['offer', 'create', '--base-url', sb.url, '--profile', 'isoMdl', '--webhook-url', l.url, '--tail', '--json', '--timeout', '30s']);
+  const r = await runCli(['offer', 'create', '--base-url', sb.url, '--profile', 'isoMdl', '--webhook-url', l.url, '--tail', '--json', '--timeout', '120s']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(
     parseNdjson(r.stdout)
