@@ -237,12 +237,15 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--no-redact', 'keep private key material (JWK d, p, q, …) in captures and output')
         .option('--ui', 'also serve the web inspector (prints "Inspector: <url>")')
         .option('--ui-port <n>', 'port of the inspector (0 picks a free one)', '4040')
+        .option('--tunnel <provider>', 'a public https URL for the receiver: ngrok (token from NGROK_AUTHTOKEN); smee is refused (it breaks signatures)')
+        .option('--tunnel-domain <domain>', 'with --tunnel ngrok: a domain reserved for your ngrok account')
         .exitOverride(),
     )
       .addHelpText(
         'after',
         examples(
           'issuer-events listen --port 8787 --allow-unsigned',
+          'issuer-events listen --tunnel ngrok --scheme igrant --secret "$IGRANT_SECRET"   # a hosted issuer reaches your laptop',
           'issuer-events listen --allow-unsigned --ui   # and open the Inspector URL it prints',
           'issuer-events listen --scheme standard --secret whsec_… --save hooks.ndjson',
           'issuer-events listen --port 0 --secret whsec_… --until openid4vc.issuance.completed --timeout 2m',
@@ -378,11 +381,14 @@ const COMMANDS: Record<string, (program: Command) => void> = {
       .option('--ui', 'also serve the web inspector: every event on both channels, session timelines')
       .option('--ui-port <n>', 'port of the inspector (0 picks a free one)', '4040')
       .option('--forward-to <url>', "with --ui: where the inspector's replay button sends by default")
+      .option('--tunnel <provider>', 'a public https URL for the sandbox (sets --public-url): ngrok (token from NGROK_AUTHTOKEN)')
+      .option('--tunnel-domain <domain>', 'with --tunnel ngrok: a domain reserved for your ngrok account')
       .exitOverride()
       .addHelpText(
         'after',
         `\nFaults (--fault), each one departure from the spec (docs/providers.md: the check that catches each):\n${faultList()}\n${examples(
           'issuer-events sandbox',
+          'issuer-events sandbox --tunnel ngrok --ui   # a phone wallet claims the offers through ngrok',
           'issuer-events sandbox --port 0 --auto-claim 500ms --webhook-scheme standard --webhook-secret whsec_…',
           'curl -X POST "http://127.0.0.1:7005/sandbox/sessions/<id>/claim?outcome=fail"',
           'issuer-events sandbox --fault accept-invalid-nonce,no-webhooks',

@@ -25,7 +25,28 @@ export {
   type SignatureScheme,
 } from './webhooks/index.js';
 export { WebhookReceiver, type ReceiverOptions, type ReceiveResult, type Acceptance } from './webhooks/receiver.js';
-export { runListener, type ListenPlan, type ListenReporter } from './webhooks/listener.js';
+export { runListener, type ListenPlan, type ListenReporter, type PublicUrl } from './webhooks/listener.js';
+export {
+  openTunnel,
+  ngrokProvider,
+  loadNgrok,
+  ngrokError,
+  ngrokTokenProblem,
+  relayRefusal,
+  TunnelError,
+  TUNNEL_PROVIDERS,
+  CONNECT_TIMEOUT_MS,
+  type Tunnel,
+  type TunnelPlan,
+  type TunnelHooks,
+  type TunnelState,
+  type TunnelTarget,
+  type TunnelProvider,
+  type TunnelFailure,
+  type NgrokConnect,
+  type NgrokForwardConfig,
+  type NgrokListenerLike,
+} from './tunnel/index.js';
 export { forwardDelivery, type ForwardResult } from './webhooks/forward.js';
 export { normalizePayload, type NormalizedPayload } from './webhooks/providers.js';
 export { readCaptures, validateCaptures, type RecordAt } from './capture/reader.js';

@@ -14,6 +14,7 @@ import {
   type HmacFlags,
   uiReplay,
 } from '../cli/flags.js';
+import { tunnelPlan, type TunnelFlags } from '../cli/tunnel-flags.js';
 import { inspectingListener, startInspector } from '../inspector/run.js';
 import { renderInspectorUrl } from '../output/renderers/inspector.js';
 import { UsageError } from '../errors.js';
@@ -21,7 +22,7 @@ import { DeliveryRenderer } from '../output/renderers/deliveries.js';
 import { runListener, type ListenPlan } from '../webhooks/listener.js';
 import { secretProblem } from '../webhooks/index.js';
 
-export interface ListenOptions extends HmacFlags {
+export interface ListenOptions extends HmacFlags, TunnelFlags {
   port: string;
   host: string;
   path?: string;
@@ -48,7 +49,8 @@ export interface ListenOptions extends HmacFlags {
 export async function run(ctx: CommandContext<ListenOptions>): Promise<number> {
   const { options } = ctx;
   const scheme = schemeFlag(options.scheme);
-  const secrets = (await ctx.settings({ webhookSecret: options.secret })).webhookSecrets;
+  const settings = await ctx.settings({ webhookSecret: options.secret });
+  const secrets = settings.webhookSecrets;
   if (scheme !== 'auto' && scheme !== 'none' && secrets.length === 0) {
     throw new UsageError(`--scheme ${scheme} needs --secret (or ISSUER_EVENTS_WEBHOOK_SECRET)`);
   }
@@ -71,6 +73,7 @@ export async function run(ctx: CommandContext<ListenOptions>): Promise<number> {
     maxConnections: integerFlag(options.maxConnections, '--max-connections', 1, 1_000_000),
     fsync: options.fsync,
     redact: options.redact,
+    tunnel: tunnelPlan(options, settings),
   };
   if (plan.until?.kind === 'type') for (const warning of eventTypeWarnings([plan.until.type], '--until')) ctx.output.warn(warning);
   if (secrets.length > 0 && secrets.every((s) => secretProblem(scheme, s))) {
@@ -80,7 +83,7 @@ export async function run(ctx: CommandContext<ListenOptions>): Promise<number> {
   if (events) for (const warning of eventTypeWarnings(events, '--events')) ctx.output.warn(warning);
   const renderer = new DeliveryRenderer(ctx.output, events ? new Set(events) : undefined);
   if (!options.ui) return runListener(plan, renderer);
-  // --ui: the inspector serves beside the receiver; its replay button sends to --forward-to, re-signed with these secrets.
+  // --ui: the inspector serves beside the receiver (on loopback, also with --tunnel); its replay button sends to --forward-to, re-signed with these secrets.
   const ui = await startInspector({ host: '127.0.0.1', port: portFlag(options.uiPort, '--ui-port'), replay: uiReplay({ forwardTo: options.forwardTo }, secrets), title: 'listen' });
   const reporter = inspectingListener(renderer, ui.store, ui.server);
   try {

@@ -3,16 +3,20 @@ import { choiceFlag, EVENT_NAME_GENERATIONS, faultsFlag, optionalDuration, optio
 import { startInspector } from '../inspector/run.js';
 import { RecordStore } from '../inspector/store.js';
 import { renderInspectorUrl } from '../output/renderers/inspector.js';
-import { ConfigError, UsageError } from '../errors.js';
+import { ConfigError, ExitCode, UsageError } from '../errors.js';
 import { renderSandboxReady } from '../output/renderers/sandbox.js';
 import { escapeLine } from '../output/escape.js';
 import { maskSecrets } from '../output/redact.js';
 import { loadProfiles } from '../sandbox/profiles.js';
 import { SandboxIssuer } from '../sandbox/server.js';
 import type { WebhookSigning } from '../sandbox/webhook-delivery.js';
-import { untilStopped } from '../shared/shutdown.js';
+import { drainWithin, untilStopped } from '../shared/shutdown.js';
+import { localOrigin } from '../shared/http-server.js';
+import { tunnelPlan, type TunnelFlags } from '../cli/tunnel-flags.js';
+import { renderTunnelRecord, renderTunnelStatus } from '../output/renderers/tunnel.js';
+import { openUnlessStopped, TUNNEL_CLOSE_MS, type Tunnel, type TunnelHooks } from '../tunnel/index.js';
 
-export interface SandboxCliOptions {
+export interface SandboxCliOptions extends TunnelFlags {
   port: string;
   host: string;
   token?: string;
@@ -62,6 +66,8 @@ export async function run(ctx: CommandContext<SandboxCliOptions>): Promise<numbe
     faults: faultsFlag(options.fault),
   });
   // Flags are checked before anything binds.
+  const tunnelAsked = options.tunnel === undefined && options.tunnelDomain === undefined ? undefined : tunnelPlan(options, await ctx.settings());
+  if (tunnelAsked && options.publicUrl) throw new UsageError('--tunnel sets the public URL itself: give --tunnel or --public-url, not both');
   const uiPlan = store && { host: '127.0.0.1', port: portFlag(options.uiPort, '--ui-port'), replay: uiReplay(options, signing ? [signing.secret] : []), title: 'sandbox' };
   await sandbox.start();
   // Ready means ready: every listener is bound before anything is announced, so a script that
@@ -72,13 +78,37 @@ export async function run(ctx: CommandContext<SandboxCliOptions>): Promise<numbe
         throw error;
       })
     : undefined;
-  // Signals are handled from before the Ready line: a script that stops us on seeing it gets a clean exit.
-  const stopped = untilStopped();
+  // Signals are handled from before the Ready line (and while a tunnel connects): a script that stops us on seeing it gets a clean exit.
+  let release!: (code: number) => void;
+  const stopped = untilStopped({ other: new Promise<number>((resolve) => (release = resolve)) });
+  let tunnel: Tunnel | undefined;
+  if (tunnelAsked) {
+    const hooks: TunnelHooks = {
+      status: (state, t) => {
+        ui?.server.setTunnel({ ...t, connected: state === 'connected' });
+        renderTunnelStatus(output, state, t, 'the sandbox');
+      },
+    };
+    try {
+      tunnel = await openUnlessStopped(tunnelAsked, { origin: localOrigin(sandbox.url), label: 'issuer-events sandbox' }, hooks, stopped);
+    } catch (error) {
+      release(ExitCode.FAILURE);
+      throw error;
+    } finally {
+      if (!tunnel) await Promise.all([ui?.server.close(), sandbox.close()]);
+    }
+    if (!tunnel) return stopped;
+    // Offers and metadata carry the public URL from now on, as with --public-url: a phone wallet claims through it.
+    sandbox.setPublicUrl(tunnel.url);
+    ui?.server.setTunnel({ provider: tunnel.provider, url: tunnel.url, connected: true });
+    renderTunnelRecord(output, tunnel, sandbox.url);
+  }
   if (ui) renderInspectorUrl(output, ui.url);
-  renderSandboxReady(output, sandbox, options);
+  renderSandboxReady(output, sandbox, options, tunnel);
   const code = await stopped;
   await ui?.server.close();
   await sandbox.close();
+  if (tunnel) await drainWithin(tunnel.close(), TUNNEL_CLOSE_MS);
   return code;
 }
 

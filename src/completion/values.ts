@@ -117,6 +117,9 @@ export const faultLists: Source = commaList(async () => (await import('../sandbo
 
 export const shells: Source = async () => plain(SHELLS);
 
+/** `--tunnel`: the providers that keep the body's bytes (smee is refused, so not offered). */
+export const tunnelProviders: Source = async () => plain((await import('../tunnel/index.js')).TUNNEL_PROVIDERS, 'public https URL for the receiver');
+
 /** `help <TAB>`: the help topics (cli/help-topics.ts) and the commands, as commander's help command takes both. */
 export function helpTopics(commands: readonly Value[]): Source {
   return async () => [...plain(Object.keys((await import('../cli/help-topics.js')).HELP_TOPICS), 'help topic'), ...commands];
@@ -145,6 +148,7 @@ export const OPTION_VALUES: Record<string, Source | Record<string, Source>> = {
   '--until': eventTypes,
   '--events': { tail: eventTypeLists, 'offer create': eventTypeLists, listen: eventTypeLists, check: checkChannels },
   '--fault': faultLists,
+  '--tunnel': tunnelProviders,
 };
 
 /** Which positional argument takes which values: command path → argument name → source. */

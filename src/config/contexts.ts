@@ -18,6 +18,7 @@ const ENV: Record<string, string> = {
   target: 'ISSUER_EVENTS_TARGET',
   token: 'ISSUER_EVENTS_TOKEN',
   webhookSecret: 'ISSUER_EVENTS_WEBHOOK_SECRET',
+  ngrokAuthtoken: 'NGROK_AUTHTOKEN',
 };
 const FLAG: Record<string, string> = { baseUrl: '--base-url', target: '--target', token: '--token', webhookSecret: '--secret' };
 
@@ -44,6 +45,7 @@ export function showContext(loaded: LoadedConfig, flags: SettingFlags, env: Node
     target: resolved.target,
     token: secret(resolved.token),
     webhookSecret: resolved.webhookSecrets.length ? resolved.webhookSecrets.map(maskSecret).join(', ') : undefined,
+    ngrokAuthtoken: secret(resolved.ngrokAuthtoken),
   };
   const settings = Object.entries(values).map(([name, value]) => ({ name, value, source: origin(name, resolved.sources[name], resolved.context, loaded.file) }));
   return { context: resolved.context, file: loaded.file, settings };

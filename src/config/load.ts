@@ -121,6 +121,8 @@ export interface ResolvedSettings {
   target?: string;
   token?: string;
   webhookSecrets: string[];
+  /** `listen --tunnel ngrok`: NGROK_AUTHTOKEN (the variable ngrok's own tools read), else the config's ngrokAuthtoken. */
+  ngrokAuthtoken?: string;
   context?: string;
   configFile?: string;
   /** Where each value came from, for `--verbose`. */
@@ -130,7 +132,7 @@ export interface ResolvedSettings {
 /**
  * Precedence (docs/cli.md, "Configuration"), highest first:
  *   1. flags                      --base-url, --target, --token, --secret, --context
- *   2. environment                ISSUER_EVENTS_BASE_URL, _TARGET, _TOKEN, _WEBHOOK_SECRET, _CONTEXT
+ *   2. environment                ISSUER_EVENTS_BASE_URL, _TARGET, _TOKEN, _WEBHOOK_SECRET, _CONTEXT; NGROK_AUTHTOKEN
  *   3. config, selected context   contexts.<name>.*
  *   4. config, top level
  *   5. defaults                   baseUrl http://localhost:7005
@@ -159,6 +161,8 @@ export function resolveSettings(loaded: LoadedConfig, flags: SettingFlags, env: 
   } catch (error) {
     throw asConfigError(error);
   }
+  const ngrokAuthtoken = nonEmpty(env.NGROK_AUTHTOKEN);
+  if (ngrokAuthtoken) envSettings.ngrokAuthtoken = ngrokAuthtoken;
   const secrets = nonEmpty(env.ISSUER_EVENTS_WEBHOOK_SECRET);
   if (secrets) {
     const parts = secrets.split(',').map((s) => s.trim());
@@ -204,6 +208,7 @@ export function resolveSettings(loaded: LoadedConfig, flags: SettingFlags, env: 
     target: pick('target'),
     token: pick('token'),
     webhookSecrets: pick('webhookSecret') ?? [],
+    ngrokAuthtoken: pick('ngrokAuthtoken'),
     context: contextName,
     configFile: file,
     sources,

@@ -7,6 +7,8 @@ export interface Settings {
   target?: string;
   token?: string;
   webhookSecret?: string[];
+  /** The ngrok agent's auth token (`listen --tunnel ngrok`); NGROK_AUTHTOKEN wins over it. */
+  ngrokAuthtoken?: string;
 }
 
 export interface ConfigFile extends Settings {
@@ -26,7 +28,7 @@ export class ConfigFieldError extends Error {
   }
 }
 
-const SETTINGS_FIELDS = ['baseUrl', 'target', 'token', 'webhookSecret'] as const;
+const SETTINGS_FIELDS = ['baseUrl', 'target', 'token', 'webhookSecret', 'ngrokAuthtoken'] as const;
 const TOP_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'context', 'contexts', 'profiles', '$schema']);
 
 function expectString(value: unknown, field: string): string {
@@ -42,6 +44,7 @@ function validateSettings(raw: Record<string, unknown>, prefix: string, allowed:
   if (raw.baseUrl !== undefined) out.baseUrl = validateBaseUrl(expectString(raw.baseUrl, `${prefix}baseUrl`), `${prefix}baseUrl`);
   if (raw.target !== undefined) out.target = validateTarget(expectString(raw.target, `${prefix}target`), `${prefix}target`);
   if (raw.token !== undefined) out.token = validateToken(expectString(raw.token, `${prefix}token`), `${prefix}token`);
+  if (raw.ngrokAuthtoken !== undefined) out.ngrokAuthtoken = expectString(raw.ngrokAuthtoken, `${prefix}ngrokAuthtoken`);
   if (raw.webhookSecret !== undefined) {
     const value = raw.webhookSecret;
     const list = Array.isArray(value) ? value : [value];

@@ -35,7 +35,12 @@ export function inspectingListener(reporter: ListenReporter, store: RecordStore,
   return {
     ready: (info) => {
       server?.setReceiver(info.url);
+      if (info.tunnel) server?.setTunnel({ ...info.tunnel, connected: true });
       reporter.ready(info);
+    },
+    tunnelStatus: (state, tunnel) => {
+      server?.setTunnel({ ...tunnel, connected: state === 'connected' });
+      reporter.tunnelStatus?.(state, tunnel);
     },
     delivery: (result) => {
       store.add(result.record, 'listen');

@@ -27,6 +27,15 @@ interface PageConfig {
   resigns: boolean;
   /** The origin of `listen`'s receiver (`listen --ui`): where a copied curl command sends a delivery back to. */
   receiver: string | null;
+  /** `listen --tunnel --ui`: the receiver's public URL, shown in the header (the page itself stays local). */
+  tunnel: PageTunnel | null;
+}
+
+export interface PageTunnel {
+  provider: string;
+  url: string;
+  /** False while the tunnel's connection to its provider is lost. */
+  connected: boolean;
 }
 
 /** Pages following at once, and bytes queued for one slow page before it is cut off. */
@@ -54,6 +63,7 @@ export class InspectorServer {
   private unsubscribe: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private receiver: string | null = null;
+  private tunnel: PageTunnel | null = null;
   origin = '';
 
   constructor(private readonly options: InspectorOptions) {
@@ -86,12 +96,28 @@ export class InspectorServer {
    */
   setReceiver(url: string): void {
     this.receiver = localOrigin(url);
+    this.configChanged();
+  }
+
+  /** `listen --tunnel --ui`: the public URL in the page's header, and whether it forwards right now. */
+  setTunnel(tunnel: PageTunnel | null): void {
+    this.tunnel = tunnel;
+    this.configChanged();
+  }
+
+  private configChanged(): void {
     const text = configMessage(this.config());
     for (const res of this.streams) res.write(text);
   }
 
   private config(): PageConfig {
-    return { title: this.options.title, replayTo: this.options.replay.to ?? null, resigns: this.options.replay.secrets.length > 0, receiver: this.receiver };
+    return {
+      title: this.options.title,
+      replayTo: this.options.replay.to ?? null,
+      resigns: this.options.replay.secrets.length > 0,
+      receiver: this.receiver,
+      tunnel: this.tunnel,
+    };
   }
 
   async close(): Promise<void> {

@@ -104,6 +104,14 @@ export class SandboxIssuer {
     return this.webhooks.recent;
   }
 
+  /**
+   * `sandbox --tunnel`: the public URL, known once the tunnel is open (after the server listens);
+   * offers and metadata made from then on carry it, as with `--public-url`.
+   */
+  setPublicUrl(url: string): void {
+    this.options.publicUrl = url;
+  }
+
   /** Auto-claims that are due and wait for a first SSE subscriber (`autoClaimMs`). */
   get waitingAutoClaims(): number {
     return this.autoClaimsWaiting;

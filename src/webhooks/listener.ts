@@ -2,9 +2,13 @@ import { CaptureWriter } from '../capture/writer.js';
 import { ExitCode } from '../errors.js';
 import { conditionMet, describeCondition, type Condition } from '../issuer/condition.js';
 import { formatDuration, safeTimeout } from '../shared/duration.js';
-import { untilStopped } from '../shared/shutdown.js';
+import { localOrigin } from '../shared/http-server.js';
+import { drainWithin, untilStopped } from '../shared/shutdown.js';
+import { openUnlessStopped, TUNNEL_CLOSE_MS, type PublicUrl, type Tunnel, type TunnelHooks, type TunnelPlan, type TunnelState } from '../tunnel/index.js';
 import { forwardDelivery, type ForwardResult } from './forward.js';
 import { WebhookReceiver, type ReceiveResult, type ReceiverOptions } from './receiver.js';
+
+export type { PublicUrl } from '../tunnel/index.js';
 
 /** What `listen` does: receive, and optionally wait for a condition. No flags here. */
 export interface ListenPlan extends Omit<ReceiverOptions, 'capture' | 'onResult' | 'admit' | 'onCaptureError'> {
@@ -17,10 +21,15 @@ export interface ListenPlan extends Omit<ReceiverOptions, 'capture' | 'onResult'
   timeoutMs?: number;
   /** Stop with exit 6 at the first delivery whose signature fails. */
   failOnInvalid?: boolean;
+  /** A public URL for the receiver (`--tunnel`): opened once it listens, closed after it drained. */
+  tunnel?: TunnelPlan;
 }
 
 export interface ListenReporter {
-  ready(info: { url: string; scheme: string; secrets: readonly string[]; savePath?: string }): void;
+  /** `tunnel` when the plan asked for one: the Ready line's public URL. */
+  ready(info: { url: string; scheme: string; secrets: readonly string[]; savePath?: string; tunnel?: PublicUrl }): void;
+  /** The tunnel's connection to its provider was lost or is back. */
+  tunnelStatus?(state: TunnelState, tunnel: PublicUrl): void;
   delivery(result: ReceiveResult): void;
   forwarded(result: ForwardResult): void;
   timedOut(message: string): void;
@@ -68,7 +77,30 @@ export async function runListener(plan: ListenPlan, reporter: ListenReporter): P
     await capture?.close();
     throw error;
   }
-  reporter.ready({ url: receiver.url, scheme: plan.scheme, secrets: plan.secrets, savePath: capture?.path });
+  // Signals are handled from here on: a Ctrl-C while the tunnel connects stops at once, cleanly.
+  const stopped = untilStopped({ awaiting: () => awaiting, other: finished });
+  let tunnel: Tunnel | undefined;
+  let publicUrl: PublicUrl | undefined;
+  if (plan.tunnel) {
+    const path = new URL(receiver.url).pathname;
+    const hooks: TunnelHooks = { status: (state, t) => reporter.tunnelStatus?.(state, { provider: t.provider, url: `${t.url}${path}` }) };
+    try {
+      tunnel = await openUnlessStopped(plan.tunnel, { origin: localOrigin(receiver.url), label: 'issuer-events listen' }, hooks, stopped);
+    } catch (error) {
+      // Releases the signal handlers before the error goes up.
+      finish(ExitCode.FAILURE);
+      throw error;
+    } finally {
+      if (!tunnel) {
+        await receiver.close();
+        await capture?.close();
+      }
+    }
+    // Stopped while connecting: nothing was announced, nothing to drain.
+    if (!tunnel) return stopped;
+    publicUrl = { provider: tunnel.provider, url: `${tunnel.url}${path}` };
+  }
+  reporter.ready({ url: receiver.url, scheme: plan.scheme, secrets: plan.secrets, savePath: capture?.path, tunnel: publicUrl });
   const timer =
     plan.timeoutMs === undefined
       ? undefined
@@ -80,10 +112,12 @@ export async function runListener(plan: ListenPlan, reporter: ListenReporter): P
           );
           finish(ExitCode.TIMEOUT);
         }, plan.timeoutMs);
-  const code = await untilStopped({ awaiting: () => awaiting, other: finished });
+  const code = await stopped;
   clearTimeout(timer);
-  // Stop accepting, let in-flight requests finish and be recorded, then close the capture.
+  // Stop accepting, let in-flight requests finish and be recorded (their answers still go back
+  // through the tunnel), close the tunnel, then the capture.
   await receiver.close();
+  if (tunnel) await drainWithin(tunnel.close(), TUNNEL_CLOSE_MS);
   await Promise.allSettled([...forwards]);
   await capture?.close();
   reporter.summary({ counted, records: capture?.count, savePath: capture?.path, failedWrites: capture?.failures });

@@ -23,6 +23,8 @@ export function cleanEnv(extra = {}) {
       key === 'NO_COLOR' ||
       key === 'GITHUB_STEP_SUMMARY' ||
       key === 'COLUMNS' ||
+      // listen --tunnel's token: a developer's own must not reach the tests (or ngrok).
+      key === 'NGROK_AUTHTOKEN' ||
       key.endsWith('_PROXY') ||
       key.endsWith('_proxy')
     )

@@ -4,12 +4,14 @@ import { runCli } from './cli.mjs';
 /**
  * Starts a command that serves the inspector; resolves once it printed `Inspector: <url>`.
  * @param {string[]} args
+ * @param {{ env?: Record<string, string> }} [options]
  */
-export async function startWithUi(args) {
+export async function startWithUi(args, options = {}) {
   let err = '';
   let found;
   const ready = new Promise((resolve) => (found = resolve));
   const result = runCli(args, {
+    env: options.env,
     timeoutMs: 120_000,
     onStderr(d) {
       err += d;

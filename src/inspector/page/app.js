@@ -13,7 +13,7 @@ const state = {
   filtered: [],
   selected: undefined,
   view: 'list',
-  config: { title: '', replayTo: null, resigns: false, receiver: null },
+  config: { title: '', replayTo: null, resigns: false, receiver: null, tunnel: null },
   providers: new Set(),
   types: new Set(),
   pending: [],
@@ -124,6 +124,7 @@ function connect() {
   source.addEventListener('config', (e) => {
     state.config = JSON.parse(e.data);
     $('title').textContent = state.config.title;
+    showTunnel(state.config.tunnel);
     if (!$('replay-to').value && state.config.replayTo) $('replay-to').value = state.config.replayTo;
   });
   source.addEventListener('message', (e) => {
@@ -141,6 +142,16 @@ function connect() {
     $('connection').textContent = token ? 'reconnecting…' : 'no token in the URL: open the link the command printed';
     $('connection').className = 'connection';
   });
+}
+
+/** `listen --tunnel`: the public URL deliveries come in on (this page itself is only on loopback). */
+function showTunnel(tunnel) {
+  const node = $('public-url');
+  node.hidden = !tunnel;
+  if (!tunnel) return;
+  node.textContent = `public ${tunnel.url} (${tunnel.provider})${tunnel.connected ? '' : ': reconnecting…'}`;
+  node.title = `Deliveries sent to ${tunnel.url} arrive here through ${tunnel.provider}, bytes unchanged; this page is only on this machine.`;
+  node.className = tunnel.connected ? 'public-url' : 'public-url lost';
 }
 
 function schedule() {

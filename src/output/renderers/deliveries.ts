@@ -1,10 +1,12 @@
 import { serializeRecord } from '../../capture/record.js';
 import type { ForwardResult } from '../../webhooks/forward.js';
-import type { ListenReporter } from '../../webhooks/listener.js';
+import type { TunnelState } from '../../tunnel/types.js';
+import type { ListenReporter, PublicUrl } from '../../webhooks/listener.js';
 import type { ReceiveResult } from '../../webhooks/receiver.js';
 import { escapeControl, escapeLine } from '../escape.js';
 import type { Output } from '../output.js';
 import { maskSecret } from '../redact.js';
+import { renderTunnelRecord, renderTunnelStatus } from './tunnel.js';
 import { displayWidth, shorten } from '../width.js';
 
 /** Renders `listen`: the Ready line, one line (or record) per delivery, forwards and the summary. */
@@ -103,10 +105,19 @@ export class DeliveryRenderer implements ListenReporter {
     private readonly width: number | undefined = output.columns,
   ) {}
 
-  ready(info: { url: string; scheme: string; secrets: readonly string[]; savePath?: string }): void {
-    const { secrets } = info;
+  ready(info: { url: string; scheme: string; secrets: readonly string[]; savePath?: string; tunnel?: PublicUrl }): void {
+    const { secrets, tunnel } = info;
     const secretInfo = secrets.length ? `, ${secrets.length} secret${secrets.length > 1 ? 's' : ''} (${secrets.map(maskSecret).join(', ')})` : '';
-    this.output.notice(`Ready! Listening on ${info.url} (scheme ${info.scheme}${secretInfo})${info.savePath ? `, saving to ${info.savePath}` : ''}`);
+    const publicInfo = tunnel ? `, public URL ${escapeLine(tunnel.url)} (${tunnel.provider})` : '';
+    // --json: the public URL is a record of its own, first on stdout, for a script to hand to the issuer.
+    if (tunnel) renderTunnelRecord(this.output, tunnel, info.url);
+    this.output.notice(`Ready! Listening on ${info.url} (scheme ${info.scheme}${secretInfo})${publicInfo}${info.savePath ? `, saving to ${info.savePath}` : ''}`);
+    if (tunnel)
+      this.output.info(`Give the issuer ${escapeLine(tunnel.url)} as its webhook URL: ${tunnel.provider} forwards each request to this listener with its body unchanged.`);
+  }
+
+  tunnelStatus(state: TunnelState, tunnel: PublicUrl): void {
+    renderTunnelStatus(this.output, state, tunnel, 'this listener');
   }
 
   delivery(result: ReceiveResult): void {

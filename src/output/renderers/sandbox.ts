@@ -1,11 +1,15 @@
 import type { SandboxIssuer } from '../../sandbox/server.js';
+import type { PublicUrl } from '../../tunnel/types.js';
+import { escapeLine } from '../escape.js';
 import { maskSecret } from '../redact.js';
 import type { Output } from '../output.js';
 
 /** The sandbox's Ready line and its routes. */
-export function renderSandboxReady(output: Output, sandbox: SandboxIssuer, options: { autoClaim?: string; autoClaimOutcome?: string }): void {
+export function renderSandboxReady(output: Output, sandbox: SandboxIssuer, options: { autoClaim?: string; autoClaimOutcome?: string }, tunnel?: PublicUrl): void {
   const { eventNames, profiles } = sandbox.settings;
-  output.notice(`Ready! Sandbox issuer on ${sandbox.url} (${eventNames} event names; profiles: ${[...profiles.keys()].join(', ')})`);
+  const publicInfo = tunnel ? `, public URL ${escapeLine(tunnel.url)} (${tunnel.provider})` : '';
+  output.notice(`Ready! Sandbox issuer on ${sandbox.url}${publicInfo} (${eventNames} event names; profiles: ${[...profiles.keys()].join(', ')})`);
+  if (tunnel) output.info(`  public:  ${escapeLine(tunnel.url)}: offers and issuer metadata carry it, so a wallet elsewhere (a phone) can claim through ${tunnel.provider}`);
   output.info(`  offers:  POST ${sandbox.url}/issuer2/credential-offers`);
   output.info(`  events:  GET  ${sandbox.url}/issuer2/sessions/{id}/events`);
   const auto = options.autoClaim ? ` (auto-claim: ${options.autoClaimOutcome} after ${options.autoClaim})` : '';
