@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readBody } from '../http/body.js';
 import { isHttpUrl } from '../shared/url.js';
-import { closeServer, listenOn, localOrigin } from '../shared/http-server.js';
+import { boundServer, closeServer, listenOn, localOrigin } from '../shared/http-server.js';
 import { replayRecords, MAX_REPLAY, type ReplaySettings } from './replay.js';
 import { isLoopbackHostHeader } from '../shared/request-guard.js';
 import { actionRefusal, SECURITY_HEADERS, tokenMatches } from './security.js';
@@ -71,9 +71,7 @@ export class InspectorServer {
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: Error) => this.send(res, 500, { error: error.message }));
     });
-    this.server.headersTimeout = 10_000;
-    this.server.requestTimeout = 30_000;
-    this.server.maxConnections = 256;
+    boundServer(this.server, 256);
   }
 
   /** The URL to open: the token rides in the fragment, so it is never sent in a Referer or logged. */

@@ -5,7 +5,7 @@ import { capturedRequest, markRedacted, sseRecord, type CaptureRecord } from '..
 import { readBody } from '../http/body.js';
 import { eventFromSse } from '../issuer/catalog.js';
 import { heldBytes, redactPrivateKeys } from '../shared/json-safety.js';
-import { closeServer, listenOn } from '../shared/http-server.js';
+import { boundServer, closeServer, listenOn } from '../shared/http-server.js';
 import { deepMerge, isPlainObject, type JsonObject } from '../shared/json.js';
 import { envelopeTexts, sessionView } from './envelope.js';
 import { type EventNames, eventName, type Happening, isIssuerLevel } from './events.js';
@@ -38,6 +38,8 @@ export interface SandboxOptions {
   maxSessions?: number;
   /** Bytes sessions hold at most: their own credentialData and the events kept for new subscribers (default 128 MB). */
   maxSessionBytes?: number;
+  /** Sockets open at once (a file descriptor each); default 1024. */
+  maxConnections?: number;
   /**
    * What ends a session at its `expiresAt`: the sandbox's timer (default), or only a request —
    * `expire(id)` or `POST /sandbox/sessions/{id}/expire` — so that a test drives expiry instead of
@@ -135,6 +137,7 @@ export class SandboxIssuer {
         else res.destroy();
       });
     });
+    boundServer(this.server, this.options.maxConnections ?? 1024);
     this.url = await listenOn(this.server, this.options.host, this.options.port);
     return this.url;
   }

@@ -3,6 +3,18 @@ import type { AddressInfo } from 'node:net';
 import { UsageError } from '../errors.js';
 import { drainWithin } from './shutdown.js';
 
+/**
+ * The bounds every server of the tool keeps against a slow or greedy client: headers within
+ * 10 s, the whole request within 30 s (responses, such as an SSE stream, are not bounded by
+ * these), at most `maxConnections` sockets at once (a file descriptor each).
+ */
+export function boundServer(server: Server, maxConnections: number): void {
+  server.keepAliveTimeout = 5000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.maxConnections = maxConnections;
+}
+
 /** Listens on host:port and resolves with the origin (`http://127.0.0.1:8787`); bind errors are usage errors. */
 export async function listenOn(server: Server, host: string, port: number): Promise<string> {
   try {

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { capturedRequest, isoNow, markRedacted, serializeRecord, serializeWebhookRecord, type CaptureRecord } from '../capture/record.js';
 import type { CaptureWriter } from '../capture/writer.js';
 import { discardBody, readBody } from '../http/body.js';
-import { closeServer, listenOn } from '../shared/http-server.js';
+import { boundServer, closeServer, listenOn } from '../shared/http-server.js';
 import { isFormEncoded, isJsonType } from '../shared/http-headers.js';
 import { redactPrivateKeys } from '../shared/json-safety.js';
 import { verifyDelivery } from './index.js';
@@ -117,11 +117,7 @@ export class WebhookReceiver {
         process.emitWarning(`request failed: ${error.message}`);
       });
     });
-    this.server.keepAliveTimeout = 5000;
-    // Slow senders are cut off: headers within 10 s, the whole request within 30 s.
-    this.server.headersTimeout = 10_000;
-    this.server.requestTimeout = 30_000;
-    this.server.maxConnections = options.maxConnections ?? 1024;
+    boundServer(this.server, options.maxConnections ?? 1024);
   }
 
   async start(): Promise<string> {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseNdjson, runCli } from '../helpers/cli.mjs';
 import { refusedPort } from '../helpers/http.mjs';
+import { startSandboxCli } from '../helpers/sandbox.mjs';
 import { parseXml } from '../helpers/xml.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'ie-check-'));
@@ -216,29 +217,8 @@ test('an unknown profile exits 5; an unreachable issuer exits 1 naming it', asyn
   assert.match(down.stderr, new RegExp(`could not be reached: could not reach http://127\\.0\\.0\\.1:${port}/issuer2/profiles: connection refused`));
 });
 
-/** `issuer-events sandbox --port 0 [...args]`, resolved with its URL once it prints Ready. */
-async function startSandbox(args = []) {
-  let url;
-  let err = '';
-  const ready = new Promise((resolve) => (url = resolve));
-  const result = runCli(['sandbox', '--port', '0', ...args], {
-    timeoutMs: 120_000,
-    onStderr(d) {
-      err += d;
-      const m = /Ready! Sandbox issuer on (\S+)/.exec(err);
-      if (m) url(m[1]);
-    },
-  });
-  const origin = await Promise.race([ready, result.then((r) => Promise.reject(new Error(`sandbox exited ${r.code}: ${r.stderr}`)))]);
-  const stop = () => {
-    result.child.kill('SIGTERM');
-    return result;
-  };
-  return { url: origin, stop };
-}
-
 test('against `sandbox --port 0` in its own process: the same modules pass as with --sandbox, on both channels', async () => {
-  const sandbox = await startSandbox();
+  const sandbox = await startSandboxCli();
   try {
     const r = await runCli(['check', '--base-url', sandbox.url, '--json'], { timeoutMs: 90_000 });
     const checks = parseNdjson(r.stdout).slice(0, -1);
@@ -253,7 +233,7 @@ test('against `sandbox --port 0` in its own process: the same modules pass as wi
 });
 
 test('the management API refusing the credentials exits 4 (walt.id Enterprise with a wrong token)', async () => {
-  const sandbox = await startSandbox(['--token', 'right-token']);
+  const sandbox = await startSandboxCli(['--token', 'right-token']);
   try {
     const r = await runCli(['check', '--base-url', sandbox.url, '--target', 'org.tenant.issuer', '--token', 'wrong-token', '--profile', 'isoMdl']);
     assert.equal(r.code, 4, r.stderr);

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { ROOT, parseNdjson, runCli } from '../helpers/cli.mjs';
 import { startIssuerDouble } from '../helpers/issuer-double.mjs';
+import { startSandboxCli } from '../helpers/sandbox.mjs';
 
 /** @type {any} */
 let issuer;
@@ -119,7 +120,7 @@ test('context list and show align their columns for names and values of any leng
     const show = await runCli(['context', 'show', 'staging-eu-west-1-long'], { cwd: dir, env });
     assert.equal(show.code, 0, show.stderr);
     const rows = stripVTControlCharacters(show.stdout).split('\n').slice(1, -1);
-    assert.equal(rows.length, 4, show.stdout);
+    assert.equal(rows.length, 5, show.stdout);
     // Name, value, source: each column starts at the same place on every row.
     const cells = rows.map((row) => /^(\S+ +)(\S+ +)(\S.*)$/.exec(row));
     assert.ok(cells.every(Boolean), show.stdout);
@@ -278,8 +279,7 @@ test('examples/sample-capture.ndjson: verify and replay work on it at once, as t
 });
 
 test("README's CI snippet runs as written on a fresh clone (npm ci's prepare builds dist/, then the smoke gate passes)", { timeout: 180_000 }, async () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const snippet = /```yaml\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## In CI')))?.[1] ?? '';
+  const snippet = readmeSnippet('### A smoke test');
   const runs = [...snippet.matchAll(/run: (.+)/g)].map((m) => m[1].trim());
   assert.deepEqual(runs, ['npm ci', 'bash examples/ci-smoke.sh'], 'the test below plays exactly these steps');
   // Node 24 (the current LTS), as a matrix users widen to every line they support.
@@ -300,6 +300,35 @@ test("README's CI snippet runs as written on a fresh clone (npm ci's prepare bui
     timeout: 120_000,
   });
   assert.equal(smoke.status, 0, smoke.stderr);
+});
+
+/** The first YAML block after `heading` in the README's "In CI" section. */
+function readmeSnippet(heading) {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## In CI'));
+  return /```yaml\n([\s\S]*?)```/.exec(section.slice(section.indexOf(heading)))?.[1] ?? '';
+}
+
+test("README's check gate runs as written against a walt.id-style issuer: exit 0, and the JUnit report it uploads", async () => {
+  const snippet = readmeSnippet('### The gate');
+  const runs = [...snippet.matchAll(/run: (.+)/g)].map((m) => m[1].trim());
+  assert.deepEqual(runs, ['npm install -g issuer-events', 'issuer-events check --junit check.xml --timeout 5m --events sse'], 'the test below plays exactly these steps');
+  assert.match(snippet, /node-version: 24/);
+  assert.match(snippet, /path: check\.xml/);
+  // The installed binary is this checkout's (the package itself is smoke-tested by scripts/smoke-installed.mjs in CI).
+  const sandbox = await startSandboxCli([]);
+  try {
+    const cwd = mkdtempSync(join(tmpdir(), 'ie-gate-'));
+    const args = /** @type {string} */ (runs[1]).split(' ').slice(1);
+    const r = await runCli(args, { cwd, env: { ISSUER_EVENTS_BASE_URL: sandbox.url }, timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\d+ passed, 0 failed, \d+ warned, \d+ skipped/m);
+    const xml = readFileSync(join(cwd, 'check.xml'), 'utf8');
+    assert.match(xml, /<testsuites [^>]*failures="0"/);
+    assert.match(xml, /<testsuite name="oid4vci-1_0-issuer-happy-flow"/);
+  } finally {
+    await sandbox.stop();
+  }
 });
 
 test('the sandbox banner shows the OID4VCI, Enterprise and webhook-signing facts; svix signing is accepted', async () => {

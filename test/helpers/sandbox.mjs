@@ -122,7 +122,7 @@ export async function issue(sandbox, profileId, options = {}) {
  * Starts `issuer-events sandbox --port 0 …args` and resolves with its URL once Ready.
  * @param {string[]} args
  */
-export async function startSandboxCli(args) {
+export async function startSandboxCli(args = []) {
   let ready;
   let failed;
   const url = new Promise((resolve, reject) => {
@@ -140,7 +140,11 @@ export async function startSandboxCli(args) {
   });
   // Exiting before Ready (a refused flag) fails the wait instead of hanging it; later, it changes nothing.
   result.then((r) => failed(new Error(`sandbox exited ${r.code}: ${r.stderr}`)));
-  return { url: /** @type {string} */ (await url), result, stderr: () => err };
+  const stop = () => {
+    result.child.kill('SIGTERM');
+    return result;
+  };
+  return { url: /** @type {string} */ (await url), result, stderr: () => err, stop };
 }
 
 /**

@@ -9,6 +9,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { request } from 'undici';
 import { loadProfiles, SandboxIssuer } from '../../dist/index.js';
 import { browserTest } from '../helpers/browser.mjs';
+import { waitFor } from '../helpers/cli.mjs';
 import { listen, readBody } from '../helpers/http.mjs';
 import { raw } from '../helpers/inspector.mjs';
 
@@ -317,4 +318,18 @@ test('15. a webhook URL naming the sandbox by any spelling of its address is ref
     });
     assert.equal(r.status, 201, url);
   }
+});
+
+test('the sandbox bounds open sockets like listen does: past maxConnections a new connection is closed, and a slot frees when one closes', async () => {
+  const s = await sandbox({ maxConnections: 5 });
+  const { port } = new URL(s.url);
+  const sockets = Array.from({ length: 12 }, () => connect(Number(port), '127.0.0.1').on('error', () => {}));
+  const isClosed = (/** @type {import('node:net').Socket} */ socket) => socket.destroyed || socket.readyState === 'closed';
+  await waitFor(() => sockets.filter(isClosed).length >= 7);
+  assert.ok(sockets.filter(isClosed).length >= 7, `${sockets.filter(isClosed).length} of 12 sockets closed by the sandbox`);
+  for (const socket of sockets) socket.destroy();
+  // The slots free as the sandbox sees the sockets close: until then a new connection is closed.
+  let answered;
+  for (let attempt = 1; !answered; attempt++) answered = await json(`${s.url}/issuer2/sessions`).catch((error) => (attempt < 100 ? undefined : Promise.reject(error)));
+  assert.equal(answered.status, 200);
 });
