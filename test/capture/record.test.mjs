@@ -31,7 +31,8 @@ test("the webhook fast path writes exactly what the generic serialiser writes, f
   const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const { WebhookReceiver, CaptureWriter, EVENT_CATALOG, PROVIDER_SCHEMES, buildTrigger } = await import('issuer-events');
+  const { WebhookReceiver, CaptureWriter, EVENT_CATALOG, buildTrigger } = await import('issuer-events');
+  const { PROVIDER_SCHEMES } = await import('../../dist/trigger/templates.js');
   const { serializeWebhookRecord } = await import('../../dist/capture/record.js');
   const dir = mkdtempSync(join(tmpdir(), 'ie-record-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));

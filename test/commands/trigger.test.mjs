@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
-import { EVENT_CATALOG, buildTrigger, normalizePayload, triggerEntry, PROVIDER_SCHEMES } from 'issuer-events';
+import { EVENT_CATALOG, buildTrigger, triggerEntry } from 'issuer-events';
+import { PROVIDER_SCHEMES } from '../../dist/trigger/templates.js';
+import { normalizePayload } from '../../dist/webhooks/providers.js';
 import { parseNdjson, runCli, startListen } from '../helpers/cli.mjs';
 import { listen, readBody } from '../helpers/http.mjs';
 

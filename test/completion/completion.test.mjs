@@ -4,7 +4,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, test } from 'node:test';
-import { BUILT_IN_PROFILES, EVENT_CATALOG, SCHEME_NAMES, signingSchemeNames, TRIGGER_PROVIDERS } from 'issuer-events';
+import { BUILT_IN_PROFILES, EVENT_CATALOG, SCHEME_NAMES } from 'issuer-events';
+import { TRIGGER_PROVIDERS } from '../../dist/trigger/templates.js';
+import { signingSchemeNames } from '../../dist/webhooks/index.js';
 import { AUTH_METHODS, VALUE_MODES } from '../../dist/issuer/offers.js';
 import { EVENT_NAME_GENERATIONS } from '../../dist/sandbox/events.js';
 import { OUTCOMES } from '../../dist/sandbox/outcomes.js';

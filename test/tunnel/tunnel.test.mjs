@@ -9,7 +9,9 @@ import { createServer } from 'node:net';
 import { request } from 'undici';
 import { Webhook } from 'standardwebhooks';
 import * as ngrok from '@ngrok/ngrok';
-import { CONNECT_TIMEOUT_MS, loadNgrok, ngrokError, ngrokTokenProblem, openTunnel, relayRefusal, runListener, TunnelError } from 'issuer-events';
+import { openTunnel, runListener, TunnelError } from 'issuer-events';
+import { CONNECT_TIMEOUT_MS, loadNgrok, ngrokTokenProblem, relayRefusal } from '../../dist/tunnel/index.js';
+import { ngrokError } from '../../dist/tunnel/errors.js';
 import { forward as standInForward } from '../fixtures/tunnel/ngrok-stand-in.mjs';
 import { refusedPort } from '../helpers/http.mjs';
 import { waitFor } from '../helpers/cli.mjs';
@@ -18,7 +20,7 @@ const TOKEN = '2abcDEFghiJKLmnoPQRstuVWXyz_3yZ1234567890abcdefGHIJK';
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 // Type-level: the real library's forward() fits the interface the tunnel calls (checked by `npm run typecheck`).
-/** @type {import('issuer-events').NgrokConnect} */
+/** @type {import('../../dist/tunnel/types.js').NgrokConnect} */
 const _realForwardFits = ngrok.forward;
 
 /** A silent TCP server: accepts and never answers (a network that drops packets). */
@@ -42,7 +44,7 @@ async function silentServer() {
 /** A fake `forward` that records its calls; `listener` decides what it resolves to and when. */
 function fakeConnect({ delayMs = 0, url = 'https://abc.ngrok-free.app/', statusWhileConnecting = true } = {}) {
   const calls = { config: /** @type {any} */ (undefined), closes: 0 };
-  /** @type {import('issuer-events').NgrokConnect} */
+  /** @type {import('../../dist/tunnel/types.js').NgrokConnect} */
   const connect = async (config) => {
     calls.config = config;
     // The real agent reports 'closed' for a failed attempt while it connects: not news for the user.
@@ -167,7 +169,7 @@ test('token shapes refused before anything is sent; smee refused with the reason
 
 test('runListener through the stand-in: the public URL, a signed delivery through it verifies, the tunnel closed after the receiver drained', async () => {
   const closes = [];
-  /** @type {import('issuer-events').NgrokConnect} */
+  /** @type {import('../../dist/tunnel/types.js').NgrokConnect} */
   const connect = async (config) => {
     const listener = await standInForward(config);
     return {
