@@ -40,7 +40,7 @@ export interface CheckPlan {
    * local receiver): resolves the URL to put in offers and the close that ends it, or undefined
    * when `ended` (the run stopped, or its --timeout passed) settles first.
    */
-  exposeReceiver?: (localUrl: string, ended: Promise<unknown>) => Promise<{ url: string; close(): Promise<void> } | undefined>;
+  exposeReceiver?: (localUrl: string, ended: Promise<unknown>) => Promise<{ url: string; provider: string; close(): Promise<void> } | undefined>;
   eventTimeoutMs: number;
   /** The whole run; when it passes the results so far are returned with `timedOut`. */
   timeoutMs?: number;
@@ -52,7 +52,7 @@ export interface CheckPlan {
 }
 
 export interface CheckReporter {
-  started?(info: { subject: string; profiles: readonly string[]; scenarios: number; webhookUrl?: string; localWebhookUrl?: string }): void;
+  started?(info: { subject: string; profiles: readonly string[]; scenarios: number; webhookUrl?: string; localWebhookUrl?: string; tunnel?: string }): void;
   progress?(done: number, total: number): void;
   exchange?(exchange: HttpExchange): void;
 }
@@ -102,7 +102,7 @@ export async function runCheck(plan: CheckPlan, reporter: CheckReporter = {}): P
   const ranked: RankedResult[] = [];
   const latencies: Record<Channel, number[]> = { sse: [], webhook: [] };
   const stop = { stopped: false };
-  let exposed: { url: string; close(): Promise<void> } | undefined;
+  let exposed: { url: string; provider: string; close(): Promise<void> } | undefined;
   let endRun!: () => void;
   const ended = new Promise<void>((resolve) => (endRun = resolve));
   const work = async (): Promise<void> => {
@@ -131,7 +131,7 @@ export async function runCheck(plan: CheckPlan, reporter: CheckReporter = {}): P
         recorder(ranked, profile, profileRank, 0).add('issuer-events-events', 'events', skip(why), EVENTS_SPEC);
       }
     });
-    reporter.started?.({ subject, profiles, scenarios: jobs.length, webhookUrl: hub?.webhookUrl, localWebhookUrl: hub?.localWebhookUrl });
+    reporter.started?.({ subject, profiles, scenarios: jobs.length, webhookUrl: hub?.webhookUrl, localWebhookUrl: hub?.localWebhookUrl, tunnel: exposed?.provider });
     let done = 0;
     await pool(jobs, plan.concurrency, stop, async (job) => {
       if (job.kind === 'metadata') {

@@ -128,6 +128,6 @@ function exposeThrough(ctx: CommandContext<CheckOptions>, tunnel: TunnelPlan): N
       { label: 'issuer-events check', status: (state, url) => renderTunnelStatus(ctx.output, state, url, "check's webhook receiver") },
       ended,
     );
-    return exposed && { url: exposed.publicUrl.url, close: exposed.close };
+    return exposed && { url: exposed.publicUrl.url, provider: exposed.publicUrl.provider, close: exposed.close };
   };
 }
