@@ -61,7 +61,7 @@ test('offer create --claim --tunnel ngrok: the offer’s webhook override is the
     // Each webhook is printed beside the stream's events, terminal one included.
     const offer = records.find((x) => x.offerId);
     const webhooks = records.filter((x) => x.source === 'webhook');
-    assert.deepEqual(webhooks[0] && webhooks[0].type, 'credential_offer_created');
+    assert.equal(webhooks[0]?.type, 'credential_offer_created');
     assert.ok(webhooks.every((w) => w.sessionId === offer.offerId));
     assert.ok(
       webhooks.some((w) => w.terminal && w.status === 'SUCCESSFUL'),
@@ -116,6 +116,7 @@ test('check --sandbox --tunnel ngrok: offers carry the public URL, the webhook e
 
 test('check and offer create: --tunnel bad input is one line, exit 2, before anything is sent', async () => {
   const offer = ['offer', 'create', '--base-url', 'http://127.0.0.1:65500', '--profile', 'openBadgeCredential'];
+  /** @type {[string[], Record<string, string>, RegExp][]} */
   const cases = [
     // No token: names NGROK_AUTHTOKEN and where to get one.
     [
@@ -143,9 +144,9 @@ test('check and offer create: --tunnel bad input is one line, exit 2, before any
   for (const [args, env, message] of cases) {
     const { env: stand, calls } = standIn(env);
     if (!('NGROK_AUTHTOKEN' in env)) delete stand.NGROK_AUTHTOKEN;
-    const r = await runCli(/** @type {string[]} */ (args), { env: stand });
+    const r = await runCli(args, { env: stand });
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-    assert.match(oneErrorLine(r.stderr), /** @type {RegExp} */ (message));
+    assert.match(oneErrorLine(r.stderr), message);
     assert.equal(r.stdout, '');
     assert.deepEqual(calls(), [], 'no tunnel was opened');
   }
