@@ -28,6 +28,7 @@ export { WebhookReceiver, type ReceiverOptions, type ReceiveResult, type Accepta
 export { runListener, type ListenPlan, type ListenReporter, type PublicUrl } from './webhooks/listener.js';
 export {
   openTunnel,
+  exposeReceiver,
   ngrokProvider,
   loadNgrok,
   ngrokError,
@@ -37,6 +38,7 @@ export {
   TUNNEL_PROVIDERS,
   CONNECT_TIMEOUT_MS,
   type Tunnel,
+  type ExposedReceiver,
   type TunnelPlan,
   type TunnelHooks,
   type TunnelState,
