@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { lookup } from 'node:dns/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -195,5 +196,33 @@ test('Ctrl-C while the tunnel connects stops at once: check and offer create exi
     assert.ok(Date.now() - sent < 3000, `${args[0]} stopped ${Date.now() - sent} ms after SIGINT`);
     assert.doesNotMatch(r.stdout, /"kind":"tunnel"/);
     assert.doesNotMatch(r.stderr, /error/);
+  }
+});
+
+test('the real @ngrok/ngrok with no network: check and offer create fail on one line, exit 1, within 15 s, nothing sent to the issuer', async (t) => {
+  // As in listen-tunnel.test.mjs: only where the ngrok service's name does not resolve (tests stay on 127.0.0.1).
+  const online = await lookup('connect.ngrok-agent.com').then(
+    () => true,
+    () => false,
+  );
+  if (online) return t.skip('this machine resolves connect.ngrok-agent.com: the offline run would reach ngrok');
+  /** @type {any[]} */
+  const seen = [];
+  const sandbox = await startSandbox({ onRecord: (/** @type {any} */ r) => seen.push(r) });
+  try {
+    for (const args of [
+      ['check', '--sandbox', '--profile', 'openBadgeCredential', '--only', 'issuer-events-events'],
+      ['offer', 'create', '--base-url', sandbox.url, '--profile', 'openBadgeCredential', '--claim'],
+    ]) {
+      const started = Date.now();
+      const r = await runCli([...args, '--tunnel', 'ngrok'], { env: { NGROK_AUTHTOKEN: TOKEN }, timeoutMs: 30_000 });
+      assert.equal(r.code, 1, r.stderr);
+      assert.ok(Date.now() - started < 15_000, `${args[0]}: ${Date.now() - started} ms`);
+      assert.match(oneErrorLine(r.stderr), /^error: ngrok: failed to connect session: .*\(the agent could not reach the ngrok service/);
+      assert.ok(!r.stderr.includes(TOKEN) && !r.stdout.includes(TOKEN));
+    }
+    assert.deepEqual(seen, [], 'no offer was created');
+  } finally {
+    await sandbox.close();
   }
 });
