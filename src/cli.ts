@@ -83,6 +83,11 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .addOption(new Option('--auth-method <method>', 'PRE_AUTHORIZED or AUTHORIZED').default('PRE_AUTHORIZED'))
         .option('--issuer-state-mode <mode>', 'INCLUDE or OMIT (AUTHORIZED only)')
         .option('--webhook-url <url>', 'per-offer webhook (runtimeOverrides.notifications.webhook.url)')
+        .option(
+          '--tunnel <provider>',
+          "with --claim or --tail: receive the offer's webhooks here through a public https URL, set as its webhook: ngrok (token from NGROK_AUTHTOKEN)",
+        )
+        .option('--tunnel-domain <domain>', 'with --tunnel ngrok: a domain reserved for your ngrok account')
         .option('--overrides <json|@file>', 'deep-merged into runtimeOverrides')
         .option('--credential-data <json|@file>', 'deep-merged into runtimeOverrides.credentialData')
         .option('--expires-in <duration>', 'offer lifetime, e.g. 5m, or "never"')
@@ -111,6 +116,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
           'issuer-events offer create --profile openBadgeCredential --tail --until status:SUCCESSFUL --timeout 5m',
           'issuer-events offer create --profile openBadgeCredential --claim --timeout 30s   # exit 0 only if issuance succeeds',
           'issuer-events offer create --profile openBadgeCredential --claim --junit report.xml --save capture.ndjson   # CI: a report and the events',
+          'issuer-events offer create --target acme.main.issuer --token "$TOKEN" --profile identityCredentialSdJwt --claim --tunnel ngrok   # webhooks from a hosted walt.id Enterprise',
         ),
       )
       .action(action(() => import('./commands/offer-create.js')));
@@ -176,6 +182,8 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--skip <module,...>', 'skip these modules')
         .option('--events <channels>', 'event channels to watch: sse,webhook, sse, webhook or none', 'sse,webhook')
         .option('--webhook-url <url>', "the receiver's URL as the issuer reaches it (the receiver listens on its port); default a local port")
+        .option('--tunnel <provider>', 'a public https URL for the receiver, set in every offer (a hosted issuer): ngrok (token from NGROK_AUTHTOKEN)')
+        .option('--tunnel-domain <domain>', 'with --tunnel ngrok: a domain reserved for your ngrok account')
         .option('--offer-command <cmd>', 'any OID4VCI issuer: a shell command run once per scenario that prints one offer (URI or JSON)')
         .option('--event-timeout <duration>', 'bound on the wait for each expected event', '10s')
         .option('--timeout <duration>', 'give up after this long in total (exit 124, the report so far)')
@@ -194,6 +202,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
           'issuer-events check --base-url https://issuer.example.com --junit check.xml   # the CI gate after a deploy',
           'issuer-events check --profile identityCredentialSdJwt --only oid4vci-1_0-issuer-happy-flow,issuer-events-events --json',
           'issuer-events check --webhook-url http://host.docker.internal:8787/hooks --event-timeout 30s',
+          'issuer-events check --target acme.main.issuer --token "$TOKEN" --profile identityCredentialSdJwt --tunnel ngrok   # a hosted walt.id Enterprise reaches the receiver',
           "issuer-events check --offer-command 'node make-offer.mjs' --events none   # any OID4VCI issuer",
         ),
       )

@@ -37,7 +37,18 @@ export {
   type VerifyContext,
   type SignatureScheme,
 } from './webhooks/index.js';
-export { openTunnel, TunnelError, TUNNEL_PROVIDERS, type Tunnel, type TunnelPlan, type TunnelHooks, type TunnelState, type TunnelProvider } from './tunnel/index.js';
+export {
+  openTunnel,
+  exposeReceiver,
+  TunnelError,
+  TUNNEL_PROVIDERS,
+  type Tunnel,
+  type TunnelPlan,
+  type TunnelHooks,
+  type TunnelState,
+  type TunnelProvider,
+  type ExposedReceiver,
+} from './tunnel/index.js';
 
 // captures and replay
 export { CaptureWriter } from './capture/writer.js';

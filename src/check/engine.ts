@@ -36,10 +36,11 @@ export interface CheckPlan {
   /** Where the webhook receiver listens, and the URL the issuer is told (`--webhook-url`). */
   receiver: { host: string; port: number; path: string; publicUrl?: string };
   /**
-   * Makes the receiver reachable from the issuer and returns the URL to put in offers: the place
-   * for `--tunnel` (a public https URL forwarding to the local receiver).
+   * Makes the receiver reachable from the issuer (`--tunnel`: a public https URL forwarding to the
+   * local receiver): resolves the URL to put in offers and the close that ends it, or undefined
+   * when `ended` (the run stopped, or its --timeout passed) settles first.
    */
-  exposeReceiver?: (localUrl: string) => Promise<string>;
+  exposeReceiver?: (localUrl: string, ended: Promise<unknown>) => Promise<{ url: string; provider: string; close(): Promise<void> } | undefined>;
   eventTimeoutMs: number;
   /** The whole run; when it passes the results so far are returned with `timedOut`. */
   timeoutMs?: number;
@@ -51,7 +52,7 @@ export interface CheckPlan {
 }
 
 export interface CheckReporter {
-  started?(info: { subject: string; profiles: readonly string[]; scenarios: number; webhookUrl?: string; localWebhookUrl?: string }): void;
+  started?(info: { subject: string; profiles: readonly string[]; scenarios: number; webhookUrl?: string; localWebhookUrl?: string; tunnel?: string }): void;
   progress?(done: number, total: number): void;
   exchange?(exchange: HttpExchange): void;
 }
@@ -101,13 +102,22 @@ export async function runCheck(plan: CheckPlan, reporter: CheckReporter = {}): P
   const ranked: RankedResult[] = [];
   const latencies: Record<Channel, number[]> = { sse: [], webhook: [] };
   const stop = { stopped: false };
+  let exposed: { url: string; provider: string; close(): Promise<void> } | undefined;
+  let endRun!: () => void;
+  const ended = new Promise<void>((resolve) => (endRun = resolve));
   const work = async (): Promise<void> => {
     const profiles = await source.profiles(plan.profiles);
     const watching = source.hasEvents && (plan.events.sse || plan.events.webhook) && plan.modules.has('issuer-events-events');
     if (watching && connection) {
       hub = new EventHub({ connection: { ...connection, dispatcher }, sse: plan.events.sse, webhook: plan.events.webhook, receiver: plan.receiver });
       await hub.start();
-      if (plan.exposeReceiver && hub.localWebhookUrl) hub.webhookUrl = await plan.exposeReceiver(hub.localWebhookUrl);
+      if (plan.exposeReceiver && hub.localWebhookUrl) {
+        exposed = await plan.exposeReceiver(hub.localWebhookUrl, ended);
+        // Stopped (or out of time) while the tunnel connected: the run is over.
+        if (!exposed) return;
+        if (stop.stopped) return void (await exposed.close());
+        hub.webhookUrl = exposed.url;
+      }
     }
     const jobs: Job[] = plan.modules.has('oid4vci-1_0-issuer-metadata-test') ? [{ kind: 'metadata' }] : [];
     profiles.forEach((profile, profileRank) => {
@@ -121,7 +131,7 @@ export async function runCheck(plan: CheckPlan, reporter: CheckReporter = {}): P
         recorder(ranked, profile, profileRank, 0).add('issuer-events-events', 'events', skip(why), EVENTS_SPEC);
       }
     });
-    reporter.started?.({ subject, profiles, scenarios: jobs.length, webhookUrl: hub?.webhookUrl, localWebhookUrl: hub?.localWebhookUrl });
+    reporter.started?.({ subject, profiles, scenarios: jobs.length, webhookUrl: hub?.webhookUrl, localWebhookUrl: hub?.localWebhookUrl, tunnel: exposed?.provider });
     let done = 0;
     await pool(jobs, plan.concurrency, stop, async (job) => {
       if (job.kind === 'metadata') {
@@ -166,9 +176,12 @@ export async function runCheck(plan: CheckPlan, reporter: CheckReporter = {}): P
   } finally {
     clearTimeout(timer);
     disposeStop?.();
+    endRun();
     // After --timeout or a stop, requests still in flight are cut (close() would wait for an issuer that hangs).
     if (timedOut || stoppedWith !== undefined) await dispatcher.destroy().catch(() => {});
+    // The receiver drains first (its answers still go back through the tunnel), then the tunnel closes.
     await hub?.close();
+    await exposed?.close();
     await sandbox?.close();
     await dispatcher.close().catch(() => {});
   }

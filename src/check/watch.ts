@@ -5,7 +5,7 @@ import { authHeaders, followTarget, type IssuerConnection } from '../issuer/endp
 import { delay } from '../shared/duration.js';
 import { isPlainObject, type JsonObject } from '../shared/json.js';
 import { SessionStream } from '../sse/session-stream.js';
-import { WebhookReceiver } from '../webhooks/receiver.js';
+import { type ReceiveResult, WebhookReceiver } from '../webhooks/receiver.js';
 
 export type Channel = 'sse' | 'webhook';
 
@@ -22,6 +22,8 @@ export interface WatchPlan {
   webhook: boolean;
   /** Where the receiver listens; `publicUrl` is what the issuer is told (a tunnel, a Docker host name). */
   receiver: { host: string; port: number; path: string; publicUrl?: string };
+  /** Each webhook event as it arrives (`offer create --tunnel` prints them). */
+  onWebhook?: (event: IssuerEvent, result: ReceiveResult) => void;
 }
 
 /** Webhook deliveries for sessions not watched (yet) kept at most: walt.id sends `credential_offer_created` before its 201. */
@@ -77,6 +79,7 @@ export class EventHub {
         const payload: JsonObject = isPlainObject(data) ? data : {};
         const event = buildEvent(result.record.type ?? 'message', payload, data, undefined, result.record.sessionId ?? undefined);
         this.deliver({ channel: 'webhook', event, at: performance.now() });
+        this.plan.onWebhook?.(event, result);
       },
     });
     this.localWebhookUrl = await this.receiver.start();

@@ -22,7 +22,7 @@ export const HELP_TOPICS: Record<string, () => string> = {
       ['ISSUER_EVENTS_TOKEN', 'Bearer token for walt.id Enterprise (--token)'],
       ['ISSUER_EVENTS_WEBHOOK_SECRET', 'webhook signing secret for listen, verify, replay, trigger (--secret)'],
       ['ISSUER_EVENTS_CONTEXT', 'named context of the configuration file (--context)'],
-      ['NGROK_AUTHTOKEN', 'ngrok auth token for listen --tunnel ngrok (config: ngrokAuthtoken)'],
+      ['NGROK_AUTHTOKEN', 'ngrok auth token for --tunnel ngrok: listen, sandbox, check, offer create (config: ngrokAuthtoken)'],
       ['NO_COLOR / FORCE_COLOR', 'colours off / on, whatever the terminal (--no-color wins)'],
       ['CI', 'CI=true: no spinners'],
       ['HTTPS_PROXY / HTTP_PROXY / NO_PROXY', 'outgoing requests through a proxy'],

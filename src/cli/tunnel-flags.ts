@@ -2,7 +2,7 @@ import type { ResolvedSettings } from '../config/load.js';
 import { UsageError } from '../errors.js';
 import { isTunnelProvider, NGROK_TOKEN_PAGE, ngrokTokenProblem, relayRefusal, TUNNEL_PROVIDERS, type TunnelPlan } from '../tunnel/index.js';
 
-/** `--tunnel <provider> [--tunnel-domain <domain>]`, shared by every command that takes a tunnel (listen; later sandbox, check, offer create --claim). */
+/** `--tunnel <provider> [--tunnel-domain <domain>]`, shared by every command that takes a tunnel (listen, sandbox, check, offer create). */
 export interface TunnelFlags {
   tunnel?: string;
   tunnelDomain?: string;

@@ -7,8 +7,11 @@ import { CheckRenderer } from '../output/renderers/check.js';
 import type { RunReport } from '../report/checks.js';
 import { loadProfiles } from '../sandbox/profiles.js';
 import { formatDuration } from '../shared/duration.js';
+import { tunnelPlan, type TunnelFlags } from '../cli/tunnel-flags.js';
+import { renderTunnelStatus } from '../output/renderers/tunnel.js';
+import { exposeReceiver, type TunnelPlan } from '../tunnel/index.js';
 
-export interface CheckOptions extends IssuerFlags {
+export interface CheckOptions extends IssuerFlags, TunnelFlags {
   profile?: string[];
   only?: string;
   skip?: string;
@@ -62,15 +65,19 @@ async function checkPlan(ctx: CommandContext<CheckOptions>): Promise<CheckPlan> 
   if (options.offerCommand !== undefined && issuerFlags.length) throw new UsageError('--offer-command replaces the management API: it takes no --base-url, --target or --token');
   if (options.offerCommand === '') throw new UsageError('invalid --offer-command "": give the shell command that prints one offer');
   const webhookUrl = options.webhookUrl === undefined ? undefined : new URL(urlFlag(options.webhookUrl, '--webhook-url'));
+  const events = eventsFlag(options.events);
+  const tunnel = options.tunnel === undefined && options.tunnelDomain === undefined ? undefined : tunnelPlan(options, await ctx.settings());
+  if (tunnel) tunnelUsage(ctx, events, selected);
   const plan: Omit<CheckPlan, 'source'> = {
     profiles: options.profile,
     modules: selected,
-    events: eventsFlag(options.events),
+    events,
     // The issuer is told --webhook-url (a Docker host name, a tunnel); the receiver listens on its port, on every interface.
     receiver: webhookUrl
       ? { host: '0.0.0.0', port: Number(webhookUrl.port || 0), path: webhookUrl.pathname, publicUrl: webhookUrl.href }
       : { host: '127.0.0.1', port: 0, path: '/hooks' },
-    // --tunnel (a public https URL forwarding to the receiver) plugs in here as plan.exposeReceiver.
+    // --tunnel: the receiver stays on loopback; offers carry the tunnel's public URL instead.
+    exposeReceiver: tunnel && exposeThrough(ctx, tunnel),
     eventTimeoutMs: durationFlag(options.eventTimeout ?? '10s', '--event-timeout', { min: 1 }),
     timeoutMs: optionalDuration(options.timeout, '--timeout', { min: 1 }),
     allowUnverified: Boolean(options.allowUnverified),
@@ -95,4 +102,32 @@ function eventsFlag(text: string | undefined): CheckPlan['events'] {
   const bad = items.filter((i) => i !== 'sse' && i !== 'webhook');
   if (bad.length || items.length === 0) throw new UsageError(`invalid --events "${text}": use sse,webhook, sse, webhook or none`);
   return { sse: items.includes('sse'), webhook: items.includes('webhook') };
+}
+
+/**
+ * `--tunnel` with what it cannot serve: usage errors. It makes the webhook receiver public, so it
+ * needs one (not `--events sse|none`), one check starts itself (not `--webhook-url`, which names
+ * a receiver the issuer already reaches), and an issuer told its URL (not `--offer-command`).
+ */
+function tunnelUsage(ctx: CommandContext<CheckOptions>, events: CheckPlan['events'], modules: ReadonlySet<string>): void {
+  const { options } = ctx;
+  if (options.webhookUrl !== undefined) throw new UsageError('--tunnel gives the receiver its public URL itself: give --tunnel or --webhook-url, not both');
+  if (!events.webhook)
+    throw new UsageError(`--tunnel makes the webhook receiver public, and --events ${options.events} watches no webhook: add webhook to --events, or drop --tunnel`);
+  if (options.offerCommand !== undefined)
+    throw new UsageError('--tunnel makes the webhook receiver public, and an --offer-command issuer is never told its URL (its events are not watched): drop --tunnel');
+  if (!modules.has('issuer-events-events')) ctx.output.warn('--tunnel has no effect: the events module (issuer-events-events) is not run, so no receiver is started');
+}
+
+/** The engine's exposeReceiver: the tunnel to the receiver, its status changes on stderr. */
+function exposeThrough(ctx: CommandContext<CheckOptions>, tunnel: TunnelPlan): NonNullable<CheckPlan['exposeReceiver']> {
+  return async (localUrl, ended) => {
+    const exposed = await exposeReceiver(
+      tunnel,
+      localUrl,
+      { label: 'issuer-events check', status: (state, url) => renderTunnelStatus(ctx.output, state, url, "check's webhook receiver") },
+      ended,
+    );
+    return exposed && { url: exposed.publicUrl.url, provider: exposed.publicUrl.provider, close: exposed.close };
+  };
 }

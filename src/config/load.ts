@@ -121,7 +121,7 @@ export interface ResolvedSettings {
   target?: string;
   token?: string;
   webhookSecrets: string[];
-  /** `listen --tunnel ngrok`: NGROK_AUTHTOKEN (the variable ngrok's own tools read), else the config's ngrokAuthtoken. */
+  /** `--tunnel ngrok`: NGROK_AUTHTOKEN (the variable ngrok's own tools read), else the config's ngrokAuthtoken. */
   ngrokAuthtoken?: string;
   context?: string;
   configFile?: string;

@@ -7,7 +7,7 @@ export interface Settings {
   target?: string;
   token?: string;
   webhookSecret?: string[];
-  /** The ngrok agent's auth token (`listen --tunnel ngrok`); NGROK_AUTHTOKEN wins over it. */
+  /** The ngrok agent's auth token (`--tunnel ngrok`: listen, sandbox, check, offer create); NGROK_AUTHTOKEN wins over it. */
   ngrokAuthtoken?: string;
 }
 

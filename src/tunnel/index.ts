@@ -1,6 +1,8 @@
 import { TunnelError } from './errors.js';
 import { ngrokProvider } from './ngrok.js';
-import type { Tunnel, TunnelHooks, TunnelPlan, TunnelProvider, TunnelProviderName, TunnelTarget } from './types.js';
+import { localOrigin } from '../shared/http-server.js';
+import { drainWithin } from '../shared/shutdown.js';
+import type { PublicUrl, Tunnel, TunnelHooks, TunnelPlan, TunnelProvider, TunnelProviderName, TunnelState, TunnelTarget } from './types.js';
 
 export { TunnelError, ngrokError, NGROK_TOKEN_PAGE, type TunnelFailure } from './errors.js';
 export { CONNECT_TIMEOUT_MS, loadNgrok, ngrokProvider, ngrokTokenProblem } from './ngrok.js';
@@ -51,4 +53,31 @@ export function relayRefusal(name: string): string | undefined {
     return 'smee.io re-serialises the JSON body and forces content-type: application/json, so Standard Webhooks, Svix, iGrant.io and Stripe signatures fail through it (https://github.com/probot/smee-client/issues/325)';
   }
   return undefined;
+}
+
+/** A local receiver made public: the URL to hand the issuer, and the close that ends the tunnel. */
+export interface ExposedReceiver {
+  /** The tunnel's origin with the receiver's path: what goes into an offer's webhook override. */
+  publicUrl: PublicUrl;
+  /** Closes the tunnel, bounded by TUNNEL_CLOSE_MS; safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the plan's tunnel to a receiver that already listens at `localUrl` (`check --tunnel`,
+ * `offer create --tunnel`): the public URL keeps the receiver's path, status changes reach
+ * `status` with that URL. Resolves undefined when `stopped` settles first (see openUnlessStopped).
+ */
+export async function exposeReceiver(
+  plan: TunnelPlan,
+  localUrl: string,
+  options: { label: string; status?: (state: TunnelState, url: PublicUrl) => void },
+  stopped: Promise<unknown>,
+): Promise<ExposedReceiver | undefined> {
+  const local = new URL(localUrl);
+  const path = `${local.pathname}${local.search}`;
+  const hooks: TunnelHooks = { status: (state, t) => options.status?.(state, { provider: t.provider, url: `${t.url}${path}` }) };
+  const tunnel = await openUnlessStopped(plan, { origin: localOrigin(localUrl), label: options.label }, hooks, stopped);
+  if (!tunnel) return undefined;
+  return { publicUrl: { provider: tunnel.provider, url: `${tunnel.url}${path}` }, close: () => drainWithin(tunnel.close(), TUNNEL_CLOSE_MS).then(() => undefined) };
 }

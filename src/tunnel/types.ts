@@ -1,6 +1,6 @@
 /**
  * A tunnel gives a local receiver a public URL. Providers implement `TunnelProvider`; the engines
- * (`runListener`, later `check`, `offer create --claim`, `sandbox`) open one through `openTunnel`
+ * (`runListener`, `sandbox`, and through `exposeReceiver` `check` and `offer create`) open one through `openTunnel`
  * and hold no provider-specific code.
  */
 

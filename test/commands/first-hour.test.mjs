@@ -120,7 +120,7 @@ test('context list and show align their columns for names and values of any leng
     const show = await runCli(['context', 'show', 'staging-eu-west-1-long'], { cwd: dir, env });
     assert.equal(show.code, 0, show.stderr);
     const rows = stripVTControlCharacters(show.stdout).split('\n').slice(1, -1);
-    assert.equal(rows.length, 5, show.stdout);
+    assert.equal(rows.length, 5, show.stdout); // baseUrl, target, token, webhookSecret, ngrokAuthtoken
     // Name, value, source: each column starts at the same place on every row.
     const cells = rows.map((row) => /^(\S+ +)(\S+ +)(\S.*)$/.exec(row));
     assert.ok(cells.every(Boolean), show.stdout);

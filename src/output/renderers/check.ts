@@ -28,7 +28,8 @@ export class CheckRenderer implements CheckReporter {
   }
 
   started(info: Parameters<NonNullable<CheckReporter['started']>>[0]): void {
-    const events = info.webhookUrl ? `; webhooks to ${info.webhookUrl}${info.localWebhookUrl !== info.webhookUrl ? ` (receiver ${info.localWebhookUrl})` : ''}` : '';
+    const via = info.tunnel ? `${info.tunnel} → receiver` : 'receiver';
+    const events = info.webhookUrl ? `; webhooks to ${info.webhookUrl}${info.localWebhookUrl !== info.webhookUrl ? ` (${via} ${info.localWebhookUrl})` : ''}` : '';
     this.output.info(
       `Checking ${escapeLine(info.subject)}: ${info.profiles.length} profile${info.profiles.length === 1 ? '' : 's'} (${escapeLine(info.profiles.join(', '))}), ${info.scenarios} scenarios${escapeLine(events)}`,
     );

@@ -55,7 +55,22 @@ export class EventRenderer implements FollowReporter {
     this.output.error(this.lastFailure);
   }
 
+  /**
+   * True while a webhook channel is received beside the stream (`offer create --tunnel`): each
+   * line says which channel it came from.
+   */
+  channels = false;
+
   event(event: IssuerEvent, record: CaptureRecord, line: string | undefined, target: FollowTarget): void {
+    this.line(event, record, line, this.prefix ? target.label : undefined);
+  }
+
+  /** An event a webhook delivered (`offer create --tunnel`): `line` is its capture record's NDJSON. */
+  webhook(event: IssuerEvent, record: CaptureRecord, line: string): void {
+    this.line(event, record, line, undefined);
+  }
+
+  private line(event: IssuerEvent, record: CaptureRecord, line: string | undefined, label: string | undefined): void {
     if (this.output.json) {
       this.output.recordLine(line!);
       return;
@@ -64,7 +79,8 @@ export class EventRenderer implements FollowReporter {
     const c = output.color;
     const paint = event.terminal ? (event.outcome === 'success' ? c.green : c.red) : event.failed ? c.red : (s: string) => s;
     const parts = [c.dim(record.receivedAt.slice(11, 23))];
-    if (this.prefix) parts.push(c.cyan(escapeLine(target.label)));
+    if (this.channels) parts.push(c.dim(record.source === 'webhook' ? 'webhook' : 'sse    '));
+    if (label !== undefined) parts.push(c.cyan(escapeLine(label)));
     parts.push(paint(c.bold(escapeLine(event.type))));
     if (event.status) parts.push(paint(escapeLine(event.status)));
     const summary = describeEvent(event);
