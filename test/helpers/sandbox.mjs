@@ -189,3 +189,6 @@ export async function collectWebhooks() {
   });
   return { url: `${server.url}/hook`, bodies, close: server.close };
 }
+
+/** The OID4VCI format each sandbox profile format is advertised as (the sandbox's configurationOf). */
+export const OID4VCI_FORMAT = /** @type {Record<string, string>} */ ({ w3c_vc: 'jwt_vc_json', sd_jwt_vc: 'dc+sd-jwt', mso_mdoc: 'mso_mdoc' });

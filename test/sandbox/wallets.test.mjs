@@ -9,17 +9,15 @@ import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
 import { OpenID4VCIClient } from '@sphereon/oid4vci-client';
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, SignJWT } from 'jose';
 import { mdocContext } from '../../dist/shared/mdoc-context.js';
-import { call, createOffer, holderKey, startSandbox, startSandboxCli } from '../helpers/sandbox.mjs';
+import { BUILT_IN_PROFILES } from 'issuer-events';
+import { call, createOffer, holderKey, OID4VCI_FORMAT, startSandbox, startSandboxCli } from '../helpers/sandbox.mjs';
 
 // Wallets the sandbox shares no code with, as oracles: Sphereon's OpenID4VCIClient (0.20.1) and
 // the OpenWallet Foundation client. What they receive is verified here, independently, against
 // what the sandbox publishes (its JWKS, the certificate in x5c / x5chain).
 
-const PROFILES = [
-  ['openBadgeCredential', 'jwt_vc_json'],
-  ['identityCredentialSdJwt', 'dc+sd-jwt'],
-  ['isoMdl', 'mso_mdoc'],
-];
+/** Every built-in profile, with the OID4VCI format its configuration advertises. */
+const PROFILES = BUILT_IN_PROFILES.map((p) => [p.id, OID4VCI_FORMAT[p.format]]);
 
 /** @type {{ url: string, result: any, stderr: () => string }} */
 let cli;
@@ -49,7 +47,7 @@ for (const [profileId, format] of PROFILES) {
     });
     const raw = /** @type {any} */ (response).credentials[0].credential;
     const jwks = (await call(`${cli.url}/openid4vci/jwks`)).body;
-    const bound = await verifyCredential(format, raw, jwks);
+    const bound = await verifyCredential(format, raw, jwks, profileId);
     assert.deepEqual([bound.x, bound.y], [key.publicJwk.x, key.publicJwk.y], 'bound to the holder key');
 
     const notificationEndpoint = client.endpointMetadata.credentialIssuerMetadata?.notification_endpoint;
@@ -122,7 +120,7 @@ test('the OWF client binds to a did:jwk (signer method did) and sends a notifica
     const accessToken = token.accessTokenResponse.access_token;
     const { credentialResponse } = await client.retrieveCredentials({ issuerMetadata, accessToken, credentialConfigurationId: created.configurationId, proofs: { jwt: [jwt] } });
     const raw = /** @type {any} */ (credentialResponse).credentials[0].credential;
-    await verifyCredential('jwt_vc_json', raw, (await call(`${sandbox.url}/openid4vci/jwks`)).body);
+    await verifyCredential('jwt_vc_json', raw, (await call(`${sandbox.url}/openid4vci/jwks`)).body, 'openBadgeCredential');
     assert.equal(decodeJwt(raw).sub, did, 'the subject is the DID the proof named');
     const notification = { notificationId: /** @type {any} */ (credentialResponse).notification_id, event: /** @type {const} */ ('credential_accepted') };
     const sent = await client.sendNotification({ issuerMetadata, accessToken, notification });
@@ -138,7 +136,7 @@ test('the OWF client binds to a did:jwk (signer method did) and sends a notifica
  * certificate, which must hold the JWKS key its kid names (@sd-jwt/sd-jwt-vc verifies the
  * disclosures too); mso_mdoc: the x5chain certificate (@owf/mdoc checks every digest).
  */
-async function verifyCredential(format, raw, jwks) {
+async function verifyCredential(format, raw, jwks, profileId) {
   if (format === 'mso_mdoc') {
     const signed = IssuerSigned.fromEncodedForOid4Vci(raw);
     await signed.verify({ trustedCertificates: [signed.issuerAuth.certificate] }, mdocContext);
@@ -153,7 +151,7 @@ async function verifyCredential(format, raw, jwks) {
   assert.ok(published, `the kid ${header.kid} names a key in the JWKS`);
   if (format === 'jwt_vc_json') {
     const { payload } = await jwtVerify(issuerJwt, await importJWK(published, 'ES256'));
-    assert.deepEqual(/** @type {any} */ (payload.vc).type, ['VerifiableCredential', 'OpenBadgeCredential']);
+    assert.deepEqual(/** @type {any} */ (payload.vc).type, BUILT_IN_PROFILES.find((p) => p.id === profileId)?.type);
     assert.equal(/** @type {any} */ (payload.vc).credentialSubject.id, payload.sub);
     return JSON.parse(Buffer.from(String(payload.sub).slice('did:jwk:'.length).split('#')[0], 'base64url').toString());
   }
