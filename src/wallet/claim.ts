@@ -1,14 +1,6 @@
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { type CallbackContext, clientAuthenticationNone, Oauth2ClientErrorResponseError, preAuthorizedCodeGrantIdentifier } from '@openid4vc/oauth2';
-import {
-  type CredentialOfferObject,
-  getGlobalConfig,
-  type IssuerMetadataResult,
-  Openid4vciClient,
-  Openid4vciRetrieveCredentialsError,
-  Openid4vciVersion,
-  setGlobalConfig,
-} from '@openid4vc/openid4vci';
+import { type CredentialOfferObject, type IssuerMetadataResult, Openid4vciClient, Openid4vciRetrieveCredentialsError, Openid4vciVersion } from '@openid4vc/openid4vci';
 import { InvalidFetchResponseError, ValidationError } from '@openid4vc/utils';
 import type { Dispatcher } from 'undici';
 import { CliError, ExitCode, UsageError } from '../errors.js';
@@ -19,6 +11,7 @@ import { IssuerKeyStore } from './issuer-keys.js';
 import { type HolderKey, holderKey, signWith, thumbprint, verifyWith } from './keys.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type HttpExchange, walletFetch } from './transport.js';
 import { formatDuration, MAX_TIMER_MS, safeTimeout } from '../shared/duration.js';
+import { admitHttpUrlsInLibraries } from '../shared/oid4vc-urls.js';
 
 /** What to claim and how: the engine's whole configuration (no flags here). */
 export interface ClaimPlan {
@@ -105,17 +98,15 @@ export async function claimOffer(plan: ClaimPlan, reporter: ClaimReporter = {}):
   const onAbort = (): void => stop.abort(plan.signal?.reason);
   plan.signal?.addEventListener('abort', onAbort, { once: true });
   if (plan.signal?.aborted) onAbort();
-  // The library refuses http URLs unless allowed globally; the transport refuses plain http to
-  // anything but loopback unless the plan allows it, so this only admits what the plan allows.
-  const previous = getGlobalConfig();
-  setGlobalConfig({ ...previous, allowInsecureUrls: true });
+  // The library's URL check is one process-wide switch: turned on once, never restored under a
+  // concurrent claim. The plain-http rule is the transport's, per claim (shared/oid4vc-urls.ts).
+  admitHttpUrlsInLibraries();
   try {
     // Raced as well: whatever the claim is waiting on, the deadline ends it.
     return await Promise.race([run.execute(), stopped]);
   } finally {
     clearTimeout(timer);
     plan.signal?.removeEventListener('abort', onAbort);
-    setGlobalConfig(previous);
   }
 }
 
