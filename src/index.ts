@@ -59,7 +59,7 @@ export { FAULTS, type FaultName } from './sandbox/faults.js';
 export { runDemo, type DemoPlan, type DemoReporter, type DemoResult } from './sandbox/demo.js';
 export { loadProfiles, BUILT_IN_PROFILES, type SandboxProfile, type CredentialFormat } from './sandbox/profiles.js';
 export { validateOfferRequest } from './sandbox/validation.js';
-export { claimOffer, type ClaimPlan, type ClaimResult, type ClaimStep, type ClaimedCredential, type ClaimReporter } from './wallet/claim.js';
+export { claimOffer, NOTIFY_CHOICES, type NotifyChoice, type ClaimPlan, type ClaimResult, type ClaimStep, type ClaimedCredential, type ClaimReporter } from './wallet/claim.js';
 export { claimWhileFollowing, type IssuancePlan } from './wallet/issuance.js';
 export { offerReference } from './wallet/offer-input.js';
 export { ClaimError, CLAIM_STEPS, UntrustedCredentialError, type ClaimErrorKind, type ClaimStepName } from './wallet/errors.js';

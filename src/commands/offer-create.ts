@@ -1,6 +1,6 @@
 import { withFlagHint } from '../cli/claim-hints.js';
 import type { CommandContext } from '../cli/command-context.js';
-import { durationFlag, followFlags, followWarnings, reportTargets, trustAnchorFlags, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
+import { choiceFlag, durationFlag, followFlags, followWarnings, reportTargets, trustAnchorFlags, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
 import { offerRequest, type OfferRequestFlags } from '../cli/offer-flags.js';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { assertFetchable, createDispatcher } from '../http/client.js';
@@ -14,12 +14,14 @@ import type { IssuanceRecorder } from '../report/issuance.js';
 import { type FollowPlan, followSessions } from '../sse/follow.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
 import { offerReference } from '../wallet/offer-input.js';
+import { NOTIFY_CHOICES, type NotifyChoice } from '../wallet/notify.js';
 
 export interface OfferCreateOptions extends FollowFlags, IssuerFlags, OfferRequestFlags {
   tail?: boolean;
   claim?: boolean;
   claimTxCode?: string;
   invalidProof?: boolean;
+  notify?: string;
   insecure?: boolean;
   trustAnchor?: string[];
   allowUnverified?: boolean;
@@ -55,6 +57,7 @@ async function createAndFollow(ctx: CommandContext<OfferCreateOptions>, events: 
   for (const warning of follow ? followWarnings(follow) : []) output.warn(warning);
   // Read before anything is sent: a bad file is a usage error, not a half-done smoke test.
   const trustAnchors = options.claim ? trustAnchorFlags(options.trustAnchor) : [];
+  const notify = choiceFlag(options.notify ?? 'accepted', '--notify', NOTIFY_CHOICES);
   const connectTimeoutMs = options.connectTimeout ? durationFlag(options.connectTimeout, '--connect-timeout', { min: 1 }) : 10_000;
   // --wait-for-server covers the create request too: the issuer may still be starting (CI).
   const waitForServerMs = followOptions.waitForServerMs;
@@ -66,14 +69,14 @@ async function createAndFollow(ctx: CommandContext<OfferCreateOptions>, events: 
   }
   // The session is followed with fetch: a port fetch refuses is said before an offer is created.
   if (follow) assertFetchable(connection.baseUrl);
-  if (!reports?.junit && !reports?.stepSummary) return issue(ctx, request, connection, follow, events, trustAnchors);
+  if (!reports?.junit && !reports?.stepSummary) return issue(ctx, request, connection, follow, events, { trustAnchors, notify });
   // --junit, or a GitHub Actions step: the smoke test's checks become a JUnit file and a job summary.
   const [{ IssuanceRecorder }, { withReports }] = await Promise.all([import('../report/issuance.js'), import('../report/write.js')]);
   const recorder = new IssuanceRecorder(request.profileId, connection);
   return withReports(
     reports,
     (code, error) => recorder.report(code, error),
-    () => issue(ctx, request, connection, follow, events, trustAnchors, recorder),
+    () => issue(ctx, request, connection, follow, events, { trustAnchors, notify }, recorder),
     (message) => output.warn(message),
   );
 }
@@ -84,7 +87,7 @@ async function issue(
   connection: IssuerConnection,
   follow: Omit<FollowPlan, 'targets'> | undefined,
   events: EventRenderer,
-  trustAnchors: Uint8Array[],
+  wallet: { trustAnchors: Uint8Array[]; notify: NotifyChoice },
   recorder?: IssuanceRecorder,
 ): Promise<number> {
   const { options, output } = ctx;
@@ -108,9 +111,10 @@ async function issue(
     // The wallet sends the issuer's code unless told otherwise (a wrong one tests the refusal).
     txCode: options.claimTxCode ?? (offer.txCodeValue as string | undefined),
     invalidProof: options.invalidProof,
+    notify: wallet.notify,
     allowUnverified: options.allowUnverified,
     insecure: options.insecure,
-    trustAnchors,
+    trustAnchors: wallet.trustAnchors,
   };
   // The wallet stack (OID4VCI client, JOSE, SD-JWT, mdoc) is loaded only when a claim is asked for.
   const { claimWhileFollowing } = await import('../wallet/issuance.js');
@@ -124,6 +128,7 @@ async function issue(
 const CLAIM_ONLY = [
   { name: 'claimTxCode', flag: '--claim-tx-code' },
   { name: 'invalidProof', flag: '--invalid-proof' },
+  { name: 'notify', flag: '--notify' },
   { name: 'insecure', flag: '--insecure' },
   { name: 'trustAnchor', flag: '--trust-anchor' },
   { name: 'allowUnverified', flag: '--allow-unverified' },

@@ -1,6 +1,13 @@
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { type CallbackContext, clientAuthenticationNone, Oauth2ClientErrorResponseError, preAuthorizedCodeGrantIdentifier } from '@openid4vc/oauth2';
-import { type CredentialOfferObject, type IssuerMetadataResult, Openid4vciClient, Openid4vciRetrieveCredentialsError, Openid4vciVersion } from '@openid4vc/openid4vci';
+import {
+  type CredentialOfferObject,
+  type IssuerMetadataResult,
+  Openid4vciClient,
+  Openid4vciRetrieveCredentialsError,
+  Openid4vciSendNotificationError,
+  Openid4vciVersion,
+} from '@openid4vc/openid4vci';
 import { InvalidFetchResponseError, ValidationError } from '@openid4vc/utils';
 import type { Dispatcher } from 'undici';
 import { CliError, ExitCode, UsageError } from '../errors.js';
@@ -12,6 +19,9 @@ import { type HolderKey, holderKey, signWith, thumbprint, verifyWith } from './k
 import { DEFAULT_REQUEST_TIMEOUT_MS, type HttpExchange, walletFetch } from './transport.js';
 import { formatDuration, MAX_TIMER_MS, safeTimeout } from '../shared/duration.js';
 import { admitHttpUrlsInLibraries } from '../shared/oid4vc-urls.js';
+import type { NotifyChoice } from './notify.js';
+
+export { NOTIFY_CHOICES, type NotifyChoice } from './notify.js';
 
 /** What to claim and how: the engine's whole configuration (no flags here). */
 export interface ClaimPlan {
@@ -24,6 +34,13 @@ export interface ClaimPlan {
   holderKeyFile?: string;
   /** Sign the proof of possession with another key: the issuer must refuse it. */
   invalidProof?: boolean;
+  /**
+   * The notification sent after each credential response that carries a `notification_id`, when
+   * the issuer has a `notification_endpoint` (OID4VCI 1.0 §11): `credential_<event>`, with the
+   * access token; `none` sends nothing. Default `accepted`, as a wallet that stored the credential.
+   * Sent as asked, whatever the wallet's trust check then says of the credential.
+   */
+  notify?: NotifyChoice;
   /**
    * Accept a credential whose issuer key cannot be found (a DID method not resolved here, an
    * issuer publishing no keys). Never a signature that fails, a key not tied to the issuer, a
@@ -239,6 +256,7 @@ class ClaimRun {
         const trust = judgeCredential(decoded.signature, decoded.decoded.holderBinding, context);
         credentials.push({ format, configurationId, raw: typeof raw === 'string' ? raw : JSON.stringify(raw), decoded: decoded.decoded, signature: decoded.signature, trust });
       }
+      await this.notify(metadata, body.notification_id, token.accessTokenResponse.access_token, token.dpop);
     }
     const result = { offer, credentialIssuer: offer.credential_issuer, steps: this.steps, credentials };
     // Every credential is received and decoded first: the failure names the first one, the result shows all.
@@ -252,6 +270,35 @@ class ClaimRun {
       );
     }
     return result;
+  }
+
+  /**
+   * OID4VCI 1.0 §11: the event for one credential response, when it carries a notification_id and
+   * the issuer has a Notification Endpoint (otherwise there is nothing to send, and no step). A
+   * refusal is the issuer's error and description (exit 3; 401/403 exit 4).
+   */
+  private async notify(metadata: IssuerMetadataResult, notificationId: unknown, accessToken: string, dpop: unknown): Promise<void> {
+    const choice = this.plan.notify ?? 'accepted';
+    const endpoint = metadata.credentialIssuer.notification_endpoint;
+    if (choice === 'none' || typeof notificationId !== 'string' || !endpoint) return;
+    const event = `credential_${choice}` as const;
+    await this.step(
+      'notification',
+      async () => {
+        try {
+          await this.client.sendNotification({
+            issuerMetadata: metadata,
+            notification: { notificationId, event },
+            accessToken,
+            dpop: dpop as Parameters<Openid4vciClient['sendNotification']>[0]['dpop'],
+          });
+        } catch (error) {
+          if (error instanceof Openid4vciSendNotificationError) throw await notificationRefusal(error);
+          throw error;
+        }
+      },
+      () => `${event} → ${endpoint}`,
+    );
   }
 
   /**
@@ -304,6 +351,38 @@ function describeVersion(metadata: IssuerMetadataResult): string {
   const names: Record<string, string> = { V1: 'OID4VCI 1.0', Draft15: 'OID4VCI draft 15', Draft14: 'OID4VCI draft 13/14', Draft11: 'OID4VCI draft 11' };
   const version = names[metadata.originalDraftVersion] ?? metadata.originalDraftVersion;
   return `${metadata.credentialIssuer.credential_issuer} (${version})`;
+}
+
+/**
+ * A notification the issuer did not take (OID4VCI 1.0 §11.3): its `error` and
+ * `error_description`, whatever the code (the library reads only §11.3's two).
+ */
+async function notificationRefusal(error: Openid4vciSendNotificationError): Promise<ClaimError> {
+  const response = error.response.response;
+  const status = response.status;
+  let body: unknown;
+  try {
+    body = await response.clone().json();
+  } catch {
+    body = undefined;
+  }
+  const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const oauth =
+    typeof record.error === 'string'
+      ? { error: record.error.slice(0, 200), ...(typeof record.error_description === 'string' ? { error_description: record.error_description.slice(0, 500) } : {}) }
+      : undefined;
+  if (status === 401 || status === 403)
+    return new ClaimError('notification', `authentication refused (${status})${oauth ? `: ${oauth.error}` : ''}`, ExitCode.AUTH, { status, oauthError: oauth });
+  if (oauth && status >= 400 && status < 500) return refused('notification', oauth, status);
+  return new ClaimError(
+    'notification',
+    `the issuer answered ${status}${oauth ? `: ${oauth.error}` : ''}`,
+    status >= 400 && status < 500 ? ExitCode.UNSUCCESSFUL : ExitCode.FAILURE,
+    {
+      status,
+      oauthError: oauth,
+    },
+  );
 }
 
 /** Library errors → a ClaimError naming the step, with the issuer's `error` / `error_description`. */
