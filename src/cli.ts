@@ -145,7 +145,10 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .argument('<offer>', 'openid-credential-offer:// URI, offer URL, offer id, or - (offer create --json on stdin)')
         .option('--tx-code <code>', 'transaction code, when the offer asks for one')
         .option('--credential <configuration-id>', 'claim only this credential configuration; repeat for several', collect)
-        .option('--holder-key <jwk-file>', 'private JWK of the wallet (default: an ephemeral P-256 key)')
+        .option(
+          '--holder-key <jwk-file>',
+          'private JWK of the wallet (default: an ephemeral P-256 key); proofs name it as a jwk, or as its did:jwk / did:key where the issuer binds to DIDs only',
+        )
         .option('--invalid-proof', 'sign the proof of possession with a wrong key (the issuer must refuse it)')
         .option(
           '--notify <event>',

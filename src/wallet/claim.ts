@@ -1,5 +1,5 @@
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
-import { type CallbackContext, clientAuthenticationNone, Oauth2ClientErrorResponseError, preAuthorizedCodeGrantIdentifier } from '@openid4vc/oauth2';
+import { type CallbackContext, clientAuthenticationNone, type JwtSigner, Oauth2ClientErrorResponseError, preAuthorizedCodeGrantIdentifier } from '@openid4vc/oauth2';
 import {
   type CredentialOfferObject,
   type IssuerMetadataResult,
@@ -9,6 +9,7 @@ import {
   Openid4vciVersion,
 } from '@openid4vc/openid4vci';
 import { InvalidFetchResponseError, ValidationError } from '@openid4vc/utils';
+import type { JWK } from 'jose';
 import type { Dispatcher } from 'undici';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { decodeCredential, type DecodedCredential, type SignatureCheck } from './credentials.js';
@@ -19,6 +20,7 @@ import { type HolderKey, holderKey, signWith, thumbprint, verifyWith } from './k
 import { DEFAULT_REQUEST_TIMEOUT_MS, type HttpExchange, walletFetch } from './transport.js';
 import { formatDuration, MAX_TIMER_MS, safeTimeout } from '../shared/duration.js';
 import { admitHttpUrlsInLibraries } from '../shared/oid4vc-urls.js';
+import { didJwkOf, didKeyOf, didUrlOf, resolveKeyDid } from '../shared/did.js';
 import type { NotifyChoice } from './notify.js';
 
 export { NOTIFY_CHOICES, type NotifyChoice } from './notify.js';
@@ -161,8 +163,10 @@ class ClaimRun {
       generateRandom: (bytes) => randomBytes(bytes),
       clientAuthentication: clientAuthenticationNone({ clientId: 'issuer-events-test-wallet' }),
       signJwt: async (signer, { header, payload }) => {
-        if (signer.method !== 'jwk' || thumbprint(signer.publicJwk as never) !== thumbprint(this.key.publicJwk)) throw new Error('the wallet signs with its holder key only');
-        return { jwt: await signWith(this.key, header, payload, this.plan.invalidProof), signerJwk: signer.publicJwk };
+        // The holder key, named in the header as a jwk or as a DID URL of its did:jwk / did:key.
+        const named = signer.method === 'jwk' ? (signer.publicJwk as JWK) : signer.method === 'did' ? resolveKeyDid(signer.didUrl) : undefined;
+        if (!named || thumbprint(named) !== thumbprint(this.key.publicJwk)) throw new Error('the wallet signs with its holder key only');
+        return { jwt: await signWith(this.key, header, payload, this.plan.invalidProof), signerJwk: this.key.publicJwk as never };
       },
       verifyJwt: async (signer, { compact }) => {
         const jwk = signer.method === 'jwk' ? signer.publicJwk : undefined;
@@ -206,6 +210,8 @@ class ClaimRun {
     );
     this.record({ name: 'authorization-server-metadata', ms: 0, status: 'ok', detail: metadata.authorizationServers.map((s) => s.issuer).join(', ') });
     const ids = this.configurationIds(offer, metadata);
+    // Decided before the token request: a binding this wallet cannot make does not use up the code.
+    const bindings = new Map(ids.map((id) => [id, this.binding(metadata, id)]));
     const token = await this.step('token', () =>
       this.client.retrievePreAuthorizedCodeAccessTokenFromOffer({ credentialOffer: offer, issuerMetadata: metadata, txCode: preAuth.tx_code ? this.plan.txCode : undefined }),
     );
@@ -223,7 +229,7 @@ class ClaimRun {
           issuerMetadata: metadata,
           credentialConfigurationId: configurationId,
           nonce,
-          signer: { method: 'jwk', alg: this.key.alg, publicJwk: this.key.publicJwk as never },
+          signer: bindings.get(configurationId)!.signer,
         }),
       );
       const usesProofs = metadata.originalDraftVersion === Openid4vciVersion.V1 || metadata.originalDraftVersion === Openid4vciVersion.Draft15;
@@ -246,7 +252,7 @@ class ClaimRun {
         (body.credential !== undefined ? [body.credential] : []);
       if (raws.length === 0) throw new ClaimError('credential', `the response for ${configurationId} holds no credential (deferred issuance is not supported)`, ExitCode.FAILURE);
       const format = String(metadata.credentialIssuer.credential_configurations_supported[configurationId]?.format ?? 'unknown');
-      const context = { metadata, configurationId, keys, anchors, holderJwk: this.key.publicJwk };
+      const context = { metadata, configurationId, keys, anchors, holderJwk: this.key.publicJwk, holderDid: bindings.get(configurationId)!.did };
       for (const raw of raws) {
         const decoded = await this.step(
           'decode',
@@ -270,6 +276,37 @@ class ClaimRun {
       );
     }
     return result;
+  }
+
+  /**
+   * How the proof names the holder key for a configuration (OID4VCI 1.0 Appendix F.1 and
+   * `cryptographic_binding_methods_supported`, §12.2.4): the `jwk` header when the configuration
+   * takes `jwk` or `cose_key` or says nothing; else a `kid` that is a DID URL of the key's did:jwk
+   * (or did:key), the DID the credential must then be bound to. A configuration that takes only
+   * DIDs resolved over the network (did:web, did:ebsi, …) cannot be claimed by this wallet.
+   */
+  private binding(metadata: IssuerMetadataResult, configurationId: string): { signer: JwtSigner; did?: string } {
+    const configuration = metadata.credentialIssuer.credential_configurations_supported[configurationId] as Record<string, unknown> | undefined;
+    const listed = configuration?.cryptographic_binding_methods_supported;
+    const methods = Array.isArray(listed) ? listed.filter((m): m is string => typeof m === 'string') : [];
+    const { alg, publicJwk } = this.key;
+    if (methods.length === 0 || methods.includes('jwk') || methods.includes('cose_key')) return { signer: { method: 'jwk', alg, publicJwk: publicJwk as never } };
+    let did: string | undefined;
+    if (methods.includes('did:jwk')) did = didJwkOf(publicJwk);
+    else if (methods.includes('did:key')) {
+      try {
+        did = didKeyOf(publicJwk);
+      } catch (error) {
+        throw new ClaimError('proof', `${configurationId} binds to did:key only among the methods this wallet can use, and ${(error as Error).message}`, ExitCode.FAILURE);
+      }
+    }
+    if (did === undefined)
+      throw new ClaimError(
+        'proof',
+        `${configurationId} binds only to ${methods.slice(0, 5).join(', ')}${methods.length > 5 ? ', …' : ''}: this wallet binds to jwk, cose_key, did:jwk or did:key (DIDs it resolves offline)`,
+        ExitCode.FAILURE,
+      );
+    return { signer: { method: 'did', alg, didUrl: didUrlOf(did) }, did };
   }
 
   /**
