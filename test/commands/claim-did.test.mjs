@@ -107,11 +107,13 @@ test('did:key written for the wallet key is read back by the same codec, and mat
   const p256 = { kty: 'EC', crv: 'P-256', x: 'igrFmi0whuihKnj9R3Om1SoMph72wUGeFaBbzG2vzns', y: 'efsX5b10x8yjyrj4ny3pGfLcY7Xby1KzgqOdqnsrJIM' };
   assert.equal(didKeyOf(p256), 'did:key:zDnaerx9CtbPJ1q36T5Ln5wYt3MQYeGRG5ehnPAmxcf5mDZpv');
   assert.equal(didKeyOf({ kty: 'OKP', crv: 'Ed25519', x: 'O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik' }), 'did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp');
-  for (const [alg, options] of [
+  /** @type {[string, Record<string, string>][]} */
+  const kinds = [
     ['ES256', {}],
     ['ES384', {}],
     ['EdDSA', { crv: 'Ed25519' }],
-  ]) {
+  ];
+  for (const [alg, options] of kinds) {
     for (let i = 0; i < 5; i++) {
       const jwk = await exportJWK((await generateKeyPair(alg, { extractable: true, ...options })).publicKey);
       assert.deepEqual(resolveKeyDid(didKeyOf(jwk)), jwk, alg);
