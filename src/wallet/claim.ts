@@ -303,7 +303,10 @@ class ClaimRun {
     if (did === undefined)
       throw new ClaimError(
         'proof',
-        `${configurationId} binds only to ${methods.slice(0, 5).join(', ')}${methods.length > 5 ? ', …' : ''}: this wallet binds to jwk, cose_key, did:jwk or did:key (DIDs it resolves offline)`,
+        `${configurationId} binds only to ${methods
+          .slice(0, 5)
+          .map((m) => m.slice(0, 40))
+          .join(', ')}${methods.length > 5 ? ', …' : ''}: this wallet binds to jwk, cose_key, did:jwk or did:key (DIDs it resolves offline)`,
         ExitCode.FAILURE,
       );
     return { signer: { method: 'did', alg, didUrl: didUrlOf(did) }, did };
