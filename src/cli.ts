@@ -98,6 +98,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .option('--claim', 'then claim it with the built-in wallet while following the session: a whole smoke test')
         .option('--claim-tx-code <code>', "with --claim: the code the wallet sends (default: the issuer's txCodeValue)")
         .option('--invalid-proof', 'with --claim: send a proof the issuer must refuse')
+        .option('--notify <event>', 'with --claim: the notification sent after issuance (OID4VCI §11): accepted (default), deleted, failure or none')
         .option('--insecure', 'with --claim: allow plain http to hosts other than loopback')
         .option('--trust-anchor <pem>', "with --claim: a CA certificate an issuer's x5c may chain to; repeat for several", collect)
         .option('--allow-unverified', 'with --claim: accept a credential whose issuer key cannot be found (never a failed signature or a wrong binding)')
@@ -150,8 +151,15 @@ const COMMANDS: Record<string, (program: Command) => void> = {
         .argument('<offer>', 'openid-credential-offer:// URI, offer URL, offer id, or - (offer create --json on stdin)')
         .option('--tx-code <code>', 'transaction code, when the offer asks for one')
         .option('--credential <configuration-id>', 'claim only this credential configuration; repeat for several', collect)
-        .option('--holder-key <jwk-file>', 'private JWK of the wallet (default: an ephemeral P-256 key)')
+        .option(
+          '--holder-key <jwk-file>',
+          'private JWK of the wallet (default: an ephemeral P-256 key); proofs name it as a jwk, or as its did:jwk / did:key where the issuer binds to DIDs only',
+        )
         .option('--invalid-proof', 'sign the proof of possession with a wrong key (the issuer must refuse it)')
+        .option(
+          '--notify <event>',
+          "after issuance, tell the issuer's notification endpoint (OID4VCI §11): accepted (default), deleted, failure or none; sent only where the issuer has one",
+        )
         .option('--save-credential <file>', 'write the raw credentials, one per line')
         .option('--insecure', 'allow plain http to hosts other than loopback')
         .option('--trust-anchor <pem>', "a CA certificate an issuer's x5c or x5chain may chain to; repeat for several", collect)
@@ -167,6 +175,7 @@ const COMMANDS: Record<string, (program: Command) => void> = {
           'issuer-events offer create --profile openBadgeCredential --json | issuer-events claim -',
           'issuer-events claim <offer-id> --base-url http://localhost:7005 --tx-code 123456 --json',
           'issuer-events claim <offer-id> --invalid-proof   # exits 3: the issuer refuses the proof',
+          'issuer-events claim <offer-id> --notify deleted   # the issuer sees credential_deleted',
           'issuer-events claim <offer-id> --timeout 1m --trust-anchor ca.pem   # CI: 6 unless verified, 124 if it hangs',
         ),
       )

@@ -7,7 +7,7 @@
 // offer create, claim
 export { createOffer, type OfferRequest, type OfferResponse, type AuthMethod, type ValueMode } from './issuer/offers.js';
 export { sessionEventsUrl, type IssuerConnection } from './issuer/endpoints.js';
-export { claimOffer, type ClaimPlan, type ClaimResult, type ClaimStep, type ClaimedCredential, type ClaimReporter } from './wallet/claim.js';
+export { claimOffer, NOTIFY_CHOICES, type NotifyChoice, type ClaimPlan, type ClaimResult, type ClaimStep, type ClaimedCredential, type ClaimReporter } from './wallet/claim.js';
 export { claimWhileFollowing, type IssuancePlan } from './wallet/issuance.js';
 export { offerReference } from './wallet/offer-input.js';
 export { ClaimError, UntrustedCredentialError, type ClaimStepName } from './wallet/errors.js';

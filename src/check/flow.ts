@@ -1,3 +1,4 @@
+import { didJwkOf, didUrlOf } from '../shared/did.js';
 import { isPlainObject, type JsonObject } from '../shared/json.js';
 import { type HolderKey, signWith } from '../wallet/keys.js';
 import { configurationOf, type Discovery } from './discovery.js';
@@ -192,9 +193,7 @@ export class Flow {
       ? (this.configuration.cryptographic_binding_methods_supported as unknown[])
       : ['jwk'];
     const byDid = !methods.includes('jwk') && !methods.includes('cose_key') && methods.includes('did:jwk');
-    const header = byDid
-      ? { typ: PROOF_TYPE, alg: key.alg, kid: `did:jwk:${Buffer.from(JSON.stringify(key.publicJwk)).toString('base64url')}#0` }
-      : { typ: PROOF_TYPE, alg: key.alg, jwk: key.publicJwk };
+    const header = byDid ? { typ: PROOF_TYPE, alg: key.alg, kid: didUrlOf(didJwkOf(key.publicJwk)) } : { typ: PROOF_TYPE, alg: key.alg, jwk: key.publicJwk };
     // The Credential Issuer Identifier as the metadata states it, as the conformance suite's VCIGenerateJwtProof sends it.
     const stated = this.discovery?.issuer.document?.credential_issuer;
     const payload = { aud: typeof stated === 'string' ? stated : this.credentialIssuer, iat: Math.floor(Date.now() / 1000), ...(nonce === undefined ? {} : { nonce }) };

@@ -3,11 +3,12 @@ import { readStdinSync } from '../shared/input.js';
 import { terminalSafeJson } from '../shared/json-safety.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { withFlagHint } from '../cli/claim-hints.js';
-import { type IssuerFlags, optionalDuration, trustAnchorFlags } from '../cli/flags.js';
+import { choiceFlag, type IssuerFlags, optionalDuration, trustAnchorFlags } from '../cli/flags.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
 import { type ClaimResult, claimOffer } from '../wallet/claim.js';
+import { NOTIFY_CHOICES } from '../wallet/notify.js';
 import { ClaimError, UntrustedCredentialError } from '../wallet/errors.js';
 import { offerFromCreateOutput, offerReference } from '../wallet/offer-input.js';
 
@@ -16,6 +17,7 @@ export interface ClaimOptions extends IssuerFlags {
   credential?: string[];
   holderKey?: string;
   invalidProof?: boolean;
+  notify?: string;
   saveCredential?: string;
   insecure?: boolean;
   trustAnchor?: string[];
@@ -28,6 +30,7 @@ export interface ClaimOptions extends IssuerFlags {
 export async function run(ctx: CommandContext<ClaimOptions>, arg: string): Promise<number> {
   const { options, output } = ctx;
   if (!arg) throw new UsageError('missing offer: pass an openid-credential-offer:// URI, an offer URL, an offer id, or - to read offer create --json from stdin');
+  const notify = choiceFlag(options.notify ?? 'accepted', '--notify', NOTIFY_CHOICES);
   const trustAnchors = trustAnchorFlags(options.trustAnchor);
   const timeoutMs = optionalDuration(options.timeout, '--timeout', { min: 1 });
   const requestTimeoutMs = optionalDuration(options.requestTimeout, '--request-timeout', { min: 1 });
@@ -43,6 +46,7 @@ export async function run(ctx: CommandContext<ClaimOptions>, arg: string): Promi
         credentialConfigurationIds: options.credential,
         holderKeyFile: options.holderKey,
         invalidProof: options.invalidProof,
+        notify,
         allowUnverified: options.allowUnverified,
         insecure: options.insecure,
         trustAnchors,

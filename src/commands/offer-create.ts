@@ -1,6 +1,6 @@
 import { withFlagHint } from '../cli/claim-hints.js';
 import type { CommandContext } from '../cli/command-context.js';
-import { durationFlag, followFlags, followWarnings, reportTargets, trustAnchorFlags, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
+import { choiceFlag, durationFlag, followFlags, followWarnings, reportTargets, trustAnchorFlags, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
 import { offerRequest, type OfferRequestFlags } from '../cli/offer-flags.js';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { assertFetchable, createDispatcher } from '../http/client.js';
@@ -22,12 +22,14 @@ import { escapeLine } from '../output/escape.js';
 import { exitCodeForStop, onStop, untilStopped } from '../shared/shutdown.js';
 import { formatDuration } from '../shared/duration.js';
 import { exposeReceiver, type ExposedReceiver, type TunnelPlan } from '../tunnel/index.js';
+import { NOTIFY_CHOICES, type NotifyChoice } from '../wallet/notify.js';
 
 export interface OfferCreateOptions extends FollowFlags, IssuerFlags, OfferRequestFlags, TunnelFlags {
   tail?: boolean;
   claim?: boolean;
   claimTxCode?: string;
   invalidProof?: boolean;
+  notify?: string;
   insecure?: boolean;
   trustAnchor?: string[];
   allowUnverified?: boolean;
@@ -69,6 +71,7 @@ async function createAndFollow(ctx: CommandContext<OfferCreateOptions>, events: 
   for (const warning of follow ? followWarnings(follow) : []) output.warn(warning);
   // Read before anything is sent: a bad file is a usage error, not a half-done smoke test.
   const trustAnchors = options.claim ? trustAnchorFlags(options.trustAnchor) : [];
+  const notify = choiceFlag(options.notify ?? 'accepted', '--notify', NOTIFY_CHOICES);
   const connectTimeoutMs = options.connectTimeout ? durationFlag(options.connectTimeout, '--connect-timeout', { min: 1 }) : 10_000;
   // --wait-for-server covers the create request too: the issuer may still be starting (CI).
   const waitForServerMs = followOptions.waitForServerMs;
@@ -81,14 +84,14 @@ async function createAndFollow(ctx: CommandContext<OfferCreateOptions>, events: 
   // The session is followed with fetch: a port fetch refuses is said before an offer is created.
   if (follow) assertFetchable(connection.baseUrl);
   const reported = async (channel?: WebhookChannel): Promise<number> => {
-    if (!reports?.junit && !reports?.stepSummary) return issue(ctx, request, connection, follow, events, trustAnchors, undefined, channel);
+    if (!reports?.junit && !reports?.stepSummary) return issue(ctx, request, connection, follow, events, { trustAnchors, notify }, undefined, channel);
     // --junit, or a GitHub Actions step: the smoke test's checks become a JUnit file and a job summary.
     const [{ IssuanceRecorder }, { withReports }] = await Promise.all([import('../report/issuance.js'), import('../report/write.js')]);
     const recorder = new IssuanceRecorder(request.profileId, connection);
     return withReports(
       reports,
       (code, error) => recorder.report(code, error),
-      () => issue(ctx, request, connection, follow, events, trustAnchors, recorder, channel),
+      () => issue(ctx, request, connection, follow, events, { trustAnchors, notify }, recorder, channel),
       (message) => output.warn(message),
     );
   };
@@ -194,7 +197,7 @@ async function issue(
   connection: IssuerConnection,
   follow: Omit<FollowPlan, 'targets'> | undefined,
   events: EventRenderer,
-  trustAnchors: Uint8Array[],
+  wallet: { trustAnchors: Uint8Array[]; notify: NotifyChoice },
   recorder?: IssuanceRecorder,
   channel?: WebhookChannel,
 ): Promise<number> {
@@ -223,9 +226,10 @@ async function issue(
     // The wallet sends the issuer's code unless told otherwise (a wrong one tests the refusal).
     txCode: options.claimTxCode ?? (offer.txCodeValue as string | undefined),
     invalidProof: options.invalidProof,
+    notify: wallet.notify,
     allowUnverified: options.allowUnverified,
     insecure: options.insecure,
-    trustAnchors,
+    trustAnchors: wallet.trustAnchors,
   };
   // The wallet stack (OID4VCI client, JOSE, SD-JWT, mdoc) is loaded only when a claim is asked for.
   const { claimWhileFollowing } = await import('../wallet/issuance.js');
@@ -240,6 +244,7 @@ async function issue(
 const CLAIM_ONLY = [
   { name: 'claimTxCode', flag: '--claim-tx-code' },
   { name: 'invalidProof', flag: '--invalid-proof' },
+  { name: 'notify', flag: '--notify' },
   { name: 'insecure', flag: '--insecure' },
   { name: 'trustAnchor', flag: '--trust-anchor' },
   { name: 'allowUnverified', flag: '--allow-unverified' },

@@ -112,6 +112,8 @@ export const authMethods: Source = async () => plain((await import('../issuer/of
 export const valueModes: Source = async () => plain((await import('../issuer/offers.js')).VALUE_MODES);
 export const eventNameGenerations: Source = async () => plain((await import('../sandbox/events.js')).EVENT_NAME_GENERATIONS);
 export const outcomes: Source = async () => plain((await import('../sandbox/outcomes.js')).OUTCOMES);
+/** `claim --notify`, `offer create --notify`: the OID4VCI 1.0 §11 event the wallet sends, or none. */
+export const notifyChoices: Source = async () => plain((await import('../wallet/notify.js')).NOTIFY_CHOICES);
 /** `sandbox --fault a,b`: the faults, each with what it does. */
 export const faultLists: Source = commaList(async () => (await import('../sandbox/faults.js')).FAULTS.map((f) => ({ value: f.name, description: f.description })));
 
@@ -144,6 +146,7 @@ export const OPTION_VALUES: Record<string, Source | Record<string, Source>> = {
   '--event-names': eventNameGenerations,
   '--outcome': outcomes,
   '--auto-claim-outcome': outcomes,
+  '--notify': notifyChoices,
   // Event types only: `status:<STATUS>` would need bash to treat `:` as part of the word, which it does not.
   '--until': eventTypes,
   '--events': { tail: eventTypeLists, 'offer create': eventTypeLists, listen: eventTypeLists, check: checkChannels },

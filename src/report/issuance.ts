@@ -109,8 +109,8 @@ export class IssuanceRecorder {
     const lastStep = this.steps.at(-1);
     const notReached = lastStep?.status === 'failed' ? `not reached: ${lastStep.name} failed` : 'not reached';
     if (!this.claimed) {
-      // nonce is asked for only when the issuer has a nonce endpoint: not reaching it says nothing.
-      for (const name of CLAIM_STEPS) if (name !== 'nonce' && !seen.has(name)) results.push(this.result(`claim ${name}`, 'skip', 0, notReached));
+      // nonce and notification happen only when the issuer has their endpoints: not reaching them says nothing.
+      for (const name of CLAIM_STEPS) if (name !== 'nonce' && name !== 'notification' && !seen.has(name)) results.push(this.result(`claim ${name}`, 'skip', 0, notReached));
     }
     for (const credential of this.claimed?.credentials ?? []) {
       const { signature, trust } = credential;

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { setGlobalConfig } from '@openid4vc/openid4vci';
 import { capturedRequest, markRedacted, sseRecord, type CaptureRecord } from '../capture/record.js';
 import { readBody } from '../http/body.js';
 import { eventFromSse } from '../issuer/catalog.js';
 import { heldBytes, redactPrivateKeys } from '../shared/json-safety.js';
 import { boundServer, closeServer, listenOn } from '../shared/http-server.js';
+import { admitHttpUrlsInLibraries } from '../shared/oid4vc-urls.js';
 import { deepMerge, isPlainObject, type JsonObject } from '../shared/json.js';
 import { envelopeTexts, sessionView } from './envelope.js';
 import { type EventNames, eventName, type Happening, isIssuerLevel } from './events.js';
@@ -125,8 +125,9 @@ export class SandboxIssuer {
   }
 
   async start(): Promise<string> {
-    // A local test issuer speaks plain http: the OID4VCI libraries must be told that is fine.
-    setGlobalConfig({ allowInsecureUrls: true });
+    // A local test issuer speaks plain http: the OID4VCI libraries' process-wide URL check admits
+    // it, the same policy the wallet takes (shared/oid4vc-urls.ts); other config is kept.
+    admitHttpUrlsInLibraries();
     this.server = createServer((req, res) => {
       const started = performance.now();
       const requestId = headerValue(req.headers['x-request-id']) ?? randomUUID();

@@ -42,10 +42,10 @@ function publicOnly(jwk: JWK): JWK {
 }
 
 // Multicodec key types (the multiformats table): the code, then how the bytes become a JWK.
-const CURVES: Record<number, { name: string; length?: number; jwk: (bytes: Buffer) => JWK }> = {
-  237: { name: 'ed25519-pub', length: 32, jwk: (b) => ({ kty: 'OKP', crv: 'Ed25519', x: b.toString('base64url') }) },
-  4608: { name: 'p256-pub', length: 33, jwk: (b) => ecJwk(b, 'prime256v1', 'P-256') },
-  4609: { name: 'p384-pub', length: 49, jwk: (b) => ecJwk(b, 'secp384r1', 'P-384') },
+const CURVES: Record<number, { name: string; length?: number; kty?: string; crv?: string; jwk: (bytes: Buffer) => JWK }> = {
+  237: { name: 'ed25519-pub', length: 32, kty: 'OKP', crv: 'Ed25519', jwk: (b) => ({ kty: 'OKP', crv: 'Ed25519', x: b.toString('base64url') }) },
+  4608: { name: 'p256-pub', length: 33, kty: 'EC', crv: 'P-256', jwk: (b) => ecJwk(b, 'prime256v1', 'P-256') },
+  4609: { name: 'p384-pub', length: 49, kty: 'EC', crv: 'P-384', jwk: (b) => ecJwk(b, 'secp384r1', 'P-384') },
   // walt.id's EBSI-style did:key carries the JWK itself, JCS-serialised (multicodec jwk_jcs-pub).
   60241: { name: 'jwk_jcs-pub', jwk: (b) => publicOnly(parseJwk(b.toString('base64url'))) },
 };
@@ -60,6 +60,27 @@ function didKeyJwk(multibase: string): JWK {
   const key = bytes.subarray(offset);
   if (type.length !== undefined && key.length !== type.length) throw new Error(`did:key ${type.name} key is ${key.length} bytes, not ${type.length}`);
   return type.jwk(key);
+}
+
+/** The did:jwk of a public JWK (its public members only, as JSON, base64url). */
+export function didJwkOf(jwk: JWK): string {
+  return `did:jwk:${Buffer.from(JSON.stringify(publicOnly(jwk))).toString('base64url')}`;
+}
+
+/** The did:key of an Ed25519, P-256 or P-384 public JWK (the inverse of `resolveKeyDid`); throws for another key type. */
+export function didKeyOf(jwk: JWK): string {
+  const entry = Object.entries(CURVES).find(([, type]) => type.crv !== undefined && type.crv === jwk.crv && type.kty === jwk.kty);
+  if (!entry || typeof jwk.x !== 'string') throw new Error(`did:key is written here for Ed25519, P-256 and P-384 keys, not ${[jwk.kty, jwk.crv].filter(Boolean).join(' ')}`);
+  const code = Number(entry[0]);
+  const x = Buffer.from(jwk.x, 'base64url');
+  // EC: the compressed SEC1 point (0x02 even y, 0x03 odd y, then x); Ed25519: the key itself.
+  const key = jwk.kty === 'EC' ? Buffer.concat([Buffer.from([typeof jwk.y === 'string' && Buffer.from(jwk.y, 'base64url').at(-1)! % 2 === 1 ? 3 : 2]), x]) : x;
+  return `did:key:z${base58btcEncode(Buffer.concat([varintBytes(code), key]))}`;
+}
+
+/** The DID URL a proof's kid names for `did`: did:jwk's `#0`, did:key's own multibase fragment. */
+export function didUrlOf(did: string): string {
+  return didMethodOf(did) === 'did:key' ? `${did}#${did.slice('did:key:'.length)}` : `${did}#0`;
 }
 
 /** A compressed SEC1 point → x and y (Node's ECDH decompresses it and checks it is on the curve). */
@@ -91,6 +112,36 @@ function base58btc(text: string): Buffer {
   // Each leading "1" is a leading zero byte.
   for (let i = 0; i < text.length && text[i] === '1'; i++) bytes.push(0);
   return Buffer.from(bytes.reverse());
+}
+
+function base58btcEncode(bytes: Buffer): string {
+  const digits: number[] = [];
+  for (const byte of bytes) {
+    let carry = byte;
+    for (let i = 0; i < digits.length; i++) {
+      carry += digits[i]! << 8;
+      digits[i] = carry % 58;
+      carry = Math.floor(carry / 58);
+    }
+    for (; carry > 0; carry = Math.floor(carry / 58)) digits.push(carry % 58);
+  }
+  // Each leading zero byte is a leading "1".
+  let zeros = '';
+  for (let i = 0; i < bytes.length && bytes[i] === 0; i++) zeros += '1';
+  return (
+    zeros +
+    digits
+      .reverse()
+      .map((d) => ALPHABET[d])
+      .join('')
+  );
+}
+
+function varintBytes(value: number): Buffer {
+  const bytes: number[] = [];
+  for (; value >= 0x80; value = Math.floor(value / 0x80)) bytes.push((value & 0x7f) | 0x80);
+  bytes.push(value);
+  return Buffer.from(bytes);
 }
 
 /** An unsigned LEB128 varint (multicodec prefixes): the value and the bytes it took. */

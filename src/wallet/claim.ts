@@ -1,15 +1,15 @@
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
-import { type CallbackContext, clientAuthenticationNone, Oauth2ClientErrorResponseError, preAuthorizedCodeGrantIdentifier } from '@openid4vc/oauth2';
+import { type CallbackContext, clientAuthenticationNone, type JwtSigner, Oauth2ClientErrorResponseError, preAuthorizedCodeGrantIdentifier } from '@openid4vc/oauth2';
 import {
   type CredentialOfferObject,
-  getGlobalConfig,
   type IssuerMetadataResult,
   Openid4vciClient,
   Openid4vciRetrieveCredentialsError,
+  Openid4vciSendNotificationError,
   Openid4vciVersion,
-  setGlobalConfig,
 } from '@openid4vc/openid4vci';
 import { InvalidFetchResponseError, ValidationError } from '@openid4vc/utils';
+import type { JWK } from 'jose';
 import type { Dispatcher } from 'undici';
 import { CliError, ExitCode, UsageError } from '../errors.js';
 import { decodeCredential, type DecodedCredential, type SignatureCheck } from './credentials.js';
@@ -19,6 +19,11 @@ import { IssuerKeyStore } from './issuer-keys.js';
 import { type HolderKey, holderKey, signWith, thumbprint, verifyWith } from './keys.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type HttpExchange, walletFetch } from './transport.js';
 import { formatDuration, MAX_TIMER_MS, safeTimeout } from '../shared/duration.js';
+import { admitHttpUrlsInLibraries } from '../shared/oid4vc-urls.js';
+import { didJwkOf, didKeyOf, didUrlOf, resolveKeyDid } from '../shared/did.js';
+import type { NotifyChoice } from './notify.js';
+
+export { NOTIFY_CHOICES, type NotifyChoice } from './notify.js';
 
 /** What to claim and how: the engine's whole configuration (no flags here). */
 export interface ClaimPlan {
@@ -31,6 +36,13 @@ export interface ClaimPlan {
   holderKeyFile?: string;
   /** Sign the proof of possession with another key: the issuer must refuse it. */
   invalidProof?: boolean;
+  /**
+   * The notification sent after each credential response that carries a `notification_id`, when
+   * the issuer has a `notification_endpoint` (OID4VCI 1.0 §11): `credential_<event>`, with the
+   * access token; `none` sends nothing. Default `accepted`, as a wallet that stored the credential.
+   * Sent as asked, whatever the wallet's trust check then says of the credential.
+   */
+  notify?: NotifyChoice;
   /**
    * Accept a credential whose issuer key cannot be found (a DID method not resolved here, an
    * issuer publishing no keys). Never a signature that fails, a key not tied to the issuer, a
@@ -105,17 +117,15 @@ export async function claimOffer(plan: ClaimPlan, reporter: ClaimReporter = {}):
   const onAbort = (): void => stop.abort(plan.signal?.reason);
   plan.signal?.addEventListener('abort', onAbort, { once: true });
   if (plan.signal?.aborted) onAbort();
-  // The library refuses http URLs unless allowed globally; the transport refuses plain http to
-  // anything but loopback unless the plan allows it, so this only admits what the plan allows.
-  const previous = getGlobalConfig();
-  setGlobalConfig({ ...previous, allowInsecureUrls: true });
+  // The library's URL check is one process-wide switch: turned on once, never restored under a
+  // concurrent claim. The plain-http rule is the transport's, per claim (shared/oid4vc-urls.ts).
+  admitHttpUrlsInLibraries();
   try {
     // Raced as well: whatever the claim is waiting on, the deadline ends it.
     return await Promise.race([run.execute(), stopped]);
   } finally {
     clearTimeout(timer);
     plan.signal?.removeEventListener('abort', onAbort);
-    setGlobalConfig(previous);
   }
 }
 
@@ -153,8 +163,10 @@ class ClaimRun {
       generateRandom: (bytes) => randomBytes(bytes),
       clientAuthentication: clientAuthenticationNone({ clientId: 'issuer-events-test-wallet' }),
       signJwt: async (signer, { header, payload }) => {
-        if (signer.method !== 'jwk' || thumbprint(signer.publicJwk as never) !== thumbprint(this.key.publicJwk)) throw new Error('the wallet signs with its holder key only');
-        return { jwt: await signWith(this.key, header, payload, this.plan.invalidProof), signerJwk: signer.publicJwk };
+        // The holder key, named in the header as a jwk or as a DID URL of its did:jwk / did:key.
+        const named = signer.method === 'jwk' ? (signer.publicJwk as JWK) : signer.method === 'did' ? resolveKeyDid(signer.didUrl) : undefined;
+        if (!named || thumbprint(named) !== thumbprint(this.key.publicJwk)) throw new Error('the wallet signs with its holder key only');
+        return { jwt: await signWith(this.key, header, payload, this.plan.invalidProof), signerJwk: this.key.publicJwk as never };
       },
       verifyJwt: async (signer, { compact }) => {
         const jwk = signer.method === 'jwk' ? signer.publicJwk : undefined;
@@ -198,6 +210,8 @@ class ClaimRun {
     );
     this.record({ name: 'authorization-server-metadata', ms: 0, status: 'ok', detail: metadata.authorizationServers.map((s) => s.issuer).join(', ') });
     const ids = this.configurationIds(offer, metadata);
+    // Decided before the token request: a binding this wallet cannot make does not use up the code.
+    const bindings = new Map(ids.map((id) => [id, this.binding(metadata, id)]));
     const token = await this.step('token', () =>
       this.client.retrievePreAuthorizedCodeAccessTokenFromOffer({ credentialOffer: offer, issuerMetadata: metadata, txCode: preAuth.tx_code ? this.plan.txCode : undefined }),
     );
@@ -215,7 +229,7 @@ class ClaimRun {
           issuerMetadata: metadata,
           credentialConfigurationId: configurationId,
           nonce,
-          signer: { method: 'jwk', alg: this.key.alg, publicJwk: this.key.publicJwk as never },
+          signer: bindings.get(configurationId)!.signer,
         }),
       );
       const usesProofs = metadata.originalDraftVersion === Openid4vciVersion.V1 || metadata.originalDraftVersion === Openid4vciVersion.Draft15;
@@ -238,7 +252,7 @@ class ClaimRun {
         (body.credential !== undefined ? [body.credential] : []);
       if (raws.length === 0) throw new ClaimError('credential', `the response for ${configurationId} holds no credential (deferred issuance is not supported)`, ExitCode.FAILURE);
       const format = String(metadata.credentialIssuer.credential_configurations_supported[configurationId]?.format ?? 'unknown');
-      const context = { metadata, configurationId, keys, anchors, holderJwk: this.key.publicJwk };
+      const context = { metadata, configurationId, keys, anchors, holderJwk: this.key.publicJwk, holderDid: bindings.get(configurationId)!.did };
       for (const raw of raws) {
         const decoded = await this.step(
           'decode',
@@ -248,6 +262,7 @@ class ClaimRun {
         const trust = judgeCredential(decoded.signature, decoded.decoded.holderBinding, context);
         credentials.push({ format, configurationId, raw: typeof raw === 'string' ? raw : JSON.stringify(raw), decoded: decoded.decoded, signature: decoded.signature, trust });
       }
+      await this.notify(metadata, body.notification_id, token.accessTokenResponse.access_token, token.dpop);
     }
     const result = { offer, credentialIssuer: offer.credential_issuer, steps: this.steps, credentials };
     // Every credential is received and decoded first: the failure names the first one, the result shows all.
@@ -261,6 +276,69 @@ class ClaimRun {
       );
     }
     return result;
+  }
+
+  /**
+   * How the proof names the holder key for a configuration (OID4VCI 1.0 Appendix F.1 and
+   * `cryptographic_binding_methods_supported`, §12.2.4): the `jwk` header when the configuration
+   * takes `jwk` or `cose_key` or says nothing; else a `kid` that is a DID URL of the key's did:jwk
+   * (or did:key), the DID the credential must then be bound to. A configuration that takes only
+   * DIDs resolved over the network (did:web, did:ebsi, …) cannot be claimed by this wallet.
+   */
+  private binding(metadata: IssuerMetadataResult, configurationId: string): { signer: JwtSigner; did?: string } {
+    const configuration = metadata.credentialIssuer.credential_configurations_supported[configurationId] as Record<string, unknown> | undefined;
+    const listed = configuration?.cryptographic_binding_methods_supported;
+    const methods = Array.isArray(listed) ? listed.filter((m): m is string => typeof m === 'string') : [];
+    const { alg, publicJwk } = this.key;
+    if (methods.length === 0 || methods.includes('jwk') || methods.includes('cose_key')) return { signer: { method: 'jwk', alg, publicJwk: publicJwk as never } };
+    let did: string | undefined;
+    if (methods.includes('did:jwk')) did = didJwkOf(publicJwk);
+    else if (methods.includes('did:key')) {
+      try {
+        did = didKeyOf(publicJwk);
+      } catch (error) {
+        throw new ClaimError('proof', `${configurationId} binds to did:key only among the methods this wallet can use, and ${(error as Error).message}`, ExitCode.FAILURE);
+      }
+    }
+    if (did === undefined)
+      throw new ClaimError(
+        'proof',
+        `${configurationId} binds only to ${methods
+          .slice(0, 5)
+          .map((m) => m.slice(0, 40))
+          .join(', ')}${methods.length > 5 ? ', …' : ''}: this wallet binds to jwk, cose_key, did:jwk or did:key (DIDs it resolves offline)`,
+        ExitCode.FAILURE,
+      );
+    return { signer: { method: 'did', alg, didUrl: didUrlOf(did) }, did };
+  }
+
+  /**
+   * OID4VCI 1.0 §11: the event for one credential response, when it carries a notification_id and
+   * the issuer has a Notification Endpoint (otherwise there is nothing to send, and no step). A
+   * refusal is the issuer's error and description (exit 3; 401/403 exit 4).
+   */
+  private async notify(metadata: IssuerMetadataResult, notificationId: unknown, accessToken: string, dpop: unknown): Promise<void> {
+    const choice = this.plan.notify ?? 'accepted';
+    const endpoint = metadata.credentialIssuer.notification_endpoint;
+    if (choice === 'none' || typeof notificationId !== 'string' || !endpoint) return;
+    const event = `credential_${choice}` as const;
+    await this.step(
+      'notification',
+      async () => {
+        try {
+          await this.client.sendNotification({
+            issuerMetadata: metadata,
+            notification: { notificationId, event },
+            accessToken,
+            dpop: dpop as Parameters<Openid4vciClient['sendNotification']>[0]['dpop'],
+          });
+        } catch (error) {
+          if (error instanceof Openid4vciSendNotificationError) throw await notificationRefusal(error);
+          throw error;
+        }
+      },
+      () => `${event} → ${endpoint}`,
+    );
   }
 
   /**
@@ -313,6 +391,38 @@ function describeVersion(metadata: IssuerMetadataResult): string {
   const names: Record<string, string> = { V1: 'OID4VCI 1.0', Draft15: 'OID4VCI draft 15', Draft14: 'OID4VCI draft 13/14', Draft11: 'OID4VCI draft 11' };
   const version = names[metadata.originalDraftVersion] ?? metadata.originalDraftVersion;
   return `${metadata.credentialIssuer.credential_issuer} (${version})`;
+}
+
+/**
+ * A notification the issuer did not take (OID4VCI 1.0 §11.3): its `error` and
+ * `error_description`, whatever the code (the library reads only §11.3's two).
+ */
+async function notificationRefusal(error: Openid4vciSendNotificationError): Promise<ClaimError> {
+  const response = error.response.response;
+  const status = response.status;
+  let body: unknown;
+  try {
+    body = await response.clone().json();
+  } catch {
+    body = undefined;
+  }
+  const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const oauth =
+    typeof record.error === 'string'
+      ? { error: record.error.slice(0, 200), ...(typeof record.error_description === 'string' ? { error_description: record.error_description.slice(0, 500) } : {}) }
+      : undefined;
+  if (status === 401 || status === 403)
+    return new ClaimError('notification', `authentication refused (${status})${oauth ? `: ${oauth.error}` : ''}`, ExitCode.AUTH, { status, oauthError: oauth });
+  if (oauth && status >= 400 && status < 500) return refused('notification', oauth, status);
+  return new ClaimError(
+    'notification',
+    `the issuer answered ${status}${oauth ? `: ${oauth.error}` : ''}`,
+    status >= 400 && status < 500 ? ExitCode.UNSUCCESSFUL : ExitCode.FAILURE,
+    {
+      status,
+      oauthError: oauth,
+    },
+  );
 }
 
 /** Library errors → a ClaimError naming the step, with the issuer's `error` / `error_description`. */

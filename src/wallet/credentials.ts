@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { decodeJwt, type JWK } from 'jose';
+import { didOf } from '../shared/did.js';
 import { isoTime } from '../shared/duration.js';
 import { isPlainObject, type JsonObject } from '../shared/json.js';
 import { deeperThan, MAX_JSON_DEPTH } from '../shared/json-safety.js';
@@ -51,7 +52,7 @@ function decodeJwtVc(raw: string, context: DecodeContext): Promise<{ decoded: De
     subject,
     types: Array.isArray(vc.type) ? vc.type.map(String) : typeof vc.type === 'string' ? [vc.type] : [],
     claims: subjectObject,
-    holderBinding: bindingOf(payload, subject, context.holderJwk),
+    holderBinding: bindingOf(payload, subject, context),
     validFrom: epochOrString(payload.nbf ?? payload.iat ?? vc.validFrom ?? vc.issuanceDate),
     validUntil: epochOrString(payload.exp ?? vc.validUntil ?? vc.expirationDate),
   };
@@ -91,7 +92,7 @@ async function decodeSdJwt(raw: string, context: DecodeContext): Promise<{ decod
     types: typeof payload.vct === 'string' ? [payload.vct] : [],
     claims: visible,
     disclosures: disclosures.map((d) => ({ ...d, signed: check.referenced.has(d.digest) })),
-    holderBinding: bindingOf(payload, typeof payload.sub === 'string' ? payload.sub : undefined, context.holderJwk),
+    holderBinding: bindingOf(payload, typeof payload.sub === 'string' ? payload.sub : undefined, context),
     validFrom: epochOrString(payload.nbf ?? payload.iat),
     validUntil: epochOrString(payload.exp),
   };
@@ -169,9 +170,23 @@ function describeDisclosure(d: Disclosed): string {
   return `${d.name ?? '(array element)'}: ${value.length > 60 ? `${value.slice(0, 59)}…` : value}`;
 }
 
-/** The key a credential is bound to: `cnf.jwk`, else a did:jwk/did:key subject; compared by RFC 7638 thumbprint. */
-function bindingOf(payload: JsonObject, subject: string | undefined, holderJwk: JWK): DecodedCredential['holderBinding'] {
-  if (isPlainObject(payload.cnf) && isPlainObject(payload.cnf.jwk)) return boundTo(payload.cnf.jwk as JWK, holderJwk);
+/**
+ * The key a credential is bound to: `cnf.jwk`, else a did:jwk/did:key subject; compared by RFC 7638
+ * thumbprint. When the proof named a DID (`holderDid`), the credential must be bound to that DID:
+ * its subject (`sub` / `credentialSubject.id`) or `cnf.kid` is that DID, or — naming no DID —
+ * its `cnf.jwk` is the key; a `cnf.jwk` of another key, or another DID, is another binding.
+ */
+function bindingOf(payload: JsonObject, subject: string | undefined, context: DecodeContext): DecodedCredential['holderBinding'] {
+  const { holderJwk, holderDid } = context;
+  const cnf = isPlainObject(payload.cnf) ? payload.cnf : undefined;
+  const byJwk = cnf && isPlainObject(cnf.jwk) ? boundTo(cnf.jwk as JWK, holderJwk) : undefined;
+  if (holderDid !== undefined) {
+    if (byJwk === 'other-key') return 'other-key';
+    const named = subject?.startsWith('did:') ? subject : typeof cnf?.kid === 'string' && cnf.kid.startsWith('did:') ? cnf.kid : undefined;
+    if (named !== undefined) return didOf(named) === didOf(holderDid) ? 'holder-key' : 'other-key';
+    return byJwk ?? 'none';
+  }
+  if (byJwk) return byJwk;
   if (!subject?.startsWith('did:')) return 'none';
   // A subject DID this wallet cannot read names some key, but not one the wallet can show is its own.
   const key = resolveDid(subject);

@@ -26,6 +26,8 @@ export interface TrustContext {
   keys: IssuerKeyStore;
   /** Certificates an x5c/x5chain must chain to; none means "the issuer publishes the leaf's key". */
   anchors: X509Certificate[];
+  /** The DID the proof named (a configuration binding to DIDs only): the credential must be bound to it. */
+  holderDid?: string;
 }
 
 /** Asymmetric JWS algorithms: a MAC (HS256) or `none` proves nothing about who signed. */
@@ -298,7 +300,11 @@ export function judgeCredential(signature: SignatureCheck, binding: 'holder-key'
   const configuration = context.metadata.credentialIssuer.credential_configurations_supported[context.configurationId] as Record<string, unknown> | undefined;
   const methods = configuration?.cryptographic_binding_methods_supported;
   const bindingRequired = Array.isArray(methods) && methods.length > 0;
-  if (binding === 'other-key') return { status: 'untrusted', reason: "bound to another key than the wallet's" };
+  if (binding === 'other-key')
+    return {
+      status: 'untrusted',
+      reason: context.holderDid ? `bound to another DID or key than the wallet's ${short(context.holderDid.split('#')[0]!)}` : "bound to another key than the wallet's",
+    };
   if (binding !== 'holder-key' && bindingRequired)
     return { status: 'untrusted', reason: "not bound to the wallet's key (no cnf.jwk, subject DID or device key), though the issuer binds this credential" };
   if (signature.verified) return { status: 'trusted' };

@@ -106,6 +106,8 @@ test('protocol: sandbox profiles, enumerations, providers, help topics, shells',
   assert.deepEqual(await complete('sandbox', '--event-names', ''), [...EVENT_NAME_GENERATIONS]);
   assert.deepEqual(await complete('demo', '--outcome', ''), [...OUTCOMES]);
   assert.deepEqual(await complete('sandbox', '--auto-claim-outcome', 'w'), ['wrong-tx-code']);
+  assert.deepEqual(await complete('claim', 'x', '--notify', ''), ['accepted', 'deleted', 'failure', 'none']);
+  assert.deepEqual(await complete('offer', 'create', '--claim', '--notify', 'd'), ['deleted']);
   assert.deepEqual(await complete('sandbox', '--fault', 'accept-invalid-'), ['accept-invalid-tx-code', 'accept-invalid-nonce', 'accept-invalid-jwt-proof-signature']);
   assert.deepEqual(await complete('sandbox', '--fault', 'no-webhooks,no-s'), ['no-webhooks,no-sse-events'], 'a comma-separated list');
   assert.deepEqual(await complete('trigger', '--provider', ''), TRIGGER_PROVIDERS);

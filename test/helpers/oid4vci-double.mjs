@@ -20,6 +20,7 @@ const b64url = (value) => Buffer.from(value).toString('base64url');
  *   tokenResponse?: Record<string, unknown>,
  *   offerResponse?: Record<string, unknown>,
  *   credential401: boolean,
+ *   notification?: { status: number, body?: Record<string, unknown> },
  * }} DoubleState
  */
 
@@ -39,6 +40,8 @@ export async function startOid4vciDouble(options = {}) {
   const tokens = new Map();
   const nonces = new Set();
   const requests = [];
+  /** Every accepted proof's protected header. */
+  const proofHeaders = [];
   /** @type {DoubleState} */
   const state = { credential401: Boolean(options.credential401), extraKeys: [] };
   /** @type {Map<string, import('node:http').ServerResponse>} session id → its open SSE stream */
@@ -80,6 +83,7 @@ export async function startOid4vciDouble(options = {}) {
           credential_issuer: issuer,
           credential_endpoint: `${issuer}/credential`,
           ...(options.draft13 ? {} : { nonce_endpoint: `${issuer}/nonce` }),
+          ...(state.notification ? { notification_endpoint: `${issuer}/notification` } : {}),
           credential_configurations_supported: configurations(),
         });
       case 'GET /.well-known/oauth-authorization-server/openid4vci':
@@ -110,6 +114,16 @@ export async function startOid4vciDouble(options = {}) {
       }
       case 'POST /openid4vci/credential':
         return credential(req, res, raw);
+      case 'POST /openid4vci/notification': {
+        // state.notification: a Notification Endpoint (OID4VCI 1.0 §11) answering this.
+        if (!state.notification) return json(res, 404, { message: 'no notification endpoint' });
+        const { status, body } = state.notification;
+        if (body === undefined) {
+          res.writeHead(status);
+          return res.end();
+        }
+        return json(res, status, body);
+      }
       default:
         return json(res, 404, { message: `no route ${req.method} ${url.pathname}` });
     }
@@ -148,7 +162,7 @@ export async function startOid4vciDouble(options = {}) {
     const sessionId = [...offers].find(([, o]) => o.offer === tokens.get(auth))?.[0];
     const stream = sessionId === undefined ? undefined : streams.get(sessionId);
     stream?.write(`data: ${JSON.stringify({ target: sessionId, event: 'issuance_status_changed', session: { id: sessionId, status: 'SUCCESSFUL' } })}\n\n`);
-    if (!options.draft13) return json(res, 200, { credentials: [{ credential: issued }] });
+    if (!options.draft13) return json(res, 200, { credentials: [{ credential: issued }], ...(state.notification ? { notification_id: `n-${randomUUID()}` } : {}) });
     // Draft 13: a fresh c_nonce for the next proof comes with each credential response.
     const cNonce = randomUUID();
     nonces.add(cNonce);
@@ -158,10 +172,14 @@ export async function startOid4vciDouble(options = {}) {
   async function verifyProof(jwt) {
     try {
       const header = decodeProtectedHeader(jwt);
-      if (header.typ !== 'openid4vci-proof+jwt' || !header.jwk) return undefined;
-      const { payload } = await jwtVerify(jwt, await importJWK(header.jwk, header.alg), { audience: `${base}/openid4vci` });
+      // A key in the jwk header, or a did:jwk DID URL in kid (OID4VCI 1.0 Appendix F.1): decoded by hand here.
+      const did = typeof header.kid === 'string' && header.kid.startsWith('did:jwk:') ? header.kid.split('#')[0] : undefined;
+      const jwk = header.jwk ?? (did ? JSON.parse(Buffer.from(did.slice('did:jwk:'.length), 'base64url').toString('utf8')) : undefined);
+      if (header.typ !== 'openid4vci-proof+jwt' || !jwk || (header.jwk && header.kid)) return undefined;
+      const { payload } = await jwtVerify(jwt, await importJWK(jwk, header.alg), { audience: `${base}/openid4vci` });
       if (typeof payload.nonce !== 'string' || !nonces.delete(payload.nonce)) return undefined;
-      return header.jwk;
+      proofHeaders.push(header);
+      return did ? { ...jwk, did } : jwk;
     } catch {
       return undefined;
     }
@@ -210,8 +228,10 @@ export async function startOid4vciDouble(options = {}) {
     },
   };
 
+  /** The proof's key, and the DID its kid named (a DID-bound proof: the credential's subject is that DID). */
   function jwtVc(holder) {
-    const subject = `did:jwk:${b64url(JSON.stringify(holder))}`;
+    const { did, ...jwk } = holder;
+    const subject = did ?? `did:jwk:${b64url(JSON.stringify(jwk))}`;
     return sign(
       {
         iss: `${base}/openid4vci`,
@@ -227,6 +247,7 @@ export async function startOid4vciDouble(options = {}) {
   }
 
   function sdJwt(holder) {
+    const { did, ...jwk } = holder;
     const disclosures = [
       ['given_name', 'Ada'],
       ['family_name', 'Lovelace'],
@@ -234,7 +255,15 @@ export async function startOid4vciDouble(options = {}) {
     ].map(([k, v]) => b64url(JSON.stringify([b64url(randomBytes(16)), k, v])));
     const digests = disclosures.map((d) => createHash('sha256').update(d).digest('base64url'));
     return sign(
-      { iss: `${base}/openid4vci`, vct: `${base}/openid4vci/identity_credential`, cnf: { jwk: holder }, _sd: digests, _sd_alg: 'sha-256', nationality: 'GB' },
+      {
+        iss: `${base}/openid4vci`,
+        vct: `${base}/openid4vci/identity_credential`,
+        ...(did ? { sub: did } : {}),
+        cnf: { jwk },
+        _sd: digests,
+        _sd_alg: 'sha-256',
+        nationality: 'GB',
+      },
       'dc+sd-jwt',
     ).then((jwt) => `${jwt}~${disclosures.join('~')}~`);
   }
@@ -242,15 +271,17 @@ export async function startOid4vciDouble(options = {}) {
   const api = {
     url: base,
     requests,
+    proofHeaders,
     state,
     publicJwk,
     tools,
     /** Back to an honest issuer: no hooks, no extra keys, no recorded requests. */
     reset() {
-      for (const key of /** @type {(keyof DoubleState)[]} */ (['route', 'issue', 'configurations', 'tokenResponse', 'offerResponse'])) delete state[key];
+      for (const key of /** @type {(keyof DoubleState)[]} */ (['route', 'issue', 'configurations', 'tokenResponse', 'offerResponse', 'notification'])) delete state[key];
       state.extraKeys = [];
       state.credential401 = Boolean(options.credential401);
       requests.length = 0;
+      proofHeaders.length = 0;
     },
     /**
      * Creates an offer for `configurationIds`; returns the walt.id-style 201 object.
