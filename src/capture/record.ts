@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { IssuerEvent } from '../issuer/catalog.js';
-import { REDACTED, SENSITIVE_HEADERS } from '../output/redact.js';
+import { REDACTED, SENSITIVE_HEADERS } from '../shared/redact.js';
 
 export type Provider = 'waltid' | 'igrant' | 'didx' | 'crossmint' | 'standard' | 'unknown';
 

@@ -1,6 +1,6 @@
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { BlockedPortError, NetworkError } from '../errors.js';
-import { escapeLine } from '../output/escape.js';
+import { escapeLine } from '../shared/escape.js';
 import { backoffDelay } from '../shared/backoff.js';
 import { delay, formatDuration } from '../shared/duration.js';
 import { maskUserinfo } from '../shared/url.js';
