@@ -1,5 +1,5 @@
 // Micro-benchmark of the module-level caches (`isoNow`, the quoted-string cache of the record
-// serialiser, the Standard Webhooks key map): each against what it saves, and against the unit of
+// serialiser; the Standard Webhooks key map went, see standardKey): each against what it saves, and against the unit of
 // work it is part of (one record serialised, one delivery verified). Run: npm run build && node bench/caches.js
 import { createHmac } from 'node:crypto';
 import { serializeRecord, sseRecord } from '../dist/capture/record.js';
@@ -48,7 +48,7 @@ const rows = [
   ['new Date().toISOString()', ns(() => new Date(Date.now()).toISOString().length)],
   ['  isoNow() (formatted once per millisecond)', ns(() => isoNow().length)],
   ['Standard Webhooks key decoded (fromBase64)', ns(() => fromBase64(secret.slice(6)).length)],
-  ['  standardKey() (key map)', ns(() => standardKey(secret).length)],
+  ['  standardKey() (the same, after the whsec_ prefix)', ns(() => standardKey(secret).length)],
   ['HMAC-SHA256 of a 400-byte delivery', ns(() => createHmac('sha256', key).update(signed).digest().length)],
 ];
 for (const [name, value] of rows) console.log(`${name.padEnd(52)} ${value.toFixed(0).padStart(6)} ns`);
