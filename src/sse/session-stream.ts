@@ -3,6 +3,7 @@ import { EventSource } from 'eventsource';
 import { type Dispatcher, fetch as undiciFetch } from 'undici';
 import { CliError, ExitCode } from '../errors.js';
 import { assertFetchable, describeNetworkError, errorDetail, type ExchangeTrace, MAX_SHOWN_RESPONSE_BYTES, neverConnected, readAtMost } from '../http/client.js';
+import { findCause } from '../shared/cause.js';
 import { backoffDelay, parseRetryAfter } from '../shared/backoff.js';
 import { formatDuration, MAX_TIMER_MS, safeTimeout } from '../shared/duration.js';
 import { RecentKeys } from '../shared/recent-keys.js';
@@ -398,8 +399,7 @@ export class SessionStream {
 }
 
 function isTooLarge(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if (e instanceof EventTooLargeError) return true;
-  return false;
+  return findCause(error, (e) => e instanceof EventTooLargeError) !== undefined;
 }
 
 /**
