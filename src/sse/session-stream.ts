@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EventSource } from 'eventsource';
 import { type Dispatcher, fetch as undiciFetch } from 'undici';
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, ExitCode, exitCodeForStatus } from '../errors.js';
 import { assertFetchable, describeNetworkError, errorDetail, type ExchangeTrace, MAX_SHOWN_RESPONSE_BYTES, neverConnected, readAtMost } from '../http/client.js';
 import { findCause } from '../shared/cause.js';
 import { backoffDelay, parseRetryAfter } from '../shared/backoff.js';
@@ -382,19 +382,17 @@ export class SessionStream {
 
   private judgeHttpStatus(status: number, retryAfter: string | undefined, body: string, events: number): AttemptResult {
     const url = this.url;
-    if (status === 401 || status === 403) {
-      throw new StreamError(`authentication refused: ${status} from ${url}${messageOf(body)}`, 'E_AUTH', ExitCode.AUTH);
-    }
+    // The exit code of a refused or missing resource is errors.ts's (exitCodeForStatus); the stream adds 204.
+    const exitCode = exitCodeForStatus(status);
+    if (exitCode === ExitCode.AUTH) throw new StreamError(`authentication refused: ${status} from ${url}${messageOf(body)}`, 'E_AUTH', exitCode);
+    if (exitCode === ExitCode.NOT_FOUND) throw new StreamError(`session not found: ${status} from ${url}${messageOf(body)}`, 'E_NOT_FOUND', exitCode);
     // SSE: HTTP 204 No Content "must fail the connection" — the server says there is nothing more.
     if (status === 204) throw new StreamError(`the server has no more events for this stream: 204 from ${url}`, 'E_NO_CONTENT', ExitCode.NOT_FOUND);
-    if (status === 404 || status === 410) {
-      throw new StreamError(`session not found: ${status} from ${url}${messageOf(body)}`, 'E_NOT_FOUND', ExitCode.NOT_FOUND);
-    }
     if (status === 429 || status === 503) {
       return { kind: 'retry', reason: `${status} from ${url}`, delayMs: parseRetryAfter(retryAfter), events };
     }
     if (status >= 500) return { kind: 'retry', reason: `${status} from ${url}`, events };
-    throw new StreamError(`unexpected ${status} from ${url}${messageOf(body)}`, `E_HTTP_${status}`, ExitCode.FAILURE);
+    throw new StreamError(`unexpected ${status} from ${url}${messageOf(body)}`, `E_HTTP_${status}`, exitCode);
   }
 }
 
