@@ -284,43 +284,14 @@ export class SessionStream {
 
   /**
    * Reads the events of an open stream: its bytes go through the tap (idle time, `retry:`, the
-   * last event ID, the size bound, line endings), EventSource parses them into messages. Resolves
-   * with how the stream ended: EventSource's error event, after the tap saw the body end or fail.
+   * last event ID, the size bound, line endings), EventSource parses them into messages. The tap
+   * reports how the body ended; EventSource never sees the end, so it never schedules a reconnect.
    */
   private read(body: ReadableStream<Uint8Array>, attemptAbort: AbortController): Promise<AttemptResult> {
-    let bodyError: unknown;
-    let tooLarge: number | undefined;
-    const tapped = tapEventStream(body, this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, MAX_RETRY_AFTER_MS, {
-      onBytes: () => {
-        this.lastByteAt = Date.now();
-      },
-      // SSE: "If the field value consists of only ASCII digits, … set the event stream's reconnection time".
-      onRetry: (ms) => {
-        this.serverRetryMs = ms;
-      },
-      // SSE: the last event ID string, which an empty `id:` resets (then no Last-Event-ID is sent).
-      onLastEventId: (id) => {
-        this.lastEventId = id === '' ? undefined : id;
-      },
-      backpressure: () => this.hooks.backpressure?.(),
-      onError: (error) => {
-        if (error instanceof EventTooLargeError) tooLarge = error.bytes;
-        else bodyError = error;
-      },
-    });
-    // EventSource reads the stream this attempt opened: its one fetch is answered with that body
-    // (judged above: status 200, an event stream). It never reconnects: it is closed at its first error.
-    let handedOver = false;
-    const source = new ObservedEventSource(this.options.url, {
-      fetch: (async () => {
-        if (handedOver) throw new Error('the stream was read already');
-        handedOver = true;
-        return new Response(tapped, { status: 200, headers: { 'content-type': 'text/event-stream' } });
-      }) as typeof fetch,
-    });
     const openedAt = Date.now();
     let events = 0;
     let messages = 0;
+    let source: ObservedEventSource | undefined;
     return new Promise<AttemptResult>((resolve, reject) => {
       let settled = false;
       // `outcome` may throw a StreamError (a fatal answer): it rejects the attempt.
@@ -328,28 +299,57 @@ export class SessionStream {
         if (settled) return;
         settled = true;
         attemptAbort.signal.removeEventListener('abort', onStop);
-        // After the current dispatch: EventSource arms its own reconnect timer right after an error event.
-        queueMicrotask(() => source.close());
+        source?.close();
         try {
           resolve(outcome());
         } catch (error) {
           reject(error);
         }
       };
+      const ended = (error: unknown): AttemptResult => {
+        if (this.stopped) return { kind: 'stopped' };
+        if (error instanceof EventTooLargeError || isTooLarge(error)) {
+          const size = error instanceof EventTooLargeError ? error.bytes : (this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES);
+          throw new StreamError(`an event from ${this.url} is larger than ${size} bytes (--max-event-size)`, 'E_TOO_LARGE', ExitCode.FAILURE);
+        }
+        if (error !== undefined) return { kind: 'retry', reason: `stream interrupted: ${describeNetworkError(error)}`, events };
+        return { kind: 'ended', events, messages, aliveMs: Date.now() - openedAt };
+      };
       const onStop = (): void => finish(() => ({ kind: 'stopped' }));
       attemptAbort.signal.addEventListener('abort', onStop, { once: true });
+      const tapped = tapEventStream(body, this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, MAX_RETRY_AFTER_MS, {
+        onBytes: () => {
+          this.lastByteAt = Date.now();
+        },
+        // SSE: "If the field value consists of only ASCII digits, … set the event stream's reconnection time".
+        onRetry: (ms) => {
+          this.serverRetryMs = ms;
+        },
+        // SSE: the last event ID string, which an empty `id:` resets (then no Last-Event-ID is sent).
+        onLastEventId: (id) => {
+          this.lastEventId = id === '' ? undefined : id;
+        },
+        backpressure: () => this.hooks.backpressure?.(),
+        onEnd: (error) => finish(() => ended(error)),
+      });
+      // EventSource reads the stream this attempt opened: its one fetch is answered with that body
+      // (judged already: status 200, an event stream).
+      let handedOver = false;
+      source = new ObservedEventSource(this.options.url, {
+        fetch: (async () => {
+          if (handedOver) throw new Error('the stream was read already');
+          handedOver = true;
+          return new Response(tapped, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+        }) as typeof fetch,
+      });
       source.observe = (event) => {
         if (settled) return;
+        // Not expected (the tap reports every end); were it to come, EventSource has armed a
+        // reconnect timer right after dispatching it, which its close() below would not clear yet.
         if (event.type === 'error') {
-          finish(() => {
-            if (this.stopped) return { kind: 'stopped' };
-            if (tooLarge !== undefined || isTooLarge(bodyError)) {
-              const size = tooLarge ?? this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
-              throw new StreamError(`an event from ${this.url} is larger than ${size} bytes (--max-event-size)`, 'E_TOO_LARGE', ExitCode.FAILURE);
-            }
-            if (bodyError) return { kind: 'retry', reason: `stream interrupted: ${describeNetworkError(bodyError)}`, events };
-            return { kind: 'ended', events, messages, aliveMs: Date.now() - openedAt };
-          });
+          const it = source!;
+          queueMicrotask(() => it.close());
+          finish(() => ended(new Error('the event stream failed')));
         } else if (event instanceof MessageEvent) {
           messages++;
           try {
