@@ -1,3 +1,4 @@
+import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_TAIL_RETRIES } from './shared/defaults.js';
 import { createRequire } from 'node:module';
 import type { Command as CommandType } from 'commander';
 import { MODULES } from './check/modules.js';
@@ -44,8 +45,8 @@ export function addTailOptions(command: Command): Command {
     .option('--events <types>', 'comma-separated event types to print (others are still followed)')
     .option('--timeout <duration>', 'give up after this long in total (exit 124)')
     .option('--idle-timeout <duration>', 'give up after this long without any bytes (exit 124)')
-    .option('--connect-timeout <duration>', 'bound on each connection attempt', '10s')
-    .option('--retries <n>', 'consecutive failed attempts before exit 1', '10')
+    .option('--connect-timeout <duration>', 'bound on each connection attempt', DEFAULT_CONNECT_TIMEOUT)
+    .option('--retries <n>', 'consecutive failed attempts before exit 1', DEFAULT_TAIL_RETRIES)
     .option('--wait-for-server <duration>', 'before the first connection, keep retrying a refused connection this long (an issuer starting in CI)')
     .option('--max-event-size <size>', 'largest SSE line or event accepted (exit 1 beyond)', '16mb')
     .option('--no-redact', 'keep private key material (JWK d, p, q, …) in captures and output')
@@ -606,7 +607,7 @@ export async function handleError(error: unknown, argv: string[]): Promise<numbe
   // Commander has already printed its message; help and version are successes, the rest usage errors (2).
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
   // Loaded only on failure: `--help` and successful runs never pay for them here.
-  const [{ Output }, { CliError, ExitCode }, { escapeControl }] = await Promise.all([import('./output/output.js'), import('./errors.js'), import('./output/escape.js')]);
+  const [{ Output }, { CliError, ExitCode }, { escapeControl }] = await Promise.all([import('./output/output.js'), import('./errors.js'), import('./shared/escape.js')]);
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   const output = new Output({ color: argv.includes('--no-color') ? false : undefined });
   if (error instanceof CliError) {

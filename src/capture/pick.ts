@@ -1,6 +1,5 @@
 import { UsageError } from '../errors.js';
 import { isPlainObject } from '../shared/json.js';
-import type { Delivery } from '../webhooks/types.js';
 import { captureLines, openCapture, withoutBom } from './reader.js';
 import { requestBodyBytes, type CaptureRecord } from './record.js';
 
@@ -19,11 +18,17 @@ async function findLine(file: string, wanted: number | undefined): Promise<{ tex
   }
 }
 
+/** A captured request as it was received: its headers and the exact bytes of its body (a webhooks `Delivery`). */
+export interface CapturedDelivery {
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+}
+
 /**
  * The delivery of one capture record: `file:line`, or the file's first webhook record. Used by
  * `verify --record` to explain a captured delivery offline.
  */
-export async function deliveryFromCapture(spec: string): Promise<{ delivery: Delivery; record: CaptureRecord }> {
+export async function deliveryFromCapture(spec: string): Promise<{ delivery: CapturedDelivery; record: CaptureRecord }> {
   const match = /^(.*?)(?::(\d+))?$/.exec(spec)!;
   const file = match[1]!;
   const wanted = match[2] === undefined ? undefined : Number(match[2]);

@@ -1,6 +1,7 @@
 import { writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
+import { type CaptureRecord, serializeRecord } from './record.js';
 
 type FileHandle = Awaited<ReturnType<typeof open>>;
 
@@ -54,8 +55,8 @@ export class CaptureWriter {
   }
 
   /** Resolves once the record is in the file. */
-  write(record: unknown): Promise<void> {
-    return this.writeLine(JSON.stringify(record));
+  write(record: CaptureRecord): Promise<void> {
+    return this.writeLine(serializeRecord(record));
   }
 
   /** Resolves once the line (one serialised record, no newline) is in the file (and synced with fsync). */

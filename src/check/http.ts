@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { CliError } from '../errors.js';
-import { escapeLine } from '../output/escape.js';
+import { escapeLine } from '../shared/escape.js';
 import { isPlainObject, type JsonObject } from '../shared/json.js';
 import type { ClaimStepName } from '../wallet/errors.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, type HttpExchange, walletFetch } from '../wallet/transport.js';

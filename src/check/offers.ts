@@ -3,7 +3,7 @@ import { CliError, ExitCode, HttpError, NetworkError, UsageError } from '../erro
 import { httpRequest } from '../http/client.js';
 import { authHeaders, type IssuerConnection, oid4vciBase } from '../issuer/endpoints.js';
 import { createOffer } from '../issuer/offers.js';
-import { escapeLine } from '../output/escape.js';
+import { escapeLine } from '../shared/escape.js';
 import { isPlainObject } from '../shared/json.js';
 import { maskUserinfo } from '../shared/url.js';
 import { offerReference } from '../wallet/offer-input.js';

@@ -1,3 +1,4 @@
+import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_TAIL_RETRIES } from '../shared/defaults.js';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -266,8 +267,8 @@ export function followFlags(options: FollowFlags): Omit<FollowPlan, 'targets'> {
     // A zero timeout would give up before anything could happen.
     timeoutMs: optionalDuration(options.timeout, '--timeout', { min: 1 }),
     idleTimeoutMs: optionalDuration(options.idleTimeout, '--idle-timeout', { min: 1 }),
-    connectTimeoutMs: durationFlag(options.connectTimeout ?? '10s', '--connect-timeout', { min: 1 }),
-    retries: integerFlag(options.retries ?? '10', '--retries'),
+    connectTimeoutMs: durationFlag(options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, '--connect-timeout', { min: 1 }),
+    retries: integerFlag(options.retries ?? DEFAULT_TAIL_RETRIES, '--retries'),
     savePath: options.save,
     waitForServerMs: optionalDuration(options.waitForServer, '--wait-for-server'),
     maxEventBytes: options.maxEventSize === undefined ? undefined : sizeFlag(options.maxEventSize, '--max-event-size'),

@@ -2,7 +2,7 @@ import type { CommandContext } from '../cli/command-context.js';
 import type { IssuerFlags } from '../cli/flags.js';
 import { isContextAction, listContexts, showContext, useContext } from '../config/contexts.js';
 import { UsageError } from '../errors.js';
-import { escapeLine } from '../output/escape.js';
+import { escapeLine } from '../shared/escape.js';
 import { alignColumns } from '../output/width.js';
 
 export type ContextOptions = IssuerFlags & { secret?: string[] };

@@ -18,7 +18,7 @@ import { tunnelPlan, type TunnelFlags } from '../cli/tunnel-flags.js';
 import { EventHub, type SessionWatch } from '../check/watch.js';
 import { serializeRecord } from '../capture/record.js';
 import { renderTunnelRecord, renderTunnelStatus } from '../output/renderers/tunnel.js';
-import { escapeLine } from '../output/escape.js';
+import { escapeLine } from '../shared/escape.js';
 import { exitCodeForStop, onStop, untilStopped } from '../shared/shutdown.js';
 import { formatDuration } from '../shared/duration.js';
 import { exposeReceiver, type ExposedReceiver, type TunnelPlan } from '../tunnel/index.js';

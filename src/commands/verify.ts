@@ -3,7 +3,7 @@ import { durationFlag, hmacFlags, instantFlag, schemeFlag, type HmacFlags } from
 import { deliveryFromCapture } from '../capture/pick.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { renderVerdict } from '../output/renderers/verdict.js';
-import { REDACTED } from '../output/redact.js';
+import { REDACTED } from '../shared/redact.js';
 import { readBytesArgument } from '../shared/input.js';
 import { verifyDelivery } from '../webhooks/index.js';
 import type { Delivery, Verdict } from '../webhooks/types.js';

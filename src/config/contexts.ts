@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { maskSecret } from '../output/redact.js';
+import { maskSecret } from '../shared/redact.js';
 import { type LoadedConfig, resolveSettings, type SettingFlags } from './load.js';
 import { contextNamed } from './schema.js';
 

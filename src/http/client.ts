@@ -1,7 +1,9 @@
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../shared/defaults.js';
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { BlockedPortError, NetworkError } from '../errors.js';
-import { escapeLine } from '../output/escape.js';
+import { escapeLine } from '../shared/escape.js';
 import { backoffDelay } from '../shared/backoff.js';
+import { causeChain } from '../shared/cause.js';
 import { delay, formatDuration } from '../shared/duration.js';
 import { maskUserinfo } from '../shared/url.js';
 import { USER_AGENT } from '../version.js';
@@ -21,7 +23,7 @@ export interface DispatcherOptions {
  */
 export function createDispatcher(options: DispatcherOptions = {}, env: NodeJS.ProcessEnv = process.env): Dispatcher {
   const settings = {
-    connect: { timeout: options.connectTimeoutMs ?? 10_000 },
+    connect: { timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
     headersTimeout: options.headersTimeoutMs ?? 30_000,
     bodyTimeout: options.bodyTimeoutMs ?? 30_000,
   };
@@ -206,12 +208,10 @@ export function neverConnected(error: unknown): boolean {
 
 /** The innermost error code in a cause chain (fetch wraps the socket error in TypeError). */
 export function errorCode(error: unknown): string | undefined {
-  let current: unknown = error;
   let code: string | undefined;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const c = (current as { code?: unknown }).code;
+  for (const e of causeChain(error)) {
+    const c = (e as { code?: unknown }).code;
     if (typeof c === 'string') code = c;
-    current = (current as { cause?: unknown }).cause;
   }
   return code;
 }
@@ -222,7 +222,7 @@ export function describeNetworkError(error: unknown): string {
   if (code && REASONS[code]) return REASONS[code];
   if (code) return code;
   // A redirect to such a port passes assertFetchable; fetch then says only "fetch failed" (cause "bad port").
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of causeChain(error)) {
     if ((e as Error).message === 'bad port') return 'redirected to a port fetch blocks (a bad port in the Fetch standard)';
   }
   return (error as Error)?.message ?? String(error);

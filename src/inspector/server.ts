@@ -1,3 +1,4 @@
+import { SSE_HEADERS, sseComment, sseFrame } from '../shared/sse-frame.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -83,7 +84,7 @@ export class InspectorServer {
     this.origin = localOrigin(await listenOn(this.server, this.options.host, this.options.port));
     this.unsubscribe = this.options.store.subscribe((stored) => this.broadcast(stored));
     this.heartbeat = setInterval(() => {
-      for (const res of this.streams) res.write(': keep-alive\n\n');
+      for (const res of this.streams) res.write(sseComment('keep-alive'));
     }, HEARTBEAT_MS).unref();
     return this.url;
   }
@@ -161,7 +162,7 @@ export class InspectorServer {
       this.send(res, 503, { error: 'too many inspector pages open' });
       return;
     }
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' });
+    res.writeHead(200, { ...SECURITY_HEADERS, ...SSE_HEADERS, 'content-type': 'text/event-stream; charset=utf-8' });
     res.write(configMessage(this.config()));
     // A reconnecting page sends Last-Event-ID: only what it has not seen yet.
     let sent = Number(req.headers['last-event-id'] ?? 0) || 0;
@@ -178,7 +179,7 @@ export class InspectorServer {
       if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve).once('close', resolve));
       if (res.destroyed) return;
     }
-    res.write(`event: ready\ndata: ${JSON.stringify({ count: this.options.store.size, dropped: this.options.store.dropped })}\n\n`);
+    res.write(sseFrame(JSON.stringify({ count: this.options.store.size, dropped: this.options.store.dropped }), { event: 'ready' }));
     this.streams.add(res);
     req.on('close', () => this.streams.delete(res));
   }
@@ -237,9 +238,9 @@ export class InspectorServer {
 }
 
 function configMessage(config: PageConfig): string {
-  return `event: config\ndata: ${JSON.stringify(config)}\n\n`;
+  return sseFrame(JSON.stringify(config), { event: 'config' });
 }
 
 function message(stored: StoredRecord): string {
-  return `id: ${stored.seq}\ndata: ${stored.line}\n\n`;
+  return sseFrame(stored.line, { id: stored.seq });
 }

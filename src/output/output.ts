@@ -2,7 +2,7 @@ import { terminalSafeJson } from '../shared/json-safety.js';
 import { requestStop } from '../shared/shutdown.js';
 import type { ChalkInstance } from 'chalk';
 import { chalkFor } from './color.js';
-import { escapeLine } from './escape.js';
+import { escapeLine } from '../shared/escape.js';
 
 export interface OutputOptions {
   json?: boolean;

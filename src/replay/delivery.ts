@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { requestBodyBytes, type CaptureRecord } from '../capture/record.js';
-import { REDACTED } from '../output/redact.js';
+import { REDACTED } from '../shared/redact.js';
 import { NOT_FORWARDED } from '../shared/http-headers.js';
 import { SCHEMES, SIGNATURE_HEADERS, signedAtOf } from '../webhooks/index.js';
 

@@ -1,3 +1,4 @@
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../shared/defaults.js';
 import { readCaptures, validateCaptures, type RecordAt } from '../capture/reader.js';
 import { UsageError } from '../errors.js';
 import { createDispatcher, type ExchangeTrace } from '../http/client.js';
@@ -89,7 +90,7 @@ export async function replayToTarget(plan: SendPlan, reporter: ReplayReporter): 
     return reporter.finished([], { dryRun: true, planned: n });
   }
   const { timeoutMs } = plan;
-  const dispatcher = createDispatcher({ connectTimeoutMs: Math.min(timeoutMs, 10_000), headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs });
+  const dispatcher = createDispatcher({ connectTimeoutMs: Math.min(timeoutMs, DEFAULT_CONNECT_TIMEOUT_MS), headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs });
   const results: SendResult[] = [];
   await reporter.started?.();
   try {

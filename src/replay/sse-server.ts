@@ -1,3 +1,4 @@
+import { SSE_HEADERS, sseFrame } from '../shared/sse-frame.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { closeServer, listenOn } from '../shared/http-server.js';
 import type { RecordAt } from '../capture/reader.js';
@@ -69,7 +70,7 @@ export class CapturedSseServer {
       return;
     }
     const events = path === '/issuer2/events' ? this.all : this.sessions.get(id!);
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+    res.writeHead(200, SSE_HEADERS);
     // walt.id answers an unknown session with 200 and closes the stream at once.
     if (!events) return void res.end();
     void this.stream(res, events);
@@ -83,14 +84,14 @@ export class CapturedSseServer {
   private async stream(res: ServerResponse, events: Timed[]): Promise<void> {
     this.open.add(res);
     res.once('close', () => this.open.delete(res));
-    res.write('data: {}\r\n\r\n');
+    res.write(sseFrame('{}', { crlf: true }));
     let previous: number | undefined;
     for (const event of events) {
       const gap = previous === undefined ? 0 : Math.max(0, event.at - previous) / this.speed;
       previous = event.at;
       if (gap >= 1) await new Promise((resolve) => setTimeout(resolve, gap));
       if (res.destroyed) return;
-      res.write(`data: ${event.text}\r\n\r\n`);
+      res.write(sseFrame(event.text, { crlf: true }));
     }
     // Like walt.id, the server never closes the stream: the client does.
   }

@@ -1,4 +1,4 @@
-import { escapeLine } from '../output/escape.js';
+import { escapeLine } from '../shared/escape.js';
 import { formatDuration } from '../shared/duration.js';
 import { byModule, type CheckStatus, type RunReport, tallyLine } from './checks.js';
 

@@ -1,3 +1,4 @@
+import { SSE_HEADERS } from '../shared/sse-frame.js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { capturedRequest, markRedacted, sseRecord, type CaptureRecord } from '../capture/record.js';
@@ -451,7 +452,7 @@ function credentialDataOf(profile: SandboxProfile, input: OfferInput): JsonObjec
 }
 
 function openSse(res: ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'keep-alive' });
+  res.writeHead(200, { ...SSE_HEADERS, connection: 'keep-alive' });
   res.flushHeaders();
 }
 

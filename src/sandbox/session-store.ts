@@ -1,3 +1,4 @@
+import { sseFrame } from '../shared/sse-frame.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { MAX_TIMER_MS } from '../shared/duration.js';
@@ -230,7 +231,7 @@ function write(res: ServerResponse, framed: string): void {
 }
 
 /** Ktor's framing: `data: …` then a blank line, CRLF line endings. */
-const frame = (text: string): string => `data: ${text}\r\n\r\n`;
+const frame = (text: string): string => sseFrame(text, { crlf: true });
 
 function randomDigits(length: number): string {
   let out = '';

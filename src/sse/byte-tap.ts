@@ -12,6 +12,13 @@ export interface TapObserver {
   backpressure?(): Promise<void> | undefined;
   /** The body failed (connection reset) or grew too large. */
   onError?(error: unknown): void;
+  /**
+   * How the body ended: `error` undefined when it ended cleanly. When given, the tap reports the
+   * end itself and its reader never sees it: the stream fails with an AbortError, which EventSource
+   * takes as its own close (no error event, no reconnect timer of its own). The stream then pulls
+   * only when its reader asks, so every chunk before the end was read (and its events dispatched).
+   */
+  onEnd?(error?: unknown): void;
 }
 
 export class EventTooLargeError extends Error {
@@ -49,60 +56,74 @@ export function tapEventStream(body: ReadableStream<Uint8Array>, maxBytes: numbe
   let held: Buffer | undefined;
   let atLineStart = true;
   const ids = observer.onLastEventId ? new LastEventIdTracker(observer.onLastEventId) : undefined;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const slow = observer.backpressure?.();
-      if (slow) await slow;
-      let result: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        result = await reader.read();
-      } catch (error) {
-        observer.onError?.(error);
-        throw error;
-      }
-      if (result.done) {
-        if (held) controller.enqueue(held);
-        controller.close();
-        return;
-      }
-      observer.onBytes();
-      let chunk = Buffer.from(result.value.buffer, result.value.byteOffset, result.value.byteLength);
-      if (afterCR && chunk[0] === LF) chunk = chunk.subarray(1);
-      afterCR = chunk.length > 0 && chunk[chunk.length - 1] === CR;
-      if (chunk.indexOf(CR) !== -1) chunk = crToLf(chunk);
-      // Native searches only: this runs for every chunk of every stream.
-      const lastLF = chunk.lastIndexOf(LF);
-      lineBytes = lastLF === -1 ? lineBytes + chunk.length : chunk.length - lastLF - 1;
-      const blank = chunk.lastIndexOf('\n\n');
-      const blankAtStart = endedWithLF && chunk[0] === LF ? 0 : -1;
-      const eventEnd = blank !== -1 ? blank + 1 : blankAtStart;
-      eventBytes = eventEnd === -1 ? eventBytes + chunk.length : chunk.length - eventEnd - 1;
-      if (chunk.length > 0) endedWithLF = chunk[chunk.length - 1] === LF;
-      if (lineBytes > maxBytes || eventBytes > maxBytes) {
-        await reader.cancel().catch(() => {});
-        const error = new EventTooLargeError(maxBytes);
-        observer.onError?.(error);
-        controller.error(error);
-        return;
-      }
-      let out = held ? Buffer.concat([held, chunk]) : chunk;
-      const startsLine = held ? true : atLineStart;
-      held = undefined;
-      const tail = out.lastIndexOf(LF) + 1;
-      if (tail < out.length && (tail > 0 || startsLine) && RETRY_PREFIX.test(out.toString('latin1', tail, Math.min(out.length, tail + 64)))) {
-        held = Buffer.from(out.subarray(tail));
-        out = out.subarray(0, tail);
-      }
-      if (out.length === 0) return;
-      out = capRetry(out, startsLine, maxRetryMs, observer);
-      atLineStart = out[out.length - 1] === LF;
-      ids?.feed(out);
-      controller.enqueue(out);
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        // With onEnd, the end is the observer's to report, not the reader's to see.
+        const ended = (error?: unknown): boolean => {
+          if (!observer.onEnd) return false;
+          observer.onEnd(error);
+          controller.error(new DOMException('the event stream ended', 'AbortError'));
+          return true;
+        };
+        const slow = observer.backpressure?.();
+        if (slow) await slow;
+        let result: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          result = await reader.read();
+        } catch (error) {
+          observer.onError?.(error);
+          if (ended(error)) return;
+          throw error;
+        }
+        if (result.done) {
+          // A held `retry` prefix is an unfinished line: the parser drops it at the end either way.
+          if (ended()) return;
+          if (held) controller.enqueue(held);
+          controller.close();
+          return;
+        }
+        observer.onBytes();
+        let chunk = Buffer.from(result.value.buffer, result.value.byteOffset, result.value.byteLength);
+        if (afterCR && chunk[0] === LF) chunk = chunk.subarray(1);
+        afterCR = chunk.length > 0 && chunk[chunk.length - 1] === CR;
+        if (chunk.indexOf(CR) !== -1) chunk = crToLf(chunk);
+        // Native searches only: this runs for every chunk of every stream.
+        const lastLF = chunk.lastIndexOf(LF);
+        lineBytes = lastLF === -1 ? lineBytes + chunk.length : chunk.length - lastLF - 1;
+        const blank = chunk.lastIndexOf('\n\n');
+        const blankAtStart = endedWithLF && chunk[0] === LF ? 0 : -1;
+        const eventEnd = blank !== -1 ? blank + 1 : blankAtStart;
+        eventBytes = eventEnd === -1 ? eventBytes + chunk.length : chunk.length - eventEnd - 1;
+        if (chunk.length > 0) endedWithLF = chunk[chunk.length - 1] === LF;
+        if (lineBytes > maxBytes || eventBytes > maxBytes) {
+          await reader.cancel().catch(() => {});
+          const error = new EventTooLargeError(maxBytes);
+          observer.onError?.(error);
+          if (ended(error)) return;
+          controller.error(error);
+          return;
+        }
+        let out = held ? Buffer.concat([held, chunk]) : chunk;
+        const startsLine = held ? true : atLineStart;
+        held = undefined;
+        const tail = out.lastIndexOf(LF) + 1;
+        if (tail < out.length && (tail > 0 || startsLine) && RETRY_PREFIX.test(out.toString('latin1', tail, Math.min(out.length, tail + 64)))) {
+          held = Buffer.from(out.subarray(tail));
+          out = out.subarray(0, tail);
+        }
+        if (out.length === 0) return;
+        out = capRetry(out, startsLine, maxRetryMs, observer);
+        atLineStart = out[out.length - 1] === LF;
+        ids?.feed(out);
+        controller.enqueue(out);
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
     },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
+    observer.onEnd ? { highWaterMark: 0 } : undefined,
+  );
 }
 
 /** CRLF → LF and lone CR → LF (a CR at the end stands for a line end; a following LF is dropped by the caller). */

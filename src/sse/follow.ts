@@ -1,5 +1,5 @@
 import type { ExchangeTrace } from '../http/client.js';
-import { markRedacted, serializeRecord, serializeSseRecord, sseRecord, type CaptureRecord } from '../capture/record.js';
+import { markRedacted, serializeRecord, sseRecord, type CaptureRecord } from '../capture/record.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { CliError, ExitCode } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
@@ -196,7 +196,7 @@ class SessionTail {
     const reported = !this.plan.events || this.plan.events.has(event.type);
     const wantLine = this.capture !== undefined || (reported && this.reporter.wantsLines);
     // The payload's own text is spliced in verbatim, unless key material was cut out of it.
-    const line = wantLine ? serializeSseRecord(record, redacted.length > 0 ? undefined : message.data) : undefined;
+    const line = wantLine ? serializeRecord(record, redacted.length > 0 ? undefined : message.data) : undefined;
     if (this.capture) this.trackWrite(this.capture.writeLine(line!));
     if (reported) this.reporter.event(event, record, line, this.target);
     return this.judge(event);

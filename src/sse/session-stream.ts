@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { EventSource } from 'eventsource';
 import { type Dispatcher, fetch as undiciFetch } from 'undici';
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, ExitCode, exitCodeForStatus } from '../errors.js';
 import { assertFetchable, describeNetworkError, errorDetail, type ExchangeTrace, MAX_SHOWN_RESPONSE_BYTES, neverConnected, readAtMost } from '../http/client.js';
+import { findCause } from '../shared/cause.js';
 import { backoffDelay, parseRetryAfter } from '../shared/backoff.js';
 import { formatDuration, MAX_TIMER_MS, safeTimeout } from '../shared/duration.js';
 import { RecentKeys } from '../shared/recent-keys.js';
@@ -63,19 +64,6 @@ type AttemptResult =
   | { kind: 'ended'; events: number; messages: number; aliveMs: number }
   | { kind: 'retry'; reason: string; delayMs?: number; events: number; refused?: boolean };
 
-/** What the custom fetch saw of one attempt; EventSource hides all of it. */
-interface AttemptInfo {
-  status?: number;
-  contentType?: string;
-  retryAfter?: string;
-  body?: string;
-  networkError?: unknown;
-  /** The body failed after the headers (connection reset mid-stream). */
-  bodyError?: unknown;
-  tooLarge?: number;
-  timedOut?: boolean;
-}
-
 const KEEP_ALIVE = '{}';
 export const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
 /** Retry-After, or a `retry:` field, beyond this is not waited out: this is waited instead. */
@@ -92,9 +80,10 @@ class ObservedEventSource extends EventSource {
 
 /**
  * Follows one SSE stream until a hook says stop, a fatal answer arrives, retries run out, or
- * `close()` is called. Each connection is an `EventSource` (the `eventsource` package) whose
- * custom fetch shows the supervisor what EventSource hides — status, Retry-After, content type,
- * byte arrival — while the supervisor keeps backoff, the retry budget, exit codes and dedupe.
+ * `close()` is called. Each attempt sends its own request and judges the answer (status,
+ * Retry-After, content type); only an open event stream is handed to an `EventSource` (the
+ * `eventsource` package), which parses its bytes into messages after the tap (`byte-tap.ts`) has
+ * seen them. This class keeps backoff, the retry budget, exit codes and dedupe.
  */
 export class SessionStream {
   private readonly controller = new AbortController();
@@ -213,116 +202,155 @@ export class SessionStream {
     });
   }
 
-  /** The fetch EventSource uses: the tool's dispatcher and headers, and eyes for the supervisor. */
-  private fetchFor(info: AttemptInfo, attempt: AbortController): typeof fetch {
-    return (async (input: string | URL | Request, init?: RequestInit) => {
-      const headers = new Headers(init?.headers as ConstructorParameters<typeof Headers>[0]);
-      headers.set('user-agent', USER_AGENT);
-      headers.set('cache-control', 'no-cache');
-      for (const [name, value] of Object.entries(this.options.headers ?? {})) headers.set(name, value);
-      // SSE: "set `Last-Event-ID` to the last event ID string, encoded as UTF-8" — a header value is
-      // bytes, so the UTF-8 bytes travel as Latin-1 characters (fetch refuses other characters).
-      if (this.lastEventId) headers.set('last-event-id', Buffer.from(this.lastEventId, 'utf8').toString('latin1'));
-      else headers.delete('last-event-id');
-      const connectTimer = safeTimeout(() => {
-        info.timedOut = true;
-        attempt.abort();
-      }, this.options.connectTimeoutMs);
-      try {
-        const url = withoutUserinfo(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, headers);
-        assertFetchable(url);
-        // Redirects are followed; fetch drops Authorization when a redirect leaves the origin.
-        const started = performance.now();
-        const response = await undiciFetch(url, {
-          method: 'GET',
-          headers: headers as never,
-          redirect: 'follow',
-          dispatcher: this.options.dispatcher,
-          signal: attempt.signal,
-        }).catch((error: unknown) => {
-          this.options.trace?.({ method: 'GET', url, requestHeaders: Object.fromEntries(headers), ms: performance.now() - started, error: describeNetworkError(error) });
-          throw error;
-        });
-        info.status = response.status;
-        info.contentType = response.headers.get('content-type') ?? undefined;
-        info.retryAfter = response.headers.get('retry-after') ?? undefined;
-        // An error answer is shown in one line: its start is read, never an endless body.
-        if (response.status !== 200 || !response.body) {
-          info.body = response.body ? (await readAtMost(response.body as AsyncIterable<Uint8Array>, MAX_SHOWN_RESPONSE_BYTES).catch(() => ({ text: '' }))).text : '';
-        }
-        this.options.trace?.({
-          method: 'GET',
-          url: response.url || url,
-          requestHeaders: Object.fromEntries(headers),
-          status: response.status,
-          responseHeaders: Object.fromEntries(response.headers),
-          responseText: info.body,
-          ms: performance.now() - started,
-        });
-        if (response.status !== 200 || !response.body) {
-          return new Response(null, { status: response.status === 200 ? 502 : response.status, headers: response.headers as unknown as ConstructorParameters<typeof Headers>[0] });
-        }
-        const tapped = tapEventStream(response.body as ReadableStream<Uint8Array>, this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, MAX_RETRY_AFTER_MS, {
-          onBytes: () => {
-            this.lastByteAt = Date.now();
-          },
-          // SSE: "If the field value consists of only ASCII digits, … set the event stream's reconnection time".
-          onRetry: (ms) => {
-            this.serverRetryMs = ms;
-          },
-          // SSE: the last event ID string, which an empty `id:` resets (then no Last-Event-ID is sent).
-          onLastEventId: (id) => {
-            this.lastEventId = id === '' ? undefined : id;
-          },
-          backpressure: () => this.hooks.backpressure?.(),
-          onError: (error) => {
-            if (error instanceof EventTooLargeError) info.tooLarge = error.bytes;
-            else info.bodyError = error;
-          },
-        });
-        return new Response(tapped, { status: 200, headers: response.headers as unknown as ConstructorParameters<typeof Headers>[0] });
-      } catch (error) {
-        info.networkError = error;
-        throw error;
-      } finally {
-        clearTimeout(connectTimer);
-      }
-    }) as typeof fetch;
+  /**
+   * One connection attempt: open it (this class's own request), judge the answer, then read the
+   * events of an open stream. EventSource only ever sees a 200 event stream that was judged open.
+   */
+  private async attempt(failures: number): Promise<AttemptResult> {
+    if (this.stopped) return { kind: 'stopped' };
+    const attemptAbort = new AbortController();
+    const onStop = (): void => attemptAbort.abort();
+    this.controller.signal.addEventListener('abort', onStop, { once: true });
+    try {
+      const opened = await this.open(attemptAbort);
+      if (this.stopped) return { kind: 'stopped' };
+      if ('kind' in opened) return opened;
+      this.everConnected = true;
+      this.hooks.onConnect?.({ attempt: failures + 1 });
+      return await this.read(opened.body, attemptAbort);
+    } finally {
+      this.controller.signal.removeEventListener('abort', onStop);
+      attemptAbort.abort();
+    }
   }
 
-  private attempt(failures: number): Promise<AttemptResult> {
-    if (this.stopped) return Promise.resolve({ kind: 'stopped' });
-    const info: AttemptInfo = {};
-    const attemptAbort = new AbortController();
-    const source = new ObservedEventSource(this.options.url, { fetch: this.fetchFor(info, attemptAbort) });
+  /**
+   * Sends the request (the tool's dispatcher and headers, Last-Event-ID, bounded by the connect
+   * timeout) and judges the answer: an open event stream's body, or how the attempt ended.
+   */
+  private async open(attempt: AbortController): Promise<{ body: ReadableStream<Uint8Array> } | AttemptResult> {
+    const headers = new Headers({ 'user-agent': USER_AGENT, 'cache-control': 'no-cache', accept: 'text/event-stream' });
+    for (const [name, value] of Object.entries(this.options.headers ?? {})) headers.set(name, value);
+    // SSE: "set `Last-Event-ID` to the last event ID string, encoded as UTF-8" — a header value is
+    // bytes, so the UTF-8 bytes travel as Latin-1 characters (fetch refuses other characters).
+    if (this.lastEventId) headers.set('last-event-id', Buffer.from(this.lastEventId, 'utf8').toString('latin1'));
+    else headers.delete('last-event-id');
+    let timedOut = false;
+    const connectTimer = safeTimeout(() => {
+      timedOut = true;
+      attempt.abort();
+    }, this.options.connectTimeoutMs);
+    const url = withoutUserinfo(new URL(this.options.url).href, headers);
+    const started = performance.now();
+    try {
+      assertFetchable(url);
+      // Redirects are followed; fetch drops Authorization when a redirect leaves the origin.
+      const response = await undiciFetch(url, { method: 'GET', headers: headers as never, redirect: 'follow', dispatcher: this.options.dispatcher, signal: attempt.signal });
+      const status = response.status;
+      const contentType = response.headers.get('content-type') ?? undefined;
+      // An error answer is shown in one line: its start is read, never an endless body.
+      let text: string | undefined;
+      if (status !== 200 || !response.body) {
+        text = response.body ? (await readAtMost(response.body as AsyncIterable<Uint8Array>, MAX_SHOWN_RESPONSE_BYTES).catch(() => ({ text: '' }))).text : '';
+      }
+      this.options.trace?.({
+        method: 'GET',
+        url: response.url || url,
+        requestHeaders: Object.fromEntries(headers),
+        status,
+        responseHeaders: Object.fromEntries(response.headers),
+        responseText: text,
+        ms: performance.now() - started,
+      });
+      if (status !== 200) return this.judgeHttpStatus(status, response.headers.get('retry-after') ?? undefined, text ?? '', 0);
+      // SSE spec: a Content-Type other than text/event-stream "must fail the connection".
+      if (!/^text\/event-stream\b/i.test((contentType ?? '').trim())) {
+        throw new StreamError(`expected text/event-stream from ${this.url}, got ${contentType || 'no content type'}`, 'E_CONTENT_TYPE', ExitCode.FAILURE);
+      }
+      if (!response.body) return { kind: 'ended', events: 0, messages: 0, aliveMs: 0 };
+      return { body: response.body as ReadableStream<Uint8Array> };
+    } catch (error) {
+      if (error instanceof StreamError) throw error;
+      this.options.trace?.({ method: 'GET', url, requestHeaders: Object.fromEntries(headers), ms: performance.now() - started, error: describeNetworkError(error) });
+      if (this.stopped) return { kind: 'stopped' };
+      // A typed error (a port fetch refuses) says itself why no attempt can succeed: not retried.
+      if (error instanceof CliError) throw error;
+      if (timedOut) return { kind: 'retry', reason: `could not reach ${this.url}: no response within ${this.options.connectTimeoutMs}ms (--connect-timeout)`, events: 0 };
+      return { kind: 'retry', reason: `could not reach ${this.url}: ${describeNetworkError(error)}`, events: 0, refused: neverConnected(error) };
+    } finally {
+      clearTimeout(connectTimer);
+    }
+  }
+
+  /**
+   * Reads the events of an open stream: its bytes go through the tap (idle time, `retry:`, the
+   * last event ID, the size bound, line endings), EventSource parses them into messages. The tap
+   * reports how the body ended; EventSource never sees the end, so it never schedules a reconnect.
+   */
+  private read(body: ReadableStream<Uint8Array>, attemptAbort: AbortController): Promise<AttemptResult> {
     const openedAt = Date.now();
     let events = 0;
     let messages = 0;
+    let source: ObservedEventSource | undefined;
     return new Promise<AttemptResult>((resolve, reject) => {
       let settled = false;
       // `outcome` may throw a StreamError (a fatal answer): it rejects the attempt.
       const finish = (outcome: () => AttemptResult): void => {
         if (settled) return;
         settled = true;
-        this.controller.signal.removeEventListener('abort', onStop);
-        // After the current dispatch: EventSource arms its own reconnect timer right after an error event.
-        queueMicrotask(() => source.close());
-        attemptAbort.abort();
+        attemptAbort.signal.removeEventListener('abort', onStop);
+        source?.close();
         try {
           resolve(outcome());
         } catch (error) {
           reject(error);
         }
       };
+      const ended = (error: unknown): AttemptResult => {
+        if (this.stopped) return { kind: 'stopped' };
+        if (error instanceof EventTooLargeError || isTooLarge(error)) {
+          const size = error instanceof EventTooLargeError ? error.bytes : (this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES);
+          throw new StreamError(`an event from ${this.url} is larger than ${size} bytes (--max-event-size)`, 'E_TOO_LARGE', ExitCode.FAILURE);
+        }
+        if (error !== undefined) return { kind: 'retry', reason: `stream interrupted: ${describeNetworkError(error)}`, events };
+        return { kind: 'ended', events, messages, aliveMs: Date.now() - openedAt };
+      };
       const onStop = (): void => finish(() => ({ kind: 'stopped' }));
-      this.controller.signal.addEventListener('abort', onStop, { once: true });
+      attemptAbort.signal.addEventListener('abort', onStop, { once: true });
+      const tapped = tapEventStream(body, this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, MAX_RETRY_AFTER_MS, {
+        onBytes: () => {
+          this.lastByteAt = Date.now();
+        },
+        // SSE: "If the field value consists of only ASCII digits, … set the event stream's reconnection time".
+        onRetry: (ms) => {
+          this.serverRetryMs = ms;
+        },
+        // SSE: the last event ID string, which an empty `id:` resets (then no Last-Event-ID is sent).
+        onLastEventId: (id) => {
+          this.lastEventId = id === '' ? undefined : id;
+        },
+        backpressure: () => this.hooks.backpressure?.(),
+        onEnd: (error) => finish(() => ended(error)),
+      });
+      // EventSource reads the stream this attempt opened: its one fetch is answered with that body
+      // (judged already: status 200, an event stream).
+      let handedOver = false;
+      source = new ObservedEventSource(this.options.url, {
+        fetch: (async () => {
+          if (handedOver) throw new Error('the stream was read already');
+          handedOver = true;
+          return new Response(tapped, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+        }) as typeof fetch,
+      });
       source.observe = (event) => {
         if (settled) return;
-        if (event.type === 'open') {
-          this.everConnected = true;
-          this.hooks.onConnect?.({ attempt: failures + 1 });
-        } else if (event.type === 'error') finish(() => this.judge(info, events, messages, openedAt));
-        else if (event instanceof MessageEvent) {
+        // Not expected (the tap reports every end); were it to come, EventSource has armed a
+        // reconnect timer right after dispatching it, which its close() below would not clear yet.
+        if (event.type === 'error') {
+          const it = source!;
+          queueMicrotask(() => it.close());
+          finish(() => ended(new Error('the event stream failed')));
+        } else if (event instanceof MessageEvent) {
           messages++;
           try {
             const outcome = this.onMessage(event);
@@ -352,53 +380,24 @@ export class SessionStream {
     return this.hooks.onMessage(message) === true ? 'stop' : 'new';
   }
 
-  /** What an error event means, from what the fetch saw. */
-  private judge(info: AttemptInfo, events: number, messages: number, openedAt: number): AttemptResult {
-    if (this.stopped) return { kind: 'stopped' };
-    if (info.tooLarge !== undefined || isTooLarge(info.networkError)) {
-      const size = info.tooLarge ?? this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
-      throw new StreamError(`an event from ${this.url} is larger than ${size} bytes (--max-event-size)`, 'E_TOO_LARGE', ExitCode.FAILURE);
-    }
-    // A typed error (a port fetch refuses) says itself why no attempt can succeed: not retried.
-    if (info.networkError instanceof CliError) throw info.networkError;
-    if (info.status === undefined) {
-      const error = info.networkError;
-      if (info.timedOut) return { kind: 'retry', reason: `could not reach ${this.url}: no response within ${this.options.connectTimeoutMs}ms (--connect-timeout)`, events };
-      const refused = neverConnected(error);
-      return { kind: 'retry', reason: `could not reach ${this.url}: ${describeNetworkError(error)}`, events, refused };
-    }
-    if (info.status === 200) {
-      // SSE spec: a Content-Type other than text/event-stream "must fail the connection".
-      if (!/^text\/event-stream\b/i.test((info.contentType ?? '').trim())) {
-        throw new StreamError(`expected text/event-stream from ${this.url}, got ${info.contentType || 'no content type'}`, 'E_CONTENT_TYPE', ExitCode.FAILURE);
-      }
-      if (info.bodyError) return { kind: 'retry', reason: `stream interrupted: ${describeNetworkError(info.bodyError)}`, events };
-      return { kind: 'ended', events, messages, aliveMs: Date.now() - openedAt };
-    }
-    return this.judgeHttpStatus(info.status, info.retryAfter, info.body ?? '', events);
-  }
-
   private judgeHttpStatus(status: number, retryAfter: string | undefined, body: string, events: number): AttemptResult {
     const url = this.url;
-    if (status === 401 || status === 403) {
-      throw new StreamError(`authentication refused: ${status} from ${url}${messageOf(body)}`, 'E_AUTH', ExitCode.AUTH);
-    }
+    // The exit code of a refused or missing resource is errors.ts's (exitCodeForStatus); the stream adds 204.
+    const exitCode = exitCodeForStatus(status);
+    if (exitCode === ExitCode.AUTH) throw new StreamError(`authentication refused: ${status} from ${url}${messageOf(body)}`, 'E_AUTH', exitCode);
+    if (exitCode === ExitCode.NOT_FOUND) throw new StreamError(`session not found: ${status} from ${url}${messageOf(body)}`, 'E_NOT_FOUND', exitCode);
     // SSE: HTTP 204 No Content "must fail the connection" — the server says there is nothing more.
     if (status === 204) throw new StreamError(`the server has no more events for this stream: 204 from ${url}`, 'E_NO_CONTENT', ExitCode.NOT_FOUND);
-    if (status === 404 || status === 410) {
-      throw new StreamError(`session not found: ${status} from ${url}${messageOf(body)}`, 'E_NOT_FOUND', ExitCode.NOT_FOUND);
-    }
     if (status === 429 || status === 503) {
       return { kind: 'retry', reason: `${status} from ${url}`, delayMs: parseRetryAfter(retryAfter), events };
     }
     if (status >= 500) return { kind: 'retry', reason: `${status} from ${url}`, events };
-    throw new StreamError(`unexpected ${status} from ${url}${messageOf(body)}`, `E_HTTP_${status}`, ExitCode.FAILURE);
+    throw new StreamError(`unexpected ${status} from ${url}${messageOf(body)}`, `E_HTTP_${status}`, exitCode);
   }
 }
 
 function isTooLarge(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if (e instanceof EventTooLargeError) return true;
-  return false;
+  return findCause(error, (e) => e instanceof EventTooLargeError) !== undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { CliError, ExitCode } from '../errors.js';
-import { escapeLine } from '../output/escape.js';
-import { maskSecret } from '../output/redact.js';
+import { escapeLine } from '../shared/escape.js';
+import { maskSecret } from '../shared/redact.js';
 
 /** Why a tunnel could not be opened; `exitCode` follows the contract (4 for a refused token). */
 export type TunnelFailure = 'missing' | 'config' | 'auth' | 'domain' | 'limit' | 'network' | 'timeout' | 'aborted' | 'other';

@@ -4,29 +4,12 @@ import { didOf } from '../shared/did.js';
 import { isoTime } from '../shared/duration.js';
 import { isPlainObject, type JsonObject } from '../shared/json.js';
 import { deeperThan, MAX_JSON_DEPTH } from '../shared/json-safety.js';
-import { boundTo, resolveDid, type SignatureCheck, type TrustContext, verifyIssuerJwt } from './trust.js';
+import { boundTo, resolveDid, type SignatureCheck, verifyIssuerJwt } from './trust.js';
 
 export type { SignatureCheck } from './trust.js';
+import type { DecodeContext, DecodedCredential } from './decoded.js';
 
-/** What a credential says, by format. */
-export interface DecodedCredential {
-  issuer?: string;
-  subject?: string;
-  /** W3C `type`, SD-JWT `vct` or mdoc `docType`. */
-  types: string[];
-  /** Issuer-signed claims (W3C credentialSubject, SD-JWT plain claims, mdoc elements by namespace). */
-  claims: JsonObject;
-  /** SD-JWT: every disclosure, as [name, value] (array elements have no name); `signed` when the signed payload holds its digest. */
-  disclosures?: { name?: string; value: unknown; digest: string; signed: boolean }[];
-  /** Whether the credential is bound to the wallet's holder key (cnf.jwk, sub did:jwk, mdoc deviceKey). */
-  holderBinding?: 'holder-key' | 'other-key' | 'none';
-  validFrom?: string;
-  validUntil?: string;
-}
-
-export interface DecodeContext extends TrustContext {
-  holderJwk: JWK;
-}
+export type { DecodeContext, DecodedCredential } from './decoded.js';
 
 /** Decodes one credential of `format` and verifies the issuer's signature where its key can be found. */
 export async function decodeCredential(format: string, raw: unknown, context: DecodeContext): Promise<{ decoded: DecodedCredential; signature: SignatureCheck }> {

@@ -3,7 +3,8 @@ import { mdocContext } from '../shared/mdoc-context.js';
 import { isoTime } from '../shared/duration.js';
 import type { JsonObject } from '../shared/json.js';
 import { MAX_JSON_DEPTH } from '../shared/json-safety.js';
-import type { DecodeContext, DecodedCredential, SignatureCheck } from './credentials.js';
+import type { DecodeContext, DecodedCredential } from './decoded.js';
+import type { SignatureCheck } from './trust.js';
 import type { JWK } from 'jose';
 import { algorithmProblem, boundTo, certificateKey, joseAlgorithm } from './trust.js';
 

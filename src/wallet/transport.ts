@@ -1,7 +1,7 @@
 import { fetch as undiciFetch, type Dispatcher } from 'undici';
 import { ExitCode } from '../errors.js';
 import { assertFetchable, describeNetworkError } from '../http/client.js';
-import { escapeLine } from '../output/escape.js';
+import { escapeLine } from '../shared/escape.js';
 import { formatDuration } from '../shared/duration.js';
 import { isLoopbackHost, maskUserinfo } from '../shared/url.js';
 import { USER_AGENT } from '../version.js';

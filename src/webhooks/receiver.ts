@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { capturedRequest, isoNow, markRedacted, serializeRecord, serializeWebhookRecord, type CaptureRecord } from '../capture/record.js';
+import { capturedRequest, isoNow, markRedacted, serializeRecord, type CaptureRecord } from '../capture/record.js';
 import type { CaptureWriter } from '../capture/writer.js';
 import { discardBody, readBody } from '../http/body.js';
 import { boundServer, closeServer, listenOn } from '../shared/http-server.js';
@@ -309,7 +309,7 @@ export class WebhookReceiver {
     const raw =
       redacted.length === 0 && record.request?.body !== undefined && normalized.data !== null && !isFormEncoded(req.headers['content-type']) ? record.request.body : undefined;
     // Serialised only when there is a file to write it to; the renderer reuses the text.
-    const line = this.options.capture ? (raw === undefined ? serializeRecord(record) : serializeWebhookRecord(record, raw)) : undefined;
+    const line = this.options.capture ? serializeRecord(record, raw) : undefined;
     const written = await this.capture(record, line);
     if (entry !== undefined) {
       entry.writing = false;

@@ -4,16 +4,13 @@ import { randomBytes } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { nonEmptyString } from '../shared/http-headers.js';
 
-const keys = new Map<string, Buffer | undefined>();
-
-/** Standard Webhooks key: base64 after an optional `whsec_` prefix; undefined when not valid base64. */
+/**
+ * Standard Webhooks key: base64 after an optional `whsec_` prefix; undefined when not valid base64.
+ * Decoded per delivery: a cache of decoded keys saved 0.2–0.6 µs (bench/caches.js) of the ~100 µs
+ * of CPU a delivery costs `listen` (BENCHMARKS.md), under 1 %, so there is none.
+ */
 export function standardKey(secret: string): Buffer | undefined {
-  // Decoded once per secret, not once per delivery.
-  if (keys.has(secret)) return keys.get(secret);
-  const encoded = secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret;
-  const key = fromBase64(encoded);
-  if (keys.size < 64) keys.set(secret, key);
-  return key;
+  return fromBase64(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret);
 }
 
 const NOT_A_KEY = 'not a Standard Webhooks secret (whsec_ + base64)';

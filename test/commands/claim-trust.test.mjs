@@ -10,7 +10,7 @@ import { after, afterEach, before, test } from 'node:test';
 import { exportJWK, generateKeyPair } from 'jose';
 import { listen, readBody } from '../helpers/http.mjs';
 import { parseNdjson, runCli } from '../helpers/cli.mjs';
-import * as redact from '../../dist/output/redact.js';
+import * as redact from '../../dist/shared/redact.js';
 import { startOid4vciDouble } from '../helpers/oid4vci-double.mjs';
 import { certificate, keyPair, pem } from '../helpers/x509.mjs';
 
@@ -569,12 +569,12 @@ test('-v "issuer said:" escapes C1 and bidirectional controls from the issuer', 
   assert.doesNotMatch(r.stderr, /[\u0080-\u009f\u202a-\u202e\u2066-\u2069]/, 'no raw C1 or bidi character on stderr');
 });
 
-// The -v bodies of the wallet go through maskSecrets (src/output/redact.ts), which the first-hour
+// The -v bodies of the wallet go through maskSecrets (src/shared/redact.ts), which the first-hour
 // findings branch introduces; until it is merged here this test waits for it.
 const { maskSecrets } = /** @type {any} */ (redact);
 
 test('-v masks codes and tokens whole — 4-character tx code, values with a comma, a quote or a space — and private JWK members of the issuer key metadata', {
-  skip: typeof maskSecrets !== 'function' && 'needs maskSecrets (src/output/redact.ts) from the first-hour findings branch',
+  skip: typeof maskSecrets !== 'function' && 'needs maskSecrets (src/shared/redact.ts) from the first-hour findings branch',
 }, async () => {
   const code = 'SECRETA, "SECRETB" SECRETC';
   issuer.state.tokenResponse = { access_token: 'SECRETD,SECRETE"SECRETF' };

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeControl, escapeLine } from '../../dist/output/escape.js';
+import { escapeControl, escapeLine } from '../../dist/shared/escape.js';
 import { colorLevel } from '../../dist/output/color.js';
-import { maskSecret, maskSecrets } from '../../dist/output/redact.js';
+import { maskSecret, maskSecrets } from '../../dist/shared/redact.js';
 import { capturedRequest } from '../../dist/capture/record.js';
 import { parseDuration, parseSize } from 'issuer-events';
 

@@ -1,6 +1,6 @@
 import { eventGeneration, eventStep, reportsFailure, reportsTokenFailure } from '../../issuer/event-steps.js';
 import type { IssuerEvent } from '../../issuer/catalog.js';
-import { escapeLine } from '../../output/escape.js';
+import { escapeLine } from '../../shared/escape.js';
 import { formatDuration } from '../../shared/duration.js';
 import type { Happening } from '../flow.js';
 import { MODULES } from '../modules.js';

@@ -3,9 +3,9 @@ import { byModule, type CheckStatus, tally, tallyLine } from '../../report/check
 import { formatDuration } from '../../shared/duration.js';
 import { maskUserinfo } from '../../shared/url.js';
 import type { HttpExchange } from '../../wallet/transport.js';
-import { escapeLine } from '../escape.js';
+import { escapeLine } from '../../shared/escape.js';
 import type { Output, Spinner } from '../output.js';
-import { MASKED } from '../redact.js';
+import { MASKED } from '../../shared/redact.js';
 import { shownBody } from './exchange.js';
 
 /** Query parameters that grant access (the token-in-query scenario sends the access token so). */

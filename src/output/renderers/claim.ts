@@ -2,7 +2,7 @@ import type { ClaimedCredential, ClaimReporter, ClaimResult, ClaimStep } from '.
 import type { HttpExchange } from '../../wallet/transport.js';
 import { formatDuration } from '../../shared/duration.js';
 import { maskUserinfo } from '../../shared/url.js';
-import { escapeControl, escapeLine } from '../escape.js';
+import { escapeControl, escapeLine } from '../../shared/escape.js';
 import type { Output } from '../output.js';
 import { shownBody } from './exchange.js';
 

@@ -3,9 +3,9 @@ import type { ForwardResult } from '../../webhooks/forward.js';
 import type { TunnelState } from '../../tunnel/types.js';
 import type { ListenReporter, PublicUrl } from '../../webhooks/listener.js';
 import type { ReceiveResult } from '../../webhooks/receiver.js';
-import { escapeControl, escapeLine } from '../escape.js';
+import { escapeControl, escapeLine } from '../../shared/escape.js';
 import type { Output } from '../output.js';
-import { maskSecret } from '../redact.js';
+import { maskSecret } from '../../shared/redact.js';
 import { renderTunnelRecord, renderTunnelStatus } from './tunnel.js';
 import { displayWidth, shorten } from '../width.js';
 

@@ -3,7 +3,7 @@ import type { DemoReporter, DemoResult, Seen } from '../../sandbox/demo.js';
 import type { EventNames } from '../../sandbox/events.js';
 import type { ClaimOutcome } from '../../sandbox/wallet.js';
 import { isPlainObject } from '../../shared/json.js';
-import { escapeLine } from '../escape.js';
+import { escapeLine } from '../../shared/escape.js';
 import type { Output } from '../output.js';
 import { fit } from '../width.js';
 

@@ -2,7 +2,7 @@ import type { CaptureRecord } from '../../capture/record.js';
 import { describeEvent, type IssuerEvent } from '../../issuer/catalog.js';
 import type { FollowPlan, FollowReporter, FollowTarget } from '../../sse/follow.js';
 import { formatDuration } from '../../shared/duration.js';
-import { escapeControl, escapeLine } from '../escape.js';
+import { escapeControl, escapeLine } from '../../shared/escape.js';
 import type { Output, Spinner } from '../output.js';
 
 /** Renders followed SSE events: one line per event, NDJSON with --json, progress on stderr. */

@@ -1,8 +1,8 @@
 import type { Exchange } from '../../http/client.js';
 import { maskUserinfo } from '../../shared/url.js';
-import { escapeLine } from '../escape.js';
+import { escapeLine } from '../../shared/escape.js';
 import type { Output } from '../output.js';
-import { maskSecrets, REDACTED, SENSITIVE_HEADERS } from '../redact.js';
+import { maskSecrets, REDACTED, SENSITIVE_HEADERS } from '../../shared/redact.js';
 
 /** Bodies longer than this are cut in `-v` output (the exchange is for reading, not for saving). */
 const MAX_BODY_CHARS = 4096;

@@ -1,5 +1,5 @@
 import type { InspectReporter } from '../../inspector/run.js';
-import { escapeLine } from '../escape.js';
+import { escapeLine } from '../../shared/escape.js';
 import type { Output } from '../output.js';
 
 /** Invalid lines reported one by one per file at most; the rest are only counted. */

@@ -1,6 +1,6 @@
 import type { OfferResponse } from '../../issuer/offers.js';
 import { formatDuration, isoTime } from '../../shared/duration.js';
-import { escapeLine } from '../escape.js';
+import { escapeLine } from '../../shared/escape.js';
 import type { Output } from '../output.js';
 
 /** A created offer: the issuer's object with --json, else labelled lines and a QR code on a terminal. */

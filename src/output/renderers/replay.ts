@@ -1,7 +1,7 @@
 import { ExitCode } from '../../errors.js';
 import type { ReplayReporter } from '../../replay/engine.js';
 import type { Planned, SendResult } from '../../replay/sender.js';
-import { escapeLine } from '../escape.js';
+import { escapeLine } from '../../shared/escape.js';
 import type { Output, Spinner } from '../output.js';
 
 /** Renders `replay`: a line (or record) per delivery, the summary, and what --serve-sse serves. */

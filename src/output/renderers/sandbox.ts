@@ -1,7 +1,7 @@
 import type { SandboxIssuer } from '../../sandbox/server.js';
 import type { PublicUrl } from '../../tunnel/types.js';
-import { escapeLine } from '../escape.js';
-import { maskSecret } from '../redact.js';
+import { escapeLine } from '../../shared/escape.js';
+import { maskSecret } from '../../shared/redact.js';
 import type { Output } from '../output.js';
 
 /** The sandbox's Ready line and its routes. */

@@ -1,7 +1,7 @@
 import { errorDetail } from '../../http/client.js';
 import type { TriggerResult } from '../../trigger/send.js';
 import { maskUserinfo } from '../../shared/url.js';
-import { escapeLine } from '../escape.js';
+import { escapeLine } from '../../shared/escape.js';
 import { renderRequestPreview } from './exchange.js';
 import type { Output } from '../output.js';
 

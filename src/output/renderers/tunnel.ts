@@ -1,5 +1,5 @@
 import type { PublicUrl, TunnelState } from '../../tunnel/types.js';
-import { escapeLine } from '../escape.js';
+import { escapeLine } from '../../shared/escape.js';
 import type { Output } from '../output.js';
 
 /** `--json`: the public URL as a record of its own, first on stdout, for a script to hand out. */

@@ -1,7 +1,7 @@
 import type { Verdict } from '../../webhooks/types.js';
-import { escapeLine } from '../escape.js';
+import { escapeLine } from '../../shared/escape.js';
 import type { Output } from '../output.js';
-import { maskSecret } from '../redact.js';
+import { maskSecret } from '../../shared/redact.js';
 
 export interface VerdictInfo {
   secrets: readonly string[];

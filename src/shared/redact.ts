@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { deeperThan, redactPrivateKeys } from '../shared/json-safety.js';
+import { deeperThan, redactPrivateKeys } from './json-safety.js';
 
 /** Headers whose values are credentials: never printed, never written to a capture file. */
 export const SENSITIVE_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
