@@ -39,7 +39,7 @@ function addIssuerOptions(command: Command): Command {
     .option('--token <token>', 'Bearer token for walt.id Enterprise (env ISSUER_EVENTS_TOKEN)');
 }
 
-export function addTailOptions(command: Command): Command {
+function addTailOptions(command: Command): Command {
   return command
     .option('--until <condition>', 'exit 0 once an event of this type arrives, or status:<STATUS> is reached')
     .option('--events <types>', 'comma-separated event types to print (others are still followed)')
@@ -603,7 +603,7 @@ export async function main(argv: string[], version: string): Promise<number> {
   }
 }
 
-export async function handleError(error: unknown, argv: string[]): Promise<number> {
+async function handleError(error: unknown, argv: string[]): Promise<number> {
   // Commander has already printed its message; help and version are successes, the rest usage errors (2).
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
   // Loaded only on failure: `--help` and successful runs never pay for them here.

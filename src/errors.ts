@@ -11,7 +11,6 @@ export const ExitCode = {
   INTERRUPTED: 130,
   TERMINATED: 143,
 } as const;
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** Every error the CLI expects carries a stable `code` and the exit code it maps to. */
 export class CliError extends Error {

@@ -19,7 +19,7 @@ async function findLine(file: string, wanted: number | undefined): Promise<{ tex
 }
 
 /** A captured request as it was received: its headers and the exact bytes of its body (a webhooks `Delivery`). */
-export interface CapturedDelivery {
+interface CapturedDelivery {
   headers: Record<string, string | undefined>;
   body: Buffer;
 }

@@ -14,10 +14,10 @@ export interface RecordAt {
   bytes: number;
 }
 
-export class CaptureFormatError extends UsageError {}
+class CaptureFormatError extends UsageError {}
 
 /** Why a line is not a capture record, or undefined when it is one. */
-export function checkRecord(value: unknown): string | undefined {
+function checkRecord(value: unknown): string | undefined {
   if (!isPlainObject(value)) return 'not a JSON object';
   if (value.v !== 1) return `unsupported record version ${JSON.stringify(value.v)}`;
   if (value.source !== 'sse' && value.source !== 'webhook' && value.source !== 'session') return `unknown source ${JSON.stringify(value.source)}`;
@@ -46,7 +46,7 @@ function checkRequest(request: unknown): string | undefined {
 }
 
 /** A capture line longer than this is refused (a record is at most a body plus its metadata). */
-export const MAX_LINE_BYTES = 256 * 1024 * 1024;
+const MAX_LINE_BYTES = 256 * 1024 * 1024;
 
 /** A line without the UTF-8 byte order mark some editors put first (also mid-file, after `cat a b`). */
 export function withoutBom(text: string): string {
@@ -183,7 +183,7 @@ async function* readable(stream: ReadStream, file: string): AsyncGenerator<strin
   }
 }
 
-export interface Validated {
+interface Validated {
   records: number;
   invalid: number;
   /** The records themselves when the files were small enough to keep (see `keepBytes`). */

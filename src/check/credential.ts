@@ -11,14 +11,14 @@ import type { CheckHttp } from './http.js';
 import { type Finding, fail, pass, skip, warn } from './results.js';
 
 /** One check of an issued credential, as the happy flow and batch modules record it. */
-export interface CredentialCheck {
+interface CredentialCheck {
   check: string;
   finding: Finding;
   spec: string;
   ms?: number;
 }
 
-export interface CredentialContext {
+interface CredentialContext {
   format: string;
   configurationId: string;
   configuration: JsonObject;

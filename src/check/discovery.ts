@@ -2,7 +2,7 @@ import { isPlainObject, type JsonObject } from '../shared/json.js';
 import { type CheckHttp, HttpFailure, type HttpResult, jsonObject } from './http.js';
 
 /** One metadata document as fetched: where, what came back, or why nothing usable did. */
-export interface Fetched {
+interface Fetched {
   url: string;
   response?: HttpResult;
   document?: JsonObject;
@@ -23,14 +23,14 @@ export interface Discovery {
 }
 
 /** `https://host/path` → `https://host/.well-known/<name>/path` (RFC 8414 §3.1, OID4VCI 1.0 §12.2.2). */
-export function wellKnown(identifier: string, name: string): string {
+function wellKnown(identifier: string, name: string): string {
   const url = new URL(identifier);
   const path = url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '');
   return `${url.origin}/.well-known/${name}${path}`;
 }
 
 /** The pre-1.0 location some issuers still use: the well-known name appended to the identifier. */
-export function appendedWellKnown(identifier: string, name: string): string {
+function appendedWellKnown(identifier: string, name: string): string {
   return `${identifier.replace(/\/+$/, '')}/.well-known/${name}`;
 }
 

@@ -19,7 +19,7 @@ import { TOKEN_REFUSALS } from './scenarios/token-refusals.js';
 import { type Channel, EventHub, type SessionWatch } from './watch.js';
 
 /** Every scenario run per profile, in report order. */
-export const SCENARIOS: readonly Scenario[] = [...HAPPY, ...CREDENTIAL_REFUSALS, ...TOKEN_REFUSALS];
+const SCENARIOS: readonly Scenario[] = [...HAPPY, ...CREDENTIAL_REFUSALS, ...TOKEN_REFUSALS];
 
 /** What to check and how: the engine's whole configuration (no flags here). */
 export interface CheckPlan {

@@ -14,7 +14,7 @@ export interface OfferHandle {
   sessionId?: string;
 }
 
-export interface ResolvedOffer {
+interface ResolvedOffer {
   object: JsonObject;
   credentialIssuer: string;
   configurationIds: string[];

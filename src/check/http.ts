@@ -22,7 +22,7 @@ export interface HttpResult {
 /** The request did not get an answer: unreachable, refused plain http, too large. */
 export class HttpFailure extends Error {}
 
-export interface CheckHttpOptions {
+interface CheckHttpOptions {
   dispatcher?: Dispatcher;
   insecure: boolean;
   /** `-v`: each exchange. */
@@ -32,7 +32,7 @@ export interface CheckHttpOptions {
   requestTimeoutMs?: number;
 }
 
-export interface SendOptions {
+interface SendOptions {
   headers?: Record<string, string>;
   /** application/x-www-form-urlencoded body. */
   form?: Record<string, string | undefined>;

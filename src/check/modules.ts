@@ -146,7 +146,7 @@ export function moduleIndex(name: string): number {
   return i === -1 ? MODULE_NAMES.length : i;
 }
 
-export function isModuleName(name: string): name is ModuleName {
+function isModuleName(name: string): name is ModuleName {
   return (MODULE_NAMES as readonly string[]).includes(name);
 }
 

@@ -12,7 +12,7 @@ import { Flow, FlowError, type OfferHandle } from './flow.js';
 import type { CheckHttp } from './http.js';
 
 /** What a scenario asks of the offer source. */
-export interface OfferRequest {
+interface OfferRequest {
   profile: string;
   /** The module the offer is for (the offer command sees it). */
   scenario: string;
@@ -201,7 +201,7 @@ export class CommandOffers implements OfferSource {
 }
 
 /** One offer from the command's stdout. */
-export function parseOfferOutput(stdout: string): OfferHandle {
+function parseOfferOutput(stdout: string): OfferHandle {
   const text = stdout.trim();
   if (text === '') throw new OfferError('the offer command printed nothing');
   if (text.startsWith('{')) {

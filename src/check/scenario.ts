@@ -48,7 +48,7 @@ export const CREDENTIAL_ERRORS = [
 /** Error codes of a token error response (RFC 6749 §5.2, OID4VCI 1.0 §6.3). */
 export const TOKEN_ERRORS = ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'invalid_dpop_proof'];
 
-export interface RefusalJudgement {
+interface RefusalJudgement {
   refused: Finding;
   error: Finding;
   keys: Finding;

@@ -16,7 +16,7 @@ export interface SeenEvent {
   at: number;
 }
 
-export interface WatchPlan {
+interface WatchPlan {
   connection: IssuerConnection;
   sse: boolean;
   webhook: boolean;

@@ -6,7 +6,7 @@ import { Output } from '../output/output.js';
 import type { IssuerFlags } from './flags.js';
 
 /** Options every command accepts (docs/cli.md, "Global options"). */
-export interface GlobalOptions {
+interface GlobalOptions {
   config?: string;
   context?: string;
   json?: boolean;

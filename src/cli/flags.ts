@@ -20,7 +20,7 @@ import type { HmacOptions } from '../webhooks/types.js';
  * code below `src/cli/` reports domain problems and never mentions a flag.
  */
 
-export interface DurationBounds {
+interface DurationBounds {
   /** Smallest accepted value in ms (default 0). */
   min?: number;
   /** Largest accepted value in ms (default: the longest a Node timer holds, ~24.8 days). */

@@ -11,7 +11,7 @@ import { tunnelPlan, type TunnelFlags } from '../cli/tunnel-flags.js';
 import { renderTunnelStatus } from '../output/renderers/tunnel.js';
 import { exposeReceiver, type TunnelPlan } from '../tunnel/index.js';
 
-export interface CheckOptions extends IssuerFlags, TunnelFlags {
+interface CheckOptions extends IssuerFlags, TunnelFlags {
   profile?: string[];
   only?: string;
   skip?: string;

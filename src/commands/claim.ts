@@ -12,7 +12,7 @@ import { NOTIFY_CHOICES } from '../wallet/notify.js';
 import { ClaimError, UntrustedCredentialError } from '../wallet/errors.js';
 import { offerFromCreateOutput, offerReference } from '../wallet/offer-input.js';
 
-export interface ClaimOptions extends IssuerFlags {
+interface ClaimOptions extends IssuerFlags {
   txCode?: string;
   credential?: string[];
   holderKey?: string;

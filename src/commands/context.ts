@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
 import { escapeLine } from '../shared/escape.js';
 import { alignColumns } from '../output/width.js';
 
-export type ContextOptions = IssuerFlags & { secret?: string[] };
+type ContextOptions = IssuerFlags & { secret?: string[] };
 
 /** `context list|show [name]|use <name>`: the named environments of the configuration file. */
 export async function run(ctx: CommandContext<ContextOptions>, action: string | undefined, name: string | undefined): Promise<number> {

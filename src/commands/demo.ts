@@ -5,7 +5,7 @@ import { DemoRenderer } from '../output/renderers/demo.js';
 import { runDemo } from '../sandbox/demo.js';
 import { BUILT_IN_PROFILES } from '../sandbox/profiles.js';
 
-export interface DemoOptions {
+interface DemoOptions {
   profile: string;
   outcome: string;
   eventNames: string;

@@ -3,7 +3,7 @@ import { uiReplay, portFlag, type UiReplayFlags } from '../cli/flags.js';
 import { runInspect } from '../inspector/run.js';
 import { InspectRenderer } from '../output/renderers/inspector.js';
 
-export interface InspectOptions extends UiReplayFlags {
+interface InspectOptions extends UiReplayFlags {
   port: string;
   host: string;
   follow: boolean;

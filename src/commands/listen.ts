@@ -22,7 +22,7 @@ import { DeliveryRenderer } from '../output/renderers/deliveries.js';
 import { runListener, type ListenPlan } from '../webhooks/listener.js';
 import { secretProblem } from '../webhooks/index.js';
 
-export interface ListenOptions extends HmacFlags, TunnelFlags {
+interface ListenOptions extends HmacFlags, TunnelFlags {
   port: string;
   host: string;
   path?: string;

@@ -24,7 +24,7 @@ import { formatDuration } from '../shared/duration.js';
 import { exposeReceiver, type ExposedReceiver, type TunnelPlan } from '../tunnel/index.js';
 import { NOTIFY_CHOICES, type NotifyChoice } from '../wallet/notify.js';
 
-export interface OfferCreateOptions extends FollowFlags, IssuerFlags, OfferRequestFlags, TunnelFlags {
+interface OfferCreateOptions extends FollowFlags, IssuerFlags, OfferRequestFlags, TunnelFlags {
   tail?: boolean;
   claim?: boolean;
   claimTxCode?: string;

@@ -7,7 +7,7 @@ import type { ResignOptions } from '../replay/delivery.js';
 import { replayToTarget, serveCaptured, type ReplaySource } from '../replay/engine.js';
 import { parseFilters } from '../replay/filter.js';
 
-export interface ReplayOptions {
+interface ReplayOptions {
   to?: string;
   serveSse?: boolean;
   port: string;

@@ -16,7 +16,7 @@ import { tunnelPlan, type TunnelFlags } from '../cli/tunnel-flags.js';
 import { renderTunnelRecord, renderTunnelStatus } from '../output/renderers/tunnel.js';
 import { openUnlessStopped, TUNNEL_CLOSE_MS, type Tunnel, type TunnelHooks } from '../tunnel/index.js';
 
-export interface SandboxCliOptions extends TunnelFlags {
+interface SandboxCliOptions extends TunnelFlags {
   port: string;
   host: string;
   token?: string;

@@ -6,7 +6,7 @@ import { EventRenderer } from '../output/renderers/events.js';
 import { followSessions } from '../sse/follow.js';
 import { isHttpUrl } from '../shared/url.js';
 
-export type TailOptions = FollowFlags & IssuerFlags;
+type TailOptions = FollowFlags & IssuerFlags;
 
 // tail subscribes to a session someone else started: what happened before is lost.
 const SILENCE_HINT =

@@ -9,7 +9,7 @@ import { parseAssignment, type Assignment } from '../shared/json-path.js';
 import { sendTrigger } from '../trigger/send.js';
 import { PROVIDER_NAMES, PROVIDER_SCHEMES, TRIGGER_PROVIDERS, triggerEntry } from '../trigger/templates.js';
 
-export interface TriggerOptions {
+interface TriggerOptions {
   to?: string;
   provider?: string;
   scheme?: string;

@@ -8,7 +8,7 @@ import { readBytesArgument } from '../shared/input.js';
 import { verifyDelivery } from '../webhooks/index.js';
 import type { Delivery, Verdict } from '../webhooks/types.js';
 
-export interface VerifyOptions extends HmacFlags {
+interface VerifyOptions extends HmacFlags {
   scheme: string;
   secret?: string[];
   header?: string[];

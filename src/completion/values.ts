@@ -19,7 +19,7 @@ export type Source = (line: readonly string[]) => Promise<Value[]>;
 const plain = (values: readonly string[], description = ''): Value[] => values.map((value) => ({ value, description }));
 
 /** The value of an option given earlier on the line (`--config x` or `--config=x`). */
-export function optionOnLine(line: readonly string[], flag: string): string | undefined {
+function optionOnLine(line: readonly string[], flag: string): string | undefined {
   for (let i = line.length - 1; i >= 0; i--) {
     const word = line[i]!;
     if (word === flag) return line[i + 1];
@@ -36,7 +36,7 @@ async function configOf(line: readonly string[]) {
 }
 
 /** Catalog types (only `--provider`'s, when the line names one), each with its meaning. */
-export const eventTypes: Source = async (line) => {
+const eventTypes: Source = async (line) => {
   const { EVENT_CATALOG } = await import('../issuer/event-types.js');
   const provider = optionOnLine(line, '--provider');
   return EVENT_CATALOG.filter((entry) => provider === undefined || entry.provider === provider).map((entry) => ({ value: entry.type, description: entry.description }));
@@ -53,39 +53,39 @@ function commaList(source: Source): Source {
   };
 }
 
-export const eventTypeLists: Source = commaList(eventTypes);
+const eventTypeLists: Source = commaList(eventTypes);
 
 /** Every name `--scheme` accepts where deliveries are verified (listen, verify). */
-export const schemes: Source = async () => plain((await import('../webhooks/index.js')).SCHEME_NAMES);
+const schemes: Source = async () => plain((await import('../webhooks/index.js')).SCHEME_NAMES);
 
 /** Schemes that can sign (replay re-signing, sandbox webhooks, the inspector's replays). */
-export const signingSchemes: Source = async () => plain((await import('../webhooks/index.js')).signingSchemeNames());
+const signingSchemes: Source = async () => plain((await import('../webhooks/index.js')).signingSchemeNames());
 
 /** trigger: a signing scheme, or `none` to send the event unsigned (commands/trigger.ts). */
-export const triggerSchemes: Source = async (line) => [...(await signingSchemes(line)), { value: 'none', description: 'unsigned' }];
+const triggerSchemes: Source = async (line) => [...(await signingSchemes(line)), { value: 'none', description: 'unsigned' }];
 
-export const providers: Source = async () => {
+const providers: Source = async () => {
   const { PROVIDER_NAMES, TRIGGER_PROVIDERS } = await import('../trigger/templates.js');
   return TRIGGER_PROVIDERS.map((p) => ({ value: p, description: PROVIDER_NAMES[p] }));
 };
 
-export const contexts: Source = async (line) => {
+const contexts: Source = async (line) => {
   const loaded = await configOf(line);
   return Object.entries(loaded?.config.contexts ?? {}).map(([name, settings]) => ({ value: name, description: settings.baseUrl ?? '' }));
 };
 
 /** `context show|use <name>`: a name only after an action that takes one. */
-export const contextNames: Source = async (line) => {
+const contextNames: Source = async (line) => {
   const { CONTEXT_ACTIONS_WITH_NAME } = await import('../config/contexts.js');
   // The action is the first word after `context` that is not an option.
   const action = line.slice(line.indexOf('context') + 1).find((word) => !word.startsWith('-'));
   return (CONTEXT_ACTIONS_WITH_NAME as readonly string[]).includes(action ?? '') ? contexts(line) : [];
 };
 
-export const contextActions: Source = async () => plain((await import('../config/contexts.js')).CONTEXT_ACTIONS);
+const contextActions: Source = async () => plain((await import('../config/contexts.js')).CONTEXT_ACTIONS);
 
 /** The sandbox's profiles: the built-in ones and the configuration file's `profiles`. */
-export const sandboxProfiles: Source = async (line) => {
+const sandboxProfiles: Source = async (line) => {
   const [{ loadProfiles }, loaded] = await Promise.all([import('../sandbox/profiles.js'), configOf(line)]);
   let profiles: ReturnType<typeof loadProfiles>;
   try {
@@ -97,30 +97,30 @@ export const sandboxProfiles: Source = async (line) => {
 };
 
 /** demo issues the built-in profiles only (commands/demo.ts). */
-export const builtInProfiles: Source = async () => {
+const builtInProfiles: Source = async () => {
   const { BUILT_IN_PROFILES } = await import('../sandbox/profiles.js');
   return BUILT_IN_PROFILES.map((p) => ({ value: p.id, description: `${p.format}, ${p.credentialConfigurationId}` }));
 };
 
 /** `check --only/--skip`: the module table's names (check/modules.ts), with the spec each enforces. */
-export const checkModules: Source = commaList(async () => (await import('../check/modules.js')).MODULES.map((m) => ({ value: m.name, description: m.spec })));
+const checkModules: Source = commaList(async () => (await import('../check/modules.js')).MODULES.map((m) => ({ value: m.name, description: m.spec })));
 
 /** `check --events`: the channels, or none. */
-export const checkChannels: Source = async () => plain(['sse,webhook', 'sse', 'webhook', 'none']);
+const checkChannels: Source = async () => plain(['sse,webhook', 'sse', 'webhook', 'none']);
 
-export const authMethods: Source = async () => plain((await import('../issuer/offers.js')).AUTH_METHODS);
-export const valueModes: Source = async () => plain((await import('../issuer/offers.js')).VALUE_MODES);
-export const eventNameGenerations: Source = async () => plain((await import('../sandbox/events.js')).EVENT_NAME_GENERATIONS);
-export const outcomes: Source = async () => plain((await import('../sandbox/outcomes.js')).OUTCOMES);
+const authMethods: Source = async () => plain((await import('../issuer/offers.js')).AUTH_METHODS);
+const valueModes: Source = async () => plain((await import('../issuer/offers.js')).VALUE_MODES);
+const eventNameGenerations: Source = async () => plain((await import('../sandbox/events.js')).EVENT_NAME_GENERATIONS);
+const outcomes: Source = async () => plain((await import('../sandbox/outcomes.js')).OUTCOMES);
 /** `claim --notify`, `offer create --notify`: the OID4VCI 1.0 §11 event the wallet sends, or none. */
-export const notifyChoices: Source = async () => plain((await import('../wallet/notify.js')).NOTIFY_CHOICES);
+const notifyChoices: Source = async () => plain((await import('../wallet/notify.js')).NOTIFY_CHOICES);
 /** `sandbox --fault a,b`: the faults, each with what it does. */
-export const faultLists: Source = commaList(async () => (await import('../sandbox/faults.js')).FAULTS.map((f) => ({ value: f.name, description: f.description })));
+const faultLists: Source = commaList(async () => (await import('../sandbox/faults.js')).FAULTS.map((f) => ({ value: f.name, description: f.description })));
 
-export const shells: Source = async () => plain(SHELLS);
+const shells: Source = async () => plain(SHELLS);
 
 /** `--tunnel`: the providers that keep the body's bytes (smee is refused, so not offered). */
-export const tunnelProviders: Source = async () => plain((await import('../tunnel/index.js')).TUNNEL_PROVIDERS, 'public https URL for the receiver');
+const tunnelProviders: Source = async () => plain((await import('../tunnel/index.js')).TUNNEL_PROVIDERS, 'public https URL for the receiver');
 
 /** `help <TAB>`: the help topics (cli/help-topics.ts) and the commands, as commander's help command takes both. */
 export function helpTopics(commands: readonly Value[]): Source {

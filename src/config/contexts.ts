@@ -6,7 +6,7 @@ import { type LoadedConfig, resolveSettings, type SettingFlags } from './load.js
 import { contextNamed } from './schema.js';
 
 /** One resolved setting and where it came from. */
-export interface SettingOrigin {
+interface SettingOrigin {
   name: string;
   value: string | undefined;
   /** `flag --base-url`, `env ISSUER_EVENTS_TOKEN`, `<file> contexts.staging.baseUrl`, `default`. */
@@ -24,7 +24,7 @@ const FLAG: Record<string, string> = { baseUrl: '--base-url', target: '--target'
 
 /** `context <action> [name]`: what the command does (commands/context.ts), and the actions that take a context name. */
 export const CONTEXT_ACTIONS = ['list', 'show', 'use'] as const;
-export type ContextAction = (typeof CONTEXT_ACTIONS)[number];
+type ContextAction = (typeof CONTEXT_ACTIONS)[number];
 export const CONTEXT_ACTIONS_WITH_NAME: readonly ContextAction[] = ['show', 'use'];
 
 export function isContextAction(text: string): text is ContextAction {

@@ -5,8 +5,8 @@ import { jsonSyntaxError } from '../shared/json.js';
 import { type CodeLoader, findConfig, type FoundConfig, readConfig, type SearchOptions } from './search.js';
 import { ConfigFieldError, contextNamed, validateBaseUrl, validateConfig, validateTarget, validateToken, type ConfigFile, type Settings } from './schema.js';
 
-export const MODULE_NAME = 'issuer-events';
-export const DEFAULT_BASE_URL = 'http://localhost:7005';
+const MODULE_NAME = 'issuer-events';
+const DEFAULT_BASE_URL = 'http://localhost:7005';
 
 const SEARCH_PLACES = [
   'package.json',

@@ -20,7 +20,7 @@ export interface SearchOptions {
  * out as JSON, would be larger (YAML aliases expanded): every later use (profiles sent by the
  * sandbox, merged into offers) serialises it, and an alias bomb would pin the CPU there.
  */
-export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
 export interface FoundConfig {
   filepath: string;
@@ -35,7 +35,7 @@ export interface FoundConfig {
  * root above, up to the home directory when the working directory is inside it, else the working
  * directory alone: a file in a shared parent (/tmp) is somebody else's and is never executed.
  */
-export async function searchDirectories(cwd: string, home = homedir()): Promise<string[]> {
+async function searchDirectories(cwd: string, home = homedir()): Promise<string[]> {
   const start = resolve(cwd);
   const chain: string[] = [];
   for (let dir = start; ; dir = dirname(dir)) {

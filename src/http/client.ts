@@ -8,7 +8,7 @@ import { delay, formatDuration } from '../shared/duration.js';
 import { maskUserinfo } from '../shared/url.js';
 import { USER_AGENT } from '../version.js';
 
-export interface DispatcherOptions {
+interface DispatcherOptions {
   /** Bound on the TCP/TLS handshake of each connection. */
   connectTimeoutMs?: number;
   /** Bound on waiting for the response headers. */
@@ -64,7 +64,7 @@ export function assertFetchable(url: string): void {
   }
 }
 
-export interface HttpResponse {
+interface HttpResponse {
   status: number;
   headers: Record<string, string>;
   /** The answer's text, at most `maxResponseBytes` of it. */
@@ -80,7 +80,7 @@ export interface HttpResponse {
  */
 export const MAX_SHOWN_RESPONSE_BYTES = 64 * 1024;
 /** Where an answer is parsed whole (an offer, a session), this much is read at most. */
-export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 /**
  * Reads a body up to `limit` bytes. Leaving the loop early destroys a Node stream (undici's body:
@@ -100,7 +100,7 @@ export async function readAtMost(body: AsyncIterable<Uint8Array>, limit: number)
   return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
 }
 
-export interface HttpRequestOptions {
+interface HttpRequestOptions {
   method?: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
@@ -207,7 +207,7 @@ export function neverConnected(error: unknown): boolean {
 }
 
 /** The innermost error code in a cause chain (fetch wraps the socket error in TypeError). */
-export function errorCode(error: unknown): string | undefined {
+function errorCode(error: unknown): string | undefined {
   let code: string | undefined;
   for (const e of causeChain(error)) {
     const c = (e as { code?: unknown }).code;
@@ -228,7 +228,7 @@ export function describeNetworkError(error: unknown): string {
   return (error as Error)?.message ?? String(error);
 }
 
-export function toNetworkError(error: unknown, url: string): unknown {
+function toNetworkError(error: unknown, url: string): unknown {
   if (error instanceof NetworkError) return error;
   if ((error as Error)?.name === 'AbortError') return error;
   return new NetworkError(`could not reach ${url}: ${describeNetworkError(error)}`, url, { cause: error });

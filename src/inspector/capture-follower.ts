@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { parseRecordLine } from '../capture/reader.js';
 import type { CaptureRecord } from '../capture/record.js';
 
-export interface FollowerHooks {
+interface FollowerHooks {
   record(record: CaptureRecord, line: number): void;
   invalid(line: number, why: string): void;
 }

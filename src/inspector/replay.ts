@@ -16,7 +16,7 @@ export interface ReplaySettings {
   dispatcher?: Dispatcher;
 }
 
-export interface ReplayOutcome {
+interface ReplayOutcome {
   seq: number;
   status: number | null;
   ok: boolean;
@@ -29,7 +29,7 @@ export interface ReplayOutcome {
 export const MAX_REPLAY = 1000;
 
 /** Re-signed when a secret usable for the record's scheme is configured; otherwise the exact captured bytes. */
-export function resignFor(record: CaptureRecord, settings: ReplaySettings): ResignOptions | undefined {
+function resignFor(record: CaptureRecord, settings: ReplaySettings): ResignOptions | undefined {
   const scheme = settings.scheme ?? record.scheme ?? undefined;
   if (!scheme || !SCHEMES[scheme]?.sign) return undefined;
   const needsKey = scheme === 'standard' || scheme === 'svix';

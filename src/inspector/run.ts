@@ -14,7 +14,7 @@ export interface UiPlan {
   title: string;
 }
 
-export interface RunningInspector {
+interface RunningInspector {
   server: InspectorServer;
   store: RecordStore;
   url: string;

@@ -32,7 +32,7 @@ interface PageConfig {
   tunnel: PageTunnel | null;
 }
 
-export interface PageTunnel {
+interface PageTunnel {
   provider: string;
   url: string;
   /** False while the tunnel's connection to its provider is lost. */

@@ -37,7 +37,7 @@ function heldBytes(line: string): number {
   return (/[^\u0000-\u00ff]/.test(line) ? 2 * line.length : line.length) + RECORD_OVERHEAD;
 }
 
-export interface StoreLimits {
+interface StoreLimits {
   /** Records kept at most; the oldest go first (default 50,000). */
   maxRecords?: number;
   /** Bytes held at most (default 256 MB): each record's line as it sits in memory, plus its bookkeeping. */

@@ -18,7 +18,7 @@ export interface IssuerEvent {
 }
 
 /** What a type means, from the event catalog; unknown types are still shown (the table only adds words). */
-export function describeType(type: string): string | undefined {
+function describeType(type: string): string | undefined {
   const entry = catalogEntry(type);
   if (entry) return entry.description;
   if (type.endsWith('_failed')) return 'failed';
@@ -31,7 +31,7 @@ function str(value: unknown): string | undefined {
 }
 
 /** The status in a payload: walt.id's `session.status`, else a top-level `status` (Enterprise). */
-export function statusOf(payload: JsonObject): string | undefined {
+function statusOf(payload: JsonObject): string | undefined {
   const session = isPlainObject(payload.session) ? payload.session : undefined;
   return str(session?.status) ?? str(payload.status);
 }
@@ -43,7 +43,7 @@ function isClosedOf(payload: JsonObject): boolean | undefined {
 }
 
 /** The session a payload belongs to: envelope `target`, `session.id`, Enterprise `offerId`. */
-export function sessionIdOf(payload: JsonObject): string | undefined {
+function sessionIdOf(payload: JsonObject): string | undefined {
   const session = isPlainObject(payload.session) ? payload.session : undefined;
   return str(payload.target) ?? str(session?.id) ?? str(payload.sessionId) ?? str(payload.offerId);
 }

@@ -16,7 +16,7 @@ export interface IssuerConnection {
   trace?: ExchangeTrace;
 }
 
-export type Flavour = 'issuer2' | 'enterprise';
+type Flavour = 'issuer2' | 'enterprise';
 
 export function flavourOf(connection: IssuerConnection): Flavour {
   return connection.target ? 'enterprise' : 'issuer2';

@@ -7,7 +7,7 @@ import { catalogEntry } from './event-types.js';
  * generation uses is matched by its shape (`…_succeeded` / `…_failed` of a token or credential
  * request), else it has no step and is ignored, never an error.
  */
-export type EventStep = 'offer-created' | 'offer-retrieved' | 'token-succeeded' | 'token-failed' | 'credential-succeeded' | 'credential-failed' | 'status-changed';
+type EventStep = 'offer-created' | 'offer-retrieved' | 'token-succeeded' | 'token-failed' | 'credential-succeeded' | 'credential-failed' | 'status-changed';
 
 const BY_NAME: Record<string, EventStep> = {
   credential_offer_created: 'offer-created',

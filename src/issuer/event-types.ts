@@ -101,12 +101,6 @@ export const EVENT_CATALOG: readonly EventTypeEntry[] = [
   ]),
 ];
 
-/** The catalog's types under their headings (docs/events.md). */
-export const EVENT_TYPES: Readonly<Record<string, readonly string[]>> = EVENT_CATALOG.reduce<Record<string, string[]>>((out, entry) => {
-  (out[entry.group] ??= []).push(entry.type);
-  return out;
-}, {});
-
 /** The first catalog entry for a type (a walt.id name used by two generations has the same meaning). */
 export function catalogEntry(type: string, provider?: CatalogProvider): EventTypeEntry | undefined {
   const entries = BY_TYPE.get(type.endsWith('.v3') ? type.slice(0, -3) : type);

@@ -49,7 +49,7 @@ export const VALUE_MODES = ['BY_REFERENCE', 'BY_VALUE'] as const;
  * Builds the JSON body. walt.id rejects unknown fields with 400, so only fields it knows are
  * sent, and only when set.
  */
-export function buildOfferBody(request: OfferRequest, connection: Pick<IssuerConnection, 'target'>): JsonObject {
+function buildOfferBody(request: OfferRequest, connection: Pick<IssuerConnection, 'target'>): JsonObject {
   const authMethod = request.authMethod ?? 'PRE_AUTHORIZED';
   if (!AUTH_METHODS.includes(authMethod)) throw new UsageError(`invalid authMethod "${authMethod}": use PRE_AUTHORIZED or AUTHORIZED`);
   if (request.valueMode !== undefined && !VALUE_MODES.includes(request.valueMode)) {
@@ -128,7 +128,7 @@ export async function createOffer(connection: IssuerConnection, request: OfferRe
 }
 
 /** An HttpError whose message carries the issuer's own `message` (walt.id error body), escaped, and a hint of ours. */
-export function issuerError(status: number, text: string, url: string, hint?: string): HttpError {
+function issuerError(status: number, text: string, url: string, hint?: string): HttpError {
   const detail = errorDetail(text);
   const label = status === 401 || status === 403 ? 'authentication refused' : status === 404 ? 'not found' : 'request failed';
   return new HttpError(`${label}: ${status} from ${url}${detail ? `: ${detail}` : ''}${hint ? ` — ${hint}` : ''}`, status, text);

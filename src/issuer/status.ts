@@ -9,7 +9,7 @@ const RUNNING = new Set(['ACTIVE', 'PENDING', 'IN_PROGRESS', 'CREATED', 'STARTED
 
 export type SessionOutcome = 'success' | 'failure';
 
-export interface StatusVerdict {
+interface StatusVerdict {
   terminal: boolean;
   outcome?: SessionOutcome;
 }

@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 
-export interface ColorOptions {
+interface ColorOptions {
   /** false when `--no-color` was given. */
   color?: boolean;
   env?: NodeJS.ProcessEnv;

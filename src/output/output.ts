@@ -4,7 +4,7 @@ import type { ChalkInstance } from 'chalk';
 import { chalkFor } from './color.js';
 import { escapeLine } from '../shared/escape.js';
 
-export interface OutputOptions {
+interface OutputOptions {
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
@@ -208,6 +208,6 @@ function watchForClosedPipe(stream: NodeJS.WriteStream): void {
   });
 }
 
-export function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
+function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.CI !== undefined && env.CI !== '' && env.CI !== '0' && env.CI !== 'false';
 }

@@ -5,7 +5,7 @@ import { backoffDelay, parseRetryAfter } from '../shared/backoff.js';
 import { USER_AGENT } from '../version.js';
 import type { OutgoingDelivery } from './delivery.js';
 
-export interface SendOptions {
+interface SendOptions {
   to: string;
   concurrency: number;
   /** Deliveries per second at most. */

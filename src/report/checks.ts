@@ -38,7 +38,7 @@ export interface RunReport {
   startedAt: string;
 }
 
-export interface Tally {
+interface Tally {
   passed: number;
   failed: number;
   warned: number;

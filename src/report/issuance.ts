@@ -8,7 +8,7 @@ import { CLAIM_STEPS } from '../wallet/errors.js';
 import type { CheckResult, RunReport } from './checks.js';
 
 /** The module (JUnit testsuite) of an `offer create --claim` smoke test. */
-export const ISSUANCE_MODULE = 'issuer-events-issuance';
+const ISSUANCE_MODULE = 'issuer-events-issuance';
 
 type ResultReporter = ClaimReporter & { result?(result: ClaimResult, refused?: boolean): void };
 

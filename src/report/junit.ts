@@ -110,13 +110,13 @@ function clip(value: string): string {
 }
 
 /** Element text: markup characters as entities; CR as a reference, which parsers would otherwise turn into LF. */
-export function text(value: string): string {
+function text(value: string): string {
   return clip(value)
     .replace(FORBIDDEN, visible)
     .replace(/[&<>\r]/g, (ch) => (ch === '&' ? '&amp;' : ch === '<' ? '&lt;' : ch === '>' ? '&gt;' : '&#13;'));
 }
 
 /** Attribute value (double-quoted): also quotes, and tab, LF and CR as references, which attribute-value normalisation would turn into spaces. */
-export function attribute(value: string): string {
+function attribute(value: string): string {
   return text(value).replace(/["'\t\n]/g, (ch) => (ch === '"' ? '&quot;' : ch === "'" ? '&apos;' : ch === '\t' ? '&#9;' : '&#10;'));
 }

@@ -35,7 +35,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * One table cell of text that may come from the network: it must stay in its cell (no newline,
  * no `|`) and stay text (no HTML, links, images or emphasis an issuer could inject).
  */
-export function cell(value: string, max = 200): string {
+function cell(value: string, max = 200): string {
   const short = value.length > max ? `${value.slice(0, max)}…` : value;
   // A UTF-16 surrogate without its pair cannot be written as UTF-8: U+FFFD, as the file would get anyway.
   return escapeLine(short.replace(/\r\n|[\r\n]/g, ' ').replace(LONE_SURROGATE, '\ufffd'))

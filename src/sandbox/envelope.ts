@@ -28,7 +28,7 @@ export function sessionView(session: Session, keys: IssuerKeys, issuerKey: 'full
   };
 }
 
-export interface EventInput {
+interface EventInput {
   target: string;
   event: string;
   session: JsonObject;

@@ -7,7 +7,7 @@ const MANAGEMENT = /^\/(?:issuer2|v2|sandbox)\//;
 /** Management routes whose body is an offer: JSON only, as walt.id (Ktor) takes it. */
 const OFFER_ROUTES = /^\/(?:issuer2\/credential-offers|v2\/[^/]+\/issuer-service-api\/credentials\/offers)$/;
 
-export interface GuardSettings {
+interface GuardSettings {
   /** The address the sandbox is bound to (`--host`): allowed in Host unless it is a wildcard. */
   host: string;
   /** URLs that name the sandbox on purpose (`--public-url`, the listening URL put in offers): their host names are allowed. */

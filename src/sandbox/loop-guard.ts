@@ -6,7 +6,7 @@ import { networkInterfaces } from 'node:os';
 const LOOKUP_MS = 2000;
 
 /** Where the sandbox can be reached: its listening URL, and `--public-url` (a proxy or a LAN name in front of it). */
-export interface SandboxAddresses {
+interface SandboxAddresses {
   listening: string;
   public?: string;
 }

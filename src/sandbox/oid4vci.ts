@@ -33,7 +33,7 @@ export interface Oid4vciHooks {
 }
 
 /** What the endpoints do beyond walt.id issuer2, each only when asked for. */
-export interface Oid4vciSettings {
+interface Oid4vciSettings {
   /** The Notification Endpoint (OID4VCI 1.0 §11); walt.id issuer2 has none. */
   notificationEndpoint?: boolean;
   /** `sandbox --fault`: where to depart from the spec. */
@@ -44,7 +44,7 @@ export interface Oid4vciSettings {
 const MISCONFIGURED_ISSUER = 'https://issuer.example/openid4vci';
 
 /** A Notification Request's body (OID4VCI 1.0 §11.1). */
-export interface Notification {
+interface Notification {
   notification_id: string;
   event: NotificationEvent;
   event_description?: string;

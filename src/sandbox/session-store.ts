@@ -7,7 +7,7 @@ import { stringBytes } from '../shared/json-safety.js';
 import type { SandboxProfile } from './profiles.js';
 import type { OfferInput } from './validation.js';
 
-export type SessionStatus = 'ACTIVE' | 'SUCCESSFUL' | 'UNSUCCESSFUL' | 'REJECTED_BY_USER' | 'EXPIRED';
+type SessionStatus = 'ACTIVE' | 'SUCCESSFUL' | 'UNSUCCESSFUL' | 'REJECTED_BY_USER' | 'EXPIRED';
 
 export interface Session {
   id: string;
@@ -42,12 +42,12 @@ export const NEVER_EXPIRES_AT = 3093527980800000;
 
 const REPLAY = 10;
 /** Live sessions kept at most; beyond it the oldest closed one goes, and with none closed, 503. */
-export const MAX_SESSIONS = 10_000;
+const MAX_SESSIONS = 10_000;
 /**
  * Bytes sessions may hold at most (their own credentialData, the events kept for new subscribers),
  * as V8 holds them: beyond it the oldest closed sessions go, and with none closed, 503.
  */
-export const MAX_SESSION_BYTES = 128 * 1024 * 1024;
+const MAX_SESSION_BYTES = 128 * 1024 * 1024;
 /** Bytes queued for one SSE subscriber that does not read before it is cut off (it may reconnect). */
 const MAX_QUEUED_BYTES = 8 * 1024 * 1024;
 /** What a session costs besides its data: the object, its codes, its offer URI. */

@@ -31,7 +31,7 @@ export async function listenOn(server: Server, host: string, port: number): Prom
   return originOf(server);
 }
 
-export function originOf(server: Server): string {
+function originOf(server: Server): string {
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}`;
@@ -50,7 +50,7 @@ export function localOrigin(origin: string): string {
 }
 
 /** A server that could not bind, as the usage error (exit 2) every command reports. */
-export function bindError(host: string, port: number, error: unknown): UsageError {
+function bindError(host: string, port: number, error: unknown): UsageError {
   const err = error as NodeJS.ErrnoException;
   return new UsageError(`cannot listen on ${host}:${port}: ${err.code === 'EADDRINUSE' ? 'address already in use' : (err.code ?? err.message)}`);
 }

@@ -84,7 +84,7 @@ export function stringBytes(text: string): number {
 // JWK members that are private key material (RFC 7518 §6): EC/OKP `d`, RSA `p`, `q`, `dp`,
 // `dq`, `qi`, `oth`, and `k` of symmetric (oct) keys.
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth'];
-export const REDACTED_VALUE = '[redacted]';
+const REDACTED_VALUE = '[redacted]';
 
 /**
  * Replaces private JWK members (in any object with a `kty`) by "[redacted]", in place; returns

@@ -33,7 +33,7 @@ export function deepMerge(target: JsonObject, patch: JsonObject): JsonObject {
 }
 
 /** Where and why a text is not JSON: 1-based line and column, and the reason in words. */
-export interface JsonSyntaxError {
+interface JsonSyntaxError {
   line: number;
   column: number;
   reason: string;

@@ -8,9 +8,9 @@ import { safeTimeout } from './duration.js';
  * a stdout reader that went away (`| head`) → 0, quietly. Work in flight drains for a bounded
  * time (DRAIN_MS) before captures are closed.
  */
-export type StopReason = 'SIGINT' | 'SIGTERM' | 'stdout-closed';
+type StopReason = 'SIGINT' | 'SIGTERM' | 'stdout-closed';
 
-export const DRAIN_MS = 10_000;
+const DRAIN_MS = 10_000;
 
 const bus = new EventEmitter();
 

@@ -1,5 +1,5 @@
 /** The one check for "an absolute http(s) URL", shared by flags, config files and the API. */
-export type UrlCheck = { ok: true; url: URL } | { ok: false; why: string };
+type UrlCheck = { ok: true; url: URL } | { ok: false; why: string };
 
 export function checkHttpUrl(value: string): UrlCheck {
   let url: URL;

@@ -1,7 +1,7 @@
 import { LastEventIdTracker } from './last-event-id.js';
 
 /** What the tap saw, for the supervisor. */
-export interface TapObserver {
+interface TapObserver {
   /** Bytes arrived (idle timeout). */
   onBytes(): void;
   /** A `retry:` field's value (the reconnection time), read off the bytes. */

@@ -65,7 +65,7 @@ type AttemptResult =
   | { kind: 'retry'; reason: string; delayMs?: number; events: number; refused?: boolean };
 
 const KEEP_ALIVE = '{}';
-export const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
 /** Retry-After, or a `retry:` field, beyond this is not waited out: this is waited instead. */
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
 

@@ -3,7 +3,7 @@ import { catalogEntry, type CatalogProvider, type EventTypeEntry } from '../issu
 import type { JsonObject } from '../shared/json.js';
 
 /** What a template needs besides the catalog entry. */
-export interface TemplateInput {
+interface TemplateInput {
   sessionId: string;
   /** The delivery id (iGrant carries it inside the body as `deliveryID`). */
   deliveryId: string;

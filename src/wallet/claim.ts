@@ -426,7 +426,7 @@ async function notificationRefusal(error: Openid4vciSendNotificationError): Prom
 }
 
 /** Library errors → a ClaimError naming the step, with the issuer's `error` / `error_description`. */
-export function toClaimError(step: ClaimStepName, error: unknown): CliError {
+function toClaimError(step: ClaimStepName, error: unknown): CliError {
   // The library wraps what our fetch throws ("Unknown error occurred during fetch"): unwrap it.
   for (let inner: unknown = error, depth = 0; inner && depth < 5; inner = (inner as { cause?: unknown }).cause, depth++) {
     if (inner instanceof CliError) return inner;
@@ -471,7 +471,7 @@ interface Issue {
  * union (the OID4VCI versions the library accepts), the alternative with the fewest issues is
  * the one meant; its first three issues are shown.
  */
-export function validationReason(error: ValidationError): string {
+function validationReason(error: ValidationError): string {
   let issues = ((error as { zodError?: { issues?: Issue[] } }).zodError?.issues ?? []) as Issue[];
   while (issues.length === 1 && issues[0]!.errors?.length) {
     const prefix = issues[0]!.path;

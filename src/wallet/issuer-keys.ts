@@ -8,7 +8,7 @@ import { ClaimError } from './errors.js';
  * Bounds on finding an issuer's keys, for a whole claim: an issuer whose documents point at
  * each other (a `jwks_uri` naming itself) or publish endless keys cannot keep the wallet busy.
  */
-export const KEY_LOOKUP_BOUNDS = {
+const KEY_LOOKUP_BOUNDS = {
   /** Key documents fetched per claim, every source and every `jwks_uri` hop together. */
   documents: 6,
   /** `jwks_uri` hops from a source document (jwt-vc-issuer metadata → its JWKS is one). */
@@ -19,14 +19,14 @@ export const KEY_LOOKUP_BOUNDS = {
   totalMs: 30_000,
 };
 
-export interface PublishedKey {
+interface PublishedKey {
   /** The public members only: private ones an issuer leaks are dropped on arrival. */
   jwk: JWK;
   /** The document that published it. */
   source: string;
 }
 
-export interface KeySearch {
+interface KeySearch {
   key?: PublishedKey;
   /** How many keys the issuer publishes in the documents looked at: 0 means none could be found. */
   published: number;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, jwtVerify, type JWK } from 'jose';
 import { UsageError } from '../errors.js';
 
@@ -60,5 +60,3 @@ export async function verifyWith(compact: string, jwk: JWK, alg: string): Promis
     return false;
   }
 }
-
-export const randomNonce = (): string => randomBytes(16).toString('base64url');

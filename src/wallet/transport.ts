@@ -24,7 +24,7 @@ const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 /** Bound on one request of the claim — headers and whole body, redirects included — unless the plan says otherwise. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-export interface TransportOptions {
+interface TransportOptions {
   dispatcher?: Dispatcher;
   /**
    * Bound on each request, from sending it to the last byte of the answer (an issuer dripping

@@ -179,7 +179,7 @@ function parseChain(x5c: unknown): X509Certificate[] | string {
  * The trust anchor `chain` leads to, or why it does not: every certificate valid now, each
  * issued and signed by the next (a CA), the last one an anchor or issued by one.
  */
-export function chainToAnchor(chain: X509Certificate[], anchors: X509Certificate[], now: Date): X509Certificate | string {
+function chainToAnchor(chain: X509Certificate[], anchors: X509Certificate[], now: Date): X509Certificate | string {
   for (const cert of chain) {
     if (now < new Date(cert.validFrom) || now > new Date(cert.validTo)) return `${describeCertificate(cert)} is not valid now (${cert.validFrom} to ${cert.validTo})`;
   }
@@ -198,7 +198,7 @@ export function chainToAnchor(chain: X509Certificate[], anchors: X509Certificate
 }
 
 /** The certificate's CN (or its whole subject): what a person recognises. */
-export function describeCertificate(cert: X509Certificate): string {
+function describeCertificate(cert: X509Certificate): string {
   return describeName(cert.subject);
 }
 

@@ -16,7 +16,7 @@ function parseIgrantTime(t: string): number | undefined {
 }
 
 /** The signed payload: the raw body, or for form posts the decoded `payload=` field. */
-export function igrantPayload(delivery: Delivery): Buffer | undefined {
+function igrantPayload(delivery: Delivery): Buffer | undefined {
   if (!isFormEncoded(delivery.headers['content-type'])) return delivery.body;
   const payload = new URLSearchParams(delivery.body.toString('utf8')).get('payload');
   return payload === null ? undefined : Buffer.from(payload, 'utf8');

@@ -35,7 +35,7 @@ function withStatus(base: Omit<NormalizedPayload, 'status' | 'terminal'>, status
 }
 
 /** The JSON a delivery carries: the body, or iGrant's form-encoded `payload=` field. */
-export function payloadText(delivery: Delivery, bodyText = delivery.body.toString('utf8')): string {
+function payloadText(delivery: Delivery, bodyText = delivery.body.toString('utf8')): string {
   if (isFormEncoded(delivery.headers['content-type'])) return new URLSearchParams(bodyText).get('payload') ?? bodyText;
   return bodyText;
 }

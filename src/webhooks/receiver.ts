@@ -40,7 +40,7 @@ export interface ReceiverOptions {
 }
 
 /** How a request was judged: a typed code; the human reason is in `record.reason`. */
-export type Acceptance = 'verified' | 'unsigned' | 'ping' | 'rejected';
+type Acceptance = 'verified' | 'unsigned' | 'ping' | 'rejected';
 
 export interface ReceiveResult {
   status: number;

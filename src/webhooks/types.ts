@@ -20,7 +20,7 @@ export interface HmacOptions {
   prefix: string;
 }
 
-export type VerdictCode =
+type VerdictCode =
   | 'valid'
   | 'missing_signature'
   | 'malformed_signature'

@@ -48,25 +48,18 @@ export function corruptSignature(jwt: string): string {
   return `${header}.${payload}.${bytes.toString('base64url')}`;
 }
 
-export const invalidNonce = credentialRefusal(
-  'invalid-nonce',
-  'invalid nonce',
-  'oid4vci-1_0-issuer-fail-invalid-nonce',
-  'invalid_nonce',
-  'OID4VCI 1.0 §7.2, §8.3.1',
-  async (run) => {
-    const { flow } = run;
-    await flow.resolve();
-    if (!needsProof(run, 'oid4vci-1_0-issuer-fail-invalid-nonce')) return undefined;
-    await flow.requireToken();
-    await flow.freshNonce();
-    const key = await newKey();
-    // A c_nonce the issuer never issued (VCIInjectRandomCNonce).
-    return flow.credential(flow.credentialBody([await flow.proof(key, randomUUID())]), { label: 'credential with an unknown c_nonce' });
-  },
-);
+const invalidNonce = credentialRefusal('invalid-nonce', 'invalid nonce', 'oid4vci-1_0-issuer-fail-invalid-nonce', 'invalid_nonce', 'OID4VCI 1.0 §7.2, §8.3.1', async (run) => {
+  const { flow } = run;
+  await flow.resolve();
+  if (!needsProof(run, 'oid4vci-1_0-issuer-fail-invalid-nonce')) return undefined;
+  await flow.requireToken();
+  await flow.freshNonce();
+  const key = await newKey();
+  // A c_nonce the issuer never issued (VCIInjectRandomCNonce).
+  return flow.credential(flow.credentialBody([await flow.proof(key, randomUUID())]), { label: 'credential with an unknown c_nonce' });
+});
 
-export const invalidProofSignature = credentialRefusal(
+const invalidProofSignature = credentialRefusal(
   'invalid-proof-signature',
   'invalid proof signature',
   'oid4vci-1_0-issuer-fail-invalid-jwt-proof-signature',
@@ -88,23 +81,16 @@ export const invalidProofSignature = credentialRefusal(
   },
 );
 
-export const missingProof = credentialRefusal(
-  'missing-proof',
-  'missing proof',
-  'oid4vci-1_0-issuer-fail-missing-proof',
-  'invalid_proof',
-  'OID4VCI 1.0 §8.2, §8.3.1',
-  async (run) => {
-    const { flow } = run;
-    await flow.resolve();
-    if (!needsProof(run, 'oid4vci-1_0-issuer-fail-missing-proof')) return undefined;
-    await flow.requireToken();
-    await flow.freshNonce();
-    return flow.credential(flow.credentialBody(undefined), { label: 'credential without proofs' });
-  },
-);
+const missingProof = credentialRefusal('missing-proof', 'missing proof', 'oid4vci-1_0-issuer-fail-missing-proof', 'invalid_proof', 'OID4VCI 1.0 §8.2, §8.3.1', async (run) => {
+  const { flow } = run;
+  await flow.resolve();
+  if (!needsProof(run, 'oid4vci-1_0-issuer-fail-missing-proof')) return undefined;
+  await flow.requireToken();
+  await flow.freshNonce();
+  return flow.credential(flow.credentialBody(undefined), { label: 'credential without proofs' });
+});
 
-export const unknownConfiguration = credentialRefusal(
+const unknownConfiguration = credentialRefusal(
   'unknown-configuration',
   'unknown configuration',
   'oid4vci-1_0-issuer-fail-unknown-credential-configuration',
@@ -123,7 +109,7 @@ export const unknownConfiguration = credentialRefusal(
  * the access token in the URL query only: walt.id closes a session after one credential, so a
  * later request would prove nothing. Refused with 400, 401 or 414 (`DisallowAccessTokenInQuery`).
  */
-export const tokenInQuery: Scenario = {
+const tokenInQuery: Scenario = {
   id: 'token-in-query',
   label: 'token in query',
   modules: ['oid4vci-1_0-issuer-fail-on-access-token-in-query'],

@@ -19,7 +19,7 @@ interface Expectation {
   matches(event: IssuerEvent): boolean;
 }
 
-export interface EventJudgement {
+interface EventJudgement {
   checks: { check: string; finding: Finding; ms: number }[];
   /** Delivery latencies (ms from the request that caused an event to its arrival), per channel. */
   latency: Record<Channel, number[]>;

@@ -166,14 +166,14 @@ async function notify(run: ScenarioRun, body: JsonObject): Promise<void> {
   );
 }
 
-export const happyFlow: Scenario = {
+const happyFlow: Scenario = {
   id: 'happy-flow',
   label: 'happy flow',
   modules: ['oid4vci-1_0-issuer-happy-flow', 'issuer-events-notification'],
   run: (run) => issue(run, 'oid4vci-1_0-issuer-happy-flow', { notify: true }),
 };
 
-export const skipNotification: Scenario = {
+const skipNotification: Scenario = {
   id: 'skip-notification',
   label: 'happy flow without notification',
   modules: ['oid4vci-1_0-issuer-happy-flow-skip-notification'],
@@ -191,7 +191,7 @@ function batchSize(discovery: Discovery): number | undefined {
   return size === undefined ? undefined : Math.min(20, Math.max(2, Math.floor(size)));
 }
 
-export const batchIssuance: Scenario = {
+const batchIssuance: Scenario = {
   id: 'batch',
   label: 'batch issuance',
   modules: ['oid4vci-1_0-issuer-batch-issuance'],

@@ -28,7 +28,7 @@ const METADATA_KEYS = [
 const FORMATS = ['jwt_vc_json', 'jwt_vc_json-ld', 'ldp_vc', 'mso_mdoc', 'dc+sd-jwt'];
 
 /** https, or plain http on a loopback issuer (a warning: the suite requires https); anything else fails. */
-export function httpsFinding(url: unknown, label: string): Finding | undefined {
+function httpsFinding(url: unknown, label: string): Finding | undefined {
   if (typeof url !== 'string') return fail(`${label} is not a URL string`);
   let parsed: URL;
   try {

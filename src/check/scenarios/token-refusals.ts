@@ -29,7 +29,7 @@ async function offerWithTxCode(run: ScenarioRun, module: ModuleName): Promise<Fl
   return undefined;
 }
 
-export const invalidTxCode: Scenario = {
+const invalidTxCode: Scenario = {
   id: 'invalid-tx-code',
   label: 'invalid tx code',
   modules: ['issuer-events-fail-invalid-tx-code'],
@@ -46,7 +46,7 @@ export const invalidTxCode: Scenario = {
   },
 };
 
-export const missingTxCode: Scenario = {
+const missingTxCode: Scenario = {
   id: 'missing-tx-code',
   label: 'missing tx code',
   modules: ['issuer-events-fail-missing-tx-code'],
@@ -61,7 +61,7 @@ export const missingTxCode: Scenario = {
   },
 };
 
-export const reusedPreAuthorizedCode: Scenario = {
+const reusedPreAuthorizedCode: Scenario = {
   id: 'reused-code',
   label: 'reused pre-authorized code',
   modules: ['issuer-events-fail-reused-pre-authorized-code'],

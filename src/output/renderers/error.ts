@@ -2,7 +2,7 @@ import { ExitCode } from '../../errors.js';
 import type { Output } from '../output.js';
 
 /** What went wrong: a CliError, or a failure a command returned as an exit code. */
-export interface Failure {
+interface Failure {
   code: string;
   message: string;
   exitCode: number;

@@ -26,7 +26,7 @@ function shownHeaders(prefix: string, headers: Record<string, string> | undefine
  * `-v`: one HTTP exchange on stderr the way `curl -v` shows it (`>` sent, `<` received), with
  * credentials masked (Authorization, cookies, userinfo, private JWK members).
  */
-export function renderExchange(output: Output, exchange: Exchange): void {
+function renderExchange(output: Output, exchange: Exchange): void {
   if (!output.verbose) return;
   const lines = [`> ${exchange.method} ${maskUserinfo(exchange.url)}`, ...shownHeaders('>', exchange.requestHeaders), ...shownBody(exchange.requestBody).map((l) => `> ${l}`)];
   if (exchange.error !== undefined) lines.push(`* ${escapeLine(exchange.error)} after ${Math.round(exchange.ms)} ms`);
@@ -43,7 +43,7 @@ export function exchangeTracer(output: Output): ((exchange: Exchange) => void) |
 }
 
 /** A request that `--dry-run` shows instead of sending: `kind` names it in --json. */
-export interface RequestPreview {
+interface RequestPreview {
   method: string;
   url: string;
   headers: Record<string, string>;

@@ -3,7 +3,7 @@ import { escapeLine } from '../../shared/escape.js';
 import type { Output } from '../output.js';
 import { maskSecret } from '../../shared/redact.js';
 
-export interface VerdictInfo {
+interface VerdictInfo {
   secrets: readonly string[];
   nowMs: number;
   toleranceSec: number;
