@@ -7,7 +7,7 @@
 //   `node --import` (NODE_OPTIONS): issuer-events itself has no switch for it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,32 +16,14 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { Webhook } from 'standardwebhooks';
+import { oneErrorLine, standIn, TOKEN } from '../helpers/tunnel.mjs';
 import { parseNdjson, ROOT, runCli, startListen, waitFor } from '../helpers/cli.mjs';
 import { browserTest } from '../helpers/browser.mjs';
 import { openPage, raw, startWithUi } from '../helpers/inspector.mjs';
 
-const TOKEN = '2abcDEFghiJKLmnoPQRstuVWXyz_3yZ1234567890abcdefGHIJK';
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-const REGISTER = fileURLToPath(new URL('../fixtures/tunnel/register.mjs', import.meta.url));
 const ENGINE = fileURLToPath(new URL('../fixtures/tunnel/listen-engine.mjs', import.meta.url));
 const tmp = () => mkdtempSync(join(tmpdir(), 'ie-tunnel-'));
-
-/** The environment of a run whose @ngrok/ngrok is the stand-in; `log` receives its calls. */
-function standIn(extra = {}) {
-  const log = join(tmp(), 'stand-in.ndjson');
-  const env = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${REGISTER}`.trim(), NGROK_STAND_IN_LOG: log, NGROK_AUTHTOKEN: TOKEN, ...extra };
-  const calls = () => (existsSync(log) ? parseNdjson(readFileSync(log, 'utf8')) : []);
-  return { env, calls };
-}
-
-/** One stderr line that is an error, and no stack trace. */
-function oneErrorLine(stderr) {
-  const lines = stderr.trim().split('\n');
-  assert.equal(lines.length, 1, stderr);
-  assert.match(lines[0], /^error: /);
-  assert.doesNotMatch(stderr, /^\s+at /m, 'no stack trace');
-  return lines[0];
-}
 
 function signed(body, id) {
   const at = new Date();

@@ -7,33 +7,10 @@
 // (test/commands/listen-tunnel.test.mjs): tunnelPlan and openTunnel are shared.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { oneErrorLine, standIn, TOKEN } from '../helpers/tunnel.mjs';
 import { parseNdjson, runCli, waitFor } from '../helpers/cli.mjs';
 import { startSandbox } from '../helpers/sandbox.mjs';
-
-const TOKEN = '2abcDEFghiJKLmnoPQRstuVWXyz_3yZ1234567890abcdefGHIJK';
-const REGISTER = fileURLToPath(new URL('../fixtures/tunnel/register.mjs', import.meta.url));
-
-/** The environment of a run whose @ngrok/ngrok is the stand-in; `calls` reads what it was asked. */
-function standIn(extra = {}) {
-  const log = join(mkdtempSync(join(tmpdir(), 'ie-tunnel-')), 'stand-in.ndjson');
-  const env = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${REGISTER}`.trim(), NGROK_STAND_IN_LOG: log, NGROK_AUTHTOKEN: TOKEN, ...extra };
-  const calls = () => (existsSync(log) ? parseNdjson(readFileSync(log, 'utf8')) : []);
-  return { env, calls };
-}
-
-/** One stderr line that is an error, and no stack trace. */
-function oneErrorLine(stderr) {
-  const lines = stderr.trim().split('\n');
-  assert.equal(lines.length, 1, stderr);
-  assert.match(lines[0], /^error: /);
-  assert.doesNotMatch(stderr, /^\s+at /m, 'no stack trace');
-  return lines[0];
-}
 
 test('offer create --claim --tunnel ngrok: the offer’s webhook override is the public URL, the webhooks arrive through it, the claim exits 0, the tunnel is closed', async () => {
   /** @type {any[]} */

@@ -2,6 +2,9 @@
 // fetch and jose for its negative paths: every request is one call whose status and body the
 // test sees, so a test can send what no wallet library would (a reused code, no proof, a token
 // in the query, a foreign nonce).
+import { createHash, randomBytes } from 'node:crypto';
+import { clientAuthenticationNone } from '@openid4vc/oauth2';
+import { Openid4vciClient } from '@openid4vc/openid4vci';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { loadProfiles, SandboxIssuer } from 'issuer-events';
 import { runCli } from './cli.mjs';
@@ -192,3 +195,23 @@ export async function collectWebhooks() {
 
 /** The OID4VCI format each sandbox profile format is advertised as (the sandbox's configurationOf). */
 export const OID4VCI_FORMAT = /** @type {Record<string, string>} */ ({ w3c_vc: 'jwt_vc_json', sd_jwt_vc: 'dc+sd-jwt', mso_mdoc: 'mso_mdoc' });
+
+/**
+ * The OpenWallet Foundation's OID4VCI client as a wallet, signing with `key` (an independent
+ * wallet against the sandbox: it shares no code with issuer-events' own).
+ * @param {{ privateKey: CryptoKey | import('node:crypto').KeyObject, publicJwk: import('jose').JWK }} key
+ */
+export function owfClient(key) {
+  return new Openid4vciClient({
+    callbacks: {
+      fetch,
+      hash: (data, alg) => createHash(alg.replace('-', '').toLowerCase()).update(data).digest(),
+      generateRandom: (n) => randomBytes(n),
+      clientAuthentication: clientAuthenticationNone({ clientId: 'owf-test-wallet' }),
+      signJwt: async (_signer, { header, payload }) => ({
+        jwt: await new SignJWT(payload).setProtectedHeader(/** @type {any} */ (header)).sign(key.privateKey),
+        signerJwk: /** @type {any} */ (key.publicJwk),
+      }),
+    },
+  });
+}

@@ -2,14 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { clientAuthenticationNone } from '@openid4vc/oauth2';
-import { Openid4vciClient, setGlobalConfig } from '@openid4vc/openid4vci';
+import { setGlobalConfig } from '@openid4vc/openid4vci';
 import { IssuerSigned } from '@owf/mdoc';
-import { decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT } from 'jose';
+import { decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';
 import { BUILT_IN_PROFILES, loadProfiles, SandboxIssuer } from 'issuer-events';
-import { OID4VCI_FORMAT } from '../helpers/sandbox.mjs';
+import { OID4VCI_FORMAT, owfClient } from '../helpers/sandbox.mjs';
 import { parseNdjson, runCli } from '../helpers/cli.mjs';
 import { mdocContext } from '../../dist/shared/mdoc-context.js';
 
@@ -44,18 +43,7 @@ async function offer(profileId, extra = {}) {
 async function owfWallet() {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const publicJwk = await exportJWK(publicKey);
-  const client = new Openid4vciClient({
-    callbacks: {
-      fetch,
-      hash: (data, alg) => createHash(alg.replace('-', '').toLowerCase()).update(data).digest(),
-      generateRandom: (n) => randomBytes(n),
-      clientAuthentication: clientAuthenticationNone({ clientId: 'owf-test-wallet' }),
-      signJwt: async (_signer, { header, payload }) => ({
-        jwt: await new SignJWT(payload).setProtectedHeader(/** @type {any} */ (header)).sign(privateKey),
-        signerJwk: /** @type {any} */ (publicJwk),
-      }),
-    },
-  });
+  const client = owfClient({ privateKey, publicJwk });
   return { client, publicJwk };
 }
 

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { clientAuthenticationNone } from '@openid4vc/oauth2';
-import { Openid4vciClient, setGlobalConfig } from '@openid4vc/openid4vci';
+import { setGlobalConfig } from '@openid4vc/openid4vci';
 import { IssuerSigned } from '@owf/mdoc';
 import { digest, ES256 } from '@sd-jwt/crypto-nodejs';
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc';
@@ -10,7 +9,7 @@ import { OpenID4VCIClient } from '@sphereon/oid4vci-client';
 import { decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, SignJWT } from 'jose';
 import { mdocContext } from '../../dist/shared/mdoc-context.js';
 import { BUILT_IN_PROFILES } from 'issuer-events';
-import { call, createOffer, holderKey, OID4VCI_FORMAT, startSandbox, startSandboxCli } from '../helpers/sandbox.mjs';
+import { call, createOffer, holderKey, OID4VCI_FORMAT, owfClient, startSandbox, startSandboxCli } from '../helpers/sandbox.mjs';
 
 // Wallets the sandbox shares no code with, as oracles: Sphereon's OpenID4VCIClient (0.20.1) and
 // the OpenWallet Foundation client. What they receive is verified here, independently, against
@@ -93,18 +92,7 @@ test('the OWF client binds to a did:jwk (signer method did) and sends a notifica
   try {
     const key = await holderKey();
     const did = `did:jwk:${Buffer.from(JSON.stringify(key.publicJwk)).toString('base64url')}`;
-    const client = new Openid4vciClient({
-      callbacks: {
-        fetch,
-        hash: (data, alg) => createHash(alg.replace('-', '').toLowerCase()).update(data).digest(),
-        generateRandom: (n) => randomBytes(n),
-        clientAuthentication: clientAuthenticationNone({ clientId: 'owf-test-wallet' }),
-        signJwt: async (_signer, { header, payload }) => ({
-          jwt: await new SignJWT(payload).setProtectedHeader(/** @type {any} */ (header)).sign(key.privateKey),
-          signerJwk: /** @type {any} */ (key.publicJwk),
-        }),
-      },
-    });
+    const client = owfClient(key);
     const created = await createOffer(sandbox, 'openBadgeCredential');
     const offer = await client.resolveCredentialOffer(created.credentialOffer);
     const issuerMetadata = await client.resolveIssuerMetadata(offer.credential_issuer);
