@@ -15,13 +15,10 @@ import { type FollowPlan, followSessions } from '../sse/follow.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
 import { offerReference } from '../wallet/offer-input.js';
 import { tunnelPlan, type TunnelFlags } from '../cli/tunnel-flags.js';
-import { EventHub, type SessionWatch } from '../check/watch.js';
 import { serializeRecord } from '../capture/record.js';
 import { renderTunnelRecord, renderTunnelStatus } from '../output/renderers/tunnel.js';
 import { escapeLine } from '../shared/escape.js';
-import { exitCodeForStop, onStop, untilStopped } from '../shared/shutdown.js';
-import { formatDuration } from '../shared/duration.js';
-import { exposeReceiver, type ExposedReceiver, type TunnelPlan } from '../tunnel/index.js';
+import { awaitWebhooks, type WebhookChannel, type WebhookChannelReporter, withWebhookChannel } from '../tunnel/webhook-channel.js';
 import { NOTIFY_CHOICES, type NotifyChoice } from '../wallet/notify.js';
 
 interface OfferCreateOptions extends FollowFlags, IssuerFlags, OfferRequestFlags, TunnelFlags {
@@ -95,100 +92,21 @@ async function createAndFollow(ctx: CommandContext<OfferCreateOptions>, events: 
       (message) => output.warn(message),
     );
   };
-  return tunnel ? withWebhookChannel(ctx, tunnel, connection, events, reported) : reported();
+  return tunnel ? withWebhookChannel(tunnel, connection, channelReporter(output, events), reported) : reported();
 }
 
-/** `--tunnel`: the webhook receiver the offer's webhook override points at, public through the tunnel. */
-interface WebhookChannel {
-  /** The public URL: the offer's `runtimeOverrides.notifications.webhook.url`. */
-  url: string;
-  hub: EventHub;
-}
-
-/** How long, after the session ended, its webhooks may still arrive: the issuer sends them on its own schedule. */
-const WEBHOOK_GRACE_MS = 5000;
-
-/**
- * `--tunnel`: check's webhook receiver (its EventHub, the webhook channel only) on loopback, made
- * public through the tunnel before the offer is created; every event it receives is printed with
- * the stream's. Receiver, then tunnel, are closed when the work is done. A stop while the tunnel
- * connects ends the command at once (130, or 143: a condition is awaited).
- */
-async function withWebhookChannel(
-  ctx: CommandContext<OfferCreateOptions>,
-  plan: TunnelPlan,
-  connection: IssuerConnection,
-  events: EventRenderer,
-  work: (channel: WebhookChannel) => Promise<number>,
-): Promise<number> {
-  const { output } = ctx;
-  const hub = new EventHub({
-    connection,
-    sse: false,
-    webhook: true,
-    receiver: { host: '127.0.0.1', port: 0, path: '/hooks' },
-    onWebhook: (event, result) => events.webhook(event, result.record, result.line ?? serializeRecord(result.record)),
-  });
-  await hub.start();
-  const local = hub.localWebhookUrl!;
-  let release!: (code: number) => void;
-  const stopped = untilStopped({ awaiting: () => true, other: new Promise<number>((resolve) => (release = resolve)) });
-  let exposed: ExposedReceiver | undefined;
-  try {
-    exposed = await exposeReceiver(
-      plan,
-      local,
-      { label: 'issuer-events offer create', status: (state, url) => renderTunnelStatus(output, state, url, 'the webhook receiver') },
-      stopped,
-    );
-  } finally {
-    // The signal handlers are released (a stop that came first keeps its code).
-    release(ExitCode.OK);
-    if (!exposed) await hub.close();
-  }
-  if (!exposed) return stopped;
-  events.channels = true;
-  renderTunnelRecord(output, exposed.publicUrl, local);
-  output.info(`Webhooks: ${escapeLine(exposed.publicUrl.url)} (${exposed.publicUrl.provider}) forwards to ${local}, and is the offer's webhook URL`);
-  try {
-    return await work({ url: exposed.publicUrl.url, hub });
-  } finally {
-    // The receiver drains first (its answers still go back through the tunnel), then the tunnel closes.
-    await hub.close();
-    await exposed.close();
-  }
-}
-
-/**
- * After the session ended: its webhooks may still be on their way (the terminal one last). Waits
- * for the terminal event on the webhook channel, at most WEBHOOK_GRACE_MS; none at all is said.
- */
-async function awaitWebhooks(ctx: CommandContext<OfferCreateOptions>, channel: WebhookChannel, watch: SessionWatch, code: number): Promise<number> {
-  // A session that did not end (a refused step, a timeout) sends no terminal webhook to wait for.
-  if (code !== ExitCode.OK && code !== ExitCode.UNSUCCESSFUL) return code;
-  let stopCode: number | undefined;
-  const dispose = onStop((reason) => {
-    stopCode = exitCodeForStop(reason, true);
-    watch.close();
-  });
-  const deadline = performance.now() + WEBHOOK_GRACE_MS;
-  try {
-    while (stopCode === undefined && !watch.events.some((seen) => seen.event.terminal)) {
-      const left = deadline - performance.now();
-      if (left <= 0) break;
-      await watch.next(left);
-    }
-  } finally {
-    dispose();
-    channel.hub.forget(watch.sessionId);
-  }
-  if (stopCode !== undefined) return stopCode;
-  if (watch.events.length === 0) {
-    ctx.output.warn(
-      `no webhook arrived through ${escapeLine(channel.url)} within ${formatDuration(WEBHOOK_GRACE_MS)} of the session's end: the issuer did not call the offer's webhook URL (is its webhook channel enabled?)`,
-    );
-  }
-  return code;
+/** `--tunnel`: the channel's happenings, rendered beside the stream's events. */
+function channelReporter(output: CommandContext<OfferCreateOptions>['output'], events: EventRenderer): WebhookChannelReporter {
+  return {
+    status: (state, url) => renderTunnelStatus(output, state, url, 'the webhook receiver'),
+    exposed: (publicUrl, local) => {
+      events.channels = true;
+      renderTunnelRecord(output, publicUrl, local);
+      output.info(`Webhooks: ${escapeLine(publicUrl.url)} (${publicUrl.provider}) forwards to ${local}, and is the offer's webhook URL`);
+    },
+    webhook: (event, result) => events.webhook(event, result.record, result.line ?? serializeRecord(result.record)),
+    warn: (message) => output.warn(escapeLine(message)),
+  };
 }
 
 async function issue(
@@ -209,7 +127,8 @@ async function issue(
   const offer = recorder ? await recorder.create(create, (o) => `session ${o.offerId}`) : await create();
   // Webhooks that came before the 201 (walt.id's credential_offer_created) are kept for it.
   const watch = channel ? await channel.hub.watch(offer.offerId) : undefined;
-  const webhooks = (code: number): Promise<number> => (channel && watch ? awaitWebhooks(ctx, channel, watch, code) : Promise.resolve(code));
+  const webhooks = (code: number): Promise<number> =>
+    channel && watch ? awaitWebhooks(channel, watch, code, { warn: (message) => output.warn(escapeLine(message)) }) : Promise.resolve(code);
   await renderOffer(output, offer);
   const issuerArgs = options.baseUrl ? ` --base-url ${options.baseUrl}` : '';
   if (!follow) {
