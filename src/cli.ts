@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { Command as CommandType } from 'commander';
 import { MODULES } from './check/modules.js';
 import type { CommandContext } from './cli/command-context.js';
+import { type CliIo, processIo } from './cli/io.js';
 // Data only (no imports): sandbox --help lists the faults from their one home.
 import { FAULTS } from './sandbox/faults.js';
 
@@ -13,14 +14,28 @@ type Command = CommandType;
 /** Lazily loads a command module so that `--help` and `--version` load almost nothing. */
 type Loader<O> = () => Promise<{ run(ctx: CommandContext<O>, ...args: never[]): Promise<number> }>;
 
+/** A run of the program: where it writes, and the exit code its command returned. */
+interface Run {
+  io: CliIo;
+  exitCode: number;
+}
+const RUNS = new WeakMap<Command, Run>();
+
+function runOf(command: Command): Run {
+  let root = command;
+  while (root.parent) root = root.parent;
+  return RUNS.get(root)!;
+}
+
 function action<O>(load: Loader<O>) {
   return async (...args: unknown[]): Promise<void> => {
     const command = args.at(-1) as Command;
     const positional = args.slice(0, -2);
+    const run = runOf(command);
     const [{ createContext }, module] = await Promise.all([import('./cli/command-context.js'), load()]);
-    const ctx = createContext<O>(command);
+    const ctx = createContext<O>(command, run.io);
     try {
-      process.exitCode = await (module.run as (ctx: CommandContext<O>, ...a: unknown[]) => Promise<number>)(ctx, ...positional);
+      run.exitCode = await (module.run as (ctx: CommandContext<O>, ...a: unknown[]) => Promise<number>)(ctx, ...positional);
     } finally {
       // Batched stdout is written before the exit code is returned (and the process exits).
       ctx.output.flush();
@@ -480,8 +495,16 @@ function commandNamed(argv: readonly string[]): string | undefined {
 }
 
 /** The program; with `argv`, only the command it names is registered (faster start-up). */
-export function buildProgram(version: string, argv: readonly string[] = []): Command {
+export function buildProgram(version: string, argv: readonly string[] = [], io: CliIo = processIo()): Command {
   const program = new Command(PROGRAM_NAME)
+    // Before any subcommand is added: they inherit it.
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      // As commander's defaults, which its types do not admit: undefined (a pipe) means no wrapping.
+      getOutHelpWidth: () => (io.stdout.isTTY ? io.stdout.columns : undefined) as number,
+      getErrHelpWidth: () => (io.stderr.isTTY ? io.stderr.columns : undefined) as number,
+    })
     .description('Follow, capture, verify and replay verifiable-credential issuance events.')
     .version(version, '--version', 'print the version')
     .option('--config <file>', 'configuration file (default: found up to the project root)')
@@ -504,7 +527,7 @@ export function buildProgram(version: string, argv: readonly string[] = []): Com
 
   const wanted = commandNamed(argv);
   for (const [name, register] of Object.entries(COMMANDS)) if (!wanted || name === wanted) register(program);
-
+  RUNS.set(program, { io, exitCode: 0 });
   return program;
 }
 
@@ -550,17 +573,17 @@ async function commandSuggestion(commands: readonly Command[], word: string, par
 }
 
 /** Runs the CLI and returns the exit code; all error-to-exit-code mapping lives here. */
-export async function main(argv: string[], version: string): Promise<number> {
+export async function main(argv: string[], version: string, io: CliIo = processIo()): Promise<number> {
   const help = helpRequest(argv);
   if (help && 'topic' in help) {
     const { HELP_TOPICS } = await import('./cli/help-topics.js');
-    process.stdout.write(HELP_TOPICS[help.topic]!());
+    io.stdout.write(HELP_TOPICS[help.topic]!());
     return 0;
   }
   if (help && 'unknown' in help) {
-    const suggestion = await commandSuggestion(buildProgram(version).commands, help.unknown);
+    const suggestion = await commandSuggestion(buildProgram(version, [], io).commands, help.unknown);
     const hint = suggestion ? `did you mean ${suggestion}? ` : '';
-    process.stderr.write(
+    io.stderr.write(
       `error: unknown command or help topic "${help.unknown}": ${hint}topics are ${HELP_TOPIC_NAMES.join(', ')}; commands: ${Object.keys(COMMANDS)
         .filter((name) => name !== HIDDEN_COMMAND)
         .join(', ')}\n`,
@@ -569,7 +592,7 @@ export async function main(argv: string[], version: string): Promise<number> {
   }
   if (help) {
     // `help offer create` is `offer create --help`, once every word is known to name a command.
-    let commands = buildProgram(version, help.command).commands;
+    let commands = buildProgram(version, help.command, io).commands;
     for (const [i, word] of help.command.entries()) {
       const command = commands.find((c) => c.name() === word);
       if (command) {
@@ -579,45 +602,44 @@ export async function main(argv: string[], version: string): Promise<number> {
       if (commands.length === 0) break;
       const parent = `${help.command.slice(0, i).join(' ')} `;
       const suggestion = await commandSuggestion(commands, word, parent);
-      process.stderr.write(`error: unknown command '${parent}${word}'${suggestion ? `\n(Did you mean ${suggestion}?)` : ''}\n`);
+      io.stderr.write(`error: unknown command '${parent}${word}'${suggestion ? `\n(Did you mean ${suggestion}?)` : ''}\n`);
       return 2;
     }
     const at = argv.findIndex((arg, i) => arg === 'help' && !GLOBAL_WITH_VALUE.has(argv[i - 1] ?? ''));
     argv = [...argv.slice(0, at), ...argv.slice(at + 1), '--help'];
   }
-  const program = buildProgram(version, argv);
+  const program = buildProgram(version, argv, io);
   const first = words(argv)[0];
   if (first !== undefined && first !== 'help' && !(first in COMMANDS)) {
     const suggestion = await commandSuggestion(program.commands, first);
     if (suggestion) {
-      process.stderr.write(`error: unknown command '${first}'\n(Did you mean ${suggestion}?)\n`);
+      io.stderr.write(`error: unknown command '${first}'\n(Did you mean ${suggestion}?)\n`);
       return 2;
     }
   }
-  process.exitCode = undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return runOf(program).exitCode;
   } catch (error) {
-    return handleError(error, argv);
+    return handleError(error, argv, io);
   }
 }
 
-async function handleError(error: unknown, argv: string[]): Promise<number> {
+async function handleError(error: unknown, argv: string[], io: CliIo): Promise<number> {
   // Commander has already printed its message; help and version are successes, the rest usage errors (2).
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
   // Loaded only on failure: `--help` and successful runs never pay for them here.
   const [{ Output }, { CliError, ExitCode }, { escapeControl }] = await Promise.all([import('./output/output.js'), import('./errors.js'), import('./shared/escape.js')]);
   const verbose = argv.includes('-v') || argv.includes('--verbose');
-  const output = new Output({ color: argv.includes('--no-color') ? false : undefined });
+  const output = new Output({ color: argv.includes('--no-color') ? false : undefined, stdout: io.stdout, stderr: io.stderr, env: io.env });
   if (error instanceof CliError) {
     output.error(error.message);
     // The stack starts with the message, which may quote the network: escaped like every other line.
-    if (verbose && error.stack) process.stderr.write(`${escapeControl(error.stack)}\n`);
+    if (verbose && error.stack) io.stderr.write(`${escapeControl(error.stack)}\n`);
     return error.exitCode;
   }
   const err = error as Error;
   output.error(`unexpected failure: ${err?.message ?? String(error)}${verbose ? '' : ' (run with --verbose for details)'}`);
-  if (verbose && err?.stack) process.stderr.write(`${escapeControl(err.stack)}\n`);
+  if (verbose && err?.stack) io.stderr.write(`${escapeControl(err.stack)}\n`);
   return ExitCode.FAILURE;
 }

@@ -4,6 +4,7 @@ import { loadConfigFile, resolveSettings, type LoadedConfig, type ResolvedSettin
 import type { IssuerConnection } from '../issuer/endpoints.js';
 import { Output } from '../output/output.js';
 import type { IssuerFlags } from './flags.js';
+import type { CliIo } from './io.js';
 
 /** Options every command accepts (docs/cli.md, "Global options"). */
 interface GlobalOptions {
@@ -19,6 +20,8 @@ interface GlobalOptions {
 export interface CommandContext<O> {
   options: O & GlobalOptions;
   output: Output;
+  /** The environment this run reads (the process's, or an in-process caller's). */
+  env: NodeJS.ProcessEnv;
   /** Loads the config file and applies the precedence rules; `flags` are the command's own. */
   settings(flags?: Omit<SettingFlags, 'context'>): Promise<ResolvedSettings>;
   /** The issuer connection from `--base-url/--target/--token`, environment and config. */
@@ -28,19 +31,20 @@ export interface CommandContext<O> {
   given(option: string): boolean;
 }
 
-export function createContext<O>(command: Command): CommandContext<O> {
+export function createContext<O>(command: Command, io: CliIo): CommandContext<O> {
   const options = command.optsWithGlobals<O & GlobalOptions>();
-  const output = new Output({ json: options.json, quiet: options.quiet, verbose: options.verbose, color: options.color });
+  const output = new Output({ json: options.json, quiet: options.quiet, verbose: options.verbose, color: options.color, ...io });
   let loaded: Promise<LoadedConfig> | undefined;
   const config = (): Promise<LoadedConfig> => (loaded ??= loadConfigFile({ file: options.config }));
   const settings = async (flags: Omit<SettingFlags, 'context'> = {}): Promise<ResolvedSettings> => {
-    const resolved = resolveSettings(await config(), { ...flags, context: options.context });
+    const resolved = resolveSettings(await config(), { ...flags, context: options.context }, io.env);
     if (resolved.configFile) output.debug(`config: ${resolved.configFile}${resolved.context ? ` (context ${resolved.context})` : ''}`);
     return resolved;
   };
   return {
     options,
     output,
+    env: io.env,
     config,
     settings,
     given: (option) => command.getOptionValueSource(option) === 'cli',

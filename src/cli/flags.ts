@@ -305,7 +305,7 @@ export function uiReplay(options: UiReplayFlags, secrets: readonly string[]): Re
  * `GITHUB_STEP_SUMMARY` when GitHub Actions sets it. The JUnit file's directory is checked now:
  * a typo must not cost a whole smoke test and leave CI without its report.
  */
-export function reportTargets(junit: string | undefined, env: NodeJS.ProcessEnv = process.env): ReportTargets {
+export function reportTargets(junit: string | undefined, env: NodeJS.ProcessEnv): ReportTargets {
   if (junit !== undefined) {
     if (junit === '') throw new UsageError('invalid --junit "": name the file to write');
     const dir = dirname(resolve(junit));

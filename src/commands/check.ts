@@ -31,7 +31,7 @@ interface CheckOptions extends IssuerFlags, TunnelFlags {
 export async function run(ctx: CommandContext<CheckOptions>): Promise<number> {
   const { options, output } = ctx;
   const plan = await checkPlan(ctx);
-  const reports = reportTargets(options.junit);
+  const reports = reportTargets(options.junit, ctx.env);
   const renderer = new CheckRenderer(output);
   const [{ runCheck, checkExitCode }, { withReports }] = await Promise.all([import('../check/engine.js'), import('../report/write.js')]);
   let outcome: CheckOutcome | undefined;

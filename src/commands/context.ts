@@ -11,7 +11,7 @@ type ContextOptions = IssuerFlags & { secret?: string[] };
 export async function run(ctx: CommandContext<ContextOptions>, action: string | undefined, name: string | undefined): Promise<number> {
   const { output, options } = ctx;
   const loaded = await ctx.config();
-  const selected = options.context ?? (process.env.ISSUER_EVENTS_CONTEXT || undefined) ?? loaded.config.context;
+  const selected = options.context ?? (ctx.env.ISSUER_EVENTS_CONTEXT || undefined) ?? loaded.config.context;
   const chosen = action ?? 'list';
   if (!isContextAction(chosen)) throw new UsageError(`unknown context action "${action}": use list, show [name] or use <name>`);
   // Exhaustive over CONTEXT_ACTIONS (which completion offers): a new action without a case does not compile.
@@ -37,7 +37,7 @@ export async function run(ctx: CommandContext<ContextOptions>, action: string | 
         token: options.token,
         webhookSecret: options.secret,
         context: name ?? options.context,
-      });
+      }, ctx.env);
       if (output.json) output.record({ kind: 'context', ...shown });
       else {
         const dim = output.color.dim;

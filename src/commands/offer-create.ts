@@ -64,7 +64,7 @@ async function createAndFollow(ctx: CommandContext<OfferCreateOptions>, events: 
     if (options.webhookUrl !== undefined) throw new UsageError("--tunnel sets the offer's webhook URL itself: give --tunnel or --webhook-url, not both");
     if (options.dryRun) throw new UsageError('--dry-run sends nothing, so it opens no tunnel: drop --tunnel (--webhook-url shows a webhook in the preview)');
   }
-  const reports = options.claim && !options.dryRun ? reportTargets(options.junit) : undefined;
+  const reports = options.claim && !options.dryRun ? reportTargets(options.junit, ctx.env) : undefined;
   for (const warning of follow ? followWarnings(follow) : []) output.warn(warning);
   // Read before anything is sent: a bad file is a usage error, not a half-done smoke test.
   const trustAnchors = options.claim ? trustAnchorFlags(options.trustAnchor) : [];

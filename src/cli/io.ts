@@ -1,0 +1,14 @@
+/**
+ * Where one run of the CLI writes and which environment it reads: the process's own, or, for
+ * commands run in-process (tests, as changesets and smee-client test theirs), streams and an
+ * environment of the caller's. Paths on the command line are still relative to process.cwd().
+ */
+export interface CliIo {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+}
+
+export function processIo(): CliIo {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env };
+}

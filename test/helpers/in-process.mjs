@@ -1,0 +1,53 @@
+// The CLI run in the test's own process: main() from dist/cli.js with its own stdout, stderr and
+// environment (src/cli/io.ts), as changesets tests its commands. A spawned binary costs a Node
+// start-up plus every module the command loads (0.25-0.85 s of CPU each, measured over the suite
+// on two cores); in-process, the modules load once per test file. What stays spawned (runCli):
+// the binary's own contract — signals, stdin, exit with open sockets, a terminal, a working
+// directory, and anything that must outlive or race the test.
+import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { cleanEnv } from './cli.mjs';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+/** @type {Promise<typeof import('../../dist/cli.js')>} */
+const cli = import('../../dist/cli.js');
+
+/** A stream that is not a terminal, as a spawned child's piped stdout is not. */
+function sink(onText) {
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      onText(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  return Object.assign(stream, { isTTY: false });
+}
+
+/**
+ * Runs `issuer-events <args>` in-process. Resolves with { code, signal: null, stdout, stderr, activeMs }
+ * like runCli, for the options that mean the same in-process (env, timed, timeoutMs: a run still going
+ * then fails the test, as a spawned one would be killed).
+ * @param {string[]} args
+ * @param {{ env?: Record<string, string>, timed?: boolean, timeoutMs?: number }} [options]
+ * @returns {Promise<import('./cli.mjs').CliResult>}
+ */
+export async function runInProcess(args, options = {}) {
+  for (const key of Object.keys(options)) {
+    if (key !== 'env' && key !== 'timed' && key !== 'timeoutMs') throw new Error(`runInProcess has no ${key}: spawn the binary with runCli`);
+  }
+  const { main } = await cli;
+  let stdout = '';
+  let stderr = '';
+  const started = performance.now();
+  const run = main(args, version, {
+    stdout: /** @type {any} */ (sink((text) => (stdout += text))),
+    stderr: /** @type {any} */ (sink((text) => (stderr += text))),
+    env: cleanEnv(options.env),
+  });
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`issuer-events ${args.join(' ')} still running after ${options.timeoutMs ?? 120_000} ms; stderr: ${stderr}`)), options.timeoutMs ?? 120_000);
+  });
+  const code = await Promise.race([run, deadline]).finally(() => clearTimeout(timer));
+  return { code, signal: null, stdout, stderr, activeMs: performance.now() - started };
+}
