@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseNdjson, runCli } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { refusedPort } from '../helpers/http.mjs';
 import { startSandboxCli } from '../helpers/sandbox.mjs';
 import { parseXml } from '../helpers/xml.mjs';
@@ -37,7 +38,7 @@ let sandboxRun;
 before(async () => {
   const junit = join(dir, 'check.xml');
   const summary = join(dir, 'summary.md');
-  const r = await runCli(['check', '--sandbox', '--json', '--junit', junit], { env: { GITHUB_STEP_SUMMARY: summary }, timeoutMs: 90_000 });
+  const r = await runInProcess(['check', '--sandbox', '--json', '--junit', junit], { env: { GITHUB_STEP_SUMMARY: summary }, timeoutMs: 90_000 });
   sandboxRun = { ...r, records: parseNdjson(r.stdout), junit: readFileSync(junit, 'utf8'), summary: readFileSync(summary, 'utf8') };
 });
 
@@ -118,7 +119,7 @@ test('check --junit: a testsuite per module whose counts equal the JSON records,
 });
 
 test('pretty output: grouped by module, one line per check with its mark, the last line is the tally', async () => {
-  const r = await runCli(
+  const r = await runInProcess(
     ['check', '--sandbox', '--profile', 'openBadgeCredential', '--only', 'oid4vci-1_0-issuer-metadata-test,oid4vci-1_0-issuer-fail-missing-proof', '--events', 'none'],
     {
       env: { NO_COLOR: '1' },
@@ -135,7 +136,7 @@ test('pretty output: grouped by module, one line per check with its mark, the la
 });
 
 test('--only runs only the named modules; --skip leaves modules out', async () => {
-  const only = await runCli([
+  const only = await runInProcess([
     'check',
     '--sandbox',
     '--json',
@@ -153,7 +154,7 @@ test('--only runs only the named modules; --skip leaves modules out', async () =
       .map((r) => r.module),
   );
   assert.deepEqual([...modules], ['oid4vci-1_0-issuer-happy-flow', 'issuer-events-fail-invalid-tx-code']);
-  const skipped = await runCli([
+  const skipped = await runInProcess([
     'check',
     '--sandbox',
     '--json',
@@ -178,29 +179,29 @@ test('--only runs only the named modules; --skip leaves modules out', async () =
 });
 
 test('unknown module names in --only/--skip exit 2 naming them, before anything is sent', async () => {
-  const r = await runCli(['check', '--sandbox', '--only', 'oid4vci-1_0-issuer-happy-flow,happy-flow', '--skip', 'nope']);
+  const r = await runInProcess(['check', '--sandbox', '--only', 'oid4vci-1_0-issuer-happy-flow,happy-flow', '--skip', 'nope']);
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /unknown module happy-flow, nope in --only\/--skip/);
   assert.match(r.stderr, /oid4vci-1_0-issuer-metadata-test/, 'the valid names are listed');
-  const none = await runCli(['check', '--sandbox', '--skip', MODULES.join(',')]);
+  const none = await runInProcess(['check', '--sandbox', '--skip', MODULES.join(',')]);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /leave no module to run/);
 });
 
 test('usage errors exit 2: --events, --sandbox with an issuer, --offer-command with --base-url', async () => {
-  const events = await runCli(['check', '--sandbox', '--events', 'sse,carrier-pigeon']);
+  const events = await runInProcess(['check', '--sandbox', '--events', 'sse,carrier-pigeon']);
   assert.equal(events.code, 2);
   assert.match(events.stderr, /invalid --events "sse,carrier-pigeon"/);
-  const both = await runCli(['check', '--sandbox', '--base-url', 'http://127.0.0.1:7005']);
+  const both = await runInProcess(['check', '--sandbox', '--base-url', 'http://127.0.0.1:7005']);
   assert.equal(both.code, 2);
-  const command = await runCli(['check', '--offer-command', 'true', '--base-url', 'http://127.0.0.1:7005']);
+  const command = await runInProcess(['check', '--offer-command', 'true', '--base-url', 'http://127.0.0.1:7005']);
   assert.equal(command.code, 2);
   assert.match(command.stderr, /--offer-command replaces the management API/);
 });
 
 test('--timeout: exit 124 with the report of the checks done so far', async () => {
-  const r = await runCli(['check', '--sandbox', '--json', '--timeout', '1ms']);
+  const r = await runInProcess(['check', '--sandbox', '--json', '--timeout', '1ms']);
   assert.equal(r.code, 124, r.stderr);
   assert.match(r.stderr, /did not finish within 1ms \(--timeout\)/);
   const records = parseNdjson(r.stdout);
@@ -208,11 +209,11 @@ test('--timeout: exit 124 with the report of the checks done so far', async () =
 });
 
 test('an unknown profile exits 5; an unreachable issuer exits 1 naming it', async () => {
-  const unknown = await runCli(['check', '--sandbox', '--profile', 'openBadgeCredential', '--profile', 'noSuchProfile']);
+  const unknown = await runInProcess(['check', '--sandbox', '--profile', 'openBadgeCredential', '--profile', 'noSuchProfile']);
   assert.equal(unknown.code, 5, unknown.stderr);
   assert.match(unknown.stderr, /unknown profile noSuchProfile: the issuer has openBadgeCredential, /);
   const port = await refusedPort();
-  const down = await runCli(['check', '--base-url', `http://127.0.0.1:${port}`]);
+  const down = await runInProcess(['check', '--base-url', `http://127.0.0.1:${port}`]);
   assert.equal(down.code, 1);
   assert.match(down.stderr, new RegExp(`could not be reached: could not reach http://127\\.0\\.0\\.1:${port}/issuer2/profiles: connection refused`));
 });
@@ -220,7 +221,7 @@ test('an unknown profile exits 5; an unreachable issuer exits 1 naming it', asyn
 test('against `sandbox --port 0` in its own process: the same modules pass as with --sandbox, on both channels', async () => {
   const sandbox = await startSandboxCli();
   try {
-    const r = await runCli(['check', '--base-url', sandbox.url, '--json'], { timeoutMs: 90_000 });
+    const r = await runInProcess(['check', '--base-url', sandbox.url, '--json'], { timeoutMs: 90_000 });
     const checks = parseNdjson(r.stdout).slice(0, -1);
     const failing = new Set(checks.filter((c) => c.status === 'fail').map((c) => c.module));
     assert.deepEqual([...failing], [], r.stderr);
@@ -235,11 +236,11 @@ test('against `sandbox --port 0` in its own process: the same modules pass as wi
 test('the management API refusing the credentials exits 4 (walt.id Enterprise with a wrong token)', async () => {
   const sandbox = await startSandboxCli(['--token', 'right-token']);
   try {
-    const r = await runCli(['check', '--base-url', sandbox.url, '--target', 'org.tenant.issuer', '--token', 'wrong-token', '--profile', 'isoMdl']);
+    const r = await runInProcess(['check', '--base-url', sandbox.url, '--target', 'org.tenant.issuer', '--token', 'wrong-token', '--profile', 'isoMdl']);
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /the management API refused the credentials/);
     assert.doesNotMatch(r.stderr, /wrong-token/, 'the token is never printed');
-    const none = await runCli(['check', '--base-url', sandbox.url, '--target', 'org.tenant.issuer', '--token', 'right-token']);
+    const none = await runInProcess(['check', '--base-url', sandbox.url, '--target', 'org.tenant.issuer', '--token', 'right-token']);
     assert.equal(none.code, 2, 'Enterprise lists no profiles: --profile is required');
   } finally {
     await sandbox.stop();
@@ -247,7 +248,7 @@ test('the management API refusing the credentials exits 4 (walt.id Enterprise wi
 });
 
 test('-v shows every exchange with tokens and codes masked, the access token in the query too', async () => {
-  const r = await runCli(['check', '--sandbox', '-v', '--profile', 'isoMdl', '--only', 'oid4vci-1_0-issuer-fail-on-access-token-in-query', '--events', 'none']);
+  const r = await runInProcess(['check', '--sandbox', '-v', '--profile', 'isoMdl', '--only', 'oid4vci-1_0-issuer-fail-on-access-token-in-query', '--events', 'none']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /POST http:\/\/127\.0\.0\.1:\d+\/openid4vci\/credential\?access_token=\[masked\] → 401/);
   assert.match(r.stderr, /"access_token":"\[masked\]"/);
@@ -264,7 +265,7 @@ test('--timeout also stops a run whose issuer stops answering: exit 124 in about
     }
   });
   try {
-    const r = await runCli(['check', '--base-url', issuer.url, '--timeout', '1500ms', '--events', 'none', '--json'], { timed: true });
+    const r = await runInProcess(['check', '--base-url', issuer.url, '--timeout', '1500ms', '--events', 'none', '--json'], { timed: true });
     assert.equal(r.code, 124, r.stderr);
     // Time not spent waiting for a CPU: the bound holds on a busy machine too.
     assert.ok(r.activeMs < 10_000, `${r.activeMs} ms`);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseNdjson, runCli } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 
 // A check that cannot fail is not a check: for every `sandbox --fault`, check exits 1 with a fail
 // in the module that fault breaks (the fault table names it) and no fail anywhere else.
@@ -62,7 +63,7 @@ test('sandbox --fault in its own process: check exits 1 with the fail in that mo
   });
   try {
     const base = await Promise.race([ready, sandbox.then((r) => Promise.reject(new Error(`sandbox exited ${r.code}: ${r.stderr}`)))]);
-    const r = await runCli(['check', '--base-url', base, '--profile', 'openBadgeCredential', '--json', '--events', 'none']);
+    const r = await runInProcess(['check', '--base-url', base, '--profile', 'openBadgeCredential', '--json', '--events', 'none']);
     assert.equal(r.code, 1, r.stderr);
     const fails = parseNdjson(r.stdout).filter((rec) => rec.status === 'fail');
     assert.deepEqual([...new Set(fails.map((rec) => rec.module))], ['issuer-events-fail-reused-pre-authorized-code']);

@@ -8,6 +8,7 @@ import { judgeEvents } from '../../dist/check/scenarios/events.js';
 import { corruptSignature } from '../../dist/check/scenarios/credential-refusals.js';
 import { wrongTxCode } from '../../dist/check/scenarios/token-refusals.js';
 import { buildEvent } from '../../dist/issuer/catalog.js';
+import { runInProcess } from '../helpers/in-process.mjs';
 
 // The judgements check makes, each shown failing where it must: a check that cannot fail is not a check.
 
@@ -218,10 +219,9 @@ test('the programmatic API: runCheck against an embedded sandbox, only the metad
 });
 
 test('completion: check --only/--skip complete module names (after a comma too), --events the channels', async () => {
-  const { runCli } = await import('../helpers/cli.mjs');
-  const modules = await runCli(['complete', '--', 'check', '--skip', 'issuer-events-events,issuer-events-fail-m']);
+  const modules = await runInProcess(['complete', '--', 'check', '--skip', 'issuer-events-events,issuer-events-fail-m']);
   assert.deepEqual(modules.stdout.trim().split('\n'), ['issuer-events-events,issuer-events-fail-missing-tx-code\tOID4VCI 1.0 §3.5, §6.3', ':4']);
-  const channels = await runCli(['complete', '--', 'check', '--events', '']);
+  const channels = await runInProcess(['complete', '--', 'check', '--events', '']);
   assert.deepEqual(
     channels.stdout
       .trim()

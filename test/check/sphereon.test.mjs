@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { parseNdjson, runCli } from '../helpers/cli.mjs';
+import { parseNdjson } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { startSphereonIssuer } from '../helpers/sphereon-issuer.mjs';
 
 // An issuer issue-events did not write: Sphereon's @sphereon/oid4vci-issuer, in this process on
@@ -16,7 +17,7 @@ let run;
 
 before(async () => {
   issuer = await startSphereonIssuer();
-  const r = await runCli(['check', '--json', '--offer-command', `"${process.execPath}" "${OFFER_SCRIPT}" ${issuer.offersUrl}`], { timeoutMs: 120_000 });
+  const r = await runInProcess(['check', '--json', '--offer-command', `"${process.execPath}" "${OFFER_SCRIPT}" ${issuer.offersUrl}`], { timeoutMs: 120_000 });
   run = { ...r, records: parseNdjson(r.stdout) };
 });
 after(() => issuer?.close());

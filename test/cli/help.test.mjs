@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 
 // Every command's --help is pinned: a change to flags or wording shows up in review.
 // Regenerate with UPDATE_HELP=1 npm test after an intended change.
@@ -26,7 +26,7 @@ const COMMANDS = [
 for (const command of COMMANDS) {
   const name = command.length ? command.join('-') : 'program';
   test(`--help of ${name} is pinned`, async () => {
-    const r = await runCli([...command, '--help'], { env: { NO_COLOR: '1', COLUMNS: '100' } });
+    const r = await runInProcess([...command, '--help'], { env: { NO_COLOR: '1', COLUMNS: '100' } });
     assert.equal(r.code, 0, r.stderr);
     const file = fileURLToPath(new URL(`../fixtures/help/${name}.txt`, import.meta.url));
     if (process.env.UPDATE_HELP) writeFileSync(file, r.stdout);
@@ -36,30 +36,30 @@ for (const command of COMMANDS) {
 
 test('help offer create shows offer create\'s help; a subcommand typed as a command gets "did you mean offer create"', async () => {
   const env = { NO_COLOR: '1', COLUMNS: '100' };
-  const direct = await runCli(['offer', 'create', '--help'], { env });
-  const viaHelp = await runCli(['help', 'offer', 'create'], { env });
+  const direct = await runInProcess(['offer', 'create', '--help'], { env });
+  const viaHelp = await runInProcess(['help', 'offer', 'create'], { env });
   assert.equal(viaHelp.code, 0, viaHelp.stderr);
   assert.equal(viaHelp.stdout, direct.stdout);
-  const offer = await runCli(['--no-color', 'help', 'offer'], { env });
+  const offer = await runInProcess(['--no-color', 'help', 'offer'], { env });
   assert.equal(offer.code, 0, offer.stderr);
   assert.match(offer.stdout, /^Usage: issuer-events offer \[options\] \[command\]/);
-  const unknownSub = await runCli(['help', 'offer', 'creat'], { env });
+  const unknownSub = await runInProcess(['help', 'offer', 'creat'], { env });
   assert.equal(unknownSub.code, 2);
   assert.equal(unknownSub.stderr, "error: unknown command 'offer creat'\n(Did you mean offer create?)\n");
   for (const word of ['create', 'creat']) {
-    const r = await runCli([word, '--profile', 'openBadgeCredential'], { env });
+    const r = await runInProcess([word, '--profile', 'openBadgeCredential'], { env });
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stderr, `error: unknown command '${word}'\n(Did you mean offer create?)\n`);
   }
   // context's actions read as subcommands too; a short word like nothing known gets no guess.
-  const use = await runCli(['use', 'staging'], { env });
+  const use = await runInProcess(['use', 'staging'], { env });
   assert.equal(use.stderr, "error: unknown command 'use'\n(Did you mean context use?)\n");
-  const xyz = await runCli(['xyz'], { env });
+  const xyz = await runInProcess(['xyz'], { env });
   assert.equal(xyz.stderr, "error: unknown command 'xyz'\n");
-  const help = await runCli(['help', 'create'], { env });
+  const help = await runInProcess(['help', 'create'], { env });
   assert.equal(help.code, 2);
   assert.match(help.stderr, /^error: unknown command or help topic "create": did you mean offer create\?/);
   // A misspelt command keeps commander's own suggestion.
-  const tial = await runCli(['tial'], { env });
+  const tial = await runInProcess(['tial'], { env });
   assert.equal(tial.stderr, "error: unknown command 'tial'\n(Did you mean tail?)\n");
 });

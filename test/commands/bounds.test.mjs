@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { runCli, startListen } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { listen } from '../helpers/http.mjs';
 import { raw, startWithUi } from '../helpers/inspector.mjs';
 import { frame, openStream, startSseServer } from '../helpers/sse-server.mjs';
@@ -85,7 +86,7 @@ const HELD_AT_MOST = 32 * 1024 * 1024;
 test('16. trigger reads at most what it shows of an endless answer, then drops the connection', async () => {
   const target = await endlessTarget();
   try {
-    const r = await runCli(['trigger', 'openid4vc.issuance.completed', '--to', `${target.url}/hook`, '--scheme', 'none', '-v'], { timeoutMs: 30_000 });
+    const r = await runInProcess(['trigger', 'openid4vc.issuance.completed', '--to', `${target.url}/hook`, '--scheme', 'none', '-v'], { timeoutMs: 30_000 });
     assert.equal(r.code, 0, r.stderr.slice(0, 500));
     const written = await target.done;
     assert.ok(written < HELD_AT_MOST, `the target wrote ${written} bytes before trigger let go`);
@@ -148,7 +149,7 @@ test("16. the inspector's replay and replay -v read at most what they show of an
       request: { method: 'POST', path: '/hook', headers: { 'content-type': 'application/json' }, body: '{"type":"x"}' },
     };
     writeFileSync(file, `${JSON.stringify(record)}\n`);
-    const r = await runCli(['replay', file, '--to', `${again.url}/hook`, '-v'], { timeoutMs: 30_000 });
+    const r = await runInProcess(['replay', file, '--to', `${again.url}/hook`, '-v'], { timeoutMs: 30_000 });
     assert.equal(r.code, 0, r.stderr.slice(0, 500));
     const written = await again.done;
     assert.ok(written < HELD_AT_MOST, `the target wrote ${written} bytes before replay let go`);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { exportJWK, generateKeyPair } from 'jose';
 import { didKeyOf, resolveKeyDid } from '../../dist/shared/did.js';
-import { parseNdjson, runCli } from '../helpers/cli.mjs';
+import { parseNdjson } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { startOid4vciDouble } from '../helpers/oid4vci-double.mjs';
 
 // Holder binding as the issuer offers it (OID4VCI 1.0 Appendix F.1, cryptographic_binding_methods_supported):
@@ -25,7 +26,7 @@ const BOTH = ['OpenBadgeCredential_jwt_vc_json', 'identity_credential'];
 test('a configuration that binds only to DIDs: the proof carries a did:jwk kid (no jwk), the credential is bound to that DID, exit 0', async () => {
   issuer.state.configurations = bindOnly(['did:jwk', 'did:key', 'did:web']);
   try {
-    const r = await runCli(['claim', issuer.createOffer({ configurationIds: BOTH }).credentialOffer, '--json']);
+    const r = await runInProcess(['claim', issuer.createOffer({ configurationIds: BOTH }).credentialOffer, '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(issuer.proofHeaders.length, 2);
     for (const header of issuer.proofHeaders) {
@@ -54,7 +55,7 @@ test('a DID-bound credential whose subject is another DID exits 6, naming the wa
   issuer.state.configurations = bindOnly(['did:jwk']);
   issuer.state.issue = ({ tools }) => tools.jwtVc({ ...other, did: otherDid });
   try {
-    const r = await runCli(['claim', issuer.createOffer().credentialOffer]);
+    const r = await runInProcess(['claim', issuer.createOffer().credentialOffer]);
     assert.equal(r.code, 6, r.stderr);
     assert.match(r.stderr, /^error: decode: OpenBadgeCredential_jwt_vc_json \(jwt_vc_json\) cannot be trusted: bound to another DID or key than the wallet's did:jwk:\S+$/m);
   } finally {
@@ -67,7 +68,7 @@ test('a DID-bound credential whose subject is another DID exits 6, naming the wa
     return tools.jwtVc({ ...jwk, did: didKeyOf(jwk) });
   };
   try {
-    const r = await runCli(['claim', issuer.createOffer().credentialOffer]);
+    const r = await runInProcess(['claim', issuer.createOffer().credentialOffer]);
     assert.equal(r.code, 6, r.stderr);
   } finally {
     issuer.reset();
@@ -77,7 +78,7 @@ test('a DID-bound credential whose subject is another DID exits 6, naming the wa
 test('a configuration that binds only to DIDs resolved over the network: one line, exit 1, before the pre-authorized code is used', async () => {
   issuer.state.configurations = bindOnly(['did:web', 'did:ebsi']);
   try {
-    const r = await runCli(['claim', issuer.createOffer().credentialOffer]);
+    const r = await runInProcess(['claim', issuer.createOffer().credentialOffer]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(
       r.stderr,
@@ -93,7 +94,7 @@ test('a configuration that binds only to DIDs resolved over the network: one lin
 test('jwk in the configuration keeps the jwk header, as before', async () => {
   issuer.state.configurations = bindOnly(['did:jwk', 'jwk']);
   try {
-    const r = await runCli(['claim', issuer.createOffer().credentialOffer]);
+    const r = await runInProcess(['claim', issuer.createOffer().credentialOffer]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(issuer.proofHeaders[0].kid, undefined);
     assert.equal(issuer.proofHeaders[0].jwk.kty, 'EC');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { parseNdjson, runCli, waitFor } from '../helpers/cli.mjs';
+import { parseNdjson, waitFor } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { startOid4vciDouble } from '../helpers/oid4vci-double.mjs';
 import { collectSse, collectWebhooks, createOffer, startSandbox } from '../helpers/sandbox.mjs';
 
@@ -31,7 +32,7 @@ const notifications = (stream) => stream.events.filter((e) => String(e.event).st
 test('claim sends credential_accepted by default: a notification step after the credential, and the sandbox records the event', async () => {
   const { created, stream } = await offerWithStream(sandbox);
   try {
-    const r = await runCli(['claim', created.credentialOffer, '--json']);
+    const r = await runInProcess(['claim', created.credentialOffer, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const [result] = parseNdjson(r.stdout);
     assert.deepEqual(
@@ -51,7 +52,7 @@ test('claim sends credential_accepted by default: a notification step after the 
     await stream.close();
   }
   // Pretty: the step is shown like the others, with the event and where it went.
-  const pretty = await runCli(['claim', (await createOffer(sandbox, 'openBadgeCredential')).credentialOffer]);
+  const pretty = await runInProcess(['claim', (await createOffer(sandbox, 'openBadgeCredential')).credentialOffer]);
   assert.equal(pretty.code, 0, pretty.stderr);
   assert.match(pretty.stderr, /^✓ notification {18} +\S+ {2}credential_accepted → http:\/\/127\.0\.0\.1:\d+\/openid4vci\/notification$/m);
 });
@@ -63,7 +64,7 @@ test('--notify deleted and --notify failure send those events; --notify none sen
   ]) {
     const { created, stream } = await offerWithStream(sandbox, 'openBadgeCredential');
     try {
-      const r = await runCli(['claim', created.credentialOffer, '--notify', flag, '--json']);
+      const r = await runInProcess(['claim', created.credentialOffer, '--notify', flag, '--json']);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(parseNdjson(r.stdout)[0].steps.at(-1).name, 'notification');
       await waitFor(() => notifications(stream).length >= 1);
@@ -77,7 +78,7 @@ test('--notify deleted and --notify failure send those events; --notify none sen
   }
   const { created, stream } = await offerWithStream(sandbox, 'openBadgeCredential');
   try {
-    const r = await runCli(['claim', created.credentialOffer, '--notify', 'none', '--json']);
+    const r = await runInProcess(['claim', created.credentialOffer, '--notify', 'none', '--json']);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!parseNdjson(r.stdout)[0].steps.some((s) => s.name === 'notification'));
     // The credential's own events arrive; no notification follows them.
@@ -91,7 +92,7 @@ test('--notify deleted and --notify failure send those events; --notify none sen
 
 test('an issuer without a notification endpoint (walt.id, the default sandbox): no notification step, exit 0, even with --notify given', async () => {
   const created = await createOffer(plainSandbox, 'openBadgeCredential');
-  const r = await runCli(['claim', created.credentialOffer, '--notify', 'accepted', '--json']);
+  const r = await runInProcess(['claim', created.credentialOffer, '--notify', 'accepted', '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(!parseNdjson(r.stdout)[0].steps.some((s) => s.name === 'notification'));
 });
@@ -99,7 +100,7 @@ test('an issuer without a notification endpoint (walt.id, the default sandbox): 
 test('a refused notification exits 3 with the issuer error and description; 401 exits 4; the access token goes as a Bearer header', async () => {
   try {
     double.state.notification = { status: 400, body: { error: 'invalid_notification_id', error_description: 'no such id here' } };
-    let r = await runCli(['claim', double.createOffer().credentialOffer, '--json']);
+    let r = await runInProcess(['claim', double.createOffer().credentialOffer, '--json']);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /^error: notification: the issuer refused: invalid_notification_id \(no such id here\)$/m);
     const sent = double.requests.find((q) => q.path === '/openid4vci/notification');
@@ -109,21 +110,21 @@ test('a refused notification exits 3 with the issuer error and description; 401 
     assert.equal(body.event, 'credential_accepted');
     assert.match(body.notification_id, /^n-/);
     // Pretty: the step is marked failed.
-    r = await runCli(['claim', double.createOffer().credentialOffer]);
+    r = await runInProcess(['claim', double.createOffer().credentialOffer]);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /^✗ notification/m);
     double.state.notification = { status: 401, body: { error: 'invalid_token' } };
-    r = await runCli(['claim', double.createOffer().credentialOffer]);
+    r = await runInProcess(['claim', double.createOffer().credentialOffer]);
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /^error: notification: authentication refused \(401\): invalid_token$/m);
     // An issuer's own error code (not one of §11.3's) is shown as well.
     double.state.notification = { status: 400, body: { error: 'slow_down' } };
-    r = await runCli(['claim', double.createOffer().credentialOffer]);
+    r = await runInProcess(['claim', double.createOffer().credentialOffer]);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /^error: notification: the issuer refused: slow_down$/m);
     // 204 (the spec's answer) and 200 both succeed.
     double.state.notification = { status: 204 };
-    r = await runCli(['claim', double.createOffer().credentialOffer]);
+    r = await runInProcess(['claim', double.createOffer().credentialOffer]);
     assert.equal(r.code, 0, r.stderr);
   } finally {
     double.reset();
@@ -132,7 +133,7 @@ test('a refused notification exits 3 with the issuer error and description; 401 
 
 test('-v shows the notification exchange without the access token', async () => {
   const created = await createOffer(sandbox, 'openBadgeCredential');
-  const r = await runCli(['claim', created.credentialOffer, '-v']);
+  const r = await runInProcess(['claim', created.credentialOffer, '-v']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /POST http:\/\/127\.0\.0\.1:\d+\/openid4vci\/notification → 204/);
   assert.match(r.stderr, /"event":\s*"credential_accepted"/);
@@ -141,11 +142,11 @@ test('-v shows the notification exchange without the access token', async () => 
 
 test('a bad --notify value is one usage line (exit 2), before anything is sent', async () => {
   const before = double.requests.length;
-  const r = await runCli(['claim', double.createOffer().credentialOffer, '--notify', 'loved']);
+  const r = await runInProcess(['claim', double.createOffer().credentialOffer, '--notify', 'loved']);
   assert.equal(r.code, 2);
   assert.equal(r.stderr, 'error: invalid --notify "loved": use accepted, deleted, failure or none\n');
   assert.equal(double.requests.length, before);
-  const offer = await runCli(['offer', 'create', '--profile', 'x', '--base-url', double.url, '--claim', '--notify', 'yes']);
+  const offer = await runInProcess(['offer', 'create', '--profile', 'x', '--base-url', double.url, '--claim', '--notify', 'yes']);
   assert.equal(offer.code, 2);
   assert.equal(offer.stderr, 'error: invalid --notify "yes": use accepted, deleted, failure or none\n');
 });
@@ -154,7 +155,7 @@ test('offer create --claim --notify deleted: the smoke test sends the notificati
   // The session's events also go to its webhook: the notification's among them.
   const hooks = await collectWebhooks();
   try {
-    const r = await runCli(['offer', 'create', '--profile', 'openBadgeCredential', '--webhook-url', hooks.url, '--base-url', sandbox.url, '--claim', '--notify', 'deleted']);
+    const r = await runInProcess(['offer', 'create', '--profile', 'openBadgeCredential', '--webhook-url', hooks.url, '--base-url', sandbox.url, '--claim', '--notify', 'deleted']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /^✓ notification/m);
     await waitFor(() => hooks.bodies.some((b) => String(b.event).startsWith('notification_')));
@@ -163,7 +164,7 @@ test('offer create --claim --notify deleted: the smoke test sends the notificati
     await hooks.close();
   }
   // Without --claim it does nothing, and says so.
-  const alone = await runCli(['offer', 'create', '--profile', 'openBadgeCredential', '--base-url', sandbox.url, '--notify', 'none']);
+  const alone = await runInProcess(['offer', 'create', '--profile', 'openBadgeCredential', '--base-url', sandbox.url, '--notify', 'none']);
   assert.equal(alone.code, 0, alone.stderr);
   assert.match(alone.stderr, /^warning: --notify has no effect without --claim$/m);
 });

@@ -10,7 +10,7 @@ import { after, afterEach, before, test } from 'node:test';
 import { exportJWK, generateKeyPair } from 'jose';
 import { listen, readBody } from '../helpers/http.mjs';
 import { parseNdjson } from '../helpers/cli.mjs';
-import { runInProcess as runCli } from '../helpers/in-process.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import * as redact from '../../dist/shared/redact.js';
 import { startOid4vciDouble } from '../helpers/oid4vci-double.mjs';
 import { certificate, keyPair, pem } from '../helpers/x509.mjs';
@@ -64,7 +64,7 @@ test('a metadata redirect to plain http on a non-loopback address is refused lik
   // 0.0.0.0 reaches this machine, but it is not a loopback name: only --insecure admits plain http to it.
   redirect('GET', '/.well-known/openid-credential-issuer/openid4vci', 302, `http://0.0.0.0:${sink.port}/latest/meta-data/`);
   const offer = issuer.createOffer();
-  const r = await runCli(['claim', offer.credentialOffer, '-v']);
+  const r = await runInProcess(['claim', offer.credentialOffer, '-v']);
   assert.equal(r.code, 1, r.stderr);
   assert.match(
     errorLine(r, { verbose: true }),
@@ -77,7 +77,7 @@ test('a metadata redirect to plain http on a non-loopback address is refused lik
 test('a 307 of the token POST to another origin is refused: the pre-authorized code and tx code are not re-sent', async () => {
   redirect('POST', '/openid4vci/token', 307, `${sink.url}/token`);
   const offer = issuer.createOffer({ txCode: '493536' });
-  const r = await runCli(['claim', offer.credentialOffer, '--tx-code', '493536']);
+  const r = await runInProcess(['claim', offer.credentialOffer, '--tx-code', '493536']);
   assert.equal(r.code, 1, r.stderr);
   assert.match(
     errorLine(r),
@@ -88,7 +88,7 @@ test('a 307 of the token POST to another origin is refused: the pre-authorized c
 
 test('a redirect of the credential request to another origin is refused: the access token is not re-sent', async () => {
   redirect('POST', '/openid4vci/credential', 308, `${sink.url}/credential`);
-  const r = await runCli(['claim', issuer.createOffer().credentialOffer]);
+  const r = await runInProcess(['claim', issuer.createOffer().credentialOffer]);
   assert.equal(r.code, 1, r.stderr);
   assert.match(errorLine(r), /^error: credential: the issuer redirected POST .* to another origin/);
   assert.equal(sunk.length, 0);
@@ -103,7 +103,7 @@ test("an offer URL that redirects within the issuer's origin is still followed",
     res.end();
     return true;
   };
-  const r = await runCli(['claim', `${issuer.url}/moved`, '--json']);
+  const r = await runInProcess(['claim', `${issuer.url}/moved`, '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(parseNdjson(r.stdout)[0].credentials.length, 1);
 });
@@ -115,7 +115,7 @@ test('redirects are bounded: a loop ends after a few hops with one line', async 
     res.end();
     return true;
   };
-  const r = await runCli(['claim', issuer.createOffer().credentialOffer]);
+  const r = await runInProcess(['claim', issuer.createOffer().credentialOffer]);
   assert.equal(r.code, 1, r.stderr);
   assert.match(errorLine(r), /^error: issuer-metadata: more than 5 redirects from http:\/\/127\.0\.0\.1:\d+\//);
   assert.ok(issuer.requests.filter((q) => q.path === '/.well-known/openid-credential-issuer/openid4vci').length <= 6);
@@ -133,7 +133,7 @@ test('a JWKS whose jwks_uri names itself ends after a bounded number of fetches'
     res.end(JSON.stringify({ issuer: issuer.tools.base, jwks_uri: `${issuer.url}${url.pathname}` }));
     return true;
   };
-  const r = await runCli(['claim', issuer.createOffer().credentialOffer, '--json'], { timeoutMs: 20_000 });
+  const r = await runInProcess(['claim', issuer.createOffer().credentialOffer, '--json'], { timeoutMs: 20_000 });
   assert.equal(r.code, 6, `the claim ended by itself, refusing the credential (${keyFetches()} key documents fetched): ${r.stderr}`);
   assert.ok(keyFetches() <= 6, `${keyFetches()} key documents fetched`);
   const [credential] = parseNdjson(r.stdout)[0].credentials;
@@ -142,7 +142,7 @@ test('a JWKS whose jwks_uri names itself ends after a bounded number of fetches'
 });
 
 test("the issuer's keys are fetched once per claim, not once per credential", async () => {
-  const r = await runCli(['claim', issuer.createOffer({ configurationIds: ['OpenBadgeCredential_jwt_vc_json', 'identity_credential'] }).credentialOffer, '--json']);
+  const r = await runInProcess(['claim', issuer.createOffer({ configurationIds: ['OpenBadgeCredential_jwt_vc_json', 'identity_credential'] }).credentialOffer, '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(
     parseNdjson(r.stdout)[0].credentials.map((c) => c.signature.verified),
@@ -180,7 +180,7 @@ async function claimOne(extra = []) {
  * trusted, or accepted unverified with --allow-unverified; 6 otherwise).
  */
 async function claimFrom(offer, extra) {
-  const r = await runCli(['claim', offer, '--json', ...extra]);
+  const r = await runInProcess(['claim', offer, '--json', ...extra]);
   const record = parseNdjson(r.stdout).find((l) => l.kind === 'claim');
   assert.ok(record, `a claim record: ${r.stderr}`);
   const credential = record.credentials[0];
@@ -407,7 +407,7 @@ test('an SD-JWT whose disclosure repeats a claim the payload already has fails t
 test('pretty output marks a disclosure the issuer did not sign', async () => {
   const forged = issuer.tools.disclose([['given_name', 'Eve']]).disclosures[0];
   issuer.state.issue = async ({ holder, tools }) => `${await tools.sdJwt(holder)}${forged}~`;
-  const r = await runCli(['claim', issuer.createOffer({ configurationIds: ['identity_credential'] }).credentialOffer]);
+  const r = await runInProcess(['claim', issuer.createOffer({ configurationIds: ['identity_credential'] }).credentialOffer]);
   assert.match(r.stdout, /^ {4}given_name: "Ada"$/m);
   assert.match(r.stdout, /^ {4}given_name: "Eve" {2}\(not in the signed payload\)$/m);
   assert.match(r.stdout, /signature {4}not verified: disclosure given_name: "Eve" is not in the signed payload/);
@@ -423,7 +423,7 @@ test('a credential whose signature does not verify exits 6: one line naming the 
   assert.match(errorLine(r), /^error: decode: OpenBadgeCredential_jwt_vc_json \(jwt_vc_json\) cannot be trusted: signature does not verify with kid issuer-key-1 from http:\S+$/);
   assert.equal(credential.trust.status, 'untrusted');
   // Pretty: the credential is still shown, with why it failed.
-  const pretty = await runCli(['claim', issuer.createOffer().credentialOffer]);
+  const pretty = await runInProcess(['claim', issuer.createOffer().credentialOffer]);
   assert.equal(pretty.code, 6);
   assert.match(pretty.stdout, /signature {4}not verified: signature does not verify/);
 });
@@ -480,7 +480,7 @@ test('--allow-unverified never excuses a signature that fails, a wrong binding o
 });
 
 test('offer create --claim: an untrusted credential exits 6; --allow-unverified has the same meaning as for claim', async () => {
-  const create = (extra) => runCli(['offer', 'create', '--base-url', issuer.url, '--profile', 'OpenBadgeCredential_jwt_vc_json', '--claim', '--timeout', '20s', ...extra]);
+  const create = (extra) => runInProcess(['offer', 'create', '--base-url', issuer.url, '--profile', 'OpenBadgeCredential_jwt_vc_json', '--claim', '--timeout', '20s', ...extra]);
   let r = await create([]);
   assert.equal(r.code, 0, r.stderr);
   const stranger = await generateKeyPair('ES256');
@@ -512,21 +512,21 @@ function drip(path, everyMs) {
 
 test('metadata dripping a byte every 2 s: --timeout ends the whole claim with 124', async () => {
   drip('/.well-known/openid-credential-issuer/openid4vci', 2000);
-  const r = await runCli(['claim', issuer.createOffer().credentialOffer, '--timeout', '1500ms'], { timeoutMs: 20_000 });
+  const r = await runInProcess(['claim', issuer.createOffer().credentialOffer, '--timeout', '1500ms'], { timeoutMs: 20_000 });
   assert.equal(r.code, 124, r.stderr);
   assert.match(errorLine(r), /^error: issuer-metadata: the claim did not finish within 1\.5s \(--timeout\)$/);
 });
 
 test('--request-timeout bounds each request, headers and body together: exit 1 naming the URL', async () => {
   drip('/.well-known/openid-credential-issuer/openid4vci', 200);
-  const r = await runCli(['claim', issuer.createOffer().credentialOffer, '--request-timeout', '1s'], { timeoutMs: 20_000 });
+  const r = await runInProcess(['claim', issuer.createOffer().credentialOffer, '--request-timeout', '1s'], { timeoutMs: 20_000 });
   assert.equal(r.code, 1, r.stderr);
   assert.match(errorLine(r), /^error: issuer-metadata: no complete answer from http:\/\/127\.0\.0\.1:\d+\/\.well-known\/openid-credential-issuer\/openid4vci within 1s$/);
 });
 
 test('offer create --claim --timeout also ends a claim stuck on a dripping credential endpoint (124)', async () => {
   drip('/openid4vci/credential', 2000);
-  const r = await runCli(['offer', 'create', '--base-url', issuer.url, '--profile', 'OpenBadgeCredential_jwt_vc_json', '--claim', '--timeout', '2s'], { timeoutMs: 20_000 });
+  const r = await runInProcess(['offer', 'create', '--base-url', issuer.url, '--profile', 'OpenBadgeCredential_jwt_vc_json', '--claim', '--timeout', '2s'], { timeoutMs: 20_000 });
   assert.equal(r.code, 124, r.stderr);
   // The session's wait reports the timeout; the wallet's steps say where the claim stood.
   assert.match(errorLine(r), /^error: no terminal status within 2s \(--timeout\)/);
@@ -540,7 +540,7 @@ test('claim refuses a --timeout or --request-timeout that is not a duration, or 
     ['--request-timeout', '0'],
     ['--request-timeout', '9999999999'],
   ]) {
-    const r = await runCli(['claim', issuer.createOffer().credentialOffer, ...args]);
+    const r = await runInProcess(['claim', issuer.createOffer().credentialOffer, ...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(errorLine(r), new RegExp(`^error: invalid ${args[0]} "`));
   }
@@ -550,7 +550,7 @@ test('claim refuses a --timeout or --request-timeout that is not a duration, or 
 
 test('--json does not print the pre-authorized code', async () => {
   const code = `pac-${randomBytes(12).toString('hex')}`;
-  const r = await runCli(['claim', issuer.createOffer({ preAuthorizedCode: code }).credentialOffer, '--json']);
+  const r = await runInProcess(['claim', issuer.createOffer({ preAuthorizedCode: code }).credentialOffer, '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(!r.stdout.includes(code.slice(4)), 'no part of the code on stdout');
   const [record] = parseNdjson(r.stdout);
@@ -564,7 +564,7 @@ test('-v "issuer said:" escapes C1 and bidirectional controls from the issuer', 
     res.end(JSON.stringify({ error: 'invalid_grant', error_description: 'code \u009b31mred\u009b0m \u202eesrever' }));
     return true;
   };
-  const r = await runCli(['claim', issuer.createOffer().credentialOffer, '-v']);
+  const r = await runInProcess(['claim', issuer.createOffer().credentialOffer, '-v']);
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stderr, /^issuer said: .*\\u009b31mred.*\\u202eesrever/m);
   assert.doesNotMatch(r.stderr, /[\u0080-\u009f\u202a-\u202e\u2066-\u2069]/, 'no raw C1 or bidi character on stderr');
@@ -581,7 +581,7 @@ test('-v masks codes and tokens whole — 4-character tx code, values with a com
   issuer.state.tokenResponse = { access_token: 'SECRETD,SECRETE"SECRETF' };
   const leaked = await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey);
   issuer.state.extraKeys = [{ ...leaked, kid: 'leaked' }];
-  const r = await runCli(['claim', issuer.createOffer({ txCode: 'QZXW', preAuthorizedCode: code }).credentialOffer, '--tx-code', 'QZXW', '-v']);
+  const r = await runInProcess(['claim', issuer.createOffer({ txCode: 'QZXW', preAuthorizedCode: code }).credentialOffer, '--tx-code', 'QZXW', '-v']);
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /QZXW|SECRET/);
   assert.ok(!r.stderr.includes(String(leaked.d)), "the issuer's leaked private key is not printed");
@@ -608,7 +608,7 @@ test('credential claims nested 5,000 deep: one clear line (exit 1), not a crash'
   };
   for (const configurationId of ['OpenBadgeCredential_jwt_vc_json', 'identity_credential']) {
     for (const json of [[], ['--json']]) {
-      const r = await runCli(['claim', issuer.createOffer({ configurationIds: [configurationId] }).credentialOffer, ...json]);
+      const r = await runInProcess(['claim', issuer.createOffer({ configurationIds: [configurationId] }).credentialOffer, ...json]);
       assert.equal(r.code, 1, `${configurationId} ${json}: ${r.stderr}`);
       assert.match(errorLine(r), /^error: decode: the credential's claims nest deeper than 128 levels$/, configurationId);
     }
@@ -617,7 +617,7 @@ test('credential claims nested 5,000 deep: one clear line (exit 1), not a crash'
 
 test('a credential whose dates are out of range is rendered, not a crash', async () => {
   issuer.state.issue = ({ holder, tools }) => tools.sign({ ...badge(holder), exp: 1e300, nbf: -1e16 }, { kid: tools.kid, typ: 'JWT' });
-  const r = await runCli(['claim', issuer.createOffer().credentialOffer]);
+  const r = await runInProcess(['claim', issuer.createOffer().credentialOffer]);
   // Far future and far past are valid for jose; no Date holds them, so they are shown as sent.
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^ {2}valid until {2}1e\+300 \(not a valid time\)$/m);
@@ -626,7 +626,7 @@ test('a credential whose dates are out of range is rendered, not a crash', async
 
 test('offer create against an issuer answering expiresAt -1e16 renders it, not a crash', async () => {
   issuer.state.offerResponse = { expiresAt: -1e16 };
-  const r = await runCli(['offer', 'create', '--base-url', issuer.url, '--profile', 'OpenBadgeCredential_jwt_vc_json']);
+  const r = await runInProcess(['offer', 'create', '--base-url', issuer.url, '--profile', 'OpenBadgeCredential_jwt_vc_json']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^Expires {3}-10000000000000000 \(not a valid time\)$/m);
 });
@@ -645,7 +645,7 @@ test('a --trust-anchor that cannot be read exits 2 with one line, before anythin
       ['claim', offer],
       ['offer', 'create', '--base-url', issuer.url, '--profile', 'OpenBadgeCredential_jwt_vc_json', '--claim'],
     ]) {
-      const r = await runCli([...args, '--trust-anchor', String(file)]);
+      const r = await runInProcess([...args, '--trust-anchor', String(file)]);
       assert.equal(r.code, 2, r.stderr);
       assert.match(errorLine(r), /** @type {RegExp} */ (pattern));
     }
@@ -658,7 +658,7 @@ test('offer create --claim --junit: a credential the wallet cannot trust is a fa
   const { elements, parseXml } = await import('../helpers/xml.mjs');
   const junit = join(mkdtempSync(join(tmpdir(), 'ie-junit-')), 'report.xml');
   const create = (extra) =>
-    runCli(['offer', 'create', '--base-url', issuer.url, '--profile', 'OpenBadgeCredential_jwt_vc_json', '--claim', '--timeout', '20s', '--junit', junit, ...extra]);
+    runInProcess(['offer', 'create', '--base-url', issuer.url, '--profile', 'OpenBadgeCredential_jwt_vc_json', '--claim', '--timeout', '20s', '--junit', junit, ...extra]);
   const credentialCase = () =>
     elements(parseXml(readFileSync(junit, 'utf8')), 'testcase').find((c) => c.attrs.name === 'OpenBadgeCredential_jwt_vc_json: credential OpenBadgeCredential_jwt_vc_json') ??
     assert.fail('no credential testcase');

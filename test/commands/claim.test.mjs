@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { exportJWK, generateKeyPair } from 'jose';
 import { parseNdjson, runCli } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { listen } from '../helpers/http.mjs';
 import { startOid4vciDouble } from '../helpers/oid4vci-double.mjs';
 
@@ -19,7 +20,7 @@ const BOTH = ['OpenBadgeCredential_jwt_vc_json', 'identity_credential'];
 
 test('claims jwt_vc_json and dc+sd-jwt: decoded, signature verified with the issuer key, bound to the holder key', async () => {
   const offer = issuer.createOffer({ configurationIds: BOTH });
-  const r = await runCli(['claim', offer.credentialOffer, '--json']);
+  const r = await runInProcess(['claim', offer.credentialOffer, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const [result] = parseNdjson(r.stdout);
   assert.equal(result.kind, 'claim');
@@ -56,7 +57,7 @@ test('claims jwt_vc_json and dc+sd-jwt: decoded, signature verified with the iss
 
 test('pretty output shows each step, the decoded claims and which key verified the signature', async () => {
   const offer = issuer.createOffer({ configurationIds: ['identity_credential'] });
-  const r = await runCli(['claim', offer.credentialOffer]);
+  const r = await runInProcess(['claim', offer.credentialOffer]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /✓ token/);
   assert.match(r.stdout, /^identity_credential \(dc\+sd-jwt\)$/m);
@@ -67,19 +68,19 @@ test('pretty output shows each step, the decoded claims and which key verified t
 
 test('a wrong --tx-code is refused (exit 3, the issuer error shown); the right one then succeeds', async () => {
   const offer = issuer.createOffer({ txCode: '493536' });
-  let r = await runCli(['claim', offer.credentialOffer, '--tx-code', '000000']);
+  let r = await runInProcess(['claim', offer.credentialOffer, '--tx-code', '000000']);
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stderr, /^error: token: the issuer refused: invalid_grant \(tx_code is invalid\)$/m);
-  r = await runCli(['claim', offer.credentialOffer, '--tx-code', '493536']);
+  r = await runInProcess(['claim', offer.credentialOffer, '--tx-code', '493536']);
   assert.equal(r.code, 0, r.stderr);
 });
 
 test('--tx-code for an offer that asks for none is not sent, and a warning says so', async () => {
   const offer = issuer.createOffer();
-  const r = await runCli(['claim', offer.credentialOffer, '--tx-code', '493536']);
+  const r = await runInProcess(['claim', offer.credentialOffer, '--tx-code', '493536']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /^warning: --tx-code ignored: the offer asks for no transaction code$/m);
-  const asked = await runCli(['claim', issuer.createOffer({ txCode: '493536' }).credentialOffer, '--tx-code', '493536']);
+  const asked = await runInProcess(['claim', issuer.createOffer({ txCode: '493536' }).credentialOffer, '--tx-code', '493536']);
   assert.equal(asked.code, 0, asked.stderr);
   assert.doesNotMatch(asked.stderr, /warning/);
 });
@@ -97,7 +98,7 @@ test('offer create --json | claim - uses the offer and its txCodeValue', async (
 
 test('--invalid-proof drives the issuer to refuse the proof: exit 3 with invalid_proof', async () => {
   const offer = issuer.createOffer();
-  const r = await runCli(['claim', offer.credentialOffer, '--invalid-proof']);
+  const r = await runInProcess(['claim', offer.credentialOffer, '--invalid-proof']);
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stderr, /error: credential: the issuer refused: invalid_proof \(Proof of possession could not be verified\)/);
 });
@@ -105,13 +106,13 @@ test('--invalid-proof drives the issuer to refuse the proof: exit 3 with invalid
 test('an expired or unknown offer exits 5 at the offer step', async () => {
   const offer = issuer.createOffer();
   issuer.expire(offer.offerId);
-  let r = await runCli(['claim', offer.credentialOffer]);
+  let r = await runInProcess(['claim', offer.credentialOffer]);
   assert.equal(r.code, 5, r.stderr);
   assert.match(r.stderr, /\nerror: offer: offer unknown or expired\n$/);
   // An offer id resolves against the issuer's /openid4vci/credential-offer?id=.
-  r = await runCli(['claim', 'no-such-offer', '--base-url', issuer.url]);
+  r = await runInProcess(['claim', 'no-such-offer', '--base-url', issuer.url]);
   assert.equal(r.code, 5, r.stderr);
-  r = await runCli(['claim', issuer.createOffer().offerId, '--base-url', issuer.url]);
+  r = await runInProcess(['claim', issuer.createOffer().offerId, '--base-url', issuer.url]);
   assert.equal(r.code, 0, r.stderr);
 });
 
@@ -119,7 +120,7 @@ test('401 on the credential endpoint exits 4', async () => {
   const offer = issuer.createOffer();
   issuer.state.credential401 = true;
   try {
-    const r = await runCli(['claim', offer.credentialOffer]);
+    const r = await runInProcess(['claim', offer.credentialOffer]);
     assert.equal(r.code, 4, r.stderr);
     assert.match(r.stderr, /error: credential: authentication refused \(401\)/);
   } finally {
@@ -131,7 +132,7 @@ test('a draft-13 style issuer (format-based request, proof, c_nonce in the token
   const old = await startOid4vciDouble({ draft13: true });
   try {
     const offer = old.createOffer({ configurationIds: BOTH });
-    const r = await runCli(['claim', offer.credentialOffer, '--json']);
+    const r = await runInProcess(['claim', offer.credentialOffer, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const result = parseNdjson(r.stdout)[0];
     assert.deepEqual(
@@ -156,7 +157,7 @@ test('--holder-key binds the credential to that key; --save-credential writes th
   const jwk = await exportJWK(privateKey);
   writeFileSync(join(dir, 'holder.json'), JSON.stringify(jwk));
   const offer = issuer.createOffer({ configurationIds: ['identity_credential'] });
-  const r = await runCli(['claim', offer.credentialOffer, '--holder-key', join(dir, 'holder.json'), '--save-credential', join(dir, 'cred.txt'), '--json']);
+  const r = await runInProcess(['claim', offer.credentialOffer, '--holder-key', join(dir, 'holder.json'), '--save-credential', join(dir, 'cred.txt'), '--json']);
   assert.equal(r.code, 0, r.stderr);
   const result = parseNdjson(r.stdout)[0];
   assert.equal(result.credentials[0].decoded.holderBinding, 'holder-key');
@@ -169,7 +170,7 @@ test('--holder-key binds the credential to that key; --save-credential writes th
 
 test('-v shows every exchange with tokens and codes masked whole; JSON bodies stay JSON', async () => {
   const offer = issuer.createOffer({ txCode: '55667788' });
-  const r = await runCli(['claim', offer.credentialOffer, '--tx-code', '55667788', '-v']);
+  const r = await runInProcess(['claim', offer.credentialOffer, '--tx-code', '55667788', '-v']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /POST http:\/\/127\.0\.0\.1:\d+\/openid4vci\/token → 200/);
   assert.match(r.stderr, /POST http:\/\/127\.0\.0\.1:\d+\/openid4vci\/credential → 200/);
@@ -244,7 +245,7 @@ test('an offer the issuer serves malformed is its protocol failure: exit 1 namin
     res.end(JSON.stringify({ credential_issuer: 'http://127.0.0.1:1/openid4vci', credential_configuration_ids: 'not-a-list' }));
   });
   try {
-    const r = await runCli(['claim', `${served.url}/credential-offer?id=x`]);
+    const r = await runInProcess(['claim', `${served.url}/credential-offer?id=x`]);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /^error: offer: malformed answer from the issuer: credential_configuration_ids: expected array, received string$/m);
   } finally {
@@ -254,7 +255,7 @@ test('an offer the issuer serves malformed is its protocol failure: exit 1 namin
 
 test('one credential takes well under a second of wall time against a local issuer', async () => {
   const offer = issuer.createOffer();
-  const r = await runCli(['claim', offer.credentialOffer, '--json'], { timed: true });
+  const r = await runInProcess(['claim', offer.credentialOffer, '--json'], { timed: true });
   const ms = r.activeMs;
   assert.equal(r.code, 0, r.stderr);
   // Generous bound for a shared machine (and the time spent waiting for a CPU does not count); the

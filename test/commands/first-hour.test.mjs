@@ -7,6 +7,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { after, before, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { ROOT, parseNdjson, runCli } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { startIssuerDouble } from '../helpers/issuer-double.mjs';
 import { startSandboxCli } from '../helpers/sandbox.mjs';
 
@@ -27,29 +28,29 @@ test('a checkout without dist/ says to build, in one line, no stack trace', () =
 });
 
 test('--until status:DONE is refused (exit 2) listing the statuses; a misspelt type gets a "did you mean"', async () => {
-  let r = await runCli(['tail', 'x', '--until', 'status:DONE']);
+  let r = await runInProcess(['tail', 'x', '--until', 'status:DONE']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unknown status DONE; use one of ACTIVE, SUCCESSFUL, UNSUCCESSFUL/);
-  r = await runCli(['tail', 'x', '--until', 'jwt_isue', '--base-url', 'http://127.0.0.1:9']);
+  r = await runInProcess(['tail', 'x', '--until', 'jwt_isue', '--base-url', 'http://127.0.0.1:9']);
   assert.match(r.stderr, /warning: --until jwt_isue: no provider is known to send this event type — did you mean jwt_issue\?/);
-  r = await runCli(['listen', '--port', '0', '--allow-unsigned', '--until', 'openid4vc.issuance.complete', '--timeout', '100ms']);
+  r = await runInProcess(['listen', '--port', '0', '--allow-unsigned', '--until', 'openid4vc.issuance.complete', '--timeout', '100ms']);
   assert.match(r.stderr, /did you mean openid4vc\.issuance\.completed\?/);
 });
 
 test('tail refuses a non-http URL instead of taking it for a session id', async () => {
-  const r = await runCli(['tail', 'ftp://x/y']);
+  const r = await runInProcess(['tail', 'ftp://x/y']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^error: invalid stream URL "ftp:\/\/x\/y": tail follows http\(s\) URLs or session ids\n$/);
 });
 
 test('--base-url 127.0.0.1:7005 suggests the scheme', async () => {
-  const r = await runCli(['offer', 'create', '--profile', 'p', '--base-url', '127.0.0.1:7005']);
+  const r = await runInProcess(['offer', 'create', '--profile', 'p', '--base-url', '127.0.0.1:7005']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /did you mean http:\/\/127\.0\.0\.1:7005\?/);
 });
 
 test('listen --timeout without a condition says what happened', async () => {
-  const r = await runCli(['listen', '--port', '0', '--allow-unsigned', '--timeout', '300ms']);
+  const r = await runInProcess(['listen', '--port', '0', '--allow-unsigned', '--timeout', '300ms']);
   assert.equal(r.code, 124);
   assert.match(r.stderr, /--timeout 300ms reached after 0 deliveries \(no --until or --count was set\)/);
 });
@@ -163,21 +164,21 @@ test('the sandbox answers GET / with its routes and a GET on the claim route say
 });
 
 test('help topics: exit codes, environment, events; every --help lists the global options and points at them', async () => {
-  const codes = await runCli(['help', 'exit-codes']);
+  const codes = await runInProcess(['help', 'exit-codes']);
   assert.equal(codes.code, 0);
   for (const code of ['0', '1', '2', '3', '4', '5', '6', '124', '130', '143']) assert.match(codes.stdout, new RegExp(`^  ${code} +\\S`, 'm'));
-  const env = await runCli(['--no-color', 'help', 'environment']);
+  const env = await runInProcess(['--no-color', 'help', 'environment']);
   assert.equal(env.code, 0);
   for (const name of ['ISSUER_EVENTS_BASE_URL', 'ISSUER_EVENTS_TOKEN', 'ISSUER_EVENTS_WEBHOOK_SECRET', 'ISSUER_EVENTS_CONTEXT', 'NO_COLOR', 'HTTPS_PROXY'])
     assert.match(env.stdout, new RegExp(name));
-  const events = await runCli(['help', 'events']);
+  const events = await runInProcess(['help', 'events']);
   assert.equal(events.code, 0);
   assert.match(events.stdout, /^ {2}\* openid4vc\.issuance\.completed +credential issued$/m);
   assert.match(events.stdout, /^ {4}credential_offer_retrieved +wallet retrieved the offer$/m);
-  const unknown = await runCli(['help', 'exitcodes']);
+  const unknown = await runInProcess(['help', 'exitcodes']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown command or help topic "exitcodes": topics are exit-codes, environment, events/);
-  const demo = await runCli(['demo', '--help']);
+  const demo = await runInProcess(['demo', '--help']);
   assert.match(demo.stdout, /Global Options:\n(.*\n)*? {2}--json /);
   assert.match(demo.stdout, /help exit-codes \| help environment \| help events/);
 });
@@ -187,14 +188,14 @@ test('-v shows each HTTP exchange (curl -v style, credentials masked) for offer 
   const s = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(), eventNames: 'current', autoClaimMs: 300 });
   await s.start();
   try {
-    const dry = await runCli(['offer', 'create', '--profile', 'openBadgeCredential', '--base-url', s.url, '--token', 'sekrit-token', '--dry-run', '--json']);
+    const dry = await runInProcess(['offer', 'create', '--profile', 'openBadgeCredential', '--base-url', s.url, '--token', 'sekrit-token', '--dry-run', '--json']);
     assert.equal(dry.code, 0, dry.stderr);
     const [preview] = parseNdjson(dry.stdout);
     assert.deepEqual([preview.kind, preview.method, preview.url, preview.body.profileId], ['offer-request', 'POST', `${s.url}/issuer2/credential-offers`, 'openBadgeCredential']);
     assert.equal(s.store.size, 0, 'the dry run created no session');
-    const realDry = await runCli(['offer', 'create', '--profile', 'openBadgeCredential', '--base-url', s.url, '--dry-run']);
+    const realDry = await runInProcess(['offer', 'create', '--profile', 'openBadgeCredential', '--base-url', s.url, '--dry-run']);
     assert.match(realDry.stdout, /^POST http:\/\/127\.0\.0\.1:\d+\/issuer2\/credential-offers\ncontent-type: application\/json\n/);
-    const created = await runCli(['offer', 'create', '--profile', 'openBadgeCredential', '--base-url', s.url, '--token', 'sekrit-token', '-v', '--json']);
+    const created = await runInProcess(['offer', 'create', '--profile', 'openBadgeCredential', '--base-url', s.url, '--token', 'sekrit-token', '-v', '--json']);
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stderr, new RegExp(`^> POST ${s.url}/issuer2/credential-offers$`, 'm'));
     assert.match(created.stderr, /^> authorization: \[redacted\]$/m);
@@ -204,7 +205,7 @@ test('-v shows each HTTP exchange (curl -v style, credentials masked) for offer 
     assert.doesNotMatch(created.stderr, /sekrit-token/);
     const [offer] = parseNdjson(created.stdout);
     assert.equal(offer.kind, 'offer');
-    const tail = await runCli(['tail', offer.offerId, '--base-url', s.url, '-v', '--until', 'status:SUCCESSFUL', '--timeout', '20s']);
+    const tail = await runInProcess(['tail', offer.offerId, '--base-url', s.url, '-v', '--until', 'status:SUCCESSFUL', '--timeout', '20s']);
     assert.equal(tail.code, 0, tail.stderr);
     assert.match(tail.stderr, new RegExp(`^> GET ${s.url}/issuer2/sessions/${offer.offerId}/events$`, 'm'));
     assert.match(tail.stderr, /^> last-event-id|^< content-type: text\/event-stream/m);
@@ -234,7 +235,7 @@ test('listen --events prints only those types (all are captured); X-GitHub-Event
     '120s',
   ]);
   for (const type of ['credential_offer_retrieved', 'credential_request_w3c_vc_succeeded']) {
-    assert.equal((await runCli(['trigger', type, '--to', l.url, '--session', 'ev-1'])).code, 0);
+    assert.equal((await runInProcess(['trigger', type, '--to', l.url, '--session', 'ev-1'])).code, 0);
   }
   const body = JSON.stringify({ ref: 'refs/heads/main', commits: [] });
   const signature = `sha256=${createHmac('sha256', 'gh-secret').update(body).digest('hex')}`;
@@ -263,18 +264,18 @@ test('listen --events prints only those types (all are captured); X-GitHub-Event
 test('examples/sample-capture.ndjson: verify and replay work on it at once, as the README says', async () => {
   const sample = join(ROOT, 'examples/sample-capture.ndjson');
   const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-  const ok = await runCli(['verify', '--secret', secret, '--record', `${sample}:6`]);
+  const ok = await runInProcess(['verify', '--secret', secret, '--record', `${sample}:6`]);
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /^valid: standard: signature matches secret #1/);
-  const igrant = await runCli(['verify', '--secret', 'igrant-demo-secret', '--record', `${sample}:8`]);
+  const igrant = await runInProcess(['verify', '--secret', 'igrant-demo-secret', '--record', `${sample}:8`]);
   assert.equal(igrant.code, 0, igrant.stdout);
-  const forged = await runCli(['verify', '--secret', secret, '--record', `${sample}:9`]);
+  const forged = await runInProcess(['verify', '--secret', secret, '--record', `${sample}:9`]);
   assert.equal(forged.code, 6);
   assert.match(forged.stdout, /no signature matches/);
-  const dry = await runCli(['replay', sample, '--dry-run', '--json']);
+  const dry = await runInProcess(['replay', sample, '--dry-run', '--json']);
   assert.equal(dry.code, 0, dry.stderr);
   assert.equal(parseNdjson(dry.stdout).length, 9, 'every accepted delivery; the rejected one needs --include-rejected');
-  const session = await runCli(['replay', sample, '--dry-run', '--filter', 'session=3f1c*']);
+  const session = await runInProcess(['replay', sample, '--dry-run', '--filter', 'session=3f1c*']);
   assert.equal(session.stdout.trim().split('\n').length, 5);
 });
 

@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { request } from 'undici';
-import { parseNdjson, runCli, startListen, waitFor } from '../helpers/cli.mjs';
+import { parseNdjson, startListen, waitFor } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { listen as startServer } from '../helpers/http.mjs';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -126,7 +127,7 @@ test('4. tail --save on a full disk stops at the first failed write with exit 1'
     },
   });
   try {
-    const r = await runCli(['tail', 'full', '--base-url', srv.url, '--save', '/dev/full', '--timeout', '20s', '--quiet']);
+    const r = await runInProcess(['tail', 'full', '--base-url', srv.url, '--save', '/dev/full', '--timeout', '20s', '--quiet']);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /could not write to capture file/);
   } finally {
@@ -151,11 +152,11 @@ test('5. deep nesting: a signed body of 20k nested arrays is counted, printed, r
   assert.equal(readRecords(file)[0].request.body, body, 'recorded verbatim');
   assert.equal(forwarded, 1);
   await app.close();
-  const dry = await runCli(['replay', file, '--to', 'http://127.0.0.1:9/x', '--dry-run']);
+  const dry = await runInProcess(['replay', file, '--to', 'http://127.0.0.1:9/x', '--dry-run']);
   assert.equal(dry.code, 0, `the capture replays: ${dry.stderr}`);
   const deep = join(tmp(), 'deep.ndjson');
   writeFileSync(deep, `{"v":1,"source":"sse","receivedAt":"2026-01-01T00:00:00Z","data":${'['.repeat(5000)}${']'.repeat(5000)}}\n`);
-  const r = await runCli(['replay', deep, '--to', 'http://127.0.0.1:9/x']);
+  const r = await runInProcess(['replay', deep, '--to', 'http://127.0.0.1:9/x']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /deep\.ndjson:1: data nested deeper than 128 levels/);
 });
@@ -229,14 +230,14 @@ test('8. replay type-checks every record before sending anything; --concurrency 
     for (const [what, line, pattern] of bad) {
       const file = join(tmp(), 'r.ndjson');
       writeFileSync(file, `${ok}\n${line}\n`);
-      const r = await runCli(['replay', file, '--to', target.url]);
+      const r = await runInProcess(['replay', file, '--to', target.url]);
       assert.equal(r.code, 2, what);
       assert.match(r.stderr, new RegExp(`r\\.ndjson:2: ${pattern.source}`), what);
     }
     assert.equal(hits, 0, 'nothing was sent');
     const file = join(tmp(), 'r.ndjson');
     writeFileSync(file, `${ok}\n`);
-    const r = await runCli(['replay', file, '--to', target.url, '--concurrency', '100000']);
+    const r = await runInProcess(['replay', file, '--to', target.url, '--concurrency', '100000']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /invalid --concurrency "100000": at most 1024/);
   } finally {
@@ -253,13 +254,13 @@ test('8. replay splits lines in linear time: a 24 MB record line is read in seco
     request: { method: 'POST', path: '/', headers: {}, body: 'b'.repeat(24 * 1024 * 1024) },
   });
   writeFileSync(file, `${big}\n`);
-  const r = await runCli(['replay', file, '--to', 'http://127.0.0.1:9/x', '--dry-run'], { timed: true });
+  const r = await runInProcess(['replay', file, '--to', 'http://127.0.0.1:9/x', '--dry-run'], { timed: true });
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.activeMs < 10_000, `${Math.round(r.activeMs)} ms`);
 });
 
 test('9. durations a timer cannot hold are refused at parse time, naming the flag', async () => {
-  const r = await runCli(['listen', '--port', '0', '--allow-unsigned', '--timeout', '600h']);
+  const r = await runInProcess(['listen', '--port', '0', '--allow-unsigned', '--timeout', '600h']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^error: invalid --timeout "600h": at most /);
 });

@@ -18,6 +18,7 @@ import { request } from 'undici';
 import { Webhook } from 'standardwebhooks';
 import { oneErrorLine, standIn, TOKEN } from '../helpers/tunnel.mjs';
 import { parseNdjson, ROOT, runCli, startListen, waitFor } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { browserTest } from '../helpers/browser.mjs';
 import { openPage, raw, startWithUi } from '../helpers/inspector.mjs';
 
@@ -36,7 +37,7 @@ function signed(body, id) {
 }
 
 test('no auth token: exit 2 naming NGROK_AUTHTOKEN and where to get one, before anything listens', async () => {
-  const r = await runCli(['listen', '--port', '0', '--tunnel', 'ngrok']);
+  const r = await runInProcess(['listen', '--port', '0', '--tunnel', 'ngrok']);
   assert.equal(r.code, 2);
   const line = oneErrorLine(r.stderr);
   assert.match(
@@ -65,7 +66,7 @@ test('a mangled token (environment or context) is exit 2 naming where it came fr
 
 test('smee is refused with the reason and the alternative; other bad tunnel flags are usage errors', async () => {
   for (const tunnel of ['smee', 'https://smee.io/AbCdEfGh']) {
-    const r = await runCli(['listen', '--port', '0', '--tunnel', tunnel, '--scheme', 'igrant', '--secret', 's']);
+    const r = await runInProcess(['listen', '--port', '0', '--tunnel', tunnel, '--scheme', 'igrant', '--secret', 's']);
     assert.equal(r.code, 2);
     const line = oneErrorLine(r.stderr);
     assert.match(
@@ -76,15 +77,15 @@ test('smee is refused with the reason and the alternative; other bad tunnel flag
     assert.match(line, /Use --tunnel ngrok: it forwards each request's bytes unchanged/);
   }
   // Completion offers what is accepted, and not smee.
-  const completed = await runCli(['complete', '--', 'listen', '--tunnel', '']);
+  const completed = await runInProcess(['complete', '--', 'listen', '--tunnel', '']);
   assert.equal(completed.stdout, 'ngrok\tpublic https URL for the receiver\n:4\n');
-  let r = await runCli(['listen', '--port', '0', '--tunnel', 'cloudflared']);
+  let r = await runInProcess(['listen', '--port', '0', '--tunnel', 'cloudflared']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unknown --tunnel "cloudflared": use ngrok/);
-  r = await runCli(['listen', '--port', '0', '--tunnel-domain', 'hooks.example.com']);
+  r = await runInProcess(['listen', '--port', '0', '--tunnel-domain', 'hooks.example.com']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--tunnel-domain needs --tunnel ngrok/);
-  r = await runCli(['listen', '--port', '0', '--tunnel', 'ngrok', '--tunnel-domain', 'https://hooks.example.com/x'], { env: { NGROK_AUTHTOKEN: TOKEN } });
+  r = await runInProcess(['listen', '--port', '0', '--tunnel', 'ngrok', '--tunnel-domain', 'https://hooks.example.com/x'], { env: { NGROK_AUTHTOKEN: TOKEN } });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /invalid --tunnel-domain "https:\/\/hooks\.example\.com\/x": give the domain alone, e.g\. hooks\.example\.com/);
 });
@@ -100,7 +101,7 @@ test('the real @ngrok/ngrok with no network: the agent’s error on one line, ex
   if (online) return t.skip('this machine resolves connect.ngrok-agent.com: the offline run would reach ngrok');
   const file = join(tmp(), 'hooks.ndjson');
   const started = Date.now();
-  const r = await runCli(['listen', '--port', '0', '--tunnel', 'ngrok', '--save', file, '--allow-unsigned'], { env: { NGROK_AUTHTOKEN: TOKEN }, timeoutMs: 20_000 });
+  const r = await runInProcess(['listen', '--port', '0', '--tunnel', 'ngrok', '--save', file, '--allow-unsigned'], { env: { NGROK_AUTHTOKEN: TOKEN }, timeoutMs: 20_000 });
   const took = Date.now() - started;
   assert.equal(r.code, 1, r.stderr);
   assert.ok(took < 15_000, `${took} ms`);
@@ -341,7 +342,7 @@ test('sandbox --tunnel (stand-in): offers carry the public URL, and the claim wa
   const offer = /** @type {any} */ (await res.body.json());
   assert.equal(res.statusCode, 201, JSON.stringify(offer));
   assert.ok(decodeURIComponent(offer.credentialOffer).includes(`${publicUrl}/openid4vci/credential-offer?id=`), offer.credentialOffer);
-  const claimed = await runCli(['claim', offer.credentialOffer, '--json']);
+  const claimed = await runInProcess(['claim', offer.credentialOffer, '--json']);
   assert.equal(claimed.code, 0, claimed.stderr);
   assert.equal(parseNdjson(claimed.stdout)[0].credentials.length, 1);
   s.child.kill('SIGTERM');
@@ -350,7 +351,7 @@ test('sandbox --tunnel (stand-in): offers carry the public URL, and the claim wa
   assert.deepEqual(parseNdjson(done.stdout)[0], { kind: 'tunnel', provider: 'ngrok', url: publicUrl, forwardsTo: localUrl });
   assert.equal(calls().at(-1).event, 'close');
 
-  const both = await runCli(['sandbox', '--port', '0', '--tunnel', 'ngrok', '--public-url', 'http://192.168.1.20:7005'], { env });
+  const both = await runInProcess(['sandbox', '--port', '0', '--tunnel', 'ngrok', '--public-url', 'http://192.168.1.20:7005'], { env });
   assert.equal(both.code, 2);
   assert.match(both.stderr, /--tunnel sets the public URL itself: give --tunnel or --public-url, not both/);
 });

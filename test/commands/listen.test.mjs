@@ -8,7 +8,8 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { BIN, cleanEnv, runCli, startListen, parseNdjson, visibleWidth, waitFor } from '../helpers/cli.mjs';
+import { BIN, cleanEnv, startListen, parseNdjson, visibleWidth, waitFor } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { listen as startServer, readBody } from '../helpers/http.mjs';
 import { createHmac } from 'node:crypto';
 
@@ -270,18 +271,18 @@ test('--forward-to sends the exact bytes and headers; a failing app never loses 
 });
 
 test('usage errors: unknown scheme, scheme without secret, port in use, unwritable capture', async () => {
-  let r = await runCli(['listen', '--scheme', 'magic']);
+  let r = await runInProcess(['listen', '--scheme', 'magic']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unknown --scheme "magic"/);
-  r = await runCli(['listen', '--scheme', 'standard']);
+  r = await runInProcess(['listen', '--scheme', 'standard']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--scheme standard needs --secret/);
   const busy = await startServer(() => {});
-  r = await runCli(['listen', '--port', String(busy.port)]);
+  r = await runInProcess(['listen', '--port', String(busy.port)]);
   await busy.close();
   assert.equal(r.code, 2);
   assert.match(r.stderr, /cannot listen on 127\.0\.0\.1:\d+: address already in use/);
-  r = await runCli(['listen', '--save', '/no/such/dir/f.ndjson']);
+  r = await runInProcess(['listen', '--save', '/no/such/dir/f.ndjson']);
   assert.equal(r.code, 2);
 });
 
@@ -292,7 +293,7 @@ test('listen --ui: nothing is announced (no Inspector URL, no Ready) until both 
       ['--port', String(busy.port), '--ui', '--ui-port', '0'],
       ['--port', '0', '--ui', '--ui-port', String(busy.port)],
     ]) {
-      const r = await runCli(['listen', ...args]);
+      const r = await runInProcess(['listen', ...args]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.equal(r.stderr, `error: cannot listen on 127.0.0.1:${busy.port}: address already in use\n`, args.join(' '));
     }

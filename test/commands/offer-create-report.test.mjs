@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { refusedPort } from '../helpers/http.mjs';
 import { elements, parseXml } from '../helpers/xml.mjs';
 
@@ -34,7 +35,7 @@ function files() {
 }
 
 const claim = (args, summary) =>
-  runCli(['offer', 'create', '--base-url', sandbox.url, '--claim', '--timeout', '30s', ...args], { env: summary ? { GITHUB_STEP_SUMMARY: summary } : {}, timeoutMs: 60_000 });
+  runInProcess(['offer', 'create', '--base-url', sandbox.url, '--claim', '--timeout', '30s', ...args], { env: summary ? { GITHUB_STEP_SUMMARY: summary } : {}, timeoutMs: 60_000 });
 
 /** testcase name → its status as the report says it. */
 function outcomes(xml) {
@@ -121,7 +122,7 @@ test('--junit: refused before anything is sent when it cannot be written or has 
     [['--claim', '--junit', ''], /^error: invalid --junit "": name the file to write\n$/],
   ];
   for (const [args, message] of cases) {
-    const r = await runCli(['offer', 'create', '--base-url', base, '--profile', 'p', ...args]);
+    const r = await runInProcess(['offer', 'create', '--base-url', base, '--profile', 'p', ...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
   }

@@ -4,6 +4,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, parseNdjson, waitFor } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { refusedPort } from '../helpers/http.mjs';
 import { startIssuerDouble } from '../helpers/issuer-double.mjs';
 import { loadProfiles, SandboxIssuer } from 'issuer-events';
@@ -18,7 +19,7 @@ beforeEach(() => {
   issuer.force(null);
 });
 
-const create = (args, options) => runCli(['offer', 'create', '--base-url', issuer.url, ...args], options);
+const create = (args, options) => runInProcess(['offer', 'create', '--base-url', issuer.url, ...args], options);
 
 test('issuer2: POSTs exactly the known fields and prints the offer', async () => {
   const r = await create([
@@ -164,7 +165,7 @@ test("an unknown profile (404): the issuer's profiles are listed and the closest
   const sandbox = new SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: loadProfiles(), eventNames: 'current' });
   await sandbox.start();
   try {
-    const createOn = (profile) => runCli(['offer', 'create', '--base-url', sandbox.url, '--profile', profile]);
+    const createOn = (profile) => runInProcess(['offer', 'create', '--base-url', sandbox.url, '--profile', profile]);
     let r = await createOn('openbadgecredential');
     assert.equal(r.code, 5, r.stderr);
     assert.match(
@@ -211,7 +212,7 @@ test('a non-JSON error body is previewed; a 2xx without offerId fails clearly', 
 
 test('a refused connection names the URL; exit 1', async () => {
   const port = await refusedPort();
-  const r = await runCli(['offer', 'create', '--profile', 'p', '--base-url', `http://127.0.0.1:${port}`]);
+  const r = await runInProcess(['offer', 'create', '--profile', 'p', '--base-url', `http://127.0.0.1:${port}`]);
   assert.equal(r.code, 1);
   assert.equal(r.stderr, `error: could not reach http://127.0.0.1:${port}/issuer2/credential-offers: connection refused\n`);
 });
@@ -235,7 +236,7 @@ test('--wait-for-server retries a refused create request until the issuer is up;
   } finally {
     await late.close();
   }
-  const r = await runCli(['offer', 'create', '--profile', 'p', '--base-url', `http://127.0.0.1:${port}`, '--wait-for-server', '300ms']);
+  const r = await runInProcess(['offer', 'create', '--profile', 'p', '--base-url', `http://127.0.0.1:${port}`, '--wait-for-server', '300ms']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^error: could not reach http:\/\/127\.0\.0\.1:\d+\/issuer2\/credential-offers: connection refused \(waited \d+ms for the server to start\)\n$/);
 });
@@ -260,7 +261,7 @@ test('bad input exits 2 with one line naming the problem', async () => {
     [['offer', 'create', '--profile', 'p', '--session-id', ''], /^error: invalid --session-id "": empty\n$/],
   ];
   for (const [args, pattern] of cases) {
-    const r = await runCli(args, { env: { ISSUER_EVENTS_BASE_URL: issuer.url } });
+    const r = await runInProcess(args, { env: { ISSUER_EVENTS_BASE_URL: issuer.url } });
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, pattern, args.join(' '));
     assert.equal(r.stderr.trim().split('\n').length, 1, `one line for ${args.join(' ')}: ${r.stderr}`);

@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { EventSource } from 'eventsource';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { runCli, startListen, parseNdjson } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { listen as startServer, readBody, refusedPort } from '../helpers/http.mjs';
 import { startSseServer, openStream, frame, envelope } from '../helpers/sse-server.mjs';
 
@@ -59,7 +60,7 @@ const BODIES = [
 test('listen → capture → replay re-signed: byte-exact, in order, verified by the official library', async () => {
   const file = await capture(BODIES, { invalid: true });
   const target = await receiver();
-  const r = await runCli(['replay', file, '--to', `${target.url}/in`, '--scheme', 'standard', '--secret', S2]);
+  const r = await runInProcess(['replay', file, '--to', `${target.url}/in`, '--scheme', 'standard', '--secret', S2]);
   await target.close();
   assert.equal(r.code, 0, r.stderr);
   assert.equal(target.got.length, 4, 'the rejected delivery is not replayed');
@@ -84,7 +85,7 @@ test('without re-signing: original headers verbatim, with a warning when they ar
     `${JSON.stringify({ v: 1, source: 'webhook', receivedAt: old.toISOString(), type: 'x', id: 'msg_old', verified: true, reason: null, request: { method: 'POST', path: '/', headers, body } })}\n`,
   );
   const target = await receiver();
-  let r = await runCli(['replay', file, '--to', target.url]);
+  let r = await runInProcess(['replay', file, '--to', target.url]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /warning: original signatures are 60 min old/);
   const got = target.got[0];
@@ -92,7 +93,7 @@ test('without re-signing: original headers verbatim, with a warning when they ar
   assert.equal(got.headers['x-extra'], 'kept');
   assert.equal(got.headers.authorization, undefined, 'redacted values are not sent');
   assert.notEqual(got.headers.host, 'example');
-  r = await runCli(['replay', file, '--to', target.url, '--scheme', 'standard', '--secret', S1, '--new-ids']);
+  r = await runInProcess(['replay', file, '--to', target.url, '--scheme', 'standard', '--secret', S1, '--new-ids']);
   assert.equal(r.code, 0);
   assert.notEqual(target.got[1].headers['webhook-id'], 'msg_old');
   assert.doesNotMatch(r.stderr, /warning/);
@@ -102,7 +103,7 @@ test('without re-signing: original headers verbatim, with a warning when they ar
 test('filters, --json results, --dry-run sends nothing', async () => {
   const file = await capture(BODIES);
   const target = await receiver();
-  let r = await runCli(['replay', file, '--to', target.url, '--filter', 'session=A', '--json']);
+  let r = await runInProcess(['replay', file, '--to', target.url, '--filter', 'session=A', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const results = parseNdjson(r.stdout);
   assert.deepEqual(
@@ -116,28 +117,28 @@ test('filters, --json results, --dry-run sends nothing', async () => {
   assert.ok(results.every((x) => x.kind === 'replay' && Number.isInteger(x.ms)));
   // -v: each delivery attempt as curl -v shows it.
   const verbose = await receiver();
-  r = await runCli(['replay', file, '--to', `${verbose.url}/v`, '--filter', 'session=A', '-v']);
+  r = await runInProcess(['replay', file, '--to', `${verbose.url}/v`, '--filter', 'session=A', '-v']);
   await verbose.close();
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr.match(new RegExp(`^> POST ${verbose.url}/v$`, 'gm'))?.length, 2);
   assert.equal(r.stderr.match(/^< 200 \(\d+ ms\)$/gm)?.length, 2);
   assert.match(r.stderr, /^> \{"eventType":"openid4vc\.issuance\.offered"/m);
-  r = await runCli(['replay', file, '--to', target.url, '--filter', 'type=openid4vc.*', '--filter', 'provider=didx', '--filter', 'session=C']);
+  r = await runInProcess(['replay', file, '--to', target.url, '--filter', 'type=openid4vc.*', '--filter', 'provider=didx', '--filter', 'session=C']);
   assert.equal(r.code, 0);
   assert.equal(target.got.length, 3);
   assert.equal(target.got[2].body.toString(), BODIES[3]);
-  r = await runCli(['replay', file, '--to', target.url, '--dry-run']);
+  r = await runInProcess(['replay', file, '--to', target.url, '--dry-run']);
   assert.equal(r.code, 0);
   assert.equal(target.got.length, 3, 'dry run sent nothing');
   assert.equal(r.stdout.trim().split('\n').length, 4);
   assert.match(r.stderr, /dry run: 4 deliveries would be sent/);
-  r = await runCli(['replay', file, '--to', target.url, '--filter', 'colour=red']);
+  r = await runInProcess(['replay', file, '--to', target.url, '--filter', 'colour=red']);
   assert.equal(r.code, 2);
   // An empty selection fails (a wrong filter in CI must not pass); --dry-run needs no --to.
-  r = await runCli(['replay', file, '--to', target.url, '--filter', 'session=nobody']);
+  r = await runInProcess(['replay', file, '--to', target.url, '--filter', 'session=nobody']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^error: nothing to replay: no record of 4 matches the filters/m);
-  r = await runCli(['replay', file, '--dry-run', '--json', '--port', '9999']);
+  r = await runInProcess(['replay', file, '--dry-run', '--json', '--port', '9999']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /warning: --port and --host apply to --serve-sse only; ignored when sending/);
   const plans = parseNdjson(r.stdout);
@@ -150,21 +151,21 @@ test('filters, --json results, --dry-run sends nothing', async () => {
 test('retries 5xx with backoff; a dead target exits 1 listing the failures', async () => {
   const file = await capture(BODIES.slice(0, 2));
   const flaky = await receiver((n) => (n <= 2 ? 503 : 200));
-  let r = await runCli(['replay', file, '--to', flaky.url, '--retries', '3']);
+  let r = await runInProcess(['replay', file, '--to', flaky.url, '--retries', '3']);
   await flaky.close();
   assert.equal(r.code, 0, r.stderr);
   assert.equal(flaky.got.length, 4);
   assert.match(r.stderr, /Sent 2: 2 delivered \(2xx\), 0 failed; 4 attempts \(2 retries\)/);
   assert.match(r.stdout, /\(3 attempts\)/);
   const port = await refusedPort();
-  r = await runCli(['replay', file, '--to', `http://127.0.0.1:${port}/x`, '--retries', '1']);
+  r = await runInProcess(['replay', file, '--to', `http://127.0.0.1:${port}/x`, '--retries', '1']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /Sent 2: 0 delivered \(2xx\), 2 failed; 4 attempts \(2 retries\)/);
   // Each failure is reported once, where it happened (not again in the summary).
   assert.equal(r.stdout.match(/✗ ERR .*msg_0 \(2 attempts\) {2}connection refused/g)?.length, 1);
   assert.doesNotMatch(r.stderr, /msg_0/);
   const picky = await receiver(() => 422);
-  r = await runCli(['replay', file, '--to', picky.url, '--retries', '3']);
+  r = await runInProcess(['replay', file, '--to', picky.url, '--retries', '3']);
   await picky.close();
   assert.equal(r.code, 1);
   assert.equal(picky.got.length, 2, '4xx is not retried');
@@ -176,15 +177,15 @@ test('corrupt capture files exit 2 naming file and line before anything is sent;
   const bad = join(tmp(), 'bad.ndjson');
   writeFileSync(bad, `${text.split('\n')[0]}\n{"v":1,"source":"webhook"\n${text.split('\n')[1]}\n{"v":2,"source":"sse"}\n`);
   const target = await receiver();
-  let r = await runCli(['replay', bad, '--to', target.url]);
+  let r = await runInProcess(['replay', bad, '--to', target.url]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^error: .*bad\.ndjson:2: invalid JSON\n$/);
   assert.equal(target.got.length, 0);
-  r = await runCli(['replay', bad, '--to', target.url, '--skip-invalid']);
+  r = await runInProcess(['replay', bad, '--to', target.url, '--skip-invalid']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /skipped 2 invalid lines/);
   assert.equal(target.got.length, 2);
-  r = await runCli(['replay', '/no/such.ndjson', '--to', target.url]);
+  r = await runInProcess(['replay', '/no/such.ndjson', '--to', target.url]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /cannot read capture file \/no\/such\.ndjson: ENOENT/);
   await target.close();
@@ -195,7 +196,7 @@ test('a capture with a UTF-8 BOM is read; a pretty-printed JSON capture is said 
   const records = [0, 1].map((n) => ({ v: 1, source: 'sse', receivedAt: `2026-01-01T00:00:0${n}.000Z`, type: 'e', sessionId: 's', data: { target: 's', event: 'e', n } }));
   const bom = join(dir, 'bom.ndjson');
   writeFileSync(bom, `\ufeff${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
-  let r = await runCli(['replay', bom, '--dry-run', '--json']);
+  let r = await runInProcess(['replay', bom, '--dry-run', '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(
     parseNdjson(r.stdout).map((p) => p.line),
@@ -203,12 +204,12 @@ test('a capture with a UTF-8 BOM is read; a pretty-printed JSON capture is said 
   );
   const array = join(dir, 'pretty.json');
   writeFileSync(array, JSON.stringify(records, null, 2));
-  r = await runCli(['replay', array, '--dry-run']);
+  r = await runInProcess(['replay', array, '--dry-run']);
   assert.equal(r.code, 2);
   assert.equal(r.stderr, `error: ${array}:1: a JSON array, not NDJSON (one record per line): convert it with jq -c '.[]' ${array} > ${join(dir, 'pretty.ndjson')}\n`);
   const one = join(dir, 'one.ndjson');
   writeFileSync(one, `\ufeff${JSON.stringify(records[0], null, 2)}\n`);
-  r = await runCli(['replay', one, '--dry-run']);
+  r = await runInProcess(['replay', one, '--dry-run']);
   assert.equal(r.code, 2);
   assert.equal(
     r.stderr,
@@ -217,7 +218,7 @@ test('a capture with a UTF-8 BOM is read; a pretty-printed JSON capture is said 
   // Not JSON at all: the line's own reason, as before.
   const garbage = join(dir, 'garbage.ndjson');
   writeFileSync(garbage, '{\n  "v": 1,\n');
-  r = await runCli(['replay', garbage, '--dry-run']);
+  r = await runInProcess(['replay', garbage, '--dry-run']);
   assert.equal(r.stderr, `error: ${garbage}:1: invalid JSON\n`);
 });
 
@@ -229,7 +230,7 @@ test('--rate and --speed space the deliveries (generous bounds)', async () => {
   );
   writeFileSync(file, `${lines.join('\n')}\n`);
   const target = await receiver();
-  let r = await runCli(['replay', file, '--to', target.url, '--rate', '10/s']);
+  let r = await runInProcess(['replay', file, '--to', target.url, '--rate', '10/s']);
   assert.equal(r.code, 0, r.stderr);
   // Measured from the second delivery: the first one also opens the connection, which under load
   // delays its arrival and shortens the span seen here although the starts were 100 ms apart.
@@ -240,7 +241,7 @@ test('--rate and --speed space the deliveries (generous bounds)', async () => {
     [0, 1, 2, 3],
   );
   target.got.length = 0;
-  r = await runCli(['replay', file, '--to', target.url, '--speed', '10']);
+  r = await runInProcess(['replay', file, '--to', target.url, '--speed', '10']);
   assert.equal(r.code, 0, r.stderr);
   span = target.got.at(-1).at - target.got[1].at;
   assert.ok(span >= 150 && span < 5000, `speed span ${span}`);
@@ -274,7 +275,7 @@ test('--concurrency 16: every delivery arrives exactly once', async () => {
   );
   writeFileSync(file, `${lines.join('\n')}\n`);
   const target = await receiver();
-  const r = await runCli(['replay', file, '--to', target.url, '--concurrency', '16', '--quiet']);
+  const r = await runInProcess(['replay', file, '--to', target.url, '--concurrency', '16', '--quiet']);
   await target.close();
   assert.equal(r.code, 0, r.stderr);
   const ns = target.got
@@ -303,7 +304,7 @@ test('--serve-sse: a session captured by tail is served again and tail follows i
     },
   });
   const file = join(tmp(), 'sse.ndjson');
-  let r = await runCli(['tail', 'sess-1', '--base-url', live.url, '--save', file, '--quiet']);
+  let r = await runInProcess(['tail', 'sess-1', '--base-url', live.url, '--save', file, '--quiet']);
   await live.close();
   assert.equal(r.code, 0, r.stderr);
 
@@ -318,7 +319,7 @@ test('--serve-sse: a session captured by tail is served again and tail follows i
     },
   });
   const origin = await readyP;
-  r = await runCli(['tail', 'sess-1', '--base-url', origin, '--json']);
+  r = await runInProcess(['tail', 'sess-1', '--base-url', origin, '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(
     parseNdjson(r.stdout).map((x) => x.data),
@@ -339,7 +340,7 @@ test('--serve-sse: a session captured by tail is served again and tail follows i
   });
   assert.deepEqual(seen, [{}, ...events]);
   // An unknown session answers 200 and closes at once, like walt.id: tail exits 5.
-  r = await runCli(['tail', 'nope', '--base-url', origin]);
+  r = await runInProcess(['tail', 'nope', '--base-url', origin]);
   assert.equal(r.code, 5);
   serving.child.kill('SIGINT');
   const done = await serving;
@@ -350,7 +351,7 @@ test('--serve-sse: a session captured by tail is served again and tail follows i
 test('a directory given as a capture file exits 2 naming it, in every mode', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ie-replay-dir-'));
   for (const args of [['--to', 'http://127.0.0.1:1/'], ['--dry-run'], ['--serve-sse', '--port', '0']]) {
-    const r = await runCli(['replay', dir, ...args]);
+    const r = await runInProcess(['replay', dir, ...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stderr, `error: cannot read capture file ${dir}: EISDIR\n`);
   }
@@ -365,7 +366,7 @@ test('usage errors', async () => {
     ['replay', 'f.ndjson', '--to', 'http://x', '--secret', 's'],
     ['replay', 'f.ndjson', '--to', 'http://x', '--rate', 'fast'],
   ]) {
-    const r = await runCli(args);
+    const r = await runInProcess(args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }

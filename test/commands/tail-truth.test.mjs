@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
 import { loadProfiles, SandboxIssuer } from 'issuer-events';
 import { parseNdjson, runCli, waitFor } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { listen, refusedPort } from '../helpers/http.mjs';
 import { envelope, frame, openStream, startSseServer } from '../helpers/sse-server.mjs';
 
@@ -31,21 +32,21 @@ async function createOffer(body) {
 test('session truth: a session that finished before tail subscribed exits at once with its status (0 or 3)', async () => {
   const ok = await createOffer({});
   await fetch(`${sandbox.url}/sandbox/sessions/${ok.offerId}/claim`, { method: 'POST' });
-  let r = await runCli(['tail', ok.offerId, '--base-url', sandbox.url, '--json', '--timeout', '8s'], { timed: true });
+  let r = await runInProcess(['tail', ok.offerId, '--base-url', sandbox.url, '--json', '--timeout', '8s'], { timed: true });
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.activeMs < 5000, `${Math.round(r.activeMs)} ms`);
   const [record] = parseNdjson(r.stdout);
   assert.deepEqual([record.source, record.status, record.terminal, record.sessionId], ['session', 'SUCCESSFUL', true, ok.offerId]);
   const bad = await createOffer({});
   await fetch(`${sandbox.url}/sandbox/sessions/${bad.offerId}/claim?outcome=fail`, { method: 'POST' });
-  r = await runCli(['tail', bad.offerId, '--base-url', sandbox.url, '--timeout', '8s']);
+  r = await runInProcess(['tail', bad.offerId, '--base-url', sandbox.url, '--timeout', '8s']);
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stdout, /session {2}UNSUCCESSFUL/);
 });
 
 test('session truth: an offer that expires unclaimed exits 3 EXPIRED soon after expiresAt; an unknown session exits 5', async () => {
   const short = await createOffer({ expiresInSeconds: 1 });
-  const tail = runCli(['tail', short.offerId, '--base-url', sandbox.url, '--timeout', '20s', '--json'], { timed: true });
+  const tail = runInProcess(['tail', short.offerId, '--base-url', sandbox.url, '--timeout', '20s', '--json'], { timed: true });
   // The session expires once tail has read it (as a session that expires while followed), however
   // long tail took to start: a session gone before tail subscribed is unknown to it (exit 5).
   await waitFor(() => answered.some((line) => line.startsWith(`GET /issuer2/sessions/${short.offerId} → 200`)));
@@ -55,13 +56,13 @@ test('session truth: an offer that expires unclaimed exits 3 EXPIRED soon after 
   assert.ok(r.activeMs < 10_000, `not the whole --timeout: ${Math.round(r.activeMs)} ms`);
   assert.match(r.stderr, /session EXPIRED: it was deleted at its expiresAt before it was claimed/);
   assert.equal(parseNdjson(r.stdout).at(-1).status, 'EXPIRED');
-  r = await runCli(['tail', 'no-such-session', '--base-url', sandbox.url, '--timeout', '20s']);
+  r = await runInProcess(['tail', 'no-such-session', '--base-url', sandbox.url, '--timeout', '20s']);
   assert.equal(r.code, 5, r.stderr);
 });
 
 test('the natural CI pattern: tail started in the background, the wallet claims at once → exit 0, never 124', async () => {
   const offer = await createOffer({});
-  const tail = runCli(['tail', offer.offerId, '--base-url', sandbox.url, '--timeout', '8s', '--json']);
+  const tail = runInProcess(['tail', offer.offerId, '--base-url', sandbox.url, '--timeout', '8s', '--json']);
   await waitFor(() => sandbox.store.get(offer.offerId)?.subscribers.size);
   await fetch(`${sandbox.url}/sandbox/sessions/${offer.offerId}/claim`, { method: 'POST' });
   const r = await tail;
@@ -76,7 +77,7 @@ test('the natural CI pattern: tail started in the background, the wallet claims 
 test('--timeout with no event explains that walt.id replays nothing to a first subscriber', async () => {
   const srv = await startSseServer({ '/issuer2/sessions/quiet/events': async (req, res) => openStream(res) });
   try {
-    const r = await runCli(['tail', 'quiet', '--base-url', srv.url, '--timeout', '500ms']);
+    const r = await runInProcess(['tail', 'quiet', '--base-url', srv.url, '--timeout', '500ms']);
     assert.equal(r.code, 124);
     assert.match(r.stderr, /walt\.id replays nothing to a first subscriber.*offer create --tail \/ --claim/);
   } finally {
@@ -145,7 +146,7 @@ test('a reconnect storm is bounded: retry: 0 and a server that only replays a se
     },
   });
   try {
-    const r = await runCli(['tail', 'storm', '--base-url', srv.url, '--retries', '3', '--timeout', '20s']);
+    const r = await runInProcess(['tail', 'storm', '--base-url', srv.url, '--retries', '3', '--timeout', '20s']);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /gave up after 4 attempts/);
     assert.ok(srv.requests.filter((q) => q.path.endsWith('/events')).length <= 6);
@@ -163,7 +164,7 @@ test('retry: 2000 is the minimum wait before a reconnect (jitter only adds)', as
     },
   });
   try {
-    const r = await runCli(['tail', 'slowretry', '--base-url', srv.url, '--timeout', '20s']);
+    const r = await runInProcess(['tail', 'slowretry', '--base-url', srv.url, '--timeout', '20s']);
     assert.equal(r.code, 0, r.stderr);
     const times = srv.requests.filter((q) => q.path.endsWith('/events')).map((q) => q.at);
     assert.ok(times[1] - times[0] >= 1900, `reconnected after ${times[1] - times[0]} ms`);
@@ -180,13 +181,13 @@ test('Retry-After beyond 5 minutes is capped, and durations a timer cannot hold 
     },
   });
   try {
-    const r = await runCli(['tail', 'later', '--base-url', srv.url, '--timeout', '1s']);
+    const r = await runInProcess(['tail', 'later', '--base-url', srv.url, '--timeout', '1s']);
     assert.equal(r.code, 124, r.stderr);
     assert.match(r.stderr, /503 from .*; reconnecting in 5m/);
   } finally {
     await srv.close();
   }
-  const r = await runCli(['tail', 'x', '--timeout', '600h']);
+  const r = await runInProcess(['tail', 'x', '--timeout', '600h']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^error: invalid --timeout "600h": at most 24\.9\d*d|^error: invalid --timeout "600h": at most/);
 });
@@ -203,7 +204,7 @@ test('a non-Latin-1 id is sent back as its UTF-8 bytes in Last-Event-ID', async 
     },
   });
   try {
-    const r = await runCli(['tail', 'utf', '--base-url', srv.url, '--timeout', '20s']);
+    const r = await runInProcess(['tail', 'utf', '--base-url', srv.url, '--timeout', '20s']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(seen, id);
   } finally {
@@ -238,7 +239,7 @@ test('redirects are followed (301, 302, 303, 307, 308); the token never crosses 
   });
   try {
     for (const code of codes) {
-      const r = await runCli(['tail', `${srv.url}/r${code}/events`, '--base-url', srv.url, '--token', 'secret-token', '--timeout', '10s']);
+      const r = await runInProcess(['tail', `${srv.url}/r${code}/events`, '--base-url', srv.url, '--token', 'secret-token', '--timeout', '10s']);
       assert.equal(r.code, 0, `${code}: ${r.stderr}`);
     }
     assert.deepEqual(
@@ -246,7 +247,7 @@ test('redirects are followed (301, 302, 303, 307, 308); the token never crosses 
       codes.map(() => null),
       'Authorization dropped when the redirect leaves the origin',
     );
-    const r = await runCli(['tail', `${srv.url}/same/events`, '--base-url', srv.url, '--token', 'secret-token', '--timeout', '10s']);
+    const r = await runInProcess(['tail', `${srv.url}/same/events`, '--base-url', srv.url, '--token', 'secret-token', '--timeout', '10s']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(seen.at(-1), 'same:Bearer secret-token', 'kept on a same-origin redirect');
   } finally {
@@ -264,16 +265,16 @@ test('credentials go only to the configured issuer origin; userinfo is masked in
   });
   try {
     // A token from the environment is for the configured issuer, not for any URL given to tail.
-    let r = await runCli(['tail', `${other.url}/issuer2/sessions/o/events`, '--timeout', '10s'], {
+    let r = await runInProcess(['tail', `${other.url}/issuer2/sessions/o/events`, '--timeout', '10s'], {
       env: { ISSUER_EVENTS_TOKEN: 'env-token', ISSUER_EVENTS_BASE_URL: 'http://127.0.0.1:9' },
     });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(seen.at(-1), null);
     // Given on the command line for this URL: sent.
-    r = await runCli(['tail', `${other.url}/issuer2/sessions/o/events`, '--token', 'cli-token', '--timeout', '10s']);
+    r = await runInProcess(['tail', `${other.url}/issuer2/sessions/o/events`, '--token', 'cli-token', '--timeout', '10s']);
     assert.equal(seen.at(-1), 'Bearer cli-token');
     const port = await refusedPort();
-    r = await runCli(['tail', `http://alice:hunter2@127.0.0.1:${port}/issuer2/sessions/x/events`]);
+    r = await runInProcess(['tail', `http://alice:hunter2@127.0.0.1:${port}/issuer2/sessions/x/events`]);
     assert.equal(r.code, 1);
     assert.doesNotMatch(r.stderr, /hunter2/);
     assert.match(r.stderr, /http:\/\/\*\*\*@127\.0\.0\.1/);
@@ -290,7 +291,7 @@ test('HTTP 204 means stop: no reconnect, exit 5', async () => {
     },
   });
   try {
-    const r = await runCli(['tail', 'none', '--base-url', srv.url]);
+    const r = await runInProcess(['tail', 'none', '--base-url', srv.url]);
     assert.equal(r.code, 5, r.stderr);
     assert.match(r.stderr, /no more events for this stream: 204/);
     assert.equal(srv.requests.filter((q) => q.path.endsWith('/events')).length, 1);

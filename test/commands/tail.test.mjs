@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, parseNdjson, waitFor } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { refusedPort } from '../helpers/http.mjs';
 import { startSseServer, openStream, frame, envelope } from '../helpers/sse-server.mjs';
 
@@ -143,7 +144,10 @@ before(async () => {
 });
 after(() => srv.close());
 
-const tail = (args, options) => runCli(['tail', '--base-url', srv.url, '--connect-timeout', '3s', ...args], options);
+const TAIL = () => ['tail', '--base-url', srv.url, '--connect-timeout', '3s'];
+const tail = (args, options) => runInProcess([...TAIL(), ...args], options);
+/** Spawned: for a signal. */
+const tailProcess = (args, options) => runCli([...TAIL(), ...args], options);
 const types = (stdout) => parseNdjson(stdout).map((r) => r.type);
 
 test('walt.id current names, CRLF, stream never closed: prints every event, exits 0 on SUCCESSFUL', async () => {
@@ -301,7 +305,7 @@ test('a text/html answer exits 1 naming the content type', async () => {
 
 test('fail fast: a refused first connection exits 1 at once naming the URL; --wait-for-server retries for that long', async () => {
   const port = await refusedPort();
-  let r = await runCli(['tail', `http://127.0.0.1:${port}/issuer2/sessions/x/events`, '--retries', '2', '--json'], { timed: true });
+  let r = await runInProcess(['tail', `http://127.0.0.1:${port}/issuer2/sessions/x/events`, '--retries', '2', '--json'], { timed: true });
   assert.equal(r.code, 1);
   assert.ok(r.activeMs < 2000 + 1500, `no minute of retries: ${Math.round(r.activeMs)} ms`);
   assert.equal(r.stdout, '');
@@ -310,7 +314,7 @@ test('fail fast: a refused first connection exits 1 at once naming the URL; --wa
     r.stderr,
     /^error: could not reach http:\/\/127\.0\.0\.1:\d+\/issuer2\/sessions\/x\/events: connection refused \(pass --wait-for-server <duration> if it is still starting\)\n$/,
   );
-  r = await runCli(['tail', `http://127.0.0.1:${port}/issuer2/sessions/x/events`, '--wait-for-server', '1500ms', '--retries', '50']);
+  r = await runInProcess(['tail', `http://127.0.0.1:${port}/issuer2/sessions/x/events`, '--wait-for-server', '1500ms', '--retries', '50']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /connection refused; reconnecting in/);
   assert.match(r.stderr, /error: could not reach .*: connection refused \(waited \d+(\.\d)?s, --wait-for-server\)\n$/);
@@ -323,7 +327,7 @@ test("a port fetch refuses to use (6000, 1: the Fetch standard's bad ports) exit
     [['x', '--base-url', 'http://127.0.0.1:1'], 'http://127.0.0.1:1/issuer2/sessions/x/events'],
   ];
   for (const [args, url] of cases) {
-    const r = await runCli(['tail', ...args, '--retries', '5', '--wait-for-server', '30s']);
+    const r = await runInProcess(['tail', ...args, '--retries', '5', '--wait-for-server', '30s']);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     const port = new URL(url).port;
     assert.equal(r.stderr, `error: cannot fetch ${url}: port ${port} is blocked by fetch (a bad port in the Fetch standard); use another port\n`);
@@ -363,7 +367,7 @@ test('several sessions at once: prefixed output, the worst exit code wins', asyn
 });
 
 test('absolute URLs and the Enterprise endpoint with a Bearer token', async () => {
-  let r = await runCli(['tail', `${srv.url}${S}/cur/events`, '--json']);
+  let r = await runInProcess(['tail', `${srv.url}${S}/cur/events`, '--json']);
   assert.equal(r.code, 0, r.stderr);
   r = await tail(['ent1', '--target', 'acme.main.issuer', '--token', 'sekret-token-123', '--json']);
   assert.equal(r.code, 0, r.stderr);
@@ -384,7 +388,7 @@ test('--save appends capture records; SIGINT closes the capture and exits 130', 
     ['cur', 'cur', 'cur', 'cur', 'leg', 'leg', 'leg', 'leg'],
   );
 
-  const pending = tail(['open', '--save', file, '--json']);
+  const pending = tailProcess(['open', '--save', file, '--json']);
   await waitFor(() => readFileSync(file, 'utf8').split('\n').length > 10);
   pending.child.kill('SIGINT');
   r = await pending;
@@ -402,7 +406,7 @@ test('--save appends capture records; SIGINT closes the capture and exits 130', 
 
 test('usage errors exit 2: no session, bad durations, bad --retries', async () => {
   for (const args of [['tail'], ['tail', 'x', '--timeout', 'soon'], ['tail', 'x', '--retries', '-1'], ['tail', 'x', '--until', '']]) {
-    const r = await runCli(args);
+    const r = await runInProcess(args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
@@ -410,7 +414,7 @@ test('usage errors exit 2: no session, bad durations, bad --retries', async () =
 
 test('a malformed stream URL exits 2 naming it, never "unexpected failure"', async () => {
   for (const url of ['http://', 'https://', 'http://[::1', 'http://a b/']) {
-    const r = await runCli(['tail', url]);
+    const r = await runInProcess(['tail', url]);
     assert.equal(r.code, 2, `${url}: ${r.stderr}`);
     assert.match(r.stderr, /^error: invalid stream URL "[^"]+": expected an absolute http\(s\) URL \(not an absolute URL\)\n$/, url);
   }
@@ -418,7 +422,7 @@ test('a malformed stream URL exits 2 naming it, never "unexpected failure"', asy
 
 test('an empty session id is a usage error (exit 2), not an unknown session (exit 5)', async () => {
   for (const args of [[''], ['ok', '  ']]) {
-    const r = await runCli(['tail', ...args, '--base-url', 'http://127.0.0.1:1']);
+    const r = await runInProcess(['tail', ...args, '--base-url', 'http://127.0.0.1:1']);
     assert.equal(r.code, 2, `${JSON.stringify(args)}: ${r.stderr}`);
     assert.equal(r.stderr, 'error: empty session id: pass a session id or an http(s) stream URL\n');
   }
@@ -433,7 +437,7 @@ test('--max-event-size 0 and a negative or zero --timeout are refused: exit 2 na
     [['--wait-for-server', '-1'], 'error: invalid --wait-for-server "-1": must not be negative\n'],
   ];
   for (const [args, message] of cases) {
-    const r = await runCli(['tail', 'x', '--base-url', 'http://127.0.0.1:1', ...args]);
+    const r = await runInProcess(['tail', 'x', '--base-url', 'http://127.0.0.1:1', ...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stderr, message);
   }

@@ -5,7 +5,8 @@ import { Webhook as SvixWebhook } from 'svix';
 import { EVENT_CATALOG, buildTrigger, triggerEntry } from 'issuer-events';
 import { PROVIDER_SCHEMES } from '../../dist/trigger/templates.js';
 import { normalizePayload } from '../../dist/webhooks/providers.js';
-import { parseNdjson, runCli, startListen } from '../helpers/cli.mjs';
+import { parseNdjson, startListen } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { listen, readBody } from '../helpers/http.mjs';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -30,9 +31,9 @@ test('trigger → an endpoint verifying with the official standardwebhooks (didx
     res.writeHead(204).end();
   });
   try {
-    const didx = await runCli(['trigger', 'openid4vc.issuance.completed', '--to', `${server.url}/hook`, '--secret', SECRET, '--session', 'iss-7', '--json']);
+    const didx = await runInProcess(['trigger', 'openid4vc.issuance.completed', '--to', `${server.url}/hook`, '--secret', SECRET, '--session', 'iss-7', '--json']);
     assert.equal(didx.code, 0, didx.stderr);
-    const crossmint = await runCli(['trigger', 'credential.creation.failed', '--to', `${server.url}/hook`, '--secret', SECRET]);
+    const crossmint = await runInProcess(['trigger', 'credential.creation.failed', '--to', `${server.url}/hook`, '--secret', SECRET]);
     assert.equal(crossmint.code, 0, crossmint.stderr);
     assert.equal(received.length, 2);
     const standard = /** @type {any} */ (new StandardWebhook(SECRET).verify(received[0].body, /** @type {any} */ (received[0].headers)));
@@ -64,7 +65,7 @@ test('trigger → listen round trips for every provider: verified, classified, d
     ['jwt_issue', '--set', 'session.profileId=custom', '--set', 'session.credentialData={"credentialSubject":{"name":"Grace"}}'],
   ];
   for (const [type, ...rest] of sends) {
-    const r = await runCli(['trigger', type, '--to', `${l.url}`, '--session', `s-${type}`, ...rest]);
+    const r = await runInProcess(['trigger', type, '--to', `${l.url}`, '--session', `s-${type}`, ...rest]);
     assert.equal(r.code, 0, `${type}: ${r.stderr}`);
   }
   const done = await l.result;
@@ -95,7 +96,7 @@ test('trigger → listen round trips for every provider: verified, classified, d
 test('a non-2xx answer exits 1 naming the status; -v shows the exchange with the secret-bearing header masked', async () => {
   const server = await listen((req, res) => res.writeHead(401, { 'content-type': 'text/plain' }).end('bad signature'));
   try {
-    const r = await runCli(['trigger', 'openid4vc.issuance.offered', '--to', `${server.url}/h`, '--secret', SECRET, '-v']);
+    const r = await runInProcess(['trigger', 'openid4vc.issuance.offered', '--to', `${server.url}/h`, '--secret', SECRET, '-v']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`error: ${server.url}/h answered 401: bad signature`));
     assert.match(r.stderr, /^> POST http:\/\/127\.0\.0\.1:\d+\/h$/m);
@@ -110,19 +111,19 @@ test('a non-2xx answer exits 1 naming the status; -v shows the exchange with the
 });
 
 test('bad input: unknown type (did you mean), missing --to, missing secret, bad --set, a new type with --provider', async () => {
-  const typo = await runCli(['trigger', 'openid4vc.issuance.complete', '--to', 'http://127.0.0.1:1/']);
+  const typo = await runInProcess(['trigger', 'openid4vc.issuance.complete', '--to', 'http://127.0.0.1:1/']);
   assert.equal(typo.code, 2);
   assert.match(typo.stderr, /unknown event type "openid4vc\.issuance\.complete" \(did you mean openid4vc\.issuance\.completed\?\)/);
-  const noTo = await runCli(['trigger', 'jwt_issue']);
+  const noTo = await runInProcess(['trigger', 'jwt_issue']);
   assert.equal(noTo.code, 2);
   assert.match(noTo.stderr, /missing --to <url>/);
-  const noSecret = await runCli(['trigger', 'credential.creation.succeeded', '--to', 'http://127.0.0.1:1/']);
+  const noSecret = await runInProcess(['trigger', 'credential.creation.succeeded', '--to', 'http://127.0.0.1:1/']);
   assert.equal(noSecret.code, 2);
   assert.match(noSecret.stderr, /Crossmint signs with svix: give --secret/);
-  const badSet = await runCli(['trigger', 'jwt_issue', '--dry-run', '--set', '__proto__.polluted=1']);
+  const badSet = await runInProcess(['trigger', 'jwt_issue', '--dry-run', '--set', '__proto__.polluted=1']);
   assert.equal(badSet.code, 2);
   assert.match(badSet.stderr, /invalid --set "__proto__\.polluted=1": "__proto__" cannot be set/);
-  const fresh = await runCli(['trigger', 'credential_revoked', '--provider', 'waltid', '--dry-run', '--json', '--session', 'x1']);
+  const fresh = await runInProcess(['trigger', 'credential_revoked', '--provider', 'waltid', '--dry-run', '--json', '--session', 'x1']);
   assert.equal(fresh.code, 0, fresh.stderr);
   const [plan] = parseNdjson(fresh.stdout);
   assert.equal(plan.body.event, 'credential_revoked');
@@ -130,7 +131,7 @@ test('bad input: unknown type (did you mean), missing --to, missing secret, bad 
   assert.equal(plan.dryRun, true);
   assert.equal(triggerEntry('credential_revoked'), undefined);
   // iGrant's `.v3` presentation names are sent as asked.
-  const v3 = await runCli(['trigger', 'openid.presentation.request_sent.v3', '--scheme', 'none', '--dry-run', '--json']);
+  const v3 = await runInProcess(['trigger', 'openid.presentation.request_sent.v3', '--scheme', 'none', '--dry-run', '--json']);
   assert.equal(parseNdjson(v3.stdout)[0].body.type, 'openid.presentation.request_sent.v3');
 });
 
@@ -140,7 +141,7 @@ test('a secret the signing scheme cannot use exits 2 naming --secret and why, as
     ['credential.creation.succeeded', '--dry-run', '--secret', 'whsec_!!!!'],
     ['jwt_issue', '--scheme', 'standard', '--dry-run', '--secret', 'plain-text'],
   ]) {
-    const r = await runCli(['trigger', ...args]);
+    const r = await runInProcess(['trigger', ...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /^error: invalid --secret for (standard|svix): not a Standard Webhooks secret \(whsec_ \+ base64\)\n$/, args.join(' '));
     assert.equal(r.stdout, '');
@@ -148,10 +149,10 @@ test('a secret the signing scheme cannot use exits 2 naming --secret and why, as
 });
 
 test('the --dry-run request, sent by hand, verifies: headers and body are the exact bytes', async () => {
-  const r = await runCli(['trigger', 'openid.credential.offer_sent', '--dry-run', '--json', '--secret', 'igrant-secret']);
+  const r = await runInProcess(['trigger', 'openid.credential.offer_sent', '--dry-run', '--json', '--secret', 'igrant-secret']);
   assert.equal(r.code, 0, r.stderr);
   const [plan] = parseNdjson(r.stdout);
-  const v = await runCli([
+  const v = await runInProcess([
     'verify',
     '--scheme',
     'igrant',

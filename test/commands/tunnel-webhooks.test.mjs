@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { lookup } from 'node:dns/promises';
 import { oneErrorLine, standIn, TOKEN } from '../helpers/tunnel.mjs';
 import { parseNdjson, runCli, waitFor } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { startSandbox } from '../helpers/sandbox.mjs';
 
 test('offer create --claim --tunnel ngrok: the offer’s webhook override is the public URL, the webhooks arrive through it, the claim exits 0, the tunnel is closed', async () => {
@@ -122,7 +123,7 @@ test('check and offer create: --tunnel bad input is one line, exit 2, before any
   for (const [args, env, message] of cases) {
     const { env: stand, calls } = standIn(env);
     if (!('NGROK_AUTHTOKEN' in env)) delete stand.NGROK_AUTHTOKEN;
-    const r = await runCli(args, { env: stand });
+    const r = await runInProcess(args, { env: stand });
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(oneErrorLine(r.stderr), message);
     assert.equal(r.stdout, '');
@@ -130,7 +131,7 @@ test('check and offer create: --tunnel bad input is one line, exit 2, before any
   }
   // Completion offers ngrok for both.
   for (const command of [['check'], ['offer', 'create']]) {
-    const completed = await runCli(['complete', '--', ...command, '--tunnel', '']);
+    const completed = await runInProcess(['complete', '--', ...command, '--tunnel', '']);
     assert.equal(completed.stdout, 'ngrok\tpublic https URL for the receiver\n:4\n');
   }
 });
@@ -192,7 +193,7 @@ test('the real @ngrok/ngrok with no network: check and offer create fail on one 
       ['offer', 'create', '--base-url', sandbox.url, '--profile', 'openBadgeCredential', '--claim'],
     ]) {
       const started = Date.now();
-      const r = await runCli([...args, '--tunnel', 'ngrok'], { env: { NGROK_AUTHTOKEN: TOKEN }, timeoutMs: 30_000 });
+      const r = await runInProcess([...args, '--tunnel', 'ngrok'], { env: { NGROK_AUTHTOKEN: TOKEN }, timeoutMs: 30_000 });
       assert.equal(r.code, 1, r.stderr);
       assert.ok(Date.now() - started < 15_000, `${args[0]}: ${Date.now() - started} ms`);
       assert.match(oneErrorLine(r.stderr), /^error: ngrok: failed to connect session: .*\(the agent could not reach the ngrok service/);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, parseNdjson } from '../helpers/cli.mjs';
+import { parseNdjson, runCli } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { VECTORS } from '../helpers/vectors.mjs';
 
 const std = (v, extra = []) => [
@@ -44,18 +45,18 @@ test('every docs/providers.md vector verifies at its timestamp (--at), exit 0', 
 
 test('explains failures: skew in seconds, no matching signature, missing header; exit 6', async () => {
   const v = VECTORS.standardWebhooks[0];
-  let r = await runCli(std(v, ['--at', String(Number(v.timestamp) + 712)]));
+  let r = await runInProcess(std(v, ['--at', String(Number(v.timestamp) + 712)]));
   assert.equal(r.code, 6);
   assert.match(
     r.stdout,
     /^invalid: standard: timestamp too old by 412 s \(712 s old, tolerance 300 s\)\ntimestamp skew: -712 s at \S+ \(--at; tolerance ±300 s\)\nsignature: matches apart from the time/,
   );
-  r = await runCli(std(v, ['--at', String(Number(v.timestamp) - 400), '--tolerance', '10m']));
+  r = await runInProcess(std(v, ['--at', String(Number(v.timestamp) - 400), '--tolerance', '10m']));
   assert.equal(r.code, 0, 'within a 10m tolerance');
-  r = await runCli(std({ ...v, body: v.body.replace('2432232314', '2432232315') }, ['--at', v.timestamp]));
+  r = await runInProcess(std({ ...v, body: v.body.replace('2432232314', '2432232315') }, ['--at', v.timestamp]));
   assert.equal(r.code, 6);
   assert.match(r.stdout, /no signature matches any of 1 secret/);
-  r = await runCli(['verify', '--scheme', 'standard', '--secret', v.secret, '--body', v.body, '--json']);
+  r = await runInProcess(['verify', '--scheme', 'standard', '--secret', v.secret, '--body', v.body, '--json']);
   assert.equal(r.code, 6);
   const [verdict] = parseNdjson(r.stdout);
   assert.equal(verdict.valid, false);
@@ -78,17 +79,17 @@ test('--record verifies a delivery captured by listen; bad inputs exit 2', async
       },
     });
   writeFileSync(file, `${JSON.stringify({ v: 1, source: 'sse' })}\n${record(v.body)}\n${record(`${v.body} `)}\n`);
-  let r = await runCli(['verify', '--secret', v.secret, '--record', file, '--at', v.timestamp]);
+  let r = await runInProcess(['verify', '--secret', v.secret, '--record', file, '--at', v.timestamp]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  r = await runCli(['verify', '--secret', v.secret, '--record', `${file}:3`, '--at', v.timestamp]);
+  r = await runInProcess(['verify', '--secret', v.secret, '--record', `${file}:3`, '--at', v.timestamp]);
   assert.equal(r.code, 6);
   // Without --at, a captured delivery is judged at its receivedAt; today it is too old, yet its signature matches.
   const receivedAt = new Date((Number(v.timestamp) + 2) * 1000).toISOString();
   writeFileSync(file, `${JSON.stringify({ ...JSON.parse(record(v.body)), receivedAt })}\n${JSON.stringify({ ...JSON.parse(record(`${v.body} `)), receivedAt })}\n`);
-  r = await runCli(['verify', '--secret', v.secret, '--record', `${file}:1`]);
+  r = await runInProcess(['verify', '--secret', v.secret, '--record', `${file}:1`]);
   assert.equal(r.code, 0, r.stdout);
   assert.match(r.stdout, /timestamp skew: -2 s at \S+ \(the record's receivedAt; tolerance ±300 s\)/);
-  r = await runCli(['verify', '--secret', v.secret, '--record', `${file}:1`, '--at', new Date().toISOString(), '--json']);
+  r = await runInProcess(['verify', '--secret', v.secret, '--record', `${file}:1`, '--at', new Date().toISOString(), '--json']);
   assert.equal(r.code, 6);
   assert.deepEqual((({ kind, code, clock, signatureMatches }) => ({ kind, code, clock, signatureMatches }))(parseNdjson(r.stdout)[0]), {
     kind: 'verdict',
@@ -96,7 +97,7 @@ test('--record verifies a delivery captured by listen; bad inputs exit 2', async
     clock: 'at',
     signatureMatches: true,
   });
-  r = await runCli(['verify', '--secret', v.secret, '--record', `${file}:2`, '--at', new Date().toISOString()]);
+  r = await runInProcess(['verify', '--secret', v.secret, '--record', `${file}:2`, '--at', new Date().toISOString()]);
   assert.match(r.stdout, /\nsignature: does not match either, whatever the time\n$/);
   for (const args of [
     ['verify', '--secret', 'x', '--record', `${file}:9`],
@@ -108,7 +109,7 @@ test('--record verifies a delivery captured by listen; bad inputs exit 2', async
     ['verify', '--secret', 'x', '--body', 'x', '--header', 'no-colon'],
     ['verify', '--scheme', 'bearer', '--secret', 'x', '--record', `${file}:2`],
   ]) {
-    r = await runCli(args);
+    r = await runInProcess(args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }

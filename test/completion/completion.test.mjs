@@ -10,7 +10,8 @@ import { signingSchemeNames } from '../../dist/webhooks/index.js';
 import { AUTH_METHODS, VALUE_MODES } from '../../dist/issuer/offers.js';
 import { EVENT_NAME_GENERATIONS } from '../../dist/sandbox/events.js';
 import { OUTCOMES } from '../../dist/sandbox/outcomes.js';
-import { BIN, cleanEnv, runCli } from '../helpers/cli.mjs';
+import { BIN, cleanEnv } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 
 // The shells' scripts call `issuer-events complete -- <words>` by name: a shim on PATH runs this
 // checkout's binary. The project directory holds a configuration file, found as every command finds it.
@@ -37,7 +38,7 @@ const typesStartingWith = (prefix) => catalogTypes((e) => e.type.startsWith(pref
 
 /** `complete -- <words>` as the scripts call it: candidates (values only) and the directive line. */
 async function complete(...words) {
-  const r = await runCli(['complete', '--', ...words], { cwd: project });
+  const r = await runInProcess(['complete', '--', ...words], { cwd: project });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, '');
   const lines = r.stdout.trimEnd().split('\n');
@@ -120,35 +121,35 @@ test('protocol: sandbox profiles, enumerations, providers, help topics, shells',
 });
 
 test('completion <shell>: the script on stdout; an unknown shell is a usage error naming the shells', async () => {
-  const bash = await runCli(['completion', 'bash']);
+  const bash = await runInProcess(['completion', 'bash']);
   assert.equal(bash.code, 0, bash.stderr);
   assert.match(bash.stdout, /^complete -F \S+ issuer-events$/m);
   assert.match(bash.stdout, /issuer-events complete -- /);
-  const json = await runCli(['--json', 'completion', 'fish']);
+  const json = await runInProcess(['--json', 'completion', 'fish']);
   assert.equal(json.code, 0, json.stderr);
   const record = JSON.parse(json.stdout);
   assert.equal(record.kind, 'completion');
   assert.equal(record.shell, 'fish');
   assert.match(record.script, /complete -c issuer-events/);
 
-  const unknown = await runCli(['completion', 'tcsh']);
+  const unknown = await runInProcess(['completion', 'tcsh']);
   assert.equal(unknown.code, 2);
   assert.equal(unknown.stdout, '');
   assert.equal(unknown.stderr, 'error: unknown shell "tcsh": use bash, zsh, fish or powershell\n');
-  const missing = await runCli(['completion']);
+  const missing = await runInProcess(['completion']);
   assert.equal(missing.code, 2);
   assert.equal(missing.stderr, "error: missing required argument 'shell'\n");
 });
 
 test('completion --help says how to install it in each shell', async () => {
-  const r = await runCli(['completion', '--help'], { env: { NO_COLOR: '1' } });
+  const r = await runInProcess(['completion', '--help'], { env: { NO_COLOR: '1' } });
   assert.equal(r.code, 0, r.stderr);
   for (const shell of ['bash', 'zsh', 'fish', 'powershell']) assert.match(r.stdout, new RegExp(`issuer-events completion ${shell} >`));
 });
 
 test('powershell: the script registers a native completer that calls the protocol', async () => {
   // PowerShell is not a Debian package: its script is checked, not run.
-  const r = await runCli(['completion', 'powershell']);
+  const r = await runInProcess(['completion', 'powershell']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /Register-ArgumentCompleter -CommandName 'issuer-events'/);
   assert.match(r.stdout, /& issuer-events complete '--'/);
@@ -189,7 +190,7 @@ function runShell(file, args, { timeoutMs = 90_000, extraEnv = {} } = {}) {
 }
 
 async function script(shell) {
-  const r = await runCli(['completion', shell]);
+  const r = await runInProcess(['completion', shell]);
   assert.equal(r.code, 0, r.stderr);
   const file = join(dir, `issuer-events.${shell}`);
   writeFileSync(file, r.stdout);

@@ -4,14 +4,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { loadConfigFile, resolveSettings } from 'issuer-events';
 
 const fixture = (name) => fileURLToPath(new URL(`../fixtures/config/${name}/`, import.meta.url));
 
 // Port 1 refuses at once, and the error names the URL that was used: that shows which setting won.
 async function usedUrl(args, options) {
-  const r = await runCli(['offer', 'create', '--profile', 'p', ...args], options);
+  const r = await runInProcess(['offer', 'create', '--profile', 'p', ...args], options);
   assert.equal(r.code, 1, r.stderr);
   const match = /could not reach (\S+): /.exec(r.stderr);
   assert.ok(match, r.stderr);
@@ -40,7 +40,7 @@ test('contexts: the file default, --context, ISSUER_EVENTS_CONTEXT; context beat
   assert.equal(await usedUrl([], { cwd, env: { ISSUER_EVENTS_CONTEXT: 'ent' } }), 'http://127.0.0.1:1/top/v2/acme.main.issuer.p/issuer-service-api/credentials/offers');
   // The flag beats the environment for the context too.
   assert.equal(await usedUrl(['--context', 'local'], { cwd, env: { ISSUER_EVENTS_CONTEXT: 'ent' } }), 'http://127.0.0.1:1/local/issuer2/credential-offers');
-  const r = await runCli(['offer', 'create', '--profile', 'p', '--context', 'staging'], { cwd });
+  const r = await runInProcess(['offer', 'create', '--profile', 'p', '--context', 'staging'], { cwd });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^error: unknown context "staging" in .*issuer-events\.config\.json; known: local, ent\n$/);
 });
@@ -54,7 +54,7 @@ test('issuer-events.config.ts: loaded by Node where it runs TypeScript, else ref
     assert.equal(await usedUrl([], { cwd }), 'http://127.0.0.1:1/from-ts/issuer2/credential-offers');
     return;
   }
-  const r = await runCli(['offer', 'create', '--profile', 'p'], { cwd });
+  const r = await runInProcess(['offer', 'create', '--profile', 'p'], { cwd });
   assert.equal(r.code, 2);
   assert.match(
     r.stderr,
@@ -65,26 +65,26 @@ test('issuer-events.config.ts: loaded by Node where it runs TypeScript, else ref
 test('--config loads a given file', async () => {
   const file = join(fixture('yaml'), 'issuer-events.config.yaml');
   assert.equal(await usedUrl(['--config', file], { cwd: fixture('json') }), 'http://127.0.0.1:1/from-yaml/issuer2/credential-offers');
-  const r = await runCli(['offer', 'create', '--profile', 'p', '--config', '/nope/missing.json']);
+  const r = await runInProcess(['offer', 'create', '--profile', 'p', '--config', '/nope/missing.json']);
   assert.equal(r.code, 2);
   assert.equal(r.stderr, 'error: cannot read config file /nope/missing.json: ENOENT\n');
 });
 
 test('an invalid config file exits 2 naming the file and the field', async () => {
-  let r = await runCli(['offer', 'create', '--profile', 'p'], { cwd: fixture('invalid') });
+  let r = await runInProcess(['offer', 'create', '--profile', 'p'], { cwd: fixture('invalid') });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^error: invalid config file .*invalid\/\.issuer-eventsrc\.json: unknown field "contexts\.prod\.tokn"\n$/);
   const dir = mkdtempSync(join(tmpdir(), 'ie-cfg-'));
   writeFileSync(join(dir, '.issuer-eventsrc.json'), '{ "baseUrl": ');
-  r = await runCli(['offer', 'create', '--profile', 'p'], { cwd: dir });
+  r = await runInProcess(['offer', 'create', '--profile', 'p'], { cwd: dir });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^error: invalid config file .*\.issuer-eventsrc\.json: /);
   assert.equal(r.stderr.trim().split('\n').length, 1);
   writeFileSync(join(dir, '.issuer-eventsrc.json'), '{ "baseUrl": 42 }');
-  r = await runCli(['offer', 'create', '--profile', 'p'], { cwd: dir });
+  r = await runInProcess(['offer', 'create', '--profile', 'p'], { cwd: dir });
   assert.match(r.stderr, /\.issuer-eventsrc\.json: "baseUrl" must be a non-empty string\n$/);
   writeFileSync(join(dir, '.issuer-eventsrc.json'), '{ "webhookSecret": ["ok", 3] }');
-  r = await runCli(['offer', 'create', '--profile', 'p'], { cwd: dir });
+  r = await runInProcess(['offer', 'create', '--profile', 'p'], { cwd: dir });
   assert.match(r.stderr, /"webhookSecret\[1\]" must be a non-empty string/);
 });
 
@@ -102,7 +102,7 @@ test('a JSON syntax error names the file, the line, the column and what is wrong
   ];
   for (const [text, reason] of cases) {
     writeFileSync(file, text);
-    const r = await runCli(['context'], { cwd: dir });
+    const r = await runInProcess(['context'], { cwd: dir });
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stderr, `error: invalid config file ${file}: ${reason}\n`, JSON.stringify(text));
   }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ie-search-'));
 
@@ -16,16 +17,16 @@ test('23. context names are own keys of contexts: constructor, toString and __pr
   const text = '{"contexts":{"local":{"baseUrl":"http://127.0.0.1:7005"},"__proto__":{"baseUrl":"http://127.0.0.1:7006"}}}';
   writeFileSync(file, text);
   for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
-    let r = await runCli(['context', 'show', name], { cwd: dir });
+    let r = await runInProcess(['context', 'show', name], { cwd: dir });
     assert.equal(r.code, 2, `context show ${name}: ${r.stdout}${r.stderr}`);
     assert.match(r.stderr, new RegExp(`^error: unknown context "${name}" in .*issuer-events\\.config\\.json; known: local, __proto__\\n$`));
-    r = await runCli(['context', 'use', name], { cwd: dir });
+    r = await runInProcess(['context', 'use', name], { cwd: dir });
     assert.equal(r.code, 2, `context use ${name}: ${r.stderr}`);
     assert.equal(readFileSync(file, 'utf8'), text, 'the file is not written');
-    r = await runCli(['offer', 'create', '--profile', 'p', '--context', name], { cwd: dir });
+    r = await runInProcess(['offer', 'create', '--profile', 'p', '--context', name], { cwd: dir });
     assert.equal(r.code, 2, `--context ${name}: ${r.stderr}`);
   }
-  const r = await runCli(['context', 'show', '__proto__'], { cwd: dir });
+  const r = await runInProcess(['context', 'show', '__proto__'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^baseUrl\s+http:\/\/127\.0\.0\.1:7006\s+.*contexts\.__proto__\.baseUrl$/m);
 });
@@ -41,7 +42,7 @@ test('22. with no project root above it, the search stays in the working directo
   const cwd = join(shared, 'work', 'sub');
   mkdirSync(cwd, { recursive: true });
   const mark = markingConfig(join(shared, '.issuer-eventsrc.cjs'), "{ baseUrl: 'http://127.0.0.1:1/planted' }");
-  const r = await runCli(['context', 'show'], { cwd });
+  const r = await runInProcess(['context', 'show'], { cwd });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(existsSync(mark), false, 'the planted config ran');
   assert.match(r.stdout, /^baseUrl\s+http:\/\/localhost:7005\s+default$/m);
@@ -52,7 +53,7 @@ test("22. cosmiconfig's meta config (.config/config.cjs, package.yaml) is never 
   mkdirSync(join(cwd, '.config'));
   const mark = markingConfig(join(cwd, '.config', 'config.cjs'), "{ searchPlaces: ['elsewhere.json'] }");
   writeFileSync(join(cwd, 'elsewhere.json'), JSON.stringify({ baseUrl: 'http://127.0.0.1:1/elsewhere' }));
-  const r = await runCli(['context', 'show'], { cwd });
+  const r = await runInProcess(['context', 'show'], { cwd });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(existsSync(mark), false, '.config/config.cjs ran');
   assert.match(r.stdout, /^baseUrl\s+http:\/\/localhost:7005\s+default$/m);
@@ -131,14 +132,14 @@ test('24. a token holding a CR/LF (environment, flag or file) exits 2 naming whe
     [{}, ['--token', bad], '--token'],
   ];
   for (const [options, args, where] of cases) {
-    const r = await runCli(['offer', 'create', '--profile', 'p', '--base-url', 'http://127.0.0.1:1', ...args], { cwd, ...options });
+    const r = await runInProcess(['offer', 'create', '--profile', 'p', '--base-url', 'http://127.0.0.1:1', ...args], { cwd, ...options });
     assert.equal(r.code, 2, `${where}: ${r.stderr}`);
     assert.equal(r.stderr.split('\n').length, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`^error: .*${where}.*(line break|control character)`));
     assert.doesNotMatch(r.stderr, /undefined|tok-secret-1/);
   }
   writeFileSync(join(cwd, 'issuer-events.config.json'), JSON.stringify({ token: bad }));
-  const r = await runCli(['offer', 'create', '--profile', 'p', '--base-url', 'http://127.0.0.1:1'], { cwd });
+  const r = await runInProcess(['offer', 'create', '--profile', 'p', '--base-url', 'http://127.0.0.1:1'], { cwd });
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /^error: invalid config file .*issuer-events\.config\.json: .*token.*(line break|control character)/);
   assert.doesNotMatch(r.stderr, /undefined|tok-secret-1/);

@@ -6,11 +6,26 @@
 // directory, and anything that must outlive or race the test.
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { cleanEnv } from './cli.mjs';
+import { cleanEnv, ROOT } from './cli.mjs';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 /** @type {Promise<typeof import('../../dist/cli.js')>} */
 const cli = import('../../dist/cli.js');
+
+let active = 0;
+let activeCwd = '';
+let outside = '';
+
+/** Enters `cwd` for a run (as runCli's default, the repository's root); returns the way back. */
+function enter(cwd) {
+  if (active > 0 && cwd !== activeCwd) throw new Error(`runInProcess: a run in ${activeCwd} is still going; ${cwd} would change its directory`);
+  if (active++ === 0) outside = process.cwd();
+  activeCwd = cwd;
+  process.chdir(cwd);
+  return () => {
+    if (--active === 0) process.chdir(outside);
+  };
+}
 
 /** A stream that is not a terminal, as a spawned child's piped stdout is not. */
 function sink(onText) {
@@ -28,14 +43,17 @@ function sink(onText) {
  * like runCli, for the options that mean the same in-process (env, timed, timeoutMs: a run still going
  * then fails the test, as a spawned one would be killed).
  * @param {string[]} args
- * @param {{ env?: Record<string, string>, timed?: boolean, timeoutMs?: number }} [options]
+ * `cwd` changes the process's working directory for the run (the configuration search and relative
+ * paths start there): runs with different directories cannot overlap, and one that tries throws.
+ * @param {{ env?: Record<string, string>, timed?: boolean, timeoutMs?: number, cwd?: string }} [options]
  * @returns {Promise<import('./cli.mjs').CliResult>}
  */
 export async function runInProcess(args, options = {}) {
   for (const key of Object.keys(options)) {
-    if (key !== 'env' && key !== 'timed' && key !== 'timeoutMs') throw new Error(`runInProcess has no ${key}: spawn the binary with runCli`);
+    if (key !== 'env' && key !== 'timed' && key !== 'timeoutMs' && key !== 'cwd') throw new Error(`runInProcess has no ${key}: spawn the binary with runCli`);
   }
   const { main } = await cli;
+  const restore = enter(options.cwd ?? ROOT);
   let stdout = '';
   let stderr = '';
   const started = performance.now();
@@ -46,8 +64,14 @@ export async function runInProcess(args, options = {}) {
   });
   let timer;
   const deadline = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`issuer-events ${args.join(' ')} still running after ${options.timeoutMs ?? 120_000} ms; stderr: ${stderr}`)), options.timeoutMs ?? 120_000);
+    timer = setTimeout(
+      () => reject(new Error(`issuer-events ${args.join(' ')} still running after ${options.timeoutMs ?? 120_000} ms; stderr: ${stderr}`)),
+      options.timeoutMs ?? 120_000,
+    );
   });
-  const code = await Promise.race([run, deadline]).finally(() => clearTimeout(timer));
+  const code = await Promise.race([run, deadline]).finally(() => {
+    clearTimeout(timer);
+    restore();
+  });
   return { code, signal: null, stdout, stderr, activeMs: performance.now() - started };
 }

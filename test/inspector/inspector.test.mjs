@@ -4,7 +4,8 @@ import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { parseNdjson, runCli, startListen } from '../helpers/cli.mjs';
+import { parseNdjson, startListen } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { browserTest } from '../helpers/browser.mjs';
 import { openPage, raw, startWithUi } from '../helpers/inspector.mjs';
 
@@ -47,7 +48,7 @@ test('the inspector refuses foreign Host names, a stream or a replay without the
 });
 
 test('inspect: a missing capture file is a usage error naming it', async () => {
-  const r = await runCli(['inspect', '/nonexistent/hooks.ndjson', '--port', '0']);
+  const r = await runInProcess(['inspect', '/nonexistent/hooks.ndjson', '--port', '0']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^error: cannot read capture file \/nonexistent\/hooks\.ndjson: ENOENT\n$/);
 });
@@ -77,7 +78,7 @@ browserTest('listen --ui: a delivery appears in the page within a second; filter
       ['openid.credential.credential_issued', '--scheme', 'none', '--session', 'ig-1'],
       ['credential_request_sd_jwt_vc_succeeded', '--session', 'wd-1'],
     ]) {
-      assert.equal((await runCli(['trigger', args[0], '--to', hook, ...args.slice(1)])).code, 0);
+      assert.equal((await runInProcess(['trigger', args[0], '--to', hook, ...args.slice(1)])).code, 0);
     }
     await page.waitForFunction(() => document.querySelector('[data-testid=count]')?.textContent === '4 records');
     await page.selectOption('[data-testid=filter-provider]', 'crossmint');
@@ -138,7 +139,7 @@ browserTest('the replay button re-sends a delivery, re-signed, that a second lis
   const first = await startWithUi(['listen', '--port', '0', '--ui', '--ui-port', '0', '--secret', SECRET]);
   try {
     const hook = /Ready! Listening on (\S+)/.exec(first.stderr())[1];
-    assert.equal((await runCli(['trigger', 'openid4vc.issuance.failed', '--to', hook, '--secret', SECRET, '--session', 'replay-me'])).code, 0);
+    assert.equal((await runInProcess(['trigger', 'openid4vc.issuance.failed', '--to', hook, '--secret', SECRET, '--session', 'replay-me'])).code, 0);
     const { page, errors } = await openPage(browser, first.url);
     await page.locator('[data-testid=row]').first().click();
     await page.fill('[data-testid=replay-to]', `${second.url}replayed`);
@@ -167,7 +168,7 @@ browserTest('sandbox --ui: the timeline of an issuance shows its steps in order 
   try {
     const base = /Sandbox issuer on (\S+)/.exec(sandbox.stderr())[1];
     const { page, errors } = await openPage(browser, sandbox.url);
-    const claim = await runCli([
+    const claim = await runInProcess([
       'offer',
       'create',
       '--profile',

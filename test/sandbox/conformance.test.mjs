@@ -3,7 +3,8 @@ import { after, before, test } from 'node:test';
 import { X509Certificate } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, importJWK, importX509, jwtVerify } from 'jose';
 import { resolveKeyDid } from '../../dist/shared/did.js';
-import { runCli, waitFor } from '../helpers/cli.mjs';
+import { waitFor } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { call, collectSse, collectWebhooks, createOffer, holderKey, issue, proofJwt, startSandbox, startSandboxCli, tokenRequest } from '../helpers/sandbox.mjs';
 
 // Where the sandbox must be stricter than a naive issuer (OID4VCI 1.0) and as walt.id issuer2 is:
@@ -157,7 +158,7 @@ test('metadata only at the path-inserted well-known, as walt.id (404 at the appe
     cli.result.child.kill('SIGTERM');
     await cli.result;
   }
-  const help = await runCli(['sandbox', '--help']);
+  const help = await runInProcess(['sandbox', '--help']);
   assert.match(help.stdout.replace(/\s+/g, ' '), /--legacy-well-known .*404/);
 });
 
@@ -166,7 +167,7 @@ test('a BY_VALUE offer carries its grants, like the BY_REFERENCE one, and issuer
   assert.match(created.credentialOffer, /^openid-credential-offer:\/\/\?credential_offer=/);
   assert.ok(created.code, 'a pre-authorized code in the offer');
   assert.deepEqual(created.offer.grants['urn:ietf:params:oauth:grant-type:pre-authorized_code'].tx_code, { input_mode: 'numeric', length: 5 });
-  const r = await runCli(['claim', created.credentialOffer, '--tx-code', created.txCodeValue, '--json']);
+  const r = await runInProcess(['claim', created.credentialOffer, '--tx-code', created.txCodeValue, '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).credentials[0].signature.verified, true);
 });

@@ -6,7 +6,8 @@ import { IssuerSigned } from '@owf/mdoc';
 import { decodeJwt, decodeProtectedHeader, importJWK, importX509, jwtVerify } from 'jose';
 import { FAULTS } from 'issuer-events';
 import { mdocContext } from '../../dist/shared/mdoc-context.js';
-import { runCli, waitFor } from '../helpers/cli.mjs';
+import { waitFor } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import {
   call,
   collectSse,
@@ -255,9 +256,9 @@ test('docs/providers.md lists every fault with what it does and the check module
 });
 
 test('sandbox --fault: each fault one line in --help; names comma-separated or repeated; an unknown one exits 2 with the list', async () => {
-  const help = await runCli(['sandbox', '--help']);
+  const help = await runInProcess(['sandbox', '--help']);
   for (const fault of FAULTS) assert.match(help.stdout, new RegExp(`^ {2}${fault.name} +${fault.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
-  const r = await runCli(['sandbox', '--port', '0', '--fault', 'accept-missing-proof,no-such-fault']);
+  const r = await runInProcess(['sandbox', '--port', '0', '--fault', 'accept-missing-proof,no-such-fault']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unknown --fault "no-such-fault": use accept-reused-pre-authorized-code, .*no-webhooks/);
   assert.equal(r.stderr.trim().split('\n').length, 1, 'one line, no stack');

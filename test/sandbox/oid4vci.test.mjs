@@ -9,7 +9,8 @@ import { IssuerSigned } from '@owf/mdoc';
 import { decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify } from 'jose';
 import { BUILT_IN_PROFILES, loadProfiles, SandboxIssuer } from 'issuer-events';
 import { OID4VCI_FORMAT, owfClient } from '../helpers/sandbox.mjs';
-import { parseNdjson, runCli } from '../helpers/cli.mjs';
+import { parseNdjson } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { mdocContext } from '../../dist/shared/mdoc-context.js';
 
 // A third-party wallet — the OpenWallet Foundation client, not this project's claim code —
@@ -110,7 +111,7 @@ for (const [profileId, format] of BUILT_IN_PROFILES.map((p) => [p.id, OID4VCI_FO
 test('issuer-events claim claims every sandbox profile and verifies each signature', async () => {
   for (const profileId of ['openBadgeCredential', 'universityDegree', 'identityCredentialSdJwt', 'isoMdl']) {
     const created = await offer(profileId, { runtimeOverrides: profileId === 'identityCredentialSdJwt' ? { credentialData: { given_name: 'Ada' } } : undefined });
-    const r = await runCli(['claim', created.credentialOffer, '--json']);
+    const r = await runInProcess(['claim', created.credentialOffer, '--json']);
     assert.equal(r.code, 0, `${profileId}: ${r.stderr}`);
     const [result] = parseNdjson(r.stdout);
     const [credential] = result.credentials;
@@ -121,7 +122,7 @@ test('issuer-events claim claims every sandbox profile and verifies each signatu
 });
 
 test('offer create --claim: one command for a whole smoke test, exit code from the session outcome', async () => {
-  let r = await runCli(['offer', 'create', '--base-url', sandbox.url, '--profile', 'identityCredentialSdJwt', '--claim', '--json', '--timeout', '30s']);
+  let r = await runInProcess(['offer', 'create', '--base-url', sandbox.url, '--profile', 'identityCredentialSdJwt', '--claim', '--json', '--timeout', '30s']);
   assert.equal(r.code, 0, r.stderr);
   const lines = parseNdjson(r.stdout);
   assert.deepEqual(
@@ -129,11 +130,11 @@ test('offer create --claim: one command for a whole smoke test, exit code from t
     ['credential_offer_retrieved', 'token_request_pre_authorized_code_succeeded', 'credential_request_sd_jwt_vc_succeeded'],
   );
   assert.equal(lines.find((l) => l.kind === 'claim').credentials[0].format, 'dc+sd-jwt');
-  r = await runCli(['offer', 'create', '--base-url', sandbox.url, '--profile', 'openBadgeCredential', '--claim', '--invalid-proof', '--timeout', '30s']);
+  r = await runInProcess(['offer', 'create', '--base-url', sandbox.url, '--profile', 'openBadgeCredential', '--claim', '--invalid-proof', '--timeout', '30s']);
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stdout, /credential_request_w3c_vc_failed\s+UNSUCCESSFUL/);
   assert.match(r.stderr, /error: credential: the issuer refused: invalid_proof/);
-  r = await runCli([
+  r = await runInProcess([
     'offer',
     'create',
     '--base-url',
@@ -155,7 +156,7 @@ test('offer create --claim: one command for a whole smoke test, exit code from t
 
 test('offer create --claim --json: the offer record first, then the events and the claim; a failure ends with an error record', async () => {
   const create = ['offer', 'create', '--base-url', sandbox.url, '--json', '--timeout', '30s'];
-  let r = await runCli([...create, '--profile', 'openBadgeCredential', '--claim']);
+  let r = await runInProcess([...create, '--profile', 'openBadgeCredential', '--claim']);
   assert.equal(r.code, 0, r.stderr);
   let lines = parseNdjson(r.stdout);
   // The offer record is what `offer create --json` prints: the server's response with its kind.
@@ -176,7 +177,7 @@ test('offer create --claim --json: the offer record first, then the events and t
   );
 
   // The issuer refuses the wallet's code: the records so far, then one error record, last.
-  r = await runCli([...create, '--profile', 'openBadgeCredential', '--tx-code', '123456', '--claim', '--claim-tx-code', '654321']);
+  r = await runInProcess([...create, '--profile', 'openBadgeCredential', '--tx-code', '123456', '--claim', '--claim-tx-code', '654321']);
   assert.equal(r.code, 3, r.stderr);
   lines = parseNdjson(r.stdout);
   assert.equal(lines[0].kind, 'offer');
@@ -191,7 +192,7 @@ test('offer create --claim --json: the offer record first, then the events and t
   assert.match(r.stderr, /^error: token: the issuer refused: invalid_grant \(tx_code is invalid\)$/m);
 
   // No offer at all: the error record is the only line.
-  r = await runCli([...create, '--profile', 'noSuchProfile', '--claim']);
+  r = await runInProcess([...create, '--profile', 'noSuchProfile', '--claim']);
   assert.equal(r.code, 5, r.stderr);
   lines = parseNdjson(r.stdout);
   assert.equal(lines.length, 1, r.stdout);
@@ -202,15 +203,15 @@ test('offer create --claim --json: the offer record first, then the events and t
 
 test('offer create: --claim-tx-code is warned about when the offer asks for no code, or when there is no --claim', async () => {
   const create = ['offer', 'create', '--base-url', sandbox.url, '--profile', 'openBadgeCredential', '--timeout', '30s'];
-  let r = await runCli([...create, '--claim', '--claim-tx-code', '654321']);
+  let r = await runInProcess([...create, '--claim', '--claim-tx-code', '654321']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /^warning: --claim-tx-code ignored: the offer asks for no transaction code \(add --tx-code to ask for one\)$/m);
   // With a report (--junit, or any run in a GitHub Actions step) the wallet's reporter is wrapped: still warned.
   const junit = join(mkdtempSync(join(tmpdir(), 'ie-junit-')), 'report.xml');
-  r = await runCli([...create, '--claim', '--claim-tx-code', '654321', '--junit', junit]);
+  r = await runInProcess([...create, '--claim', '--claim-tx-code', '654321', '--junit', junit]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /^warning: --claim-tx-code ignored: the offer asks for no transaction code/m);
-  r = await runCli([...create, '--claim-tx-code', '654321', '--json']);
+  r = await runInProcess([...create, '--claim-tx-code', '654321', '--json']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, 'warning: --claim-tx-code has no effect without --claim\n');
 });

@@ -7,7 +7,8 @@ import { loadProfiles } from '../../dist/sandbox/profiles.js';
 import { SessionStore } from '../../dist/sandbox/session-store.js';
 import { validateOfferRequest } from '../../dist/sandbox/validation.js';
 import { listen as startServer, readBody } from '../helpers/http.mjs';
-import { runCli, startListen, parseNdjson, ROOT, waitFor } from '../helpers/cli.mjs';
+import { startListen, parseNdjson, ROOT, waitFor } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
 import { startSandboxCli } from '../helpers/sandbox.mjs';
 import { spawn } from 'node:child_process';
 
@@ -461,7 +462,7 @@ test('Enterprise routes behind --token', async () => {
 test('CLI: sandbox signs webhooks that listen verifies; offer create --tail against it; SIGINT exits 130', async () => {
   const l = await startListen(['--secret', SECRET, '--until', 'status:SUCCESSFUL', '--timeout', '120s', '--json']);
   const sb = await startSandboxCli(['--webhook-scheme', 'standard', '--webhook-secret', SECRET, '--auto-claim', '500ms', '--event-names', 'legacy']);
-  const r = await runCli(['offer', 'create', '--base-url', sb.url, '--profile', 'isoMdl', '--webhook-url', l.url, '--tail', '--json', '--timeout', '120s']);
+  const r = await runInProcess(['offer', 'create', '--base-url', sb.url, '--profile', 'isoMdl', '--webhook-url', l.url, '--tail', '--json', '--timeout', '120s']);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(
     parseNdjson(r.stdout)
@@ -484,7 +485,7 @@ test('CLI: sandbox signs webhooks that listen verifies; offer create --tail agai
 
 test('CLI: sandbox -v logs request bodies with the tx code masked whole', async () => {
   const sb = await startSandboxCli(['-v']);
-  const r = await runCli(['offer', 'create', '--base-url', sb.url, '--profile', 'openBadgeCredential', '--tx-code', '493536']);
+  const r = await runInProcess(['offer', 'create', '--base-url', sb.url, '--profile', 'openBadgeCredential', '--tx-code', '493536']);
   assert.equal(r.code, 0, r.stderr);
   await waitFor(() => /"txCodeValue"/.test(sb.stderr()));
   sb.result.child.kill('SIGTERM');
@@ -502,7 +503,7 @@ test('CLI: bad sandbox flags exit 2', async () => {
     ['--webhook-scheme', 'standard', '--webhook-secret', 'not-base64!'],
     ['--auto-claim-outcome', 'maybe'],
   ]) {
-    const r = await runCli(['sandbox', '--port', '0', ...args]);
+    const r = await runInProcess(['sandbox', '--port', '0', ...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
   }
 });
@@ -510,7 +511,7 @@ test('CLI: bad sandbox flags exit 2', async () => {
 test('sandbox --ui: an inspector port in use exits 2 before anything is announced (Ready means ready)', async () => {
   const busy = await startServer(() => {});
   try {
-    const r = await runCli(['sandbox', '--port', '0', '--ui', '--ui-port', String(busy.port)]);
+    const r = await runInProcess(['sandbox', '--port', '0', '--ui', '--ui-port', String(busy.port)]);
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stderr, `error: cannot listen on 127.0.0.1:${busy.port}: address already in use\n`);
   } finally {
@@ -519,7 +520,7 @@ test('sandbox --ui: an inspector port in use exits 2 before anything is announce
 });
 
 test('demo exits 0 with both channels; --json prints records; a failing wallet exits 3', async () => {
-  let r = await runCli(['demo'], { env: { COLUMNS: '140' } });
+  let r = await runInProcess(['demo'], { env: { COLUMNS: '140' } });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^SSE \(tail\)\s+Webhook \(listen\)$/m);
   assert.match(r.stdout, /credential_request_w3c_vc_succeeded SUCCESSFUL\s+\+\s*\d+ms credential_request_w3c_vc_succeeded SUCCESSFUL ✓/);
@@ -529,7 +530,7 @@ test('demo exits 0 with both channels; --json prints records; a failing wallet e
   assert.match(r.stdout, /^Final status\s+SUCCESSFUL$/m);
   // 80 columns: one stacked list, no line wider than the terminal (but the offer URI, which must stay whole);
   // it ends with the same run as commands to type.
-  r = await runCli(['demo', '--profile', 'identityCredentialSdJwt'], { env: { COLUMNS: '80' } });
+  r = await runInProcess(['demo', '--profile', 'identityCredentialSdJwt'], { env: { COLUMNS: '80' } });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^Events \(SSE = tail, webhook = listen\)\nwebhook {2}\+ *-?\d+ms credential_offer_created ✓\n/m);
   assert.deepEqual(
@@ -540,7 +541,7 @@ test('demo exits 0 with both channels; --json prints records; a failing wallet e
     r.stderr,
     /By hand, in three terminals:\n {2}export SECRET=.*\n {2}issuer-events sandbox --webhook-scheme standard --webhook-secret "\$SECRET"\n {2}issuer-events listen --secret "\$SECRET" --until status:SUCCESSFUL\n {2}issuer-events offer create --profile identityCredentialSdJwt \\\n/,
   );
-  r = await runCli(['demo', '--json', '--profile', 'isoMdl', '--event-names', 'legacy']);
+  r = await runInProcess(['demo', '--json', '--profile', 'isoMdl', '--event-names', 'legacy']);
   assert.equal(r.code, 0, r.stderr);
   const records = parseNdjson(r.stdout);
   assert.deepEqual(
@@ -548,25 +549,25 @@ test('demo exits 0 with both channels; --json prints records; a failing wallet e
     ['resolved_credential_offer', 'requested_token', 'generated_mdoc'],
   );
   assert.equal(records.filter((x) => x.source === 'webhook' && x.verified).length, 4);
-  r = await runCli(['demo', '--outcome', 'fail']);
+  r = await runInProcess(['demo', '--outcome', 'fail']);
   assert.equal(r.code, 3);
   assert.match(r.stdout, /^Final status\s+UNSUCCESSFUL$/m);
 });
 
 test('demo: no negative offsets; a refusal is the error the wallet got; the "by hand" commands only after a success', async () => {
   // Time zero is the offer request: the webhook of the offer's creation comes after it, not before.
-  let r = await runCli(['demo'], { env: { COLUMNS: '140' } });
+  let r = await runInProcess(['demo'], { env: { COLUMNS: '140' } });
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stdout, /\+ *-\d/);
   assert.match(r.stdout, /\+ *\d+ms credential_offer_created ✓/);
   assert.match(r.stderr, /By hand, in three terminals:/);
   // A wrong tx code leaves the session ACTIVE: the only sign of failure is the wallet's refusal.
-  r = await runCli(['demo', '--outcome', 'wrong-tx-code'], { env: { COLUMNS: '140' } });
+  r = await runInProcess(['demo', '--outcome', 'wrong-tx-code'], { env: { COLUMNS: '140' } });
   assert.equal(r.code, 3, r.stderr);
   assert.doesNotMatch(r.stdout, /\+ *-\d/);
   assert.match(r.stderr, /^error: token: the issuer refused: invalid_grant \(tx_code is invalid\)\n$/m);
   assert.doesNotMatch(r.stderr, /By hand/);
-  r = await runCli(['demo', '--outcome', 'fail'], { env: { COLUMNS: '140' } });
+  r = await runInProcess(['demo', '--outcome', 'fail'], { env: { COLUMNS: '140' } });
   assert.equal(r.code, 3, r.stderr);
   assert.deepEqual(
     r.stderr.split('\n').filter((l) => l.startsWith('error:')),
