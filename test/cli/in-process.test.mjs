@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runCli } from '../helpers/cli.mjs';
+import { runInProcess } from '../helpers/in-process.mjs';
+import { VECTORS } from '../helpers/vectors.mjs';
+
+// Most command tests run the CLI in-process (test/helpers/in-process.mjs): that is only as good as
+// its agreement with the binary. Each command line here runs both ways and must give the same exit
+// code, stdout and stderr: help, usage errors from commander and from the tool, suggestions, a
+// verification, a refused port, the completion protocol.
+const v = VECTORS.standardWebhooks[0];
+const LINES = [
+  ['--help'],
+  ['offer', 'create', '--help'],
+  ['help', 'exit-codes'],
+  ['help', 'nonsense'],
+  ['creat'],
+  ['tail', ''],
+  ['listen', '--port', 'abc'],
+  ['listen', '--no-such-flag'],
+  ['claim', 'not an offer'],
+  ['trigger', 'no.such.event', '--to', 'http://127.0.0.1:1/'],
+  ['--json', 'tail', 'x', '--base-url', 'http://127.0.0.1:1'],
+  [
+    'verify',
+    '--scheme',
+    'standard',
+    '--secret',
+    v.secret,
+    '--header',
+    `webhook-id: ${v.id}`,
+    '--header',
+    `webhook-timestamp: ${v.timestamp}`,
+    '--header',
+    `webhook-signature: ${v.signature}`,
+    '--body',
+    v.body,
+    '--at',
+    v.timestamp,
+  ],
+  ['verify', '--scheme', 'standard', '--secret', v.secret, '--body', v.body, '-v'],
+  ['complete', '--', 'trigger', 'credential_request_w3'],
+];
+
+test('in-process runs agree with the spawned binary: exit code, stdout and stderr', async () => {
+  const differ = [];
+  for (const args of LINES) {
+    const [spawned, inProcess] = await Promise.all([runCli(args, { env: { NO_COLOR: '1' } }), runInProcess(args, { env: { NO_COLOR: '1' } })]);
+    const pick = ({ code, stdout, stderr }) => ({ code, stdout, stderr });
+    if (JSON.stringify(pick(spawned)) !== JSON.stringify(pick(inProcess))) differ.push({ args, spawned: pick(spawned), inProcess: pick(inProcess) });
+  }
+  assert.deepEqual(differ, []);
+});
+
+test('the lines above cover success, usage errors (2) and failures', async () => {
+  const codes = new Set();
+  for (const args of LINES) codes.add((await runInProcess(args)).code);
+  for (const code of [0, 2, 6]) assert.ok(codes.has(code), `exit ${code} among ${[...codes]}`);
+});
