@@ -229,8 +229,9 @@ test('bad input: one line naming the step or the problem, the documented exit co
     [['claim', issuer.createOffer().credentialOffer, '--credential', 'nope'], 2, /^error: --credential nope is not in the offer/],
     [['claim', issuer.createOffer().credentialOffer, '--holder-key', '/no/such/key.json'], 2, /^error: cannot read holder key \/no\/such\/key\.json: ENOENT$/m],
   ];
-  for (const [args, code, pattern, stdin = ''] of cases) {
-    const r = await runCli(args, { input: stdin });
+  for (const [args, code, pattern, stdin] of cases) {
+    // `claim -` reads the process's stdin: those lines are spawned.
+    const r = stdin === undefined && !args.includes('-') ? await runInProcess(args) : await runCli(args, { input: stdin ?? '' });
     assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
     assert.equal(errors.length, 1, `${args.join(' ')}: ${r.stderr}`);
