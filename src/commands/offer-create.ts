@@ -15,7 +15,6 @@ import { type FollowPlan, followSessions } from '../sse/follow.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
 import { offerReference } from '../wallet/offer-input.js';
 import { tunnelPlan, type TunnelFlags } from '../cli/tunnel-flags.js';
-import { serializeRecord } from '../capture/record.js';
 import { renderTunnelRecord, renderTunnelStatus } from '../output/renderers/tunnel.js';
 import { escapeLine } from '../shared/escape.js';
 import { awaitWebhooks, type WebhookChannel, type WebhookChannelReporter, withWebhookChannel } from '../tunnel/webhook-channel.js';
@@ -104,7 +103,7 @@ function channelReporter(output: CommandContext<OfferCreateOptions>['output'], e
       renderTunnelRecord(output, publicUrl, local);
       output.info(`Webhooks: ${escapeLine(publicUrl.url)} (${publicUrl.provider}) forwards to ${local}, and is the offer's webhook URL`);
     },
-    webhook: (event, result) => events.webhook(event, result.record, result.line ?? serializeRecord(result.record)),
+    webhook: (event, result) => events.webhook(event, result.record),
     warn: (message) => output.warn(escapeLine(message)),
   };
 }

@@ -57,9 +57,6 @@ export class IssuanceRecorder {
   /** The follow reporter, seeing every event and the reason a tail ended badly. */
   follow(inner: FollowReporter): FollowReporter {
     return {
-      get wantsLines() {
-        return inner.wantsLines;
-      },
       started: (plan) => inner.started?.(plan),
       finished: () => inner.finished?.(),
       backpressure: () => inner.backpressure?.(),
@@ -70,9 +67,9 @@ export class IssuanceRecorder {
         this.followFailure = message;
         inner.failed(target, message);
       },
-      event: (event, record, line, target) => {
+      event: (event, record, target) => {
         this.events.push(event);
-        inner.event(event, record, line, target);
+        inner.event(event, record, target);
       },
     };
   }

@@ -86,7 +86,6 @@ export async function runDemo(plan: DemoPlan, reporter: DemoReporter): Promise<n
     let finalStatus: string | undefined;
     let followFailure: string | undefined;
     const collector: FollowReporter = {
-      wantsLines: false,
       event(event, record) {
         sse.push({ record, at: performance.now() });
         if (event.terminal) finalStatus = event.status;

@@ -1,5 +1,5 @@
 import type { ExchangeTrace } from '../http/client.js';
-import { markRedacted, serializeRecord, sseRecord, type CaptureRecord } from '../capture/record.js';
+import { keepRawData, markRedacted, sseRecord, type CaptureRecord } from '../capture/record.js';
 import { CaptureWriter } from '../capture/writer.js';
 import { CliError, ExitCode } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
@@ -53,12 +53,10 @@ export interface FollowPlan {
 
 /** How the engine reports; the CLI's renderer implements it, the API can too. */
 export interface FollowReporter {
-  /** True when `event()` wants the serialised NDJSON line (JSON output). */
-  readonly wantsLines: boolean;
   /** Called once before streams open, with a stop function for the caller's UI. */
   started?(plan: FollowPlan): void | Promise<void>;
   finished?(): void;
-  event(event: IssuerEvent, record: CaptureRecord, line: string | undefined, target: FollowTarget): void;
+  event(event: IssuerEvent, record: CaptureRecord, target: FollowTarget): void;
   connected(target: FollowTarget, attempt: number): void;
   reconnecting(target: FollowTarget, info: { reason: string; delayMs: number; failures: number; retries: number }): void;
   duplicate(target: FollowTarget, id: string | undefined): void;
@@ -194,11 +192,10 @@ class SessionTail {
     const redacted = this.plan.keepPrivateKeys || !message.data.includes('"kty"') ? [] : redactPrivateKeys(record.data);
     if (redacted.length > 0) markRedacted(record, redacted);
     const reported = !this.plan.events || this.plan.events.has(event.type);
-    const wantLine = this.capture !== undefined || (reported && this.reporter.wantsLines);
-    // The payload's own text is spliced in verbatim, unless key material was cut out of it.
-    const line = wantLine ? serializeRecord(record, redacted.length > 0 ? undefined : message.data) : undefined;
-    if (this.capture) this.trackWrite(this.capture.writeLine(line!));
-    if (reported) this.reporter.event(event, record, line, this.target);
+    // The payload's own text stands for it in the line, unless key material was cut out of it.
+    if (redacted.length === 0) keepRawData(record, message.data);
+    if (this.capture) this.trackWrite(this.capture.write(record));
+    if (reported) this.reporter.event(event, record, this.target);
     return this.judge(event);
   }
 
@@ -209,9 +206,8 @@ class SessionTail {
     const event = buildEvent('session', { ...session, target: this.target.label }, session, undefined, this.target.label);
     const record: CaptureRecord = { ...sseRecord(event, { url: verdict.url }), source: 'session' };
     this.events++;
-    const line = this.capture || this.reporter.wantsLines ? serializeRecord(record) : undefined;
-    if (this.capture) this.trackWrite(this.capture.writeLine(line!));
-    this.reporter.event(event, record, line, this.target);
+    if (this.capture) this.trackWrite(this.capture.write(record));
+    this.reporter.event(event, record, this.target);
     if (verdict.kind === 'expired') this.stop(ExitCode.UNSUCCESSFUL, 'session EXPIRED: it was deleted at its expiresAt before it was claimed');
     else this.judge(event);
   }

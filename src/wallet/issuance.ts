@@ -28,7 +28,6 @@ export async function claimWhileFollowing(
   const controller = new AbortController();
   // The caller's reporter, told about the connection and also telling us.
   const reporter: FollowReporter = {
-    wantsLines: follow.wantsLines,
     started: (p) => follow.started?.(p),
     finished: () => follow.finished?.(),
     backpressure: () => follow.backpressure?.(),

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { capturedRequest, isoNow, markRedacted, serializeRecord, type CaptureRecord } from '../capture/record.js';
+import { capturedRequest, isoNow, keepRawData, markRedacted, type CaptureRecord } from '../capture/record.js';
 import type { CaptureWriter } from '../capture/writer.js';
 import { discardBody, readBody } from '../http/body.js';
 import { boundServer, closeServer, listenOn } from '../shared/http-server.js';
@@ -53,8 +53,6 @@ export interface ReceiveResult {
   verdict?: Verdict;
   /** Raw body and headers, for --forward-to. */
   delivery?: Delivery;
-  /** The capture line written for an accepted delivery (with --save): `--json` prints the same text. */
-  line?: string;
   /** A repeated delivery id with a different body than the first one. */
   conflict?: boolean;
 }
@@ -224,12 +222,12 @@ export class WebhookReceiver {
     if (kept.length < body.length) Object.assign(record.request, { bodyTruncated: true, bodySize: body.length });
   }
 
-  /** Writes a record (as `line` when already serialised); false when the capture could not be written. */
-  private async capture(record: CaptureRecord, line?: string): Promise<boolean> {
+  /** Writes a record; false when the capture could not be written. */
+  private async capture(record: CaptureRecord): Promise<boolean> {
     const capture = this.options.capture;
     if (!capture) return true;
     try {
-      await capture.writeLine(line ?? serializeRecord(record));
+      await capture.write(record);
       return true;
     } catch (error) {
       this.options.onCaptureError?.(error as Error);
@@ -306,11 +304,10 @@ export class WebhookReceiver {
     const entry: SeenDelivery | undefined = key === null ? undefined : { bodyHash, writing: true };
     if (key !== null) this.remember(key, entry!);
     // The payload's JSON is the body text itself (unless form-encoded or redacted): spliced in, not re-serialised.
-    const raw =
-      redacted.length === 0 && record.request?.body !== undefined && normalized.data !== null && !isFormEncoded(req.headers['content-type']) ? record.request.body : undefined;
-    // Serialised only when there is a file to write it to; the renderer reuses the text.
-    const line = this.options.capture ? serializeRecord(record, raw) : undefined;
-    const written = await this.capture(record, line);
+    if (redacted.length === 0 && record.request?.body !== undefined && normalized.data !== null && !isFormEncoded(req.headers['content-type'])) {
+      keepRawData(record, record.request.body);
+    }
+    const written = await this.capture(record);
     if (entry !== undefined) {
       entry.writing = false;
       // Not recorded: the id is forgotten, so the sender's retry is taken as new.
@@ -319,7 +316,7 @@ export class WebhookReceiver {
     }
     if (!written) return this.respond(res, 503, { error: 'capture unavailable' });
     this.respond(res, 200, OK_BODY);
-    this.options.onResult?.({ status: 200, acceptance, record, counted: !ping, duplicate: false, ping, verdict, delivery, line });
+    this.options.onResult?.({ status: 200, acceptance, record, counted: !ping, duplicate: false, ping, verdict, delivery });
   }
 
   /**

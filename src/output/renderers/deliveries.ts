@@ -136,7 +136,7 @@ export class DeliveryRenderer implements ListenReporter {
     // The capture line when one was written (the same text in the file and on stdout), else
     // serialised here: never spliced (a form body is not the payload's JSON), and a payload too
     // deep for JSON.stringify is replaced by a note instead of crashing.
-    if (output.json) output.recordLine(result.line ?? serializeRecord(record));
+    if (output.json) output.recordLine(serializeRecord(record));
     else this.line(result);
     if (result.status >= 400 && record.reason) output.warn(`${record.request?.method} ${record.request?.path}: ${record.reason}`);
   }

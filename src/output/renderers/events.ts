@@ -1,4 +1,4 @@
-import type { CaptureRecord } from '../../capture/record.js';
+import { type CaptureRecord, serializeRecord } from '../../capture/record.js';
 import { describeEvent, type IssuerEvent } from '../../issuer/catalog.js';
 import type { FollowPlan, FollowReporter, FollowTarget } from '../../sse/follow.js';
 import { formatDuration } from '../../shared/duration.js';
@@ -13,10 +13,6 @@ export class EventRenderer implements FollowReporter {
   lastFailure: string | undefined;
 
   constructor(private readonly output: Output) {}
-
-  get wantsLines(): boolean {
-    return this.output.json;
-  }
 
   async started(plan: FollowPlan): Promise<void> {
     this.prefix = plan.targets.length > 1;
@@ -61,18 +57,18 @@ export class EventRenderer implements FollowReporter {
    */
   channels = false;
 
-  event(event: IssuerEvent, record: CaptureRecord, line: string | undefined, target: FollowTarget): void {
-    this.line(event, record, line, this.prefix ? target.label : undefined);
+  event(event: IssuerEvent, record: CaptureRecord, target: FollowTarget): void {
+    this.line(event, record, this.prefix ? target.label : undefined);
   }
 
-  /** An event a webhook delivered (`offer create --tunnel`): `line` is its capture record's NDJSON. */
-  webhook(event: IssuerEvent, record: CaptureRecord, line: string): void {
-    this.line(event, record, line, undefined);
+  /** An event a webhook delivered (`offer create --tunnel`). */
+  webhook(event: IssuerEvent, record: CaptureRecord): void {
+    this.line(event, record, undefined);
   }
 
-  private line(event: IssuerEvent, record: CaptureRecord, line: string | undefined, label: string | undefined): void {
+  private line(event: IssuerEvent, record: CaptureRecord, label: string | undefined): void {
     if (this.output.json) {
-      this.output.recordLine(line!);
+      this.output.recordLine(serializeRecord(record));
       return;
     }
     const output = this.output;
