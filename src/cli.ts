@@ -629,11 +629,17 @@ async function handleError(error: unknown, argv: string[], io: CliIo): Promise<n
   // Commander has already printed its message; help and version are successes, the rest usage errors (2).
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
   // Loaded only on failure: `--help` and successful runs never pay for them here.
-  const [{ Output }, { CliError, ExitCode }, { escapeControl }] = await Promise.all([import('./output/output.js'), import('./errors.js'), import('./shared/escape.js')]);
+  const [{ Output }, { CliError, ExitCode }, { escapeControl }, { withFlagHint }] = await Promise.all([
+    import('./output/output.js'),
+    import('./errors.js'),
+    import('./shared/escape.js'),
+    import('./cli/flag-hints.js'),
+  ]);
   const verbose = argv.includes('-v') || argv.includes('--verbose');
   const output = new Output({ color: argv.includes('--no-color') ? false : undefined, stdout: io.stdout, stderr: io.stderr, env: io.env });
   if (error instanceof CliError) {
-    output.error(error.message);
+    // The engine's words, then the flag that changes them (cli/flag-hints.ts).
+    output.error(withFlagHint(error));
     // The stack starts with the message, which may quote the network: escaped like every other line.
     if (verbose && error.stack) io.stderr.write(`${escapeControl(error.stack)}\n`);
     return error.exitCode;

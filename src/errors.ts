@@ -1,3 +1,6 @@
+import type { TunnelFailure } from './tunnel/errors.js';
+import type { ClaimStepName } from './wallet/errors.js';
+
 /** Exit codes of the command-line contract (docs/exit-codes.md). */
 export const ExitCode = {
   OK: 0,
@@ -12,21 +15,88 @@ export const ExitCode = {
   TERMINATED: 143,
 } as const;
 
+/** `issuer-metadata` → `ISSUER_METADATA`. */
+type Constant<S extends string> = Uppercase<S extends `${infer A}-${infer B}` ? `${A}_${Constant<B>}` : S>;
+
+/**
+ * Every stable error code, in one place: what `CliError.code`, the `{"kind":"error","code"}`
+ * record and the API's errors carry. A code not listed here does not compile.
+ */
+export type ErrorCode =
+  // Usage, configuration, network and HTTP (below).
+  | 'E_USAGE'
+  | 'E_CONFIG'
+  | 'E_NETWORK'
+  | 'E_BAD_PORT'
+  | `E_HTTP_${number}`
+  // A stream that stopped for good (sse/session-stream.ts); its E_AUTH and E_NOT_FOUND are the exit codes' names.
+  | 'E_IDLE_TIMEOUT'
+  | 'E_GONE'
+  | 'E_UNREACHABLE'
+  | 'E_RETRIES'
+  | 'E_CONTENT_TYPE'
+  | 'E_TOO_LARGE'
+  | 'E_NO_CONTENT'
+  // `check` (check/offers.ts) and its reports (report/write.ts).
+  | 'E_UNKNOWN_PROFILE'
+  | 'E_OFFER_COMMAND'
+  | 'E_REPORT'
+  // A tunnel that could not be opened (tunnel/errors.ts), a claim that failed at a step (wallet/errors.ts).
+  | `E_TUNNEL_${Uppercase<TunnelFailure>}`
+  | `E_CLAIM_${Constant<ClaimStepName>}`
+  // A failure returned as an exit code, not thrown: E_ and the exit code's name (E_TIMEOUT, E_UNSUCCESSFUL).
+  | `E_${keyof typeof ExitCode}`;
+
+/**
+ * What happened, where the code alone does not say which setting would change it. Engines say
+ * it in their own words; the CLI names the flag (cli/flag-hints.ts has one hint for each kind).
+ */
+export type ErrorKind =
+  /** The wallet refused a plain-http issuer. */
+  | 'plain-http'
+  /** The run's deadline passed before its condition. */
+  | 'deadline'
+  /** A credential's issuer key cannot be found. */
+  | 'key-not-found'
+  /** The offer asks for a transaction code, and none was given. */
+  | 'tx-code-missing'
+  /** A credential configuration asked for is not in the offer. */
+  | 'configuration-not-offered'
+  /** The first connection was refused, and no wait for a server still starting was asked for. */
+  | 'server-not-started'
+  /** No response within the bound on one connection attempt. */
+  | 'connect-timeout'
+  /** walt.id Enterprise without a token. */
+  | 'token-missing'
+  /** The issuer does not list its profiles: they must be named. */
+  | 'profiles-unlisted'
+  /** A webhook body over the receiver's limit. */
+  | 'body-too-large';
+
+/** The code of a failure that was returned, not thrown: E_ and the exit code's name (E_TIMEOUT, E_UNSUCCESSFUL). */
+export function codeForExit(exitCode: number): ErrorCode {
+  const name = (Object.keys(ExitCode) as (keyof typeof ExitCode)[]).find((key) => ExitCode[key] === exitCode);
+  return `E_${name ?? 'FAILURE'}`;
+}
+
 /** Every error the CLI expects carries a stable `code` and the exit code it maps to. */
 export class CliError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly exitCode: number;
-  constructor(message: string, code: string, exitCode: number, options?: { cause?: unknown }) {
-    super(message, options);
+  /** What kind of failure, when the CLI has a flag that changes it. */
+  readonly kind?: ErrorKind;
+  constructor(message: string, code: ErrorCode, exitCode: number, options?: { cause?: unknown; kind?: ErrorKind }) {
+    super(message, options && 'cause' in options ? { cause: options.cause } : undefined);
     this.name = new.target.name;
     this.code = code;
     this.exitCode = exitCode;
+    this.kind = options?.kind;
   }
 }
 
 /** Bad flag, bad argument, unreadable input file: exit 2. */
 export class UsageError extends CliError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; kind?: ErrorKind }) {
     super(message, 'E_USAGE', ExitCode.USAGE, options);
   }
 }

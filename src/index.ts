@@ -15,7 +15,7 @@ export type { DecodedCredential, SignatureCheck } from './wallet/credentials.js'
 export type { CredentialTrust } from './wallet/trust.js';
 
 // tail: following sessions over SSE
-export { followSessions, type FollowPlan, type FollowReporter, type FollowTarget } from './sse/follow.js';
+export { failureLine, followSessions, type FollowFailure, type FollowPlan, type FollowReporter, type FollowTarget } from './sse/follow.js';
 export { SessionStream, StreamError, type StreamOptions, type StreamHooks } from './sse/session-stream.js';
 
 // the issuers' events
@@ -79,5 +79,5 @@ export { summaryMarkdown } from './report/summary.js';
 // configuration, errors, durations
 export { loadConfigFile, resolveSettings, type LoadedConfig, type ResolvedSettings } from './config/load.js';
 export type { ConfigFile, Settings } from './config/schema.js';
-export { CliError, UsageError, ConfigError, HttpError, NetworkError, ExitCode } from './errors.js';
+export { CliError, UsageError, ConfigError, HttpError, NetworkError, ExitCode, type ErrorCode, type ErrorKind } from './errors.js';
 export { parseDuration, parseSize, formatDuration } from './shared/duration.js';

@@ -59,7 +59,7 @@ export class ManagementOffers implements OfferSource {
   async profiles(requested: readonly string[] | undefined): Promise<string[]> {
     if (this.connection.target) {
       // Enterprise documents no profile listing: the profiles are named, and an unknown one is found at its first offer.
-      if (!requested?.length) throw new UsageError('walt.id Enterprise lists no profiles here: name them with --profile <id>');
+      if (!requested?.length) throw new UsageError('walt.id Enterprise lists no profiles here', { kind: 'profiles-unlisted' });
       return [...requested];
     }
     const url = `${this.connection.baseUrl.replace(/\/+$/, '')}/issuer2/profiles`;
@@ -78,7 +78,7 @@ export class ManagementOffers implements OfferSource {
     const listed = response.status === 200 ? profileIds(response.text) : undefined;
     if (!listed) {
       if (requested?.length) return [...requested];
-      throw new UsageError(`the issuer did not list its profiles (GET ${url} answered ${response.status}): name them with --profile <id>`);
+      throw new UsageError(`the issuer did not list its profiles (GET ${url} answered ${response.status})`, { kind: 'profiles-unlisted' });
     }
     if (!requested?.length) return listed;
     const unknown = requested.filter((p) => !listed.includes(p));

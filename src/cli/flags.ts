@@ -14,6 +14,7 @@ import type { FollowPlan } from '../sse/follow.js';
 import type { ReportTargets } from '../report/write.js';
 import { FAULT_NAMES, type FaultName, isFaultName } from '../sandbox/faults.js';
 import type { HmacOptions } from '../webhooks/types.js';
+import { FILTER_KEYS, recordFilter, type RecordFilter } from '../replay/filter.js';
 
 /**
  * Every shared flag is parsed and validated here, once, and each error names the flag. Domain
@@ -313,4 +314,16 @@ export function reportTargets(junit: string | undefined, env: NodeJS.ProcessEnv)
     if (statSync(junit, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`invalid --junit ${junit}: it is a directory; name a file`);
   }
   return { junit, stepSummary: env.GITHUB_STEP_SUMMARY || undefined };
+}
+
+/** `--filter key=value`, repeatable (replay): the key one of the record fields a filter matches. */
+export function filterFlag(specs: readonly string[], flag = '--filter'): RecordFilter {
+  const wanted = new Map<(typeof FILTER_KEYS)[number], string[]>();
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const key = FILTER_KEYS.find((k) => k === spec.slice(0, eq));
+    if (eq <= 0 || !key) throw new UsageError(`invalid ${flag} "${spec}": use ${FILTER_KEYS.map((k) => `${k}=…`).join(', ')}`);
+    wanted.set(key, [...(wanted.get(key) ?? []), spec.slice(eq + 1)]);
+  }
+  return recordFilter(wanted);
 }

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { AUTH_METHODS, MAX_EXPIRES_IN_SECONDS, VALUE_MODES, type OfferRequest } from '../issuer/offers.js';
+import { AUTH_METHODS, ISSUER_STATE_MODES, MAX_EXPIRES_IN_SECONDS, VALUE_MODES, type OfferRequest } from '../issuer/offers.js';
 import { choiceFlag, durationFlag, jsonFlag, optionalUrl, sessionIdFlag } from './flags.js';
 
 /** The flags that make an offer request (`offer create`; `check` creates offers the same way). */
@@ -20,12 +20,13 @@ export interface OfferRequestFlags {
 export function offerRequest(options: OfferRequestFlags): OfferRequest {
   if (!options.profile) throw new UsageError('missing required option --profile <profileId>');
   const authMethod = choiceFlag(options.authMethod?.toUpperCase() ?? 'PRE_AUTHORIZED', '--auth-method', AUTH_METHODS);
+  const issuerStateMode = options.issuerStateMode === undefined ? undefined : choiceFlag(options.issuerStateMode.toUpperCase(), '--issuer-state-mode', ISSUER_STATE_MODES);
   if (options.txCode && authMethod !== 'PRE_AUTHORIZED') throw new UsageError('--tx-code needs --auth-method PRE_AUTHORIZED');
-  if (options.issuerStateMode && authMethod !== 'AUTHORIZED') throw new UsageError('--issuer-state-mode needs --auth-method AUTHORIZED');
+  if (issuerStateMode && authMethod !== 'AUTHORIZED') throw new UsageError('--issuer-state-mode needs --auth-method AUTHORIZED');
   return {
     profileId: options.profile,
     authMethod,
-    issuerStateMode: options.issuerStateMode?.toUpperCase() as OfferRequest['issuerStateMode'],
+    issuerStateMode,
     valueMode: options.valueMode === undefined ? undefined : choiceFlag(options.valueMode.toUpperCase(), '--value-mode', VALUE_MODES),
     expiresInSeconds: options.expiresIn === undefined ? undefined : expiryFlag(options.expiresIn),
     txCode: options.txCode,

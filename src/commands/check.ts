@@ -1,4 +1,5 @@
 import type { CommandContext } from '../cli/command-context.js';
+import { flagHint } from '../cli/flag-hints.js';
 import { durationFlag, type IssuerFlags, integerFlag, listFlag, optionalDuration, reportTargets, urlFlag } from '../cli/flags.js';
 import type { CheckOutcome, CheckPlan } from '../check/engine.js';
 import { MODULE_NAMES, selectModules } from '../check/modules.js';
@@ -40,7 +41,7 @@ export async function run(ctx: CommandContext<CheckOptions>): Promise<number> {
     outcome = await runCheck(plan, renderer);
     renderer.report(outcome);
     if (outcome.stoppedWith === undefined && outcome.timedOut)
-      output.error(`check did not finish within ${formatDuration(plan.timeoutMs!)} (--timeout): the report holds the checks done so far`);
+      output.error(`check did not finish within ${formatDuration(plan.timeoutMs!)}${flagHint({ kind: 'deadline' })}: the report holds the checks done so far`);
     return checkExitCode(outcome);
   };
   const report = (exitCode: number): RunReport => ({

@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs';
 import { readStdinSync } from '../shared/input.js';
 import { terminalSafeJson } from '../shared/json-safety.js';
 import type { CommandContext } from '../cli/command-context.js';
-import { withFlagHint } from '../cli/claim-hints.js';
 import { choiceFlag, type IssuerFlags, optionalDuration, trustAnchorFlags } from '../cli/flags.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
@@ -10,7 +9,7 @@ import { ClaimRenderer } from '../output/renderers/claim.js';
 import { type ClaimResult, claimOffer } from '../wallet/claim.js';
 import { NOTIFY_CHOICES } from '../wallet/notify.js';
 import { ClaimError, UntrustedCredentialError } from '../wallet/errors.js';
-import { offerFromCreateOutput, offerReference } from '../wallet/offer-input.js';
+import { offerReference } from '../wallet/offer-input.js';
 
 interface ClaimOptions extends IssuerFlags {
   txCode?: string;
@@ -63,8 +62,24 @@ export async function run(ctx: CommandContext<ClaimOptions>, arg: string): Promi
     // What was received is shown beside why it cannot be trusted.
     if (error instanceof UntrustedCredentialError) renderer.result(error.result as ClaimResult, true);
     if (error instanceof ClaimError && error.oauthError) output.debug(`issuer said: ${terminalSafeJson(JSON.stringify(error.oauthError))}`);
-    throw withFlagHint(error);
+    throw error;
   } finally {
     await dispatcher.close().catch(() => {});
   }
+}
+
+/** `offer create --json | claim -`: the offer URI and its tx code from the issuer's 201 object. */
+function offerFromCreateOutput(text: string): { offer: string; txCodeValue?: string } {
+  const line = text.split('\n').find((l) => l.trim().startsWith('{'));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line ?? text);
+  } catch {
+    throw new UsageError('stdin is not the JSON that offer create --json prints');
+  }
+  const object = parsed as { kind?: unknown; message?: unknown; credentialOffer?: unknown; txCodeValue?: unknown };
+  // `offer create --json` that failed prints its error record instead of an offer.
+  if (object?.kind === 'error') throw new UsageError(`stdin holds an error from offer create, not an offer: ${String(object.message)}`);
+  if (typeof object?.credentialOffer !== 'string') throw new UsageError('stdin JSON has no credentialOffer (expected the output of offer create --json)');
+  return { offer: object.credentialOffer, txCodeValue: typeof object.txCodeValue === 'string' ? object.txCodeValue : undefined };
 }

@@ -31,13 +31,17 @@ export async function run(ctx: CommandContext<ContextOptions>, action: string | 
       return 0;
     }
     case 'show': {
-      const shown = showContext(loaded, {
-        baseUrl: options.baseUrl,
-        target: options.target,
-        token: options.token,
-        webhookSecret: options.secret,
-        context: name ?? options.context,
-      }, ctx.env);
+      const shown = showContext(
+        loaded,
+        {
+          baseUrl: options.baseUrl,
+          target: options.target,
+          token: options.token,
+          webhookSecret: options.secret,
+          context: name ?? options.context,
+        },
+        ctx.env,
+      );
       if (output.json) output.record({ kind: 'context', ...shown });
       else {
         const dim = output.color.dim;

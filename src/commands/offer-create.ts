@@ -1,13 +1,13 @@
-import { withFlagHint } from '../cli/claim-hints.js';
 import type { CommandContext } from '../cli/command-context.js';
+import { withFlagHint } from '../cli/flag-hints.js';
 import { choiceFlag, durationFlag, followFlags, followWarnings, reportTargets, trustAnchorFlags, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
 import { offerRequest, type OfferRequestFlags } from '../cli/offer-flags.js';
-import { CliError, ExitCode, UsageError } from '../errors.js';
+import { CliError, codeForExit, ExitCode, UsageError } from '../errors.js';
 import { assertFetchable, createDispatcher } from '../http/client.js';
 import { followTarget, type IssuerConnection } from '../issuer/endpoints.js';
 import { createOffer, offerHttpRequest, type OfferRequest } from '../issuer/offers.js';
 import { renderRequestPreview } from '../output/renderers/exchange.js';
-import { codeForExit, renderErrorRecord } from '../output/renderers/error.js';
+import { renderErrorRecord } from '../output/renderers/error.js';
 import { EventRenderer } from '../output/renderers/events.js';
 import { claimCommand, renderNextSteps, renderOffer } from '../output/renderers/offer.js';
 import type { IssuanceRecorder } from '../report/issuance.js';
@@ -44,7 +44,8 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
     if (code !== ExitCode.OK) renderErrorRecord(ctx.output, { code: codeForExit(code), message: events.lastFailure ?? `exit code ${code}`, exitCode: code });
     return code;
   } catch (error) {
-    if (error instanceof CliError) renderErrorRecord(ctx.output, error);
+    // The line stderr shows: the engine's words and the flag that changes them.
+    if (error instanceof CliError) renderErrorRecord(ctx.output, { code: error.code, message: withFlagHint(error), exitCode: error.exitCode });
     throw error;
   }
 }
@@ -152,10 +153,7 @@ async function issue(
   // The wallet stack (OID4VCI client, JOSE, SD-JWT, mdoc) is loaded only when a claim is asked for.
   const { claimWhileFollowing } = await import('../wallet/issuance.js');
   const claimed = new ClaimRenderer(output, { unusedTxCode: '--claim-tx-code ignored: the offer asks for no transaction code (add --tx-code to ask for one)' });
-  const code = await claimWhileFollowing({ follow: followPlan, claim }, recorder?.follow(events) ?? events, recorder?.claim(claimed) ?? claimed).catch((error: unknown) => {
-    throw withFlagHint(error);
-  });
-  return webhooks(code);
+  return webhooks(await claimWhileFollowing({ follow: followPlan, claim }, recorder?.follow(events) ?? events, recorder?.claim(claimed) ?? claimed));
 }
 
 // The wallet's options: without --claim there is no wallet to use them.

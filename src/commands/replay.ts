@@ -1,11 +1,10 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { durationFlag, factorFlag, integerFlag, portFlag, rateFlag, signingSchemeFlag, signingSecretFlag, urlFlag } from '../cli/flags.js';
+import { durationFlag, factorFlag, filterFlag, integerFlag, portFlag, rateFlag, signingSchemeFlag, signingSecretFlag, urlFlag } from '../cli/flags.js';
 import { UsageError } from '../errors.js';
 import { exchangeTracer } from '../output/renderers/exchange.js';
 import { ReplayRenderer } from '../output/renderers/replay.js';
 import type { ResignOptions } from '../replay/delivery.js';
 import { replayToTarget, serveCaptured, type ReplaySource } from '../replay/engine.js';
-import { parseFilters } from '../replay/filter.js';
 
 interface ReplayOptions {
   to?: string;
@@ -36,7 +35,7 @@ export async function run(ctx: CommandContext<ReplayOptions>, files: string[]): 
   if (!options.serveSse && !options.to && !options.dryRun) throw new UsageError('say where to: --to <url>, or --serve-sse --port <n> (or --dry-run to list what would be sent)');
   if (options.serveSse && options.to) throw new UsageError('--to and --serve-sse are exclusive');
   const speed = options.speed === undefined ? undefined : factorFlag(options.speed, '--speed');
-  const source: ReplaySource = { files, filter: parseFilters(options.filter ?? []), includeRejected: Boolean(options.includeRejected), skipInvalid: Boolean(options.skipInvalid) };
+  const source: ReplaySource = { files, filter: filterFlag(options.filter ?? []), includeRejected: Boolean(options.includeRejected), skipInvalid: Boolean(options.skipInvalid) };
   if (options.serveSse) {
     return serveCaptured({ ...source, host: options.host, port: portFlag(options.port), speed: speed ?? 1 }, new ReplayRenderer(output));
   }

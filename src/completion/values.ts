@@ -110,6 +110,7 @@ const checkChannels: Source = async () => plain(['sse,webhook', 'sse', 'webhook'
 
 const authMethods: Source = async () => plain((await import('../issuer/offers.js')).AUTH_METHODS);
 const valueModes: Source = async () => plain((await import('../issuer/offers.js')).VALUE_MODES);
+const issuerStateModes: Source = async () => plain((await import('../issuer/offers.js')).ISSUER_STATE_MODES);
 const eventNameGenerations: Source = async () => plain((await import('../sandbox/events.js')).EVENT_NAME_GENERATIONS);
 const outcomes: Source = async () => plain((await import('../sandbox/outcomes.js')).OUTCOMES);
 /** `claim --notify`, `offer create --notify`: the OID4VCI 1.0 §11 event the wallet sends, or none. */
@@ -143,6 +144,7 @@ export const OPTION_VALUES: Record<string, Source | Record<string, Source>> = {
   '--provider': providers,
   '--auth-method': authMethods,
   '--value-mode': valueModes,
+  '--issuer-state-mode': issuerStateModes,
   '--event-names': eventNameGenerations,
   '--outcome': outcomes,
   '--auto-claim-outcome': outcomes,

@@ -47,7 +47,7 @@ export function inspectingListener(reporter: ListenReporter, store: RecordStore,
       reporter.delivery(result);
     },
     forwarded: (result) => reporter.forwarded(result),
-    timedOut: (message) => reporter.timedOut(message),
+    timedOut: (info) => reporter.timedOut(info),
     captureFailed: (error) => reporter.captureFailed(error),
     summary: (info) => reporter.summary(info),
   };

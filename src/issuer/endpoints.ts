@@ -61,7 +61,7 @@ export function authHeaders(connection: IssuerConnection): Record<string, string
 
 export function assertUsable(connection: IssuerConnection): void {
   if (connection.target && !connection.token) {
-    throw new UsageError('walt.id Enterprise (--target) needs a token: pass --token or set ISSUER_EVENTS_TOKEN');
+    throw new UsageError('walt.id Enterprise (a target is set) needs a token', { kind: 'token-missing' });
   }
 }
 

@@ -6,6 +6,7 @@ import { assertUsable, authHeaders, flavourOf, offersUrl, profilesUrl, type Issu
 
 export type AuthMethod = 'PRE_AUTHORIZED' | 'AUTHORIZED';
 export type ValueMode = 'BY_REFERENCE' | 'BY_VALUE';
+type IssuerStateMode = 'INCLUDE' | 'OMIT';
 
 /**
  * The longest expiry an offer is given: 100 years, in seconds (`offer create --expires-in`, and
@@ -16,7 +17,7 @@ export const MAX_EXPIRES_IN_SECONDS = 100 * 365 * 86_400;
 export interface OfferRequest {
   profileId: string;
   authMethod?: AuthMethod;
-  issuerStateMode?: 'INCLUDE' | 'OMIT';
+  issuerStateMode?: IssuerStateMode;
   valueMode?: ValueMode;
   /** Seconds; -1 means never. */
   expiresInSeconds?: number;
@@ -44,6 +45,7 @@ export interface OfferResponse {
 
 export const AUTH_METHODS = ['PRE_AUTHORIZED', 'AUTHORIZED'] as const;
 export const VALUE_MODES = ['BY_REFERENCE', 'BY_VALUE'] as const;
+export const ISSUER_STATE_MODES = ['INCLUDE', 'OMIT'] as const satisfies readonly IssuerStateMode[];
 
 /**
  * Builds the JSON body. walt.id rejects unknown fields with 400, so only fields it knows are
@@ -54,6 +56,9 @@ function buildOfferBody(request: OfferRequest, connection: Pick<IssuerConnection
   if (!AUTH_METHODS.includes(authMethod)) throw new UsageError(`invalid authMethod "${authMethod}": use PRE_AUTHORIZED or AUTHORIZED`);
   if (request.valueMode !== undefined && !VALUE_MODES.includes(request.valueMode)) {
     throw new UsageError(`invalid valueMode "${request.valueMode}": use BY_REFERENCE or BY_VALUE`);
+  }
+  if (request.issuerStateMode !== undefined && !ISSUER_STATE_MODES.includes(request.issuerStateMode)) {
+    throw new UsageError(`invalid issuerStateMode "${request.issuerStateMode}": use INCLUDE or OMIT`);
   }
   if (request.txCode && authMethod !== 'PRE_AUTHORIZED') throw new UsageError('a txCode needs authMethod PRE_AUTHORIZED');
   if (request.issuerStateMode && authMethod !== 'AUTHORIZED') throw new UsageError('issuerStateMode needs authMethod AUTHORIZED');

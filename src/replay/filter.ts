@@ -1,20 +1,17 @@
-import { UsageError } from '../errors.js';
 import type { CaptureRecord } from '../capture/record.js';
 
-const KEYS = ['type', 'session', 'provider', 'source', 'id', 'status'] as const;
-type Key = (typeof KEYS)[number];
+/** The record fields a filter can match. */
+export const FILTER_KEYS = ['type', 'session', 'provider', 'source', 'id', 'status'] as const;
+type Key = (typeof FILTER_KEYS)[number];
 
-/** `--filter key=value`, repeatable: values of one key are alternatives, different keys must all match. A trailing `*` matches a prefix. */
+/** Selects capture records. */
 export type RecordFilter = (record: CaptureRecord) => boolean;
 
-export function parseFilters(specs: readonly string[]): RecordFilter {
-  const wanted = new Map<Key, string[]>();
-  for (const spec of specs) {
-    const eq = spec.indexOf('=');
-    const key = spec.slice(0, eq) as Key;
-    if (eq <= 0 || !KEYS.includes(key)) throw new UsageError(`invalid --filter "${spec}": use ${KEYS.map((k) => `${k}=…`).join(', ')}`);
-    wanted.set(key, [...(wanted.get(key) ?? []), spec.slice(eq + 1)]);
-  }
+/**
+ * The patterns each key must match: values of one key are alternatives, different keys must all
+ * match. A trailing `*` matches a prefix. No keys: every record.
+ */
+export function recordFilter(wanted: ReadonlyMap<Key, readonly string[]>): RecordFilter {
   const fieldOf = (record: CaptureRecord, key: Key): string | null => {
     if (key === 'session') return record.sessionId;
     return (record[key] as string | null | undefined) ?? null;

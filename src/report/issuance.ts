@@ -2,7 +2,7 @@ import { CliError } from '../errors.js';
 import type { IssuerEvent } from '../issuer/catalog.js';
 import type { IssuerConnection } from '../issuer/endpoints.js';
 import { maskUserinfo } from '../shared/url.js';
-import type { FollowReporter } from '../sse/follow.js';
+import { type FollowReporter, failureLine } from '../sse/follow.js';
 import type { ClaimReporter, ClaimResult, ClaimStep } from '../wallet/claim.js';
 import { CLAIM_STEPS } from '../wallet/errors.js';
 import type { CheckResult, RunReport } from './checks.js';
@@ -63,9 +63,9 @@ export class IssuanceRecorder {
       connected: (target, attempt) => inner.connected(target, attempt),
       reconnecting: (target, info) => inner.reconnecting(target, info),
       duplicate: (target, id) => inner.duplicate(target, id),
-      failed: (target, message) => {
-        this.followFailure = message;
-        inner.failed(target, message);
+      failed: (target, failure) => {
+        this.followFailure = failureLine(failure);
+        inner.failed(target, failure);
       },
       event: (event, record, target) => {
         this.events.push(event);

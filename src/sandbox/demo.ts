@@ -3,7 +3,7 @@ import type { CaptureRecord } from '../capture/record.js';
 import { ExitCode } from '../errors.js';
 import { followTarget } from '../issuer/endpoints.js';
 import { createOffer, type OfferResponse } from '../issuer/offers.js';
-import { followSessions, type FollowReporter } from '../sse/follow.js';
+import { type FollowFailure, type FollowReporter, failureLine, followSessions } from '../sse/follow.js';
 import { WebhookReceiver } from '../webhooks/receiver.js';
 import { loadProfiles } from './profiles.js';
 import { SandboxIssuer } from './server.js';
@@ -44,7 +44,8 @@ export interface DemoReporter {
   claiming(outcome: ClaimOutcome): void;
   /** Renders the timelines and summary; returns nothing, the engine decides the exit code. */
   done(result: DemoResult): void;
-  timedOut(message: string): void;
+  /** The run's deadline passed: why the session did not end, in the engine's words. */
+  timedOut(failure: FollowFailure): void;
   /** Debug lines from the sandbox. */
   log(line: string): void;
 }
@@ -84,7 +85,7 @@ export async function runDemo(plan: DemoPlan, reporter: DemoReporter): Promise<n
     let connected!: () => void;
     const isConnected = new Promise<void>((resolve) => (connected = resolve));
     let finalStatus: string | undefined;
-    let followFailure: string | undefined;
+    let followFailure: FollowFailure | undefined;
     const collector: FollowReporter = {
       event(event, record) {
         sse.push({ record, at: performance.now() });
@@ -93,8 +94,8 @@ export async function runDemo(plan: DemoPlan, reporter: DemoReporter): Promise<n
       connected: () => connected(),
       reconnecting() {},
       duplicate() {},
-      failed: (_target, message) => {
-        followFailure = message;
+      failed: (_target, failure) => {
+        followFailure = failure;
       },
     };
     const stop = new AbortController();
@@ -119,10 +120,10 @@ export async function runDemo(plan: DemoPlan, reporter: DemoReporter): Promise<n
     if (plan.outcome === 'wrong-tx-code') setTimeout(() => stop.abort(ExitCode.UNSUCCESSFUL), 300).unref();
     const followed = await following;
     if (followed === ExitCode.TIMEOUT) {
-      reporter.timedOut(followFailure ?? 'timed out');
+      reporter.timedOut(followFailure ?? { message: 'timed out', code: 'E_TIMEOUT', kind: 'deadline' });
       return ExitCode.TIMEOUT;
     }
-    const { code, error } = outcome(webhooks, refusal, followed, followFailure);
+    const { code, error } = outcome(webhooks, refusal, followed, followFailure && failureLine(followFailure));
     reporter.done({ sse, webhooks, steps, startedAt, finalStatus: finalStatus ?? 'ACTIVE', refusal, error });
     return code;
   } finally {

@@ -22,6 +22,13 @@ export function parseSize(text: string): number {
   return Math.floor(Number(match[1]) * (SIZE_UNITS[unit] ?? 1));
 }
 
+/** Human form of a byte count, for messages, in the units sizes are given in: 1048576 → "1mb", 1500 → "1500 bytes". */
+export function formatSize(bytes: number): string {
+  if (bytes >= 1024 ** 2 && bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2}mb`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024}kb`;
+  return `${bytes} bytes`;
+}
+
 /** Human form of a millisecond count, for messages: 1500 → "1.5s". */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;

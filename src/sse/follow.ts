@@ -1,7 +1,7 @@
 import type { ExchangeTrace } from '../http/client.js';
 import { keepRawData, markRedacted, sseRecord, type CaptureRecord } from '../capture/record.js';
 import { CaptureWriter } from '../capture/writer.js';
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, codeForExit, type ErrorCode, type ErrorKind, ExitCode } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
 import { buildEvent, eventFromSse, type IssuerEvent } from '../issuer/catalog.js';
 import { redactPrivateKeys } from '../shared/json-safety.js';
@@ -43,12 +43,30 @@ export interface FollowPlan {
   /** `-v`: sees each HTTP exchange (the stream's request and response headers, session reads). */
   trace?: ExchangeTrace;
   /**
-   * Said after "no event arrived" when --timeout passes before any event: why, and what to do.
+   * Said after "no event arrived" when the timeout passes before any event: why, and what to do.
    * The caller knows how the session began (created just now, or by someone else before).
    */
   silenceHint?: string;
   /** Stops every tail when aborted; they end with exit code `signal.reason` (a number) or 0. */
   signal?: AbortSignal;
+}
+
+/**
+ * Why a session's tail ended badly, in the engine's words: `message`, then `detail` when there is
+ * more to say. `code` is the stable code (E_IDLE_TIMEOUT, or E_ and the exit code's name for an
+ * end that was not thrown); `kind`, when a setting would change it (a caller names its flag after
+ * `message`: the CLI's cli/flag-hints.ts).
+ */
+export interface FollowFailure {
+  message: string;
+  code: ErrorCode;
+  kind?: ErrorKind;
+  detail?: string;
+}
+
+/** The failure as one line; `hint` (e.g. the flag that changes it) goes after the message, before the detail. */
+export function failureLine(failure: FollowFailure, hint = ''): string {
+  return `${failure.message}${hint}${failure.detail ? `; ${failure.detail}` : ''}`;
 }
 
 /** How the engine reports; the CLI's renderer implements it, the API can too. */
@@ -58,10 +76,11 @@ export interface FollowReporter {
   finished?(): void;
   event(event: IssuerEvent, record: CaptureRecord, target: FollowTarget): void;
   connected(target: FollowTarget, attempt: number): void;
-  reconnecting(target: FollowTarget, info: { reason: string; delayMs: number; failures: number; retries: number }): void;
+  /** `reasonKind`: what the reason is about, when a setting changes it (no response within the connect timeout). */
+  reconnecting(target: FollowTarget, info: { reason: string; reasonKind?: ErrorKind; delayMs: number; failures: number; retries: number }): void;
   duplicate(target: FollowTarget, id: string | undefined): void;
   /** A session's tail ended badly (the exit code says how). */
-  failed(target: FollowTarget, message: string): void;
+  failed(target: FollowTarget, failure: FollowFailure): void;
   /** Output backpressure: a promise to wait on before reading more. */
   backpressure?(): Promise<void> | undefined;
 }
@@ -85,10 +104,11 @@ export async function followSessions(plan: FollowPlan, reporter: FollowReporter)
       : safeTimeout(() => {
           const what = plan.until ? describeCondition(plan.until) : 'terminal status';
           for (const tail of tails)
-            tail.stop(
-              ExitCode.TIMEOUT,
-              `no ${what} within ${formatDuration(plan.timeoutMs!)} (--timeout)${tail.silent ? `; no event arrived${plan.silenceHint ? `: ${plan.silenceHint}` : ''}` : ''}`,
-            );
+            tail.stop(ExitCode.TIMEOUT, {
+              message: `no ${what} within ${formatDuration(plan.timeoutMs!)}`,
+              kind: 'deadline',
+              detail: tail.silent ? `no event arrived${plan.silenceHint ? `: ${plan.silenceHint}` : ''}` : undefined,
+            });
         }, plan.timeoutMs);
   const onAbort = (): void => {
     const reason = plan.signal?.reason;
@@ -151,7 +171,7 @@ class SessionTail {
             this.truth.check();
           }
         },
-        onReconnect: ({ failures, delayMs, reason }) => reporter.reconnecting(target, { reason, delayMs, failures, retries: plan.retries }),
+        onReconnect: ({ failures, delayMs, reason, reasonKind }) => reporter.reconnecting(target, { reason, reasonKind, delayMs, failures, retries: plan.retries }),
       },
     );
   }
@@ -161,11 +181,12 @@ class SessionTail {
     return this.events === 0;
   }
 
-  stop(code: number, message?: string): void {
+  /** Ends this tail with `code`; a failure is reported (its code, unless given, is E_ and the exit code's name). */
+  stop(code: number, failure?: Omit<FollowFailure, 'code'> & { code?: ErrorCode }): void {
     if (this.code !== undefined) return;
     this.code = code;
     this.truth?.cancel();
-    if (message) this.reporter.failed(this.target, message);
+    if (failure) this.reporter.failed(this.target, { ...failure, code: failure.code ?? codeForExit(code) });
     this.stream.close();
   }
 
@@ -174,11 +195,11 @@ class SessionTail {
       await this.stream.run();
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
-      this.stop(error.exitCode, error.message);
+      this.stop(error.exitCode, { message: error.message, code: error.code, kind: error.kind });
     }
     await this.lastWrite;
     if (this.writeError) {
-      this.reporter.failed(this.target, `could not write to capture file: ${this.writeError.message}`);
+      this.reporter.failed(this.target, { message: `could not write to capture file: ${this.writeError.message}`, code: 'E_FAILURE' });
       return Math.max(this.code ?? ExitCode.FAILURE, ExitCode.FAILURE);
     }
     return this.code ?? ExitCode.FAILURE;
@@ -208,7 +229,7 @@ class SessionTail {
     this.events++;
     if (this.capture) this.trackWrite(this.capture.write(record));
     this.reporter.event(event, record, this.target);
-    if (verdict.kind === 'expired') this.stop(ExitCode.UNSUCCESSFUL, 'session EXPIRED: it was deleted at its expiresAt before it was claimed');
+    if (verdict.kind === 'expired') this.stop(ExitCode.UNSUCCESSFUL, { message: 'session EXPIRED: it was deleted at its expiresAt before it was claimed' });
     else this.judge(event);
   }
 
@@ -221,11 +242,11 @@ class SessionTail {
     }
     if (!event.terminal) return false;
     if (event.outcome === 'success' && until) {
-      this.stop(ExitCode.FAILURE, `session ended ${event.status} before ${describeCondition(until)}`);
+      this.stop(ExitCode.FAILURE, { message: `session ended ${event.status} before ${describeCondition(until)}` });
     } else if (event.outcome === 'success') {
       this.stop(ExitCode.OK);
     } else {
-      this.stop(exitCodeForOutcome('failure'), `session ended ${event.status ?? 'unsuccessfully'}`);
+      this.stop(exitCodeForOutcome('failure'), { message: `session ended ${event.status ?? 'unsuccessfully'}` });
     }
     return true;
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EventSource } from 'eventsource';
 import { type Dispatcher, fetch as undiciFetch } from 'undici';
-import { CliError, ExitCode, exitCodeForStatus } from '../errors.js';
+import { CliError, type ErrorKind, ExitCode, exitCodeForStatus } from '../errors.js';
 import { assertFetchable, describeNetworkError, errorDetail, type ExchangeTrace, MAX_SHOWN_RESPONSE_BYTES, neverConnected, readAtMost } from '../http/client.js';
 import { findCause } from '../shared/cause.js';
 import { backoffDelay, parseRetryAfter } from '../shared/backoff.js';
@@ -55,14 +55,17 @@ export interface StreamHooks {
   onDuplicate?(message: StreamMessage): void;
   /** Connection life: connected, reconnect scheduled. */
   onConnect?(info: { attempt: number }): void;
-  /** `failures` counts consecutive failed attempts; 0 after a stream that delivered events ended. */
-  onReconnect?(info: { failures: number; delayMs: number; reason: string }): void;
+  /**
+   * `failures` counts consecutive failed attempts; 0 after a stream that delivered events ended.
+   * `reasonKind`: what the reason is about, when a setting changes it (no response within the connect timeout).
+   */
+  onReconnect?(info: { failures: number; delayMs: number; reason: string; reasonKind?: ErrorKind }): void;
 }
 
 type AttemptResult =
   | { kind: 'stopped' }
   | { kind: 'ended'; events: number; messages: number; aliveMs: number }
-  | { kind: 'retry'; reason: string; delayMs?: number; events: number; refused?: boolean };
+  | { kind: 'retry'; reason: string; reasonKind?: ErrorKind; delayMs?: number; events: number; refused?: boolean };
 
 const KEEP_ALIVE = '{}';
 const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
@@ -130,7 +133,7 @@ export class SessionStream {
     const check = (): void => {
       const silent = Date.now() - this.lastByteAt;
       if (silent >= idleMs) {
-        this.idleReject?.(new StreamError(`no data for ${Math.round(silent / 1000)}s (--idle-timeout)`, 'E_IDLE_TIMEOUT', ExitCode.TIMEOUT));
+        this.idleReject?.(new StreamError(`no data for ${Math.round(silent / 1000)}s`, 'E_IDLE_TIMEOUT', ExitCode.TIMEOUT));
         this.controller.abort();
         return;
       }
@@ -157,29 +160,31 @@ export class SessionStream {
       }
       this.failFast(result);
       const reason = result.kind === 'ended' ? (empty ? 'stream closed before any event' : 'stream ended') : result.reason;
+      const reasonKind = result.kind === 'retry' ? result.reasonKind : undefined;
       // Only new events make an attempt a success: a connection that brought nothing but
       // replayed duplicates is a failed attempt (else `retry: 0` plus a replaying server storms).
       failures = result.events > 0 ? 0 : failures + 1;
-      if (failures > this.options.retries) throw this.exhausted(reason);
-      await this.wait(failures, reason, result.kind === 'retry' ? result.delayMs : undefined);
+      if (failures > this.options.retries) throw this.exhausted(reason, reasonKind);
+      await this.wait(failures, reason, result.kind === 'retry' ? result.delayMs : undefined, reasonKind);
     }
   }
 
-  /** Before the first successful connection, a refused connection or unknown host is fatal at once (unless --wait-for-server). */
+  /** Before the first successful connection, a refused connection or unknown host is fatal at once (unless a wait for the server was asked for). */
   private failFast(result: AttemptResult): void {
     if (this.everConnected || result.kind !== 'retry' || !result.refused) return;
     const waited = Date.now() - this.startedAt;
     if (waited < (this.options.waitForServerMs ?? 0)) return;
-    const hint = this.options.waitForServerMs ? ` (waited ${formatDuration(waited)}, --wait-for-server)` : ' (pass --wait-for-server <duration> if it is still starting)';
-    throw new StreamError(`${result.reason}${hint}`, 'E_UNREACHABLE', ExitCode.FAILURE);
+    // The words of a refused request that waited (http/client.ts); without a wait, the server may still be starting.
+    if (this.options.waitForServerMs) throw new StreamError(`${result.reason} (waited ${formatDuration(waited)} for the server to start)`, 'E_UNREACHABLE', ExitCode.FAILURE);
+    throw new StreamError(result.reason, 'E_UNREACHABLE', ExitCode.FAILURE, { kind: 'server-not-started' });
   }
 
-  private exhausted(reason: string): StreamError {
+  private exhausted(reason: string, reasonKind: ErrorKind | undefined): StreamError {
     const attempts = this.options.retries + 1;
-    return new StreamError(`gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}`, 'E_RETRIES', ExitCode.FAILURE);
+    return new StreamError(`gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason}`, 'E_RETRIES', ExitCode.FAILURE, { kind: reasonKind });
   }
 
-  private async wait(failures: number, reason: string, retryAfterMs: number | undefined): Promise<void> {
+  private async wait(failures: number, reason: string, retryAfterMs: number | undefined, reasonKind: ErrorKind | undefined): Promise<void> {
     // SSE: the reconnection time is the minimum wait; jitter is added on top, never below it.
     const jitter = backoffDelay(Math.max(0, failures - 1), {
       initialMs: this.options.initialDelayMs ?? 500,
@@ -189,7 +194,7 @@ export class SessionStream {
     let delayMs = retryAfterMs ?? (this.serverRetryMs ?? 0) + jitter;
     if (retryAfterMs !== undefined && retryAfterMs > MAX_RETRY_AFTER_MS) delayMs = MAX_RETRY_AFTER_MS;
     delayMs = Math.min(delayMs, MAX_TIMER_MS);
-    this.hooks.onReconnect?.({ failures, delayMs, reason });
+    this.hooks.onReconnect?.({ failures, delayMs, reason, reasonKind });
     await new Promise<void>((resolve) => {
       const signal = this.controller.signal;
       const done = (): void => {
@@ -275,7 +280,8 @@ export class SessionStream {
       if (this.stopped) return { kind: 'stopped' };
       // A typed error (a port fetch refuses) says itself why no attempt can succeed: not retried.
       if (error instanceof CliError) throw error;
-      if (timedOut) return { kind: 'retry', reason: `could not reach ${this.url}: no response within ${this.options.connectTimeoutMs}ms (--connect-timeout)`, events: 0 };
+      if (timedOut)
+        return { kind: 'retry', reason: `could not reach ${this.url}: no response within ${this.options.connectTimeoutMs}ms`, reasonKind: 'connect-timeout', events: 0 };
       return { kind: 'retry', reason: `could not reach ${this.url}: ${describeNetworkError(error)}`, events: 0, refused: neverConnected(error) };
     } finally {
       clearTimeout(connectTimer);
@@ -310,7 +316,7 @@ export class SessionStream {
         if (this.stopped) return { kind: 'stopped' };
         if (error instanceof EventTooLargeError || isTooLarge(error)) {
           const size = error instanceof EventTooLargeError ? error.bytes : (this.options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES);
-          throw new StreamError(`an event from ${this.url} is larger than ${size} bytes (--max-event-size)`, 'E_TOO_LARGE', ExitCode.FAILURE);
+          throw new StreamError(`an event from ${this.url} is larger than ${size} bytes`, 'E_TOO_LARGE', ExitCode.FAILURE);
         }
         if (error !== undefined) return { kind: 'retry', reason: `stream interrupted: ${describeNetworkError(error)}`, events };
         return { kind: 'ended', events, messages, aliveMs: Date.now() - openedAt };

@@ -1,4 +1,4 @@
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, type ErrorCode, ExitCode } from '../errors.js';
 import { escapeLine } from '../shared/escape.js';
 import { maskSecret } from '../shared/redact.js';
 
@@ -10,7 +10,7 @@ export class TunnelError extends CliError {
   /** The provider's own error code, e.g. ERR_NGROK_107. */
   readonly providerCode: string | undefined;
   constructor(message: string, failure: TunnelFailure, providerCode?: string, options?: { cause?: unknown }) {
-    super(message, `E_TUNNEL_${failure.toUpperCase()}`, exitCodeFor(failure), options);
+    super(message, `E_TUNNEL_${failure.toUpperCase()}` as ErrorCode, exitCodeFor(failure), options);
     this.failure = failure;
     this.providerCode = providerCode;
   }

@@ -370,7 +370,7 @@ class ClaimRun {
     if (!grant.tx_code && this.plan.txCode !== undefined) this.reporter.unusedTxCode?.();
     if (grant.tx_code && this.plan.txCode === undefined) {
       const shape = [grant.tx_code.length ? `${grant.tx_code.length} ` : '', grant.tx_code.input_mode === 'text' ? 'characters' : 'digits'].join('');
-      throw new ClaimError('offer', `the offer requires a transaction code (${shape.trim()}): pass --tx-code`, ExitCode.USAGE);
+      throw new ClaimError('offer', `the offer requires a transaction code (${shape.trim()})`, ExitCode.USAGE, { kind: 'tx-code-missing' });
     }
     return grant;
   }
@@ -379,7 +379,7 @@ class ClaimRun {
     const offered = offer.credential_configuration_ids ?? [];
     const wanted = this.plan.credentialConfigurationIds?.length ? this.plan.credentialConfigurationIds : offered;
     for (const id of wanted) {
-      if (!offered.includes(id)) throw new UsageError(`--credential ${id} is not in the offer (offered: ${offered.join(', ')})`);
+      if (!offered.includes(id)) throw new UsageError(`credential configuration ${id} is not in the offer (offered: ${offered.join(', ')})`, { kind: 'configuration-not-offered' });
       if (!metadata.credentialIssuer.credential_configurations_supported[id])
         throw new ClaimError('issuer-metadata', `credential_configurations_supported has no "${id}"`, ExitCode.FAILURE);
     }

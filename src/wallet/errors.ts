@@ -1,4 +1,4 @@
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, type ErrorCode, type ErrorKind, ExitCode } from '../errors.js';
 
 /** The claim steps, in order; errors, the --json output and the reports name them. */
 export const CLAIM_STEPS = ['offer', 'issuer-metadata', 'authorization-server-metadata', 'token', 'nonce', 'proof', 'credential', 'decode', 'notification'] as const;
@@ -9,15 +9,8 @@ export type ClaimStepName = (typeof CLAIM_STEPS)[number];
  * such as invalid_grant or invalid_proof), 4 authentication refused, 5 offer unknown or expired,
  * 1 network or protocol failure, 2 bad input.
  */
-/**
- * What kind of failure, for the command to add the flag that changes it: plain http refused,
- * the claim's deadline reached, an issuer key that cannot be found.
- */
-export type ClaimErrorKind = 'plain-http' | 'deadline' | 'key-not-found';
-
 export class ClaimError extends CliError {
   readonly step: ClaimStepName;
-  readonly kind?: ClaimErrorKind;
   /** The issuer's OAuth `error` and `error_description`, when it sent them. */
   readonly oauthError?: { error: string; error_description?: string };
   readonly status?: number;
@@ -26,11 +19,11 @@ export class ClaimError extends CliError {
     step: ClaimStepName,
     message: string,
     exitCode: number,
-    extra: { oauthError?: { error: string; error_description?: string }; status?: number; cause?: unknown; kind?: ClaimErrorKind } = {},
+    /** `kind`: what happened, for the command to add the flag that changes it (cli/flag-hints.ts). */
+    extra: { oauthError?: { error: string; error_description?: string }; status?: number; cause?: unknown; kind?: ErrorKind } = {},
   ) {
-    super(`${step}: ${message}`, `E_CLAIM_${step.toUpperCase().replaceAll('-', '_')}`, exitCode, { cause: extra.cause });
+    super(`${step}: ${message}`, `E_CLAIM_${step.toUpperCase().replaceAll('-', '_')}` as ErrorCode, exitCode, { cause: extra.cause, kind: extra.kind });
     this.step = step;
-    this.kind = extra.kind;
     this.oauthError = extra.oauthError;
     this.status = extra.status;
   }

@@ -44,19 +44,3 @@ function checkOfferParameters(uri: string): string {
   }
   return uri;
 }
-
-/** `offer create --json | claim -`: the offer URI and its tx code from the issuer's 201 object. */
-export function offerFromCreateOutput(text: string): { offer: string; txCodeValue?: string } {
-  const line = text.split('\n').find((l) => l.trim().startsWith('{'));
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(line ?? text);
-  } catch {
-    throw new UsageError('stdin is not the JSON that offer create --json prints');
-  }
-  const object = parsed as { kind?: unknown; message?: unknown; credentialOffer?: unknown; txCodeValue?: unknown };
-  // `offer create --json` that failed prints its error record instead of an offer.
-  if (object?.kind === 'error') throw new UsageError(`stdin holds an error from offer create, not an offer: ${String(object.message)}`);
-  if (typeof object?.credentialOffer !== 'string') throw new UsageError('stdin JSON has no credentialOffer (expected the output of offer create --json)');
-  return { offer: object.credentialOffer, txCodeValue: typeof object.txCodeValue === 'string' ? object.txCodeValue : undefined };
-}

@@ -34,7 +34,7 @@ export function detectScheme(headers: Delivery['headers'], context: Pick<VerifyC
  * signature header for `auto`) gets code `unsigned`; the caller decides whether that is allowed.
  */
 export function verifyDelivery(delivery: Delivery, scheme: string, context: VerifyContext): Verdict {
-  if (scheme === 'none') return { ok: true, scheme: 'none', code: 'unsigned', reason: 'not verified (--scheme none)' };
+  if (scheme === 'none') return { ok: true, scheme: 'none', code: 'unsigned', reason: 'not verified (scheme none)' };
   const chosen = scheme === 'auto' ? detectScheme(delivery.headers, context) : SCHEMES[scheme];
   if (!chosen) {
     if (scheme === 'auto') return invalid('none', 'unsigned', 'unsigned request: no signature header');

@@ -1,7 +1,7 @@
 import { CaptureWriter } from '../capture/writer.js';
 import { ExitCode } from '../errors.js';
 import { conditionMet, describeCondition, type Condition } from '../issuer/condition.js';
-import { formatDuration, safeTimeout } from '../shared/duration.js';
+import { safeTimeout } from '../shared/duration.js';
 import { localOrigin } from '../shared/http-server.js';
 import { drainWithin, untilStopped } from '../shared/shutdown.js';
 import { openUnlessStopped, TUNNEL_CLOSE_MS, type PublicUrl, type Tunnel, type TunnelHooks, type TunnelPlan, type TunnelState } from '../tunnel/index.js';
@@ -32,7 +32,11 @@ export interface ListenReporter {
   tunnelStatus?(state: TunnelState, tunnel: PublicUrl): void;
   delivery(result: ReceiveResult): void;
   forwarded(result: ForwardResult): void;
-  timedOut(message: string): void;
+  /**
+   * The timeout passed first: after `limitMs`, with `counted` deliveries; `unmet` is the condition
+   * that was not met in the listener's words ("no 3 deliveries (got 1)"), absent when none was set.
+   */
+  timedOut(info: { limitMs: number; counted: number; unmet?: string }): void;
   /** A capture write failed; requests are answered 503 until writes succeed again. */
   captureFailed(error: Error): void;
   summary(info: { counted: number; records?: number; savePath?: string; failedWrites?: number }): void;
@@ -105,11 +109,8 @@ export async function runListener(plan: ListenPlan, reporter: ListenReporter): P
     plan.timeoutMs === undefined
       ? undefined
       : safeTimeout(() => {
-          const limit = formatDuration(plan.timeoutMs!);
-          const what = plan.until ? `no ${describeCondition(plan.until)}` : plan.count !== undefined ? `no ${plan.count} deliveries (got ${counted})` : undefined;
-          reporter.timedOut(
-            what ? `${what} within ${limit} (--timeout)` : `--timeout ${limit} reached after ${counted} deliver${counted === 1 ? 'y' : 'ies'} (no --until or --count was set)`,
-          );
+          const unmet = plan.until ? `no ${describeCondition(plan.until)}` : plan.count !== undefined ? `no ${plan.count} deliveries (got ${counted})` : undefined;
+          reporter.timedOut({ limitMs: plan.timeoutMs!, counted, unmet });
           finish(ExitCode.TIMEOUT);
         }, plan.timeoutMs);
   const code = await stopped;

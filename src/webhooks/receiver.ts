@@ -4,6 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { capturedRequest, isoNow, keepRawData, markRedacted, type CaptureRecord } from '../capture/record.js';
 import type { CaptureWriter } from '../capture/writer.js';
 import { discardBody, readBody } from '../http/body.js';
+import type { ErrorKind } from '../errors.js';
+import { formatSize } from '../shared/duration.js';
 import { boundServer, closeServer, listenOn } from '../shared/http-server.js';
 import { isFormEncoded, isJsonType } from '../shared/http-headers.js';
 import { redactPrivateKeys } from '../shared/json-safety.js';
@@ -55,13 +57,16 @@ export interface ReceiveResult {
   delivery?: Delivery;
   /** A repeated delivery id with a different body than the first one. */
   conflict?: boolean;
+  /** A rejection's kind, when a setting changes it (a body over the limit): the CLI names its flag. */
+  kind?: ErrorKind;
 }
 
 /** A request refused before or after verification. */
 interface Rejection {
   status: number;
-  /** Local log only. */
+  /** Local log only (the capture record's `reason`): in the receiver's words, no flag. */
   reason: string;
+  kind?: ErrorKind;
   /** What the sender is told. */
   publicMessage: string;
   body?: Buffer;
@@ -169,12 +174,12 @@ export class WebhookReceiver {
 
   /** Records a rejected request (its body once, capped, within a budget), then answers it. */
   private async reject(req: IncomingMessage, res: ServerResponse, path: string, rejection: Rejection): Promise<void> {
-    const { status, reason, publicMessage, body, extra, headers } = rejection;
+    const { status, reason, kind, publicMessage, body, extra, headers } = rejection;
     const record: CaptureRecord = { ...this.baseRecord(req, path, undefined), ...extra, data: null, reason, acceptance: 'rejected', responseStatus: status };
     this.keepRejectedBody(record, body);
     if (!(await this.capture(record))) return this.respond(res, 503, { error: 'capture unavailable' });
     this.respond(res, status, { error: publicMessage }, headers);
-    this.options.onResult?.({ status, acceptance: 'rejected', record, counted: false, duplicate: false, ping: false });
+    this.options.onResult?.({ status, acceptance: 'rejected', record, counted: false, duplicate: false, ping: false, kind });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -192,11 +197,13 @@ export class WebhookReceiver {
     const declared = Number(req.headers['content-length']);
     if (declared > this.options.maxBody) {
       discardBody(req);
-      return this.reject(req, res, path, { status: 413, reason: `body of ${declared} bytes exceeds --max-body ${this.options.maxBody}`, publicMessage: 'payload too large' });
+      const reason = `body of ${declared} bytes exceeds the limit of ${formatSize(this.options.maxBody)}`;
+      return this.reject(req, res, path, { status: 413, reason, kind: 'body-too-large', publicMessage: 'payload too large' });
     }
     const body = await readBody(req, this.options.maxBody);
     if (body === undefined) {
-      return this.reject(req, res, path, { status: 413, reason: `body exceeds --max-body ${this.options.maxBody} bytes`, publicMessage: 'payload too large' });
+      const reason = `body exceeds the limit of ${formatSize(this.options.maxBody)}`;
+      return this.reject(req, res, path, { status: 413, reason, kind: 'body-too-large', publicMessage: 'payload too large' });
     }
     await this.accept(req, res, path, body);
   }

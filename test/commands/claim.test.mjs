@@ -226,7 +226,11 @@ test('bad input: one line naming the step or the problem, the documented exit co
       /^error: cannot fetch http:\/\/127\.0\.0\.1:6000\/openid4vci\/credential-offer\?id=x: port 6000 is blocked by fetch/,
     ],
     [['claim', '-'], 2, /^error: stdin is not the JSON that offer create --json prints$/],
-    [['claim', issuer.createOffer().credentialOffer, '--credential', 'nope'], 2, /^error: --credential nope is not in the offer/],
+    [
+      ['claim', issuer.createOffer().credentialOffer, '--credential', 'nope'],
+      2,
+      /^error: credential configuration nope is not in the offer \(offered: [^)]+\); --credential takes the offered ones$/,
+    ],
     [['claim', issuer.createOffer().credentialOffer, '--holder-key', '/no/such/key.json'], 2, /^error: cannot read holder key \/no\/such\/key\.json: ENOENT$/m],
   ];
   for (const [args, code, pattern, stdin] of cases) {

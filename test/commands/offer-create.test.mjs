@@ -259,6 +259,12 @@ test('bad input exits 2 with one line naming the problem', async () => {
     [['offer', 'create', '--profile', 'p', '--no-such-flag'], /^error: unknown option '--no-such-flag'/],
     [['offer', 'create', '--profile', 'p', '--tail', '--base-url', 'http://127.0.0.1:6000'], /^error: cannot fetch http:\/\/127\.0\.0\.1:6000: port 6000 is blocked by fetch/],
     [['offer', 'create', '--profile', 'p', '--session-id', ''], /^error: invalid --session-id "": empty\n$/],
+    // A choice flag like the others: the value is checked, never cast (INCLUDE, OMIT; any case).
+    [
+      ['offer', 'create', '--profile', 'p', '--auth-method', 'AUTHORIZED', '--issuer-state-mode', 'SOMETIMES'],
+      /^error: invalid --issuer-state-mode "SOMETIMES": use INCLUDE or OMIT\n$/,
+    ],
+    [['offer', 'create', '--profile', 'p', '--issuer-state-mode', 'nope'], /^error: invalid --issuer-state-mode "NOPE": use INCLUDE or OMIT\n$/],
   ];
   for (const [args, pattern] of cases) {
     const r = await runInProcess(args, { env: { ISSUER_EVENTS_BASE_URL: issuer.url } });

@@ -317,7 +317,8 @@ test('fail fast: a refused first connection exits 1 at once naming the URL; --wa
   r = await runInProcess(['tail', `http://127.0.0.1:${port}/issuer2/sessions/x/events`, '--wait-for-server', '1500ms', '--retries', '50']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /connection refused; reconnecting in/);
-  assert.match(r.stderr, /error: could not reach .*: connection refused \(waited \d+(\.\d)?s, --wait-for-server\)\n$/);
+  // The words of offer create's refused request that waited (offer-create.test.mjs).
+  assert.match(r.stderr, /error: could not reach .*: connection refused \(waited \d+(\.\d)?s for the server to start\)\n$/);
 });
 
 test("a port fetch refuses to use (6000, 1: the Fetch standard's bad ports) exits 2 at once saying so, without retries", async () => {

@@ -192,7 +192,7 @@ test('writing: the JUnit file whole, the summary appended; a report that cannot 
     ),
     3,
   );
-  const refused = new CliError('token: the issuer refused: invalid_grant', 'E_X', 3);
+  const refused = new CliError('token: the issuer refused: invalid_grant', 'E_CLAIM_TOKEN', 3);
   await assert.rejects(
     withReports(
       { junit },

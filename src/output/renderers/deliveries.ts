@@ -1,4 +1,6 @@
 import { serializeRecord } from '../../capture/record.js';
+import { flagHint } from '../../cli/flag-hints.js';
+import { formatDuration } from '../../shared/duration.js';
 import type { ForwardResult } from '../../webhooks/forward.js';
 import type { TunnelState } from '../../tunnel/types.js';
 import type { ListenReporter, PublicUrl } from '../../webhooks/listener.js';
@@ -138,7 +140,8 @@ export class DeliveryRenderer implements ListenReporter {
     // deep for JSON.stringify is replaced by a note instead of crashing.
     if (output.json) output.recordLine(serializeRecord(record));
     else this.line(result);
-    if (result.status >= 400 && record.reason) output.warn(`${record.request?.method} ${record.request?.path}: ${record.reason}`);
+    // The receiver's words (the capture's reason), then the flag that changes them.
+    if (result.status >= 400 && record.reason) output.warn(`${record.request?.method} ${record.request?.path}: ${record.reason}${flagHint(result)}`);
   }
 
   /**
@@ -185,8 +188,15 @@ export class DeliveryRenderer implements ListenReporter {
     if (output.verbose && result.text) output.debug(escapeControl(result.text));
   }
 
-  timedOut(message: string): void {
-    this.output.error(message);
+  timedOut(info: { limitMs: number; counted: number; unmet?: string }): void {
+    const limit = formatDuration(info.limitMs);
+    const { counted } = info;
+    // Without a condition, the timeout alone ended the run: say which flags make it a waiter.
+    this.output.error(
+      info.unmet
+        ? `${info.unmet} within ${limit}${flagHint({ kind: 'deadline' })}`
+        : `--timeout ${limit} reached after ${counted} deliver${counted === 1 ? 'y' : 'ies'} (no --until or --count was set)`,
+    );
   }
 
   summary(info: { counted: number; records?: number; savePath?: string; failedWrites?: number }): void {

@@ -1,5 +1,7 @@
 import type { OfferResponse } from '../../issuer/offers.js';
+import { flagHint } from '../../cli/flag-hints.js';
 import type { DemoReporter, DemoResult, Seen } from '../../sandbox/demo.js';
+import { type FollowFailure, failureLine } from '../../sse/follow.js';
 import type { EventNames } from '../../sandbox/events.js';
 import type { ClaimOutcome } from '../../sandbox/wallet.js';
 import { isPlainObject } from '../../shared/json.js';
@@ -62,8 +64,8 @@ export class DemoRenderer implements DemoReporter {
     this.output.debug(line);
   }
 
-  timedOut(message: string): void {
-    this.output.error(message);
+  timedOut(failure: FollowFailure): void {
+    this.output.error(failureLine(failure, flagHint(failure)));
   }
 
   done(result: DemoResult): void {

@@ -1,9 +1,9 @@
-import { ExitCode } from '../../errors.js';
+import type { ErrorCode } from '../../errors.js';
 import type { Output } from '../output.js';
 
 /** What went wrong: a CliError, or a failure a command returned as an exit code. */
 interface Failure {
-  code: string;
+  code: ErrorCode;
   message: string;
   exitCode: number;
 }
@@ -15,10 +15,4 @@ interface Failure {
  */
 export function renderErrorRecord(output: Output, failure: Failure): void {
   output.record({ kind: 'error', code: failure.code, message: failure.message, exit: failure.exitCode });
-}
-
-/** The code of a failure that was returned, not thrown: E_ and the exit code's name (E_TIMEOUT, E_UNSUCCESSFUL). */
-export function codeForExit(exitCode: number): string {
-  const name = Object.entries(ExitCode).find(([, value]) => value === exitCode)?.[0];
-  return `E_${name ?? 'FAILURE'}`;
 }

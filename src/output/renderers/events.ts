@@ -1,6 +1,8 @@
 import { type CaptureRecord, serializeRecord } from '../../capture/record.js';
 import { describeEvent, type IssuerEvent } from '../../issuer/catalog.js';
-import type { FollowPlan, FollowReporter, FollowTarget } from '../../sse/follow.js';
+import { flagHint } from '../../cli/flag-hints.js';
+import type { ErrorKind } from '../../errors.js';
+import { type FollowFailure, type FollowPlan, type FollowReporter, type FollowTarget, failureLine } from '../../sse/follow.js';
 import { formatDuration } from '../../shared/duration.js';
 import { escapeControl, escapeLine } from '../../shared/escape.js';
 import type { Output, Spinner } from '../output.js';
@@ -37,17 +39,19 @@ export class EventRenderer implements FollowReporter {
     this.output.debug(`${this.tag(target)}connected to ${target.url}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
   }
 
-  reconnecting(target: FollowTarget, info: { reason: string; delayMs: number; failures: number; retries: number }): void {
+  reconnecting(target: FollowTarget, info: { reason: string; reasonKind?: ErrorKind; delayMs: number; failures: number; retries: number }): void {
     const attempt = info.failures > 0 ? ` (attempt ${info.failures + 1}/${info.retries + 1})` : '';
-    this.output.info(this.output.errColor.yellow(`${this.tag(target)}${escapeLine(info.reason)}; reconnecting in ${formatDuration(info.delayMs)}${attempt}`));
+    const reason = `${escapeLine(info.reason)}${flagHint({ kind: info.reasonKind })}`;
+    this.output.info(this.output.errColor.yellow(`${this.tag(target)}${reason}; reconnecting in ${formatDuration(info.delayMs)}${attempt}`));
   }
 
   duplicate(target: FollowTarget, id: string | undefined): void {
     this.output.debug(`${this.tag(target)}replayed event skipped${id ? ` (id ${escapeLine(id)})` : ''}`);
   }
 
-  failed(target: FollowTarget, message: string): void {
-    this.lastFailure = `${this.tag(target)}${message}`;
+  /** The engine's words, with the flag that changes them after the message (cli/flag-hints.ts). */
+  failed(target: FollowTarget, failure: FollowFailure): void {
+    this.lastFailure = `${this.tag(target)}${failureLine(failure, flagHint(failure))}`;
     this.output.error(this.lastFailure);
   }
 
