@@ -11,7 +11,8 @@ import {
 import { InvalidFetchResponseError, ValidationError } from '@openid4vc/utils';
 import type { JWK } from 'jose';
 import type { Dispatcher } from 'undici';
-import { CliError, ExitCode, UsageError } from '../errors.js';
+import { CliError, ExitCode, exitCodeForStatus, UsageError } from '../errors.js';
+import { causeChain } from '../shared/cause.js';
 import { decodeCredential, type DecodedCredential, type SignatureCheck } from './credentials.js';
 import { type CredentialTrust, judgeCredential } from './trust.js';
 import { ClaimError, type ClaimStepName, refused, UntrustedCredentialError } from './errors.js';
@@ -411,7 +412,7 @@ async function notificationRefusal(error: Openid4vciSendNotificationError): Prom
     typeof record.error === 'string'
       ? { error: record.error.slice(0, 200), ...(typeof record.error_description === 'string' ? { error_description: record.error_description.slice(0, 500) } : {}) }
       : undefined;
-  if (status === 401 || status === 403)
+  if (exitCodeForStatus(status) === ExitCode.AUTH)
     return new ClaimError('notification', `authentication refused (${status})${oauth ? `: ${oauth.error}` : ''}`, ExitCode.AUTH, { status, oauthError: oauth });
   if (oauth && status >= 400 && status < 500) return refused('notification', oauth, status);
   return new ClaimError(
@@ -428,19 +429,18 @@ async function notificationRefusal(error: Openid4vciSendNotificationError): Prom
 /** Library errors → a ClaimError naming the step, with the issuer's `error` / `error_description`. */
 function toClaimError(step: ClaimStepName, error: unknown): CliError {
   // The library wraps what our fetch throws ("Unknown error occurred during fetch"): unwrap it.
-  for (let inner: unknown = error, depth = 0; inner && depth < 5; inner = (inner as { cause?: unknown }).cause, depth++) {
-    if (inner instanceof CliError) return inner;
-  }
+  for (const inner of causeChain(error)) if (inner instanceof CliError) return inner;
   if (error instanceof Oauth2ClientErrorResponseError) {
     const status = error.response.status;
     const oauth = { error: error.errorResponse.error, error_description: error.errorResponse.error_description };
-    if (status === 401 || status === 403) return new ClaimError(step, `authentication refused (${status}): ${oauth.error}`, ExitCode.AUTH, { oauthError: oauth, status });
+    if (exitCodeForStatus(status) === ExitCode.AUTH)
+      return new ClaimError(step, `authentication refused (${status}): ${oauth.error}`, ExitCode.AUTH, { oauthError: oauth, status });
     return refused(step, oauth, status);
   }
   if (error instanceof Openid4vciRetrieveCredentialsError) {
     const status = error.response.response.status;
     const parsed = error.response.credentialErrorResponseResult?.success ? error.response.credentialErrorResponseResult.data : undefined;
-    if (status === 401 || status === 403)
+    if (exitCodeForStatus(status) === ExitCode.AUTH)
       return new ClaimError(step, `authentication refused (${status})${parsed ? `: ${parsed.error}` : ''}`, ExitCode.AUTH, { status, oauthError: parsed });
     if (parsed?.error) return refused(step, { error: parsed.error, error_description: parsed.error_description }, status);
     if (error.response.credentialResponseResult && !error.response.credentialResponseResult.success)
@@ -450,7 +450,7 @@ function toClaimError(step: ClaimStepName, error: unknown): CliError {
   if (error instanceof ValidationError) return new ClaimError(step, `malformed answer from the issuer: ${validationReason(error)}`, ExitCode.FAILURE, { cause: error });
   if (error instanceof InvalidFetchResponseError) {
     const status = error.response.status;
-    const code = status === 401 || status === 403 ? ExitCode.AUTH : status === 404 || status === 410 ? ExitCode.NOT_FOUND : ExitCode.FAILURE;
+    const code = exitCodeForStatus(status);
     const what = step === 'offer' && code === ExitCode.NOT_FOUND ? 'offer unknown or expired' : `${status} from ${error.response.url || 'the issuer'}`;
     return new ClaimError(step, what, code, { status, cause: error });
   }
