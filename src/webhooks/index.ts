@@ -34,7 +34,7 @@ export function detectScheme(headers: Delivery['headers'], context: Pick<VerifyC
  * signature header for `auto`) gets code `unsigned`; the caller decides whether that is allowed.
  */
 export function verifyDelivery(delivery: Delivery, scheme: string, context: VerifyContext): Verdict {
-  if (scheme === 'none') return { ok: true, scheme: 'none', code: 'unsigned', reason: 'not verified (scheme none)' };
+  if (scheme === 'none') return { accepted: true, scheme: 'none', code: 'unsigned', reason: 'not verified (scheme none)' };
   const chosen = scheme === 'auto' ? detectScheme(delivery.headers, context) : SCHEMES[scheme];
   if (!chosen) {
     if (scheme === 'auto') return invalid('none', 'unsigned', 'unsigned request: no signature header');
@@ -42,7 +42,7 @@ export function verifyDelivery(delivery: Delivery, scheme: string, context: Veri
   }
   if (context.secrets.length === 0) return invalid(chosen.name, 'no_usable_secret', `a ${chosen.name} signature is present but no secret was given`);
   const verdict = chosen.verify(delivery, context);
-  if (verdict.ok) verdict.deliveryId = chosen.signedId(delivery);
+  if (verdict.accepted) verdict.deliveryId = chosen.signedId(delivery);
   return verdict;
 }
 

@@ -249,10 +249,10 @@ export class WebhookReceiver {
 
   /** iGrant pings (empty body, no signature) are accepted and recorded but are not events. */
   private judge(verdict: Verdict, body: Buffer): Acceptance {
-    if (verdict.ok && verdict.code === 'valid') return 'verified';
+    if (verdict.accepted && verdict.code === 'valid') return 'verified';
     const unsigned = verdict.code === 'unsigned';
     if (unsigned && body.length === 0) return 'ping';
-    if (verdict.ok || (unsigned && this.options.allowUnsigned)) return 'unsigned';
+    if (verdict.accepted || (unsigned && this.options.allowUnsigned)) return 'unsigned';
     return 'rejected';
   }
 

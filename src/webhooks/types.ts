@@ -32,7 +32,12 @@ type VerdictCode =
   | 'unsigned';
 
 export interface Verdict {
-  ok: boolean;
+  /**
+   * The scheme accepts the delivery: a signature that verified (`code` `valid`), or no check at
+   * all under scheme none (`code` `unsigned`) — `code` says which. Not "verified": test
+   * `code === 'valid'` for that.
+   */
+  accepted: boolean;
   scheme: string;
   code: VerdictCode;
   /** Human explanation, e.g. "timestamp too old by 412 s". Never contains a secret. */
@@ -75,7 +80,7 @@ export interface SignatureScheme {
 }
 
 export const valid = (scheme: string, secretIndex: number, skewSec?: number): Verdict => ({
-  ok: true,
+  accepted: true,
   scheme,
   code: 'valid',
   reason: `signature matches secret #${secretIndex}`,
@@ -87,4 +92,4 @@ export const valid = (scheme: string, secretIndex: number, skewSec?: number): Ve
 export const noMatch = (scheme: string, secrets: number, skewSec?: number): Verdict =>
   invalid(scheme, 'no_match', `no signature matches any of ${secrets} secret${secrets === 1 ? '' : 's'}`, skewSec);
 
-export const invalid = (scheme: string, code: VerdictCode, reason: string, skewSec?: number): Verdict => ({ ok: false, scheme, code, reason, skewSec });
+export const invalid = (scheme: string, code: VerdictCode, reason: string, skewSec?: number): Verdict => ({ accepted: false, scheme, code, reason, skewSec });
