@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
-import { verifyDelivery, SCHEMES } from '../../dist/webhooks/index.js';
+import { isSchemeChoice, isSchemeName, verifyDelivery, SCHEMES, SCHEME_NAMES } from '../../dist/webhooks/index.js';
 import { VECTORS } from '../helpers/vectors.mjs';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -179,11 +179,21 @@ test('a wrong secret is worded the same for every scheme', () => {
   const right = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
   const wrong = 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
   const now = Math.floor(Date.now() / 1000);
-  for (const name of ['standard', 'svix', 'igrant', 'stripe', 'github', 'hmac-sha256', 'bearer']) {
+  for (const name of /** @type {const} */ (['standard', 'svix', 'igrant', 'stripe', 'github', 'hmac-sha256', 'bearer'])) {
     const sign = SCHEMES[name].sign ?? ((_body, secret) => ({ authorization: `Bearer ${secret}` }));
     const headers = Object.fromEntries(Object.entries(sign(body, right, { id: 'msg_1', timestamp: now })).map(([k, v]) => [k.toLowerCase(), v]));
     const verdict = verifyDelivery({ headers, body }, name, { secrets: [wrong], toleranceSec: 300, nowMs: now * 1000 });
     assert.equal(verdict.code, 'no_match', name);
     assert.equal(verdict.reason, 'no signature matches any of 1 secret', name);
   }
+});
+
+test('scheme names come from one list: each scheme is named by its key in SCHEMES; the guards accept those names and nothing else', () => {
+  for (const [key, scheme] of Object.entries(SCHEMES)) assert.equal(scheme.name, key);
+  assert.deepEqual(SCHEME_NAMES, ['auto', ...Object.keys(SCHEMES), 'none']);
+  for (const name of Object.keys(SCHEMES)) assert.ok(isSchemeName(name) && isSchemeChoice(name), name);
+  assert.ok(isSchemeChoice('auto') && isSchemeChoice('none'));
+  // A captured record's scheme is read from a file: inherited keys are not schemes.
+  for (const text of ['auto', 'none', 'constructor', '__proto__', 'toString', 'Standard', '']) assert.equal(isSchemeName(text), false, text);
+  assert.equal(isSchemeChoice('constructor'), false);
 });
