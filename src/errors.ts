@@ -29,7 +29,7 @@ export type ErrorCode =
   | 'E_NETWORK'
   | 'E_BAD_PORT'
   | `E_HTTP_${number}`
-  // A stream that stopped for good (sse/session-stream.ts); its E_AUTH and E_NOT_FOUND are the exit codes' names.
+  // A stream that stopped for good (sse/stream.ts); its E_AUTH and E_NOT_FOUND are the exit codes' names.
   | 'E_IDLE_TIMEOUT'
   | 'E_GONE'
   | 'E_UNREACHABLE'

@@ -16,7 +16,7 @@ export type { CredentialTrust } from './wallet/trust.js';
 
 // tail: following sessions over SSE
 export { failureLine, followSessions, type FollowFailure, type FollowPlan, type FollowReporter, type FollowTarget } from './sse/follow.js';
-export { SessionStream, StreamError, type StreamOptions, type StreamHooks } from './sse/session-stream.js';
+export { SseStream, StreamError, type StreamOptions, type StreamHooks } from './sse/stream.js';
 
 // the issuers' events
 export { EVENT_CATALOG, type EventTypeEntry, type CatalogProvider } from './issuer/event-types.js';
@@ -32,6 +32,10 @@ export {
   detectScheme,
   SCHEMES,
   SCHEME_NAMES,
+  isSchemeName,
+  isSchemeChoice,
+  type SchemeName,
+  type SchemeChoice,
   type Delivery,
   type Verdict,
   type VerifyContext,

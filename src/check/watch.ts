@@ -4,7 +4,7 @@ import { buildEvent, eventFromSse, type IssuerEvent } from '../issuer/catalog.js
 import { authHeaders, followTarget, type IssuerConnection } from '../issuer/endpoints.js';
 import { delay } from '../shared/duration.js';
 import { isPlainObject, type JsonObject } from '../shared/json.js';
-import { SessionStream } from '../sse/session-stream.js';
+import { SseStream } from '../sse/stream.js';
 import { type ReceiveResult, WebhookReceiver } from '../webhooks/receiver.js';
 
 export type Channel = 'sse' | 'webhook';
@@ -151,7 +151,7 @@ export class SessionWatch {
   readonly events: SeenEvent[] = [];
   /** Why the SSE stream could not be followed. */
   sseError?: string;
-  private stream?: SessionStream;
+  private stream?: SseStream;
   private waiters: (() => void)[] = [];
 
   constructor(
@@ -182,7 +182,7 @@ export class SessionWatch {
     const subscribed = new Promise<void>((resolve) => (firstMessage = resolve));
     let connected!: () => void;
     const opened = new Promise<void>((resolve) => (connected = resolve));
-    this.stream = new SessionStream(
+    this.stream = new SseStream(
       { url: target.url, headers: target.headers, dispatcher: this.dispatcher, retries: 3, connectTimeoutMs: 10_000, initialDelayMs: 100, maxDelayMs: 1000 },
       {
         onConnect: () => connected(),

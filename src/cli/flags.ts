@@ -9,7 +9,7 @@ import { closestEventType, isKnownEventType, SESSION_STATUSES } from '../issuer/
 import { MAX_TIMER_MS, formatDuration, parseDuration, parseSize } from '../shared/duration.js';
 import { readJsonArgument, type JsonObject } from '../shared/json.js';
 import { checkHttpUrl } from '../shared/url.js';
-import { SCHEME_NAMES, secretProblem, signingSchemeNames } from '../webhooks/index.js';
+import { isSchemeChoice, SCHEME_NAMES, type SchemeChoice, type SchemeName, secretProblem, signingSchemeNames } from '../webhooks/index.js';
 import type { FollowPlan } from '../sse/follow.js';
 import type { ReportTargets } from '../report/write.js';
 import { FAULT_NAMES, type FaultName, isFaultName } from '../sandbox/faults.js';
@@ -99,20 +99,21 @@ export function sessionIdFlag(text: string, flag?: string): string {
   throw new UsageError(flag ? `invalid ${flag} "${text}": empty` : 'empty session id: pass a session id or an http(s) stream URL');
 }
 
-export function schemeFlag(text: string, flag = '--scheme'): string {
-  if (!(SCHEME_NAMES as readonly string[]).includes(text)) throw new UsageError(`unknown ${flag} "${text}": use ${SCHEME_NAMES.join(', ')}`);
+export function schemeFlag(text: string, flag = '--scheme'): SchemeChoice {
+  if (!isSchemeChoice(text)) throw new UsageError(`unknown ${flag} "${text}": use ${SCHEME_NAMES.join(', ')}`);
   return text;
 }
 
 /** A scheme that can sign (replay re-signing, sandbox webhooks, trigger). */
-export function signingSchemeFlag(text: string, flag: string): string {
+export function signingSchemeFlag(text: string, flag: string): SchemeName {
   const names = signingSchemeNames();
-  if (!names.includes(text)) throw new UsageError(`${flag} ${text} cannot sign: use ${names.join(', ')}`);
-  return text;
+  const name = names.find((n) => n === text);
+  if (name === undefined) throw new UsageError(`${flag} ${text} cannot sign: use ${names.join(', ')}`);
+  return name;
 }
 
 /** A secret `scheme` can sign with; `flag` names where it came from in the error. */
-export function signingSecretFlag(scheme: string, secret: string, flag: string): string {
+export function signingSecretFlag(scheme: SchemeName, secret: string, flag: string): string {
   const problem = secretProblem(scheme, secret);
   if (problem) throw new UsageError(`invalid ${flag} for ${scheme}: ${problem}`);
   return secret;

@@ -115,7 +115,7 @@ export async function run(ctx: CommandContext<SandboxCliOptions>): Promise<numbe
 function webhookSigning(scheme: string | undefined, secret: string | undefined): WebhookSigning | undefined {
   if (scheme === undefined && secret === undefined) return undefined;
   if (scheme === undefined) throw new UsageError('--webhook-secret needs --webhook-scheme (standard, svix, igrant, stripe, github, hmac-sha256)');
-  signingSchemeFlag(scheme, '--webhook-scheme');
-  if (!secret) throw new UsageError(`--webhook-scheme ${scheme} needs --webhook-secret`);
-  return { scheme, secret: signingSecretFlag(scheme, secret, '--webhook-secret') };
+  const name = signingSchemeFlag(scheme, '--webhook-scheme');
+  if (!secret) throw new UsageError(`--webhook-scheme ${name} needs --webhook-secret`);
+  return { scheme: name, secret: signingSecretFlag(name, secret, '--webhook-secret') };
 }

@@ -36,7 +36,7 @@ export async function run(ctx: CommandContext<TriggerOptions>, type: string): Pr
   if (scheme !== 'none' && secret === undefined) {
     throw new UsageError(`${PROVIDER_NAMES[entry.provider]} signs with ${scheme}: give --secret (the one listen verifies with, or ISSUER_EVENTS_WEBHOOK_SECRET), or --scheme none`);
   }
-  if (secret !== undefined) signingSecretFlag(scheme, secret, '--secret');
+  if (scheme !== 'none' && secret !== undefined) signingSecretFlag(scheme, secret, '--secret');
   const timeoutMs = durationFlag(options.timeout, '--timeout', { min: 1 });
   const result = await sendTrigger({
     entry,

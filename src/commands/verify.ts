@@ -41,7 +41,7 @@ export async function run(ctx: CommandContext<VerifyOptions>): Promise<number> {
     clock,
     signatureMatches: signatureMatches(verdict, () => verifyDelivery(delivery, scheme, { secrets, toleranceSec: ANY_TIME, nowMs, hmac })),
   });
-  return verdict.ok && verdict.code === 'valid' ? ExitCode.OK : ExitCode.INVALID_SIGNATURE;
+  return verdict.accepted && verdict.code === 'valid' ? ExitCode.OK : ExitCode.INVALID_SIGNATURE;
 }
 
 /** A tolerance no timestamp is outside: to tell a bad signature from a bad time. */

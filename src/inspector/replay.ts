@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { CaptureRecord } from '../capture/record.js';
 import { httpRequest, MAX_SHOWN_RESPONSE_BYTES } from '../http/client.js';
 import { toDelivery, type ResignOptions } from '../replay/delivery.js';
-import { SCHEMES } from '../webhooks/index.js';
+import { isSchemeName, type SchemeName, SCHEMES } from '../webhooks/index.js';
 import { standardKey } from '../webhooks/standard.js';
 
 /** How the inspector's replay button re-sends: where to, and with which secrets to re-sign. */
@@ -10,7 +10,7 @@ export interface ReplaySettings {
   /** Default target (`--forward-to`); the page may name another. */
   to?: string;
   /** Re-sign with this scheme; default: the scheme that verified the record. */
-  scheme?: string;
+  scheme?: SchemeName;
   secrets: readonly string[];
   newIds: boolean;
   dispatcher?: Dispatcher;
@@ -21,7 +21,7 @@ interface ReplayOutcome {
   status: number | null;
   ok: boolean;
   ms: number;
-  resigned: string | null;
+  resigned: SchemeName | null;
   error?: string;
 }
 
@@ -30,8 +30,9 @@ export const MAX_REPLAY = 1000;
 
 /** Re-signed when a secret usable for the record's scheme is configured; otherwise the exact captured bytes. */
 function resignFor(record: CaptureRecord, settings: ReplaySettings): ResignOptions | undefined {
-  const scheme = settings.scheme ?? record.scheme ?? undefined;
-  if (!scheme || !SCHEMES[scheme]?.sign) return undefined;
+  // A record's scheme is read from a file: a name only once checked.
+  const scheme = settings.scheme ?? (record.scheme != null && isSchemeName(record.scheme) ? record.scheme : undefined);
+  if (scheme === undefined || !SCHEMES[scheme].sign) return undefined;
   const needsKey = scheme === 'standard' || scheme === 'svix';
   const secret = settings.secrets.find((s) => !needsKey || standardKey(s) !== undefined);
   return secret === undefined ? undefined : { scheme, secret, newIds: settings.newIds };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { requestBodyBytes, type CaptureRecord } from '../capture/record.js';
 import { REDACTED } from '../shared/redact.js';
 import { NOT_FORWARDED } from '../shared/http-headers.js';
-import { SCHEMES, SIGNATURE_HEADERS, signedAtOf } from '../webhooks/index.js';
+import { type SchemeName, SCHEMES, SIGNATURE_HEADERS, signedAtOf } from '../webhooks/index.js';
 
 /** One HTTP request to send again. */
 export interface OutgoingDelivery {
@@ -17,7 +17,7 @@ export interface OutgoingDelivery {
 }
 
 export interface ResignOptions {
-  scheme: string;
+  scheme: SchemeName;
   secret: string;
   /** A fresh delivery id instead of the captured one. */
   newIds: boolean;

@@ -489,7 +489,7 @@ function redacted(record: CaptureRecord): CaptureRecord {
 }
 
 /** A webhook the sandbox sent, in capture-record form, with the receiver's answer as `responseStatus`. */
-function sandboxWebhookRecord(text: string, outcome: DeliveryOutcome, scheme: string | undefined): CaptureRecord {
+function sandboxWebhookRecord(text: string, outcome: DeliveryOutcome, scheme: WebhookSigning['scheme'] | undefined): CaptureRecord {
   const event = eventFromSse({ data: text })!;
   const record: CaptureRecord = {
     ...sseRecord(event, { url: outcome.url }),

@@ -1,10 +1,10 @@
 import { request } from 'undici';
 import { describeNetworkError } from '../http/client.js';
-import { SCHEMES } from '../webhooks/index.js';
+import { type SchemeName, SCHEMES } from '../webhooks/index.js';
 import { USER_AGENT } from '../version.js';
 
 export interface WebhookSigning {
-  scheme: string;
+  scheme: SchemeName;
   secret: string;
 }
 

@@ -10,7 +10,7 @@ import { conditionMet, describeCondition, type Condition } from '../issuer/condi
 import { exitCodeForOutcome } from '../issuer/status.js';
 import { formatDuration, safeTimeout } from '../shared/duration.js';
 import { exitCodeForStop, onStop } from '../shared/shutdown.js';
-import { SessionStream, type StreamMessage } from './session-stream.js';
+import { SseStream, type StreamMessage } from './stream.js';
 
 /** One stream to follow. */
 export interface FollowTarget {
@@ -133,7 +133,7 @@ export async function followSessions(plan: FollowPlan, reporter: FollowReporter)
 
 /** One followed session: stream, reporting, capture and the session's own exit code. */
 class SessionTail {
-  private readonly stream: SessionStream;
+  private readonly stream: SseStream;
   private code: number | undefined;
   private lastWrite: Promise<void> | undefined;
   private writeError: Error | undefined;
@@ -147,7 +147,7 @@ class SessionTail {
     private readonly capture: CaptureWriter | undefined,
     dispatcher: ReturnType<typeof createDispatcher>,
   ) {
-    this.stream = new SessionStream(
+    this.stream = new SseStream(
       {
         url: target.url,
         headers: target.headers,

@@ -3,14 +3,14 @@ import type { Dispatcher } from 'undici';
 import type { CatalogProvider, EventTypeEntry } from '../issuer/event-types.js';
 import { httpRequest, MAX_SHOWN_RESPONSE_BYTES, type ExchangeTrace } from '../http/client.js';
 import { setPath, type Assignment } from '../shared/json-path.js';
-import { SCHEMES } from '../webhooks/index.js';
+import { type SchemeName, SCHEMES } from '../webhooks/index.js';
 import { newDeliveryId, samplePayload } from './templates.js';
 
 export interface TriggerPlan {
   entry: EventTypeEntry;
   to: string;
   /** A signing scheme name, or 'none' for an unsigned delivery (walt.id's own way). */
-  scheme: string;
+  scheme: SchemeName | 'none';
   secret?: string;
   sets: readonly Assignment[];
   sessionId?: string;
@@ -25,7 +25,7 @@ export interface TriggerPlan {
 export interface TriggerRequest {
   provider: CatalogProvider;
   type: string;
-  scheme: string;
+  scheme: SchemeName | 'none';
   id: string;
   sessionId: string;
   headers: Record<string, string>;

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { catalogEntry, type CatalogProvider, type EventTypeEntry } from '../issuer/event-types.js';
 import type { JsonObject } from '../shared/json.js';
+import type { SchemeName } from '../webhooks/index.js';
 
 /** What a template needs besides the catalog entry. */
 interface TemplateInput {
@@ -97,7 +98,7 @@ function crossmint(entry: EventTypeEntry, input: TemplateInput): JsonObject {
 const TEMPLATES: Record<CatalogProvider, (entry: EventTypeEntry, input: TemplateInput) => JsonObject> = { waltid, igrant, didx, crossmint };
 
 /** The scheme each provider signs with; walt.id signs nothing (docs/providers.md). */
-export const PROVIDER_SCHEMES: Record<CatalogProvider, string> = { waltid: 'none', igrant: 'igrant', didx: 'standard', crossmint: 'svix' };
+export const PROVIDER_SCHEMES: Record<CatalogProvider, SchemeName | 'none'> = { waltid: 'none', igrant: 'igrant', didx: 'standard', crossmint: 'svix' };
 
 /** How each provider is called in messages. */
 export const PROVIDER_NAMES: Record<CatalogProvider, string> = { waltid: 'walt.id', igrant: 'iGrant.io', didx: 'didx:me', crossmint: 'Crossmint' };

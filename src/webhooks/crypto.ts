@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { SchemeName } from './index.js';
 import type { Verdict } from './types.js';
 import { invalid } from './types.js';
 
@@ -41,7 +42,7 @@ export function parseUnixSeconds(text: string | undefined): number | undefined {
 }
 
 /** Checks |timestamp − now| ≤ tolerance; returns a failing verdict or the skew. */
-export function checkTolerance(scheme: string, timestampSec: number, nowMs: number, toleranceSec: number): Verdict | number {
+export function checkTolerance(scheme: SchemeName, timestampSec: number, nowMs: number, toleranceSec: number): Verdict | number {
   const skew = timestampSec - Math.floor(nowMs / 1000);
   if (skew < -toleranceSec) return invalid(scheme, 'timestamp_too_old', `timestamp too old by ${-skew - toleranceSec} s (${-skew} s old, tolerance ${toleranceSec} s)`, skew);
   if (skew > toleranceSec)

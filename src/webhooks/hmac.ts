@@ -9,7 +9,7 @@ function decode(text: string, encoding: HmacOptions['encoding']): Buffer | undef
 }
 
 /** HMAC-SHA256 of the raw body in one header (name, encoding and prefix configurable), key = secret UTF-8. */
-function makeHmacScheme(name: string, fixed?: HmacOptions): SignatureScheme {
+function makeHmacScheme(name: 'github' | 'hmac-sha256', fixed?: HmacOptions): SignatureScheme {
   const optionsOf = (context?: VerifyContext): HmacOptions => fixed ?? context?.hmac ?? DEFAULT_HMAC;
   return {
     name,

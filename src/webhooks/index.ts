@@ -5,7 +5,8 @@ import { standardScheme, svixScheme } from './standard.js';
 import { stripeScheme } from './stripe.js';
 import { invalid, type Delivery, type SignatureScheme, type Verdict, type VerifyContext } from './types.js';
 
-export const SCHEMES: Record<string, SignatureScheme> = {
+/** Every signature scheme by name: the one list of scheme names (`SchemeName` is its keys). */
+export const SCHEMES = {
   standard: standardScheme,
   svix: svixScheme,
   igrant: igrantScheme,
@@ -13,9 +14,25 @@ export const SCHEMES: Record<string, SignatureScheme> = {
   github: githubScheme,
   'hmac-sha256': hmacScheme,
   bearer: bearerScheme,
-};
+} as const satisfies Record<string, SignatureScheme>;
 
-export const SCHEME_NAMES = ['auto', ...Object.keys(SCHEMES), 'none'] as const;
+/** A signature scheme's name: a key of SCHEMES. */
+export type SchemeName = keyof typeof SCHEMES;
+
+/** What `--scheme` takes (listen, verify): a scheme, `auto` (picked from the headers) or `none` (no check). */
+export const SCHEME_NAMES = ['auto', ...(Object.keys(SCHEMES) as SchemeName[]), 'none'] as const;
+
+export type SchemeChoice = (typeof SCHEME_NAMES)[number];
+
+/** Whether `text` (a flag, a captured record's `scheme`) names a scheme of SCHEMES. */
+export function isSchemeName(text: string): text is SchemeName {
+  return Object.hasOwn(SCHEMES, text);
+}
+
+/** Whether `text` is a `--scheme` choice. */
+export function isSchemeChoice(text: string): text is SchemeChoice {
+  return text === 'auto' || text === 'none' || isSchemeName(text);
+}
 
 // Order of detection in `auto`: the most specific headers first (Svix's own before Standard Webhooks', which also reads svix-*).
 const AUTO_ORDER = [svixScheme, standardScheme, igrantScheme, stripeScheme, githubScheme];
@@ -33,29 +50,28 @@ export function detectScheme(headers: Delivery['headers'], context: Pick<VerifyC
  * Verifies one delivery. `scheme` is a name from SCHEME_NAMES. An unsigned request (no
  * signature header for `auto`) gets code `unsigned`; the caller decides whether that is allowed.
  */
-export function verifyDelivery(delivery: Delivery, scheme: string, context: VerifyContext): Verdict {
-  if (scheme === 'none') return { ok: true, scheme: 'none', code: 'unsigned', reason: 'not verified (scheme none)' };
+export function verifyDelivery(delivery: Delivery, scheme: SchemeChoice, context: VerifyContext): Verdict {
+  if (scheme === 'none') return { accepted: true, scheme: 'none', code: 'unsigned', reason: 'not verified (scheme none)' };
   const chosen = scheme === 'auto' ? detectScheme(delivery.headers, context) : SCHEMES[scheme];
+  // A script may pass any string (the type is not checked at run time).
   if (!chosen) {
     if (scheme === 'auto') return invalid('none', 'unsigned', 'unsigned request: no signature header');
     throw new Error(`unknown scheme ${scheme}`);
   }
   if (context.secrets.length === 0) return invalid(chosen.name, 'no_usable_secret', `a ${chosen.name} signature is present but no secret was given`);
   const verdict = chosen.verify(delivery, context);
-  if (verdict.ok) verdict.deliveryId = chosen.signedId(delivery);
+  if (verdict.accepted) verdict.deliveryId = chosen.signedId(delivery);
   return verdict;
 }
 
 /** Names of the schemes that can sign (replay re-signing, sandbox webhooks, trigger). */
-export function signingSchemeNames(): string[] {
-  return Object.entries(SCHEMES)
-    .filter(([, s]) => s.sign)
-    .map(([name]) => name);
+export function signingSchemeNames(): SchemeName[] {
+  return (Object.keys(SCHEMES) as SchemeName[]).filter((name) => SCHEMES[name].sign);
 }
 
-/** Why `secret` cannot serve `scheme` (e.g. not whsec_ + base64 for Standard Webhooks), or undefined. */
-export function secretProblem(scheme: string, secret: string): string | undefined {
-  return SCHEMES[scheme]?.secretProblem?.(secret);
+/** Why `secret` cannot serve `scheme` (e.g. not whsec_ + base64 for Standard Webhooks), or undefined (always for auto and none). */
+export function secretProblem(scheme: SchemeChoice, secret: string): string | undefined {
+  return scheme === 'auto' || scheme === 'none' ? undefined : SCHEMES[scheme].secretProblem?.(secret);
 }
 
 /** Every header name any scheme signs with. */

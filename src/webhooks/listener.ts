@@ -6,6 +6,7 @@ import { localOrigin } from '../shared/http-server.js';
 import { drainWithin, untilStopped } from '../shared/shutdown.js';
 import { openUnlessStopped, TUNNEL_CLOSE_MS, type PublicUrl, type Tunnel, type TunnelHooks, type TunnelPlan, type TunnelState } from '../tunnel/index.js';
 import { forwardDelivery, type ForwardResult } from './forward.js';
+import type { SchemeChoice } from './index.js';
 import { WebhookReceiver, type ReceiveResult, type ReceiverOptions } from './receiver.js';
 
 export type { PublicUrl } from '../tunnel/index.js';
@@ -27,7 +28,7 @@ export interface ListenPlan extends Omit<ReceiverOptions, 'capture' | 'onResult'
 
 export interface ListenReporter {
   /** `tunnel` when the plan asked for one: the Ready line's public URL. */
-  ready(info: { url: string; scheme: string; secrets: readonly string[]; savePath?: string; tunnel?: PublicUrl }): void;
+  ready(info: { url: string; scheme: SchemeChoice; secrets: readonly string[]; savePath?: string; tunnel?: PublicUrl }): void;
   /** The tunnel's connection to its provider was lost or is back. */
   tunnelStatus?(state: TunnelState, tunnel: PublicUrl): void;
   delivery(result: ReceiveResult): void;

@@ -4,7 +4,7 @@ import { buildEvent, parsePayload } from '../issuer/catalog.js';
 import { catalogEntry } from '../issuer/event-types.js';
 import { judgeSessionStatus } from '../issuer/status.js';
 import { isPlainObject, type JsonObject } from '../shared/json.js';
-import type { Delivery } from './types.js';
+import type { Delivery, Verdict } from './types.js';
 
 /** What a webhook payload says, in the capture record's terms. */
 export interface NormalizedPayload {
@@ -41,7 +41,7 @@ function payloadText(delivery: Delivery, bodyText = delivery.body.toString('utf8
 }
 
 /** Recognises walt.id envelopes, iGrant, didx:me, Crossmint and generic Standard Webhooks payloads. */
-export function normalizePayload(delivery: Delivery, scheme: string, bodyText?: string): NormalizedPayload {
+export function normalizePayload(delivery: Delivery, scheme: Verdict['scheme'], bodyText?: string): NormalizedPayload {
   if (delivery.body.length === 0) {
     return { provider: scheme === 'igrant' ? 'igrant' : 'unknown', type: null, sessionId: null, status: null, terminal: false, data: null, ping: true };
   }
@@ -56,7 +56,7 @@ export function normalizePayload(delivery: Delivery, scheme: string, bodyText?: 
   return normalized;
 }
 
-function classify(data: JsonObject, scheme: string): NormalizedPayload {
+function classify(data: JsonObject, scheme: Verdict['scheme']): NormalizedPayload {
   // walt.id issuer2: {"target","event","session",...}
   if (typeof data.event === 'string' && ('target' in data || 'session' in data)) {
     const event = buildEvent(data.event, data, data, undefined);

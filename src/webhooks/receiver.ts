@@ -9,7 +9,7 @@ import { formatSize } from '../shared/duration.js';
 import { boundServer, closeServer, listenOn } from '../shared/http-server.js';
 import { isFormEncoded, isJsonType } from '../shared/http-headers.js';
 import { redactPrivateKeys } from '../shared/json-safety.js';
-import { verifyDelivery } from './index.js';
+import { type SchemeChoice, verifyDelivery } from './index.js';
 import { normalizePayload, type NormalizedPayload } from './providers.js';
 import type { Delivery, HmacOptions, Verdict } from './types.js';
 
@@ -18,7 +18,7 @@ export interface ReceiverOptions {
   port: number;
   /** When set, other paths answer 404. */
   path?: string;
-  scheme: string;
+  scheme: SchemeChoice;
   secrets: string[];
   toleranceSec: number;
   allowUnsigned: boolean;
@@ -249,10 +249,10 @@ export class WebhookReceiver {
 
   /** iGrant pings (empty body, no signature) are accepted and recorded but are not events. */
   private judge(verdict: Verdict, body: Buffer): Acceptance {
-    if (verdict.ok && verdict.code === 'valid') return 'verified';
+    if (verdict.accepted && verdict.code === 'valid') return 'verified';
     const unsigned = verdict.code === 'unsigned';
     if (unsigned && body.length === 0) return 'ping';
-    if (verdict.ok || (unsigned && this.options.allowUnsigned)) return 'unsigned';
+    if (verdict.accepted || (unsigned && this.options.allowUnsigned)) return 'unsigned';
     return 'rejected';
   }
 

@@ -1,3 +1,5 @@
+import type { SchemeName } from './index.js';
+
 /** A received delivery as the verifiers see it: lower-case header names, the raw body bytes. */
 export interface Delivery {
   headers: Record<string, string | undefined>;
@@ -32,8 +34,14 @@ type VerdictCode =
   | 'unsigned';
 
 export interface Verdict {
-  ok: boolean;
-  scheme: string;
+  /**
+   * The scheme accepts the delivery: a signature that verified (`code` `valid`), or no check at
+   * all under scheme none (`code` `unsigned`) — `code` says which. Not "verified": test
+   * `code === 'valid'` for that.
+   */
+  accepted: boolean;
+  /** The scheme that judged the delivery; `none` when none did (scheme none, or an unsigned delivery under auto). */
+  scheme: SchemeName | 'none';
   code: VerdictCode;
   /** Human explanation, e.g. "timestamp too old by 412 s". Never contains a secret. */
   reason: string;
@@ -58,7 +66,8 @@ export interface SignOptions {
  * replay and trigger call this interface and hold no scheme-specific code.
  */
 export interface SignatureScheme {
-  name: string;
+  /** Its key in SCHEMES. */
+  name: SchemeName;
   /** Lower-case names of the headers this scheme signs with (removed before re-signing). */
   headers: readonly string[];
   /** True when the request carries this scheme's signature header. */
@@ -74,8 +83,8 @@ export interface SignatureScheme {
   secretProblem?(secret: string): string | undefined;
 }
 
-export const valid = (scheme: string, secretIndex: number, skewSec?: number): Verdict => ({
-  ok: true,
+export const valid = (scheme: SchemeName, secretIndex: number, skewSec?: number): Verdict => ({
+  accepted: true,
   scheme,
   code: 'valid',
   reason: `signature matches secret #${secretIndex}`,
@@ -84,7 +93,7 @@ export const valid = (scheme: string, secretIndex: number, skewSec?: number): Ve
 });
 
 /** The same words for every scheme when no configured secret produces the signature (one wording to grep for). */
-export const noMatch = (scheme: string, secrets: number, skewSec?: number): Verdict =>
+export const noMatch = (scheme: SchemeName, secrets: number, skewSec?: number): Verdict =>
   invalid(scheme, 'no_match', `no signature matches any of ${secrets} secret${secrets === 1 ? '' : 's'}`, skewSec);
 
-export const invalid = (scheme: string, code: VerdictCode, reason: string, skewSec?: number): Verdict => ({ ok: false, scheme, code, reason, skewSec });
+export const invalid = (scheme: SchemeName | 'none', code: VerdictCode, reason: string, skewSec?: number): Verdict => ({ accepted: false, scheme, code, reason, skewSec });

@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as api from 'issuer-events';
 
-test('the programmatic API: an offer created against the sandbox, followed with SessionStream', async () => {
+test('the programmatic API: an offer created against the sandbox, followed with SseStream', async () => {
   const sandbox = new api.SandboxIssuer({ host: '127.0.0.1', port: 0, profiles: api.loadProfiles(), eventNames: 'current', autoClaimMs: 0 });
   await sandbox.start();
   try {
     const offer = await api.createOffer({ baseUrl: sandbox.url }, { profileId: 'isoMdl' });
     const types = [];
-    const stream = new api.SessionStream(
+    const stream = new api.SseStream(
       { url: api.sessionEventsUrl({ baseUrl: sandbox.url }, offer.offerId), retries: 1, connectTimeoutMs: 5000 },
       {
         onMessage(message) {

@@ -1,9 +1,9 @@
 // Cases ported from the Web Platform Tests' eventsource/ suite (web-platform-tests/wpt), run
-// against SessionStream — an EventSource per connection under tail's supervisor — and a local
+// against SseStream — an EventSource per connection under tail's supervisor — and a local
 // server. Each test names the wpt file it comes from.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { SessionStream } from 'issuer-events';
+import { SseStream } from 'issuer-events';
 import { listen } from '../helpers/http.mjs';
 
 const servers = [];
@@ -28,7 +28,7 @@ async function collect(o) {
   const messages = [];
   /** The waits the stream chose before each reconnect. */
   const delays = [];
-  const stream = new SessionStream(
+  const stream = new SseStream(
     { url: `${srv.url}/stream`, retries: o.retries ?? 0, connectTimeoutMs: 5000, initialDelayMs: 10, maxDelayMs: 50, emptyCloseWindowMs: 0 },
     {
       onMessage(m) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
-import { verifyDelivery, SCHEMES } from '../../dist/webhooks/index.js';
+import { isSchemeChoice, isSchemeName, verifyDelivery, SCHEMES, SCHEME_NAMES } from '../../dist/webhooks/index.js';
 import { VECTORS } from '../helpers/vectors.mjs';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -19,10 +19,10 @@ function standardHeaders(secret, id, timestampSec, body, prefix = 'webhook') {
 test('docs/providers.md vectors verify at their own timestamps', () => {
   for (const v of VECTORS.standardWebhooks) {
     const d = delivery({ 'webhook-id': v.id, 'webhook-timestamp': v.timestamp, 'webhook-signature': v.signature }, v.body);
-    assert.equal(verifyDelivery(d, 'standard', ctx([v.secret], at(v.timestamp))).ok, true);
+    assert.equal(verifyDelivery(d, 'standard', ctx([v.secret], at(v.timestamp))).accepted, true);
     assert.equal(verifyDelivery(d, 'auto', ctx([v.secret], at(v.timestamp))).scheme, 'standard');
     const svix = delivery({ 'svix-id': v.id, 'svix-timestamp': v.timestamp, 'svix-signature': v.signature }, v.body);
-    assert.equal(verifyDelivery(svix, 'svix', ctx([v.secret], at(v.timestamp))).ok, true);
+    assert.equal(verifyDelivery(svix, 'svix', ctx([v.secret], at(v.timestamp))).accepted, true);
   }
   for (const v of VECTORS.igrant) {
     const d = delivery({ 'x-igrant-signature': v.header }, v.body);
@@ -53,11 +53,11 @@ test('standard: tampered body, wrong secret, timestamp edges', () => {
   const body = '{"type":"x"}';
   const headers = standardHeaders(SECRET, 'msg_1', t, body);
   const check = (h, b, secrets, nowSec) => verifyDelivery(delivery(h, b), 'standard', ctx(secrets, nowSec * 1000));
-  assert.equal(check(headers, body, [SECRET], t).ok, true);
+  assert.equal(check(headers, body, [SECRET], t).accepted, true);
   assert.equal(check(headers, '{"type":"y"}', [SECRET], t).code, 'no_match');
   assert.equal(check(headers, body, ['whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8='], t).code, 'no_match');
-  assert.equal(check(headers, body, [SECRET], t + 300).ok, true, 'exactly tolerance old');
-  assert.equal(check(headers, body, [SECRET], t - 300).ok, true, 'exactly tolerance ahead');
+  assert.equal(check(headers, body, [SECRET], t + 300).accepted, true, 'exactly tolerance old');
+  assert.equal(check(headers, body, [SECRET], t - 300).accepted, true, 'exactly tolerance ahead');
   const old = check(headers, body, [SECRET], t + 301);
   assert.equal(old.code, 'timestamp_too_old');
   assert.match(old.reason, /^timestamp too old by 1 s \(301 s old, tolerance 300 s\)$/);
@@ -86,19 +86,19 @@ test('standard: empty, short, unknown-version and non-numeric inputs never verif
     `v1,${good['webhook-signature'].slice(3, 10)}${'-_'.repeat(18)}=`,
   ]) {
     const verdict = run({ 'webhook-signature': signature });
-    assert.equal(verdict.ok, false, `signature ${JSON.stringify(signature.slice(0, 20))}`);
+    assert.equal(verdict.accepted, false, `signature ${JSON.stringify(signature.slice(0, 20))}`);
   }
   for (const timestamp of ['', 'abc', '1700000000.5', ' 1700000000', '-1700000000', '+1700000000', '1e9', '0x10']) {
     const verdict = run({ 'webhook-timestamp': timestamp });
-    assert.equal(verdict.ok, false, `timestamp ${JSON.stringify(timestamp)}`);
+    assert.equal(verdict.accepted, false, `timestamp ${JSON.stringify(timestamp)}`);
     assert.equal(verdict.code, 'bad_timestamp', `timestamp ${JSON.stringify(timestamp)}`);
   }
   assert.equal(run({ 'webhook-signature': `v1,${'-'.repeat(43)}=` }).code, 'malformed_signature');
   assert.equal(run({ 'webhook-id': undefined }).code, 'missing_signature');
   // Unknown versions in a list are skipped; the v1 among them still verifies.
-  assert.equal(run({ 'webhook-signature': `v1a,xyz v2,abc ${good['webhook-signature']}` }).ok, true);
+  assert.equal(run({ 'webhook-signature': `v1a,xyz v2,abc ${good['webhook-signature']}` }).accepted, true);
   // Node joins repeated headers with ", ".
-  assert.equal(run({ 'webhook-signature': `v1,${'B'.repeat(43)}=, ${good['webhook-signature']}` }).ok, true);
+  assert.equal(run({ 'webhook-signature': `v1,${'B'.repeat(43)}=, ${good['webhook-signature']}` }).accepted, true);
 });
 
 test('rotation: any configured secret verifies; non-base64 secrets are skipped for Standard Webhooks', () => {
@@ -110,7 +110,7 @@ test('rotation: any configured secret verifies; non-base64 secrets are skipped f
     'auto',
     ctx(['whsec_!!notbase64!!', 'plain-igrant-secret', 'whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=', SECRET], t * 1000),
   );
-  assert.equal(verdict.ok, true);
+  assert.equal(verdict.accepted, true);
   assert.equal(verdict.secretIndex, 4);
   assert.equal(verifyDelivery(delivery(headers, body), 'standard', ctx(['whsec_!!notbase64!!'], t * 1000)).code, 'no_usable_secret');
 });
@@ -131,7 +131,7 @@ test('iGrant: ISO and Unix t, form-encoded payload=, tolerance, junk', () => {
   assert.equal(verifyDelivery(delivery({ 'x-igrant-signature': sign(iso, json) }, json), 'igrant', ctx([secret], now + 301_000)).code, 'timestamp_too_old');
   assert.equal(verifyDelivery(delivery({ 'x-igrant-signature': sign(iso, json) }, json + ' '), 'igrant', ctx([secret], now)).code, 'no_match');
   for (const header of ['', 't=,sig=', `t=${iso},sig=`, `t=${iso},sig=abc`, 't=yesterday,sig=00', `sig=${'0'.repeat(64)}`]) {
-    assert.equal(verifyDelivery(delivery({ 'x-igrant-signature': header }, json), 'igrant', ctx([secret], now)).ok, false, header);
+    assert.equal(verifyDelivery(delivery({ 'x-igrant-signature': header }, json), 'igrant', ctx([secret], now)).accepted, false, header);
   }
 });
 
@@ -143,27 +143,35 @@ test('Stripe, GitHub, generic HMAC and bearer', () => {
   const stripe = (h) => verifyDelivery(delivery({ 'stripe-signature': h }, body), 'auto', ctx([secret], t * 1000));
   assert.equal(stripe(`t=${t},v1=${v1}`).code, 'valid');
   assert.equal(stripe(`t=${t},v0=abc,v1=${'0'.repeat(64)},v1=${v1}`).code, 'valid');
-  assert.equal(stripe(`t=${t},v1=`).ok, false);
+  assert.equal(stripe(`t=${t},v1=`).accepted, false);
   assert.equal(stripe(`v1=${v1}`).code, 'bad_timestamp');
   // The key is the whole whsec_ string as UTF-8, not base64-decoded.
-  assert.equal(verifyDelivery(delivery({ 'stripe-signature': `t=${t},v1=${v1}` }, body), 'stripe', ctx(['stripe_test_secret'], t * 1000)).ok, false);
+  assert.equal(verifyDelivery(delivery({ 'stripe-signature': `t=${t},v1=${v1}` }, body), 'stripe', ctx(['stripe_test_secret'], t * 1000)).accepted, false);
 
   const g = VECTORS.github;
-  assert.equal(verifyDelivery(delivery({ 'x-hub-signature-256': g.header.toUpperCase().replace('SHA256=', 'sha256=') }, g.body), 'github', ctx([g.secret], 0)).ok, true);
-  assert.equal(verifyDelivery(delivery({ 'x-hub-signature-256': 'sha256=' }, g.body), 'github', ctx([g.secret], 0)).ok, false);
-  assert.equal(verifyDelivery(delivery({ 'x-hub-signature-256': g.header.slice(7) }, g.body), 'github', ctx([g.secret], 0)).ok, false, 'prefix required');
+  assert.equal(verifyDelivery(delivery({ 'x-hub-signature-256': g.header.toUpperCase().replace('SHA256=', 'sha256=') }, g.body), 'github', ctx([g.secret], 0)).accepted, true);
+  assert.equal(verifyDelivery(delivery({ 'x-hub-signature-256': 'sha256=' }, g.body), 'github', ctx([g.secret], 0)).accepted, false);
+  assert.equal(verifyDelivery(delivery({ 'x-hub-signature-256': g.header.slice(7) }, g.body), 'github', ctx([g.secret], 0)).accepted, false, 'prefix required');
 
   const hmacB64 = createHmac('sha256', 'k').update(body).digest('base64');
   const opts = { hmac: { header: 'x-my-sig', encoding: 'base64', prefix: 'sig=' } };
   assert.equal(verifyDelivery(delivery({ 'x-my-sig': `sig=${hmacB64}` }, body), 'hmac-sha256', ctx(['k'], 0, opts)).code, 'valid');
   assert.equal(verifyDelivery(delivery({ 'x-my-sig': `sig=${hmacB64}` }, body), 'auto', ctx(['k'], 0, opts)).code, 'valid');
-  assert.equal(verifyDelivery(delivery({ 'x-my-sig': hmacB64 }, body), 'hmac-sha256', ctx(['k'], 0, opts)).ok, false);
+  assert.equal(verifyDelivery(delivery({ 'x-my-sig': hmacB64 }, body), 'hmac-sha256', ctx(['k'], 0, opts)).accepted, false);
   const hex = createHmac('sha256', 'k').update(body).digest('hex');
   assert.equal(verifyDelivery(delivery({ 'x-signature': hex }, body), 'auto', ctx(['k'], 0)).code, 'valid');
 
   assert.equal(verifyDelivery(delivery({ authorization: 'Bearer tok-123' }, body), 'bearer', ctx(['other', 'tok-123'], 0)).secretIndex, 2);
-  assert.equal(verifyDelivery(delivery({ authorization: 'Bearer tok-12' }, body), 'bearer', ctx(['tok-123'], 0)).ok, false);
+  assert.equal(verifyDelivery(delivery({ authorization: 'Bearer tok-12' }, body), 'bearer', ctx(['tok-123'], 0)).accepted, false);
   assert.equal(verifyDelivery(delivery({}, body), 'auto', ctx(['tok-123'], 0)).code, 'unsigned');
+});
+
+test('accepted is not verified: scheme none accepts an unsigned delivery with code unsigned; auto refuses it', () => {
+  const body = Buffer.from('{"a":1}');
+  assert.deepEqual(verifyDelivery(delivery({}, body), 'none', ctx([], 0)), { accepted: true, scheme: 'none', code: 'unsigned', reason: 'not verified (scheme none)' });
+  const auto = verifyDelivery(delivery({}, body), 'auto', ctx(['k'], 0));
+  assert.equal(auto.accepted, false);
+  assert.equal(auto.code, 'unsigned');
 });
 
 test('a wrong secret is worded the same for every scheme', () => {
@@ -171,11 +179,21 @@ test('a wrong secret is worded the same for every scheme', () => {
   const right = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
   const wrong = 'whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
   const now = Math.floor(Date.now() / 1000);
-  for (const name of ['standard', 'svix', 'igrant', 'stripe', 'github', 'hmac-sha256', 'bearer']) {
+  for (const name of /** @type {const} */ (['standard', 'svix', 'igrant', 'stripe', 'github', 'hmac-sha256', 'bearer'])) {
     const sign = SCHEMES[name].sign ?? ((_body, secret) => ({ authorization: `Bearer ${secret}` }));
     const headers = Object.fromEntries(Object.entries(sign(body, right, { id: 'msg_1', timestamp: now })).map(([k, v]) => [k.toLowerCase(), v]));
     const verdict = verifyDelivery({ headers, body }, name, { secrets: [wrong], toleranceSec: 300, nowMs: now * 1000 });
     assert.equal(verdict.code, 'no_match', name);
     assert.equal(verdict.reason, 'no signature matches any of 1 secret', name);
   }
+});
+
+test('scheme names come from one list: each scheme is named by its key in SCHEMES; the guards accept those names and nothing else', () => {
+  for (const [key, scheme] of Object.entries(SCHEMES)) assert.equal(scheme.name, key);
+  assert.deepEqual(SCHEME_NAMES, ['auto', ...Object.keys(SCHEMES), 'none']);
+  for (const name of Object.keys(SCHEMES)) assert.ok(isSchemeName(name) && isSchemeChoice(name), name);
+  assert.ok(isSchemeChoice('auto') && isSchemeChoice('none'));
+  // A captured record's scheme is read from a file: inherited keys are not schemes.
+  for (const text of ['auto', 'none', 'constructor', '__proto__', 'toString', 'Standard', '']) assert.equal(isSchemeName(text), false, text);
+  assert.equal(isSchemeChoice('constructor'), false);
 });

@@ -5,6 +5,7 @@ import type { ForwardResult } from '../../webhooks/forward.js';
 import type { TunnelState } from '../../tunnel/types.js';
 import type { ListenReporter, PublicUrl } from '../../webhooks/listener.js';
 import type { ReceiveResult } from '../../webhooks/receiver.js';
+import type { SchemeChoice } from '../../webhooks/index.js';
 import { escapeControl, escapeLine } from '../../shared/escape.js';
 import type { Output } from '../output.js';
 import { maskSecret } from '../../shared/redact.js';
@@ -107,7 +108,7 @@ export class DeliveryRenderer implements ListenReporter {
     private readonly width: number | undefined = output.columns,
   ) {}
 
-  ready(info: { url: string; scheme: string; secrets: readonly string[]; savePath?: string; tunnel?: PublicUrl }): void {
+  ready(info: { url: string; scheme: SchemeChoice; secrets: readonly string[]; savePath?: string; tunnel?: PublicUrl }): void {
     const { secrets, tunnel } = info;
     const secretInfo = secrets.length ? `, ${secrets.length} secret${secrets.length > 1 ? 's' : ''} (${secrets.map(maskSecret).join(', ')})` : '';
     const publicInfo = tunnel ? `, public URL ${escapeLine(tunnel.url)} (${tunnel.provider})` : '';

@@ -17,7 +17,7 @@ const CLOCKS = { at: '--at', receivedAt: "the record's receivedAt", now: 'now' }
 
 /** `verify`'s answer: one object with --json (`kind: "verdict"`), else the verdict, the skew and the clock. */
 export function renderVerdict(output: Output, verdict: Verdict, info: VerdictInfo): void {
-  const ok = verdict.ok && verdict.code === 'valid';
+  const ok = verdict.accepted && verdict.code === 'valid';
   const at = new Date(info.nowMs).toISOString();
   if (output.json) {
     output.record({

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { SessionStream, eventFromSse } from 'issuer-events';
+import { SseStream, eventFromSse } from 'issuer-events';
 import { backoffDelay, parseRetryAfter } from '../../dist/shared/backoff.js';
 import { RecentKeys } from '../../dist/shared/recent-keys.js';
 import { startSseServer, openStream, writeApart } from '../helpers/sse-server.mjs';
@@ -30,7 +30,7 @@ after(() => srv.close());
 
 async function collect(url) {
   const seen = [];
-  const stream = new SessionStream(
+  const stream = new SseStream(
     { url, retries: 0, connectTimeoutMs: 5000 },
     {
       onMessage(message) {

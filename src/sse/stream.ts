@@ -82,13 +82,14 @@ class ObservedEventSource extends EventSource {
 }
 
 /**
- * Follows one SSE stream until a hook says stop, a fatal answer arrives, retries run out, or
+ * Follows one SSE stream, any URL (it knows nothing of sessions: tail's supervisor and check's
+ * watch give it meaning), until a hook says stop, a fatal answer arrives, retries run out, or
  * `close()` is called. Each attempt sends its own request and judges the answer (status,
  * Retry-After, content type); only an open event stream is handed to an `EventSource` (the
  * `eventsource` package), which parses its bytes into messages after the tap (`byte-tap.ts`) has
  * seen them. This class keeps backoff, the retry budget, exit codes and dedupe.
  */
-export class SessionStream {
+export class SseStream {
   private readonly controller = new AbortController();
   private readonly recent = new RecentKeys();
   private lastEventId: string | undefined;
