@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { exportJWK, generateKeyPair } from 'jose';
-import { ClaimError, ExitCode, UntrustedCredentialError, claimOffer, offerReference } from 'issuer-events';
-import { offerFromCreateOutput } from '../../dist/wallet/offer-input.js';
+import { ExitCode } from '../../dist/errors.js';
+import { claimOffer } from '../../dist/wallet/claim.js';
+import { ClaimError, UntrustedCredentialError } from '../../dist/wallet/errors.js';
+import { offerFromCreateOutput, offerReference } from '../../dist/wallet/offer-input.js';
 import { listen } from '../helpers/http.mjs';
 import { startOid4vciDouble } from '../helpers/oid4vci-double.mjs';
 
