@@ -148,7 +148,7 @@ test('waitForServerMs: a connection refused is tried again until the server is u
   const gone = await refusedPort();
   await assert.rejects(httpRequest(`http://127.0.0.1:${gone}/`, { waitForServerMs: 200 }), {
     code: 'E_NETWORK',
-    message: new RegExp(`^could not reach http://127\\.0\\.0\\.1:${gone}/: connection refused \\(waited \\d+ms for the server to start\\)$`),
+    message: new RegExp(`^could not reach http://127\\.0\\.0\\.1:${gone}/: connection refused \\(waited (\\d+ms|[\\d.]+s) for the server to start\\)$`),
   });
 });
 

@@ -338,12 +338,11 @@ test('--rate spaces the starts of deliveries; --dry-run plans every delivery and
   try {
     await replayToTarget(plan([file], srv.url, { ratePerSec: 20, concurrency: 4 }), reporter());
     assert.equal(srv.received.length, 5);
-    const gaps = srv.received.slice(1).map((x, i) => x.at - srv.received[i].at);
-    // 20 per second: starts 50 ms apart at least, whatever the concurrency (a little slack for timer granularity).
-    assert.ok(
-      gaps.every((g) => g >= 45),
-      gaps.map((g) => g.toFixed(1)).join(' '),
-    );
+    // 20 per second, whatever the concurrency: the five starts span 200 ms at least. Measured where
+    // they arrive, so one request late on a busy machine may shorten the span: 140 ms is required
+    // (unpaced, four workers start within a few ms).
+    const span = srv.received[4].at - srv.received[0].at;
+    assert.ok(span >= 140 && span < 10_000, `${span} ms`);
     srv.received.length = 0;
     const r = reporter();
     assert.equal(await replayToTarget(plan([file], srv.url, { dryRun: true }), r), 0);
