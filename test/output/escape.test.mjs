@@ -4,7 +4,6 @@ import { escapeControl, escapeLine } from '../../dist/shared/escape.js';
 import { colorLevel } from '../../dist/output/color.js';
 import { maskSecret, maskSecrets } from '../../dist/shared/redact.js';
 import { capturedRequest } from '../../dist/capture/record.js';
-import { parseDuration, parseSize } from 'issuer-events';
 
 test('escapeControl keeps \\n and \\t, escapes ESC, other C0, DEL and C1', () => {
   assert.equal(escapeControl('a\nb\tc'), 'a\nb\tc');
@@ -58,21 +57,6 @@ test('maskSecrets masks whole values in JSON, form bodies, offer URIs and text; 
   assert.equal(inner.grants['urn:ietf:params:oauth:grant-type:pre-authorized_code']['pre-authorized_code'], '[masked]');
   assert.equal(maskSecrets('not json, "access_token": "tok123" and tx_code=493536'), 'not json, "access_token": "[masked]" and tx_code=[masked]');
   assert.equal(maskSecrets('{"plain":"nothing secret"}'), '{"plain":"nothing secret"}');
-});
-
-test('durations and sizes', () => {
-  assert.equal(parseDuration('1500ms'), 1500);
-  assert.equal(parseDuration('30s'), 30_000);
-  assert.equal(parseDuration('5m'), 300_000);
-  assert.equal(parseDuration('1h'), 3_600_000);
-  assert.equal(parseDuration('2'), 2000);
-  assert.equal(parseDuration('0.5s'), 500);
-  assert.throws(() => parseDuration('5 minutes'), { code: 'E_USAGE', exitCode: 2 });
-  assert.throws(() => parseDuration('-1s'), { code: 'E_USAGE' });
-  assert.equal(parseSize('512kb'), 524288);
-  assert.equal(parseSize('1mb'), 1048576);
-  assert.equal(parseSize('100'), 100);
-  assert.throws(() => parseSize('lots'), { code: 'E_USAGE' });
 });
 
 test('spinners only on a sized interactive stderr, never with --json, --quiet or CI', async () => {
