@@ -252,9 +252,7 @@ test('HTTP_PROXY sends requests through the proxy, NO_PROXY bypasses it; without
   }
 });
 
-test('createDispatcher(options, env): the proxy is the one env names, not only process.env', {
-  todo: 'the env argument only picks EnvHttpProxyAgent; undici then reads HTTP_PROXY/NO_PROXY from process.env, so a run with its own env (in-process CLI runs) goes direct',
-}, async () => {
+test('createDispatcher(options, env): the proxy is the one env names, not only process.env', async () => {
   const target = await listen((_req, res) => res.end('direct'));
   const proxy = await startProxy();
   try {

@@ -7,7 +7,8 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { replayToTarget } from '../../dist/replay/engine.js';
 import { SCHEMES } from '../../dist/webhooks/index.js';
-import { parseFilters, wasRejected } from '../../dist/replay/filter.js';
+import { filterFlag } from '../../dist/cli/flags.js';
+import { wasRejected } from '../../dist/replay/filter.js';
 import { listen, readBody } from '../helpers/http.mjs';
 
 // The replay engine in-process (src/replay/engine.ts, filter.ts, delivery.ts, sender.ts): capture
@@ -179,7 +180,7 @@ test('filters: type=, a trailing * for a prefix, values of one key are alternati
     webhook('credential.creation.succeeded', { session: 'a' }),
     sse('credential_offer_retrieved', 'a', { event: 'credential_offer_retrieved' }),
   ];
-  const pick = (...specs) => records.filter(parseFilters(specs)).map((r) => r.type);
+  const pick = (...specs) => records.filter(filterFlag(specs)).map((r) => r.type);
   assert.deepEqual(pick('type=openid4vc.issuance.completed'), ['openid4vc.issuance.completed']);
   assert.deepEqual(pick('type=openid4vc.*'), ['openid4vc.issuance.offered', 'openid4vc.issuance.completed']);
   assert.deepEqual(pick('type=openid4vc.issuance.offered', 'type=credential.*'), ['openid4vc.issuance.offered', 'credential.creation.succeeded']);
@@ -193,7 +194,7 @@ test('filters: type=, a trailing * for a prefix, values of one key are alternati
   );
   for (const spec of ['type', '=x', 'colour=red']) {
     assert.throws(
-      () => parseFilters([spec]),
+      () => filterFlag([spec]),
       { code: 'E_USAGE', exitCode: 2, message: /^invalid --filter ".*": use type=…, session=…, provider=…, source=…, id=…, status=…$/ },
       spec,
     );
@@ -202,7 +203,7 @@ test('filters: type=, a trailing * for a prefix, values of one key are alternati
   const srv = await target();
   try {
     const r = reporter();
-    await replayToTarget(plan([capture(records)], srv.url, { filter: parseFilters(['type=openid4vc.issuance.completed', 'type=credential.*']) }), r);
+    await replayToTarget(plan([capture(records)], srv.url, { filter: filterFlag(['type=openid4vc.issuance.completed', 'type=credential.*']) }), r);
     assert.deepEqual(
       srv.received.map((x) => JSON.parse(x.body.toString('utf8')).eventType),
       ['openid4vc.issuance.completed', 'credential.creation.succeeded'],

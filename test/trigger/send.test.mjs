@@ -148,7 +148,7 @@ test('sendTrigger: the receiver gets the built request; its status decides ok; i
   try {
     const entry = /** @type {any} */ (triggerEntry('credential.creation.succeeded'));
     const exchanges = [];
-    const plan = { entry, to: `${srv.url}/hook`, scheme: 'svix', secret: SECRET, sets: [], sessionId: 's-9', trace: (e) => exchanges.push(e) };
+    const plan = { entry, to: `${srv.url}/hook`, scheme: /** @type {const} */ ('svix'), secret: SECRET, sets: [], sessionId: 's-9', trace: (e) => exchanges.push(e) };
     const ok = await sendTrigger(plan);
     assert.deepEqual([ok.status, ok.ok, ok.response, ok.to, ok.sessionId], [202, true, 'queued', `${srv.url}/hook`, 's-9']);
     assert.equal(received[0].body, ok.body);
