@@ -639,7 +639,7 @@ async function handleError(error: unknown, argv: string[], io: CliIo): Promise<n
   const output = new Output({ color: argv.includes('--no-color') ? false : undefined, stdout: io.stdout, stderr: io.stderr, env: io.env });
   if (error instanceof CliError) {
     // The engine's words, then the flag that changes them (cli/flag-hints.ts).
-    output.error(withFlagHint(error));
+    output.error(withFlagHint(error, words(argv).slice(0, 2).join(' ')));
     // The stack starts with the message, which may quote the network: escaped like every other line.
     if (verbose && error.stack) io.stderr.write(`${escapeControl(error.stack)}\n`);
     return error.exitCode;

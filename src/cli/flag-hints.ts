@@ -22,18 +22,25 @@ export const FLAG_HINTS: { readonly [K in ErrorKind]: string } & { readonly [K i
   E_TOO_LARGE: ' (--max-event-size)',
 };
 
+/** Where a command's flag for the same setting has another name (the words of the command). */
+const COMMAND_HINTS: { readonly [command: string]: { readonly [K in ErrorKind]?: string } } = {
+  // offer create's --tx-code asks the issuer for a code; the code its wallet sends is --claim-tx-code.
+  'offer create': { 'tx-code-missing': ': pass --claim-tx-code' },
+};
+
 /** What the CLI needs to know of a failure to name the flag that changes it. */
 interface Described {
   code?: ErrorCode;
   kind?: ErrorKind;
 }
 
-/** The flag that changes this failure, as the end of its line ('' when there is none). */
-export function flagHint(failure: Described): string {
-  return (failure.kind && FLAG_HINTS[failure.kind]) || (failure.code && FLAG_HINTS[failure.code]) || '';
+/** The flag that changes this failure in `command` (e.g. 'offer create'), as the end of its line ('' when there is none). */
+export function flagHint(failure: Described, command?: string): string {
+  const own = failure.kind && command ? COMMAND_HINTS[command]?.[failure.kind] : undefined;
+  return own || (failure.kind && FLAG_HINTS[failure.kind]) || (failure.code && FLAG_HINTS[failure.code]) || '';
 }
 
 /** The line the user sees for an error: the engine's message, then the flag that changes it. */
-export function withFlagHint(error: { message: string } & Described): string {
-  return `${error.message}${flagHint(error)}`;
+export function withFlagHint(error: { message: string } & Described, command?: string): string {
+  return `${error.message}${flagHint(error, command)}`;
 }

@@ -1,7 +1,8 @@
 /**
  * Where one run of the CLI writes and which environment it reads: the process's own, or, for
  * commands run in-process (tests, as changesets and smee-client test theirs), streams and an
- * environment of the caller's. Paths on the command line are still relative to process.cwd().
+ * environment of the caller's. Paths on the command line are still relative to process.cwd(), and
+ * the proxy variables the engines' HTTP clients honour are still the process's.
  */
 export interface CliIo {
   stdout: NodeJS.WriteStream;

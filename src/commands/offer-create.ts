@@ -45,7 +45,7 @@ export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<numb
     return code;
   } catch (error) {
     // The line stderr shows: the engine's words and the flag that changes them.
-    if (error instanceof CliError) renderErrorRecord(ctx.output, { code: error.code, message: withFlagHint(error), exitCode: error.exitCode });
+    if (error instanceof CliError) renderErrorRecord(ctx.output, { code: error.code, message: withFlagHint(error, 'offer create'), exitCode: error.exitCode });
     throw error;
   }
 }

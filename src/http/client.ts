@@ -27,8 +27,15 @@ export function createDispatcher(options: DispatcherOptions = {}, env: NodeJS.Pr
     headersTimeout: options.headersTimeoutMs ?? 30_000,
     bodyTimeout: options.bodyTimeoutMs ?? 30_000,
   };
-  // Without proxy variables a plain Agent does the same with less work per request.
-  return usesProxy(env) ? new EnvHttpProxyAgent(settings) : new Agent(settings);
+  // Without proxy variables a plain Agent does the same with less work per request. The proxy is
+  // the one `env` names (undici would read process.env), in undici's order: lower case first.
+  if (!usesProxy(env)) return new Agent(settings);
+  return new EnvHttpProxyAgent({
+    ...settings,
+    httpProxy: env.http_proxy ?? env.HTTP_PROXY,
+    httpsProxy: env.https_proxy ?? env.HTTPS_PROXY,
+    noProxy: env.no_proxy ?? env.NO_PROXY ?? '',
+  });
 }
 
 function usesProxy(env: NodeJS.ProcessEnv): boolean {

@@ -48,6 +48,9 @@ test('engine errors carry domain words; the CLI line adds the flag once', () => 
   const txCode = new ClaimError('offer', 'the offer requires a transaction code (4 digits)', 2, { kind: 'tx-code-missing' });
   assert.equal(withFlagHint(txCode), 'offer: the offer requires a transaction code (4 digits): pass --tx-code');
   assert.equal(txCode.code, 'E_CLAIM_OFFER');
+  // offer create's --tx-code asks the issuer for a code; its wallet's code is --claim-tx-code.
+  assert.equal(withFlagHint(txCode, 'offer create'), 'offer: the offer requires a transaction code (4 digits): pass --claim-tx-code');
+  assert.equal(withFlagHint(txCode, 'claim'), 'offer: the offer requires a transaction code (4 digits): pass --tx-code');
   const plain = new UsageError('invalid size "x"');
   assert.equal(withFlagHint(plain), plain.message);
 });
