@@ -5,24 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseNdjson, runCli } from '../helpers/cli.mjs';
 import { runInProcess } from '../helpers/in-process.mjs';
-import { VECTORS } from '../helpers/vectors.mjs';
+import { VECTORS, verifyArgs } from '../helpers/vectors.mjs';
 
-const std = (v, extra = []) => [
-  'verify',
-  '--scheme',
-  'standard',
-  '--secret',
-  v.secret,
-  '--header',
-  `webhook-id: ${v.id}`,
-  '--header',
-  `webhook-timestamp: ${v.timestamp}`,
-  '--header',
-  `webhook-signature: ${v.signature}`,
-  '--body',
-  v.body,
-  ...extra,
-];
+const std = verifyArgs;
 
 test('every docs/providers.md vector verifies at its timestamp (--at), exit 0', async () => {
   for (const v of VECTORS.standardWebhooks) {

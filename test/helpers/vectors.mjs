@@ -26,3 +26,23 @@ export const VECTORS = {
   ],
   github: { secret: "It's a Secret to Everybody", body: 'Hello, World!', header: 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17' },
 };
+
+/** `verify` of a Standard Webhooks vector: its secret, headers and body, then `extra`. */
+export function verifyArgs(v, extra = []) {
+  return [
+    'verify',
+    '--scheme',
+    'standard',
+    '--secret',
+    v.secret,
+    '--header',
+    `webhook-id: ${v.id}`,
+    '--header',
+    `webhook-timestamp: ${v.timestamp}`,
+    '--header',
+    `webhook-signature: ${v.signature}`,
+    '--body',
+    v.body,
+    ...extra,
+  ];
+}
