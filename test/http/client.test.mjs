@@ -76,12 +76,17 @@ test('answers are read up to their bound, then the connection is dropped: 64 KB 
     assert.equal(parsed.truncated, true);
     await waitFor(() => dropped === 2, 'the server sees both connections dropped');
     // An answer within the bound is whole.
-    assert.deepEqual(await httpRequest(`${srv.url}/small`, { maxResponseBytes: 2 }), {
-      status: 200,
-      headers: (await httpRequest(`${srv.url}/small`)).headers,
-      text: 'ok',
-      truncated: false,
-    });
+    const small = await httpRequest(`${srv.url}/small`, { maxResponseBytes: 2 });
+    assert.deepEqual(
+      { ...small, headers: { ...small.headers, date: undefined } },
+      {
+        status: 200,
+        // The Date header is the second each answer was sent: not compared (two answers can straddle one).
+        headers: { ...(await httpRequest(`${srv.url}/small`)).headers, date: undefined },
+        text: 'ok',
+        truncated: false,
+      },
+    );
   } finally {
     await srv.close();
   }
