@@ -1,5 +1,4 @@
-import type { TunnelFailure } from './tunnel/errors.js';
-import type { ClaimStepName } from './wallet/errors.js';
+import type { ClaimStepName } from './wallet/steps.js';
 
 /** Exit codes of the command-line contract (docs/exit-codes.md). */
 export const ExitCode = {
@@ -17,6 +16,9 @@ export const ExitCode = {
 
 /** `issuer-metadata` → `ISSUER_METADATA`. */
 type Constant<S extends string> = Uppercase<S extends `${infer A}-${infer B}` ? `${A}_${Constant<B>}` : S>;
+
+/** Why a tunnel could not be opened (tunnel/errors.ts maps each to an exit code): part of its error code. */
+export type TunnelFailure = 'missing' | 'config' | 'auth' | 'domain' | 'limit' | 'network' | 'timeout' | 'aborted' | 'other';
 
 /**
  * Every stable error code, in one place: what `CliError.code`, the `{"kind":"error","code"}`

@@ -1,20 +1,10 @@
 import { exchangeTracer } from '../output/renderers/exchange.js';
-import type { Command } from 'commander';
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import { loadConfigFile, resolveSettings, type LoadedConfig, type ResolvedSettings, type SettingFlags } from '../config/load.js';
 import type { IssuerConnection } from '../issuer/endpoints.js';
 import { Output } from '../output/output.js';
-import type { IssuerFlags } from './flags.js';
 import type { CliIo } from './io.js';
-
-/** Options every command accepts (docs/cli.md, "Global options"). */
-interface GlobalOptions {
-  config?: string;
-  context?: string;
-  json?: boolean;
-  color?: boolean;
-  quiet?: boolean;
-  verbose?: boolean;
-}
+import type { GlobalOptions, IssuerFlags } from './program.js';
 
 /** What a command module receives: parsed options, the output layer and lazy settings. */
 export interface CommandContext<O> {
@@ -31,8 +21,9 @@ export interface CommandContext<O> {
   given(option: string): boolean;
 }
 
-export function createContext<O>(command: Command, io: CliIo): CommandContext<O> {
-  const options = command.optsWithGlobals<O & GlobalOptions>();
+export function createContext<O>(command: CommandUnknownOpts, io: CliIo): CommandContext<O> {
+  // The command's declaration (cli/program.ts) gives O; commander has parsed into it.
+  const options = command.optsWithGlobals() as O & GlobalOptions;
   const output = new Output({ json: options.json, quiet: options.quiet, verbose: options.verbose, color: options.color, ...io });
   let loaded: Promise<LoadedConfig> | undefined;
   const config = (): Promise<LoadedConfig> => (loaded ??= loadConfigFile({ file: options.config }));

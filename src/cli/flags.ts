@@ -1,4 +1,3 @@
-import { DEFAULT_CONNECT_TIMEOUT, DEFAULT_TAIL_RETRIES } from '../shared/defaults.js';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -15,6 +14,7 @@ import type { ReportTargets } from '../report/write.js';
 import { FAULT_NAMES, type FaultName, isFaultName } from '../sandbox/faults.js';
 import type { HmacOptions } from '../webhooks/types.js';
 import { FILTER_KEYS, recordFilter, type RecordFilter } from '../replay/filter.js';
+import type { FollowFlags, HmacFlags } from './program.js';
 
 /**
  * Every shared flag is parsed and validated here, once, and each error names the flag. Domain
@@ -119,12 +119,6 @@ export function signingSecretFlag(scheme: SchemeName, secret: string, flag: stri
   return secret;
 }
 
-export interface HmacFlags {
-  signatureHeader?: string;
-  signatureEncoding?: string;
-  signaturePrefix?: string;
-}
-
 /** `--signature-header/-encoding/-prefix` for the generic hmac-sha256 scheme; undefined when none is given. */
 export function hmacFlags(options: HmacFlags): HmacOptions | undefined {
   if (!options.signatureHeader && !options.signatureEncoding && !options.signaturePrefix) return undefined;
@@ -219,20 +213,6 @@ export function listFlag(text: string | undefined): string[] | undefined {
   return items?.length ? items : undefined;
 }
 
-/** The options `tail` and `offer create --tail` share. */
-export interface FollowFlags {
-  until?: string;
-  events?: string;
-  timeout?: string;
-  idleTimeout?: string;
-  connectTimeout?: string;
-  retries?: string;
-  save?: string;
-  waitForServer?: string;
-  maxEventSize?: string;
-  redact?: boolean;
-}
-
 /** A PEM file's certificates may be a bundle; a file this size holds far more than any trust list needs. */
 const MAX_ANCHOR_FILE = 1024 * 1024;
 
@@ -269,23 +249,17 @@ export function followFlags(options: FollowFlags): Omit<FollowPlan, 'targets'> {
     // A zero timeout would give up before anything could happen.
     timeoutMs: optionalDuration(options.timeout, '--timeout', { min: 1 }),
     idleTimeoutMs: optionalDuration(options.idleTimeout, '--idle-timeout', { min: 1 }),
-    connectTimeoutMs: durationFlag(options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT, '--connect-timeout', { min: 1 }),
-    retries: integerFlag(options.retries ?? DEFAULT_TAIL_RETRIES, '--retries'),
+    // --connect-timeout, --retries and --max-event-size have defaults (cli/program.ts): always given.
+    connectTimeoutMs: durationFlag(options.connectTimeout, '--connect-timeout', { min: 1 }),
+    retries: integerFlag(options.retries, '--retries'),
     savePath: options.save,
     waitForServerMs: optionalDuration(options.waitForServer, '--wait-for-server'),
-    maxEventBytes: options.maxEventSize === undefined ? undefined : sizeFlag(options.maxEventSize, '--max-event-size'),
+    maxEventBytes: sizeFlag(options.maxEventSize, '--max-event-size'),
     keepPrivateKeys: options.redact === false,
   };
 }
 
-/** `--base-url`, `--target`, `--token`: the issuer to talk to. */
-export interface IssuerFlags {
-  baseUrl?: string;
-  target?: string;
-  token?: string;
-}
-
-export interface UiReplayFlags {
+interface UiReplayFlags {
   forwardTo?: string;
   replayScheme?: string;
   secret?: string[];

@@ -3,7 +3,7 @@ import { AUTH_METHODS, ISSUER_STATE_MODES, MAX_EXPIRES_IN_SECONDS, VALUE_MODES, 
 import { choiceFlag, durationFlag, jsonFlag, optionalUrl, sessionIdFlag } from './flags.js';
 
 /** The flags that make an offer request (`offer create`; `check` creates offers the same way). */
-export interface OfferRequestFlags {
+interface OfferRequestFlags {
   profile?: string;
   authMethod?: string;
   issuerStateMode?: string;

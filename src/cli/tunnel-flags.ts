@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { isTunnelProvider, NGROK_TOKEN_PAGE, ngrokTokenProblem, relayRefusal, TUNNEL_PROVIDERS, type TunnelPlan } from '../tunnel/index.js';
 
 /** `--tunnel <provider> [--tunnel-domain <domain>]`, shared by every command that takes a tunnel (listen, sandbox, check, offer create). */
-export interface TunnelFlags {
+interface TunnelFlags {
   tunnel?: string;
   tunnelDomain?: string;
 }

@@ -1,6 +1,6 @@
 import type { CommandContext } from '../cli/command-context.js';
 import { flagHint } from '../cli/flag-hints.js';
-import { durationFlag, type IssuerFlags, integerFlag, listFlag, optionalDuration, reportTargets, urlFlag } from '../cli/flags.js';
+import { durationFlag, integerFlag, listFlag, optionalDuration, reportTargets, urlFlag } from '../cli/flags.js';
 import type { CheckOutcome, CheckPlan } from '../check/engine.js';
 import { MODULE_NAMES, selectModules } from '../check/modules.js';
 import { CliError, ConfigError, UsageError } from '../errors.js';
@@ -8,25 +8,12 @@ import { CheckRenderer } from '../output/renderers/check.js';
 import type { RunReport } from '../report/checks.js';
 import { loadProfiles } from '../sandbox/profiles.js';
 import { formatDuration } from '../shared/duration.js';
-import { tunnelPlan, type TunnelFlags } from '../cli/tunnel-flags.js';
+import { tunnelPlan } from '../cli/tunnel-flags.js';
+import type { declareCheck, OptionsOf } from '../cli/program.js';
 import { renderTunnelStatus } from '../output/renderers/tunnel.js';
 import { exposeReceiver, type TunnelPlan } from '../tunnel/index.js';
 
-interface CheckOptions extends IssuerFlags, TunnelFlags {
-  profile?: string[];
-  only?: string;
-  skip?: string;
-  events?: string;
-  webhookUrl?: string;
-  offerCommand?: string;
-  eventTimeout?: string;
-  timeout?: string;
-  allowUnverified?: boolean;
-  insecure?: boolean;
-  concurrency?: string;
-  junit?: string;
-  sandbox?: boolean;
-}
+type CheckOptions = OptionsOf<typeof declareCheck>;
 
 /** `check`: flags → check plan → runCheck → check renderer (and the JUnit report and job summary). */
 export async function run(ctx: CommandContext<CheckOptions>): Promise<number> {
@@ -79,11 +66,11 @@ async function checkPlan(ctx: CommandContext<CheckOptions>): Promise<CheckPlan> 
       : { host: '127.0.0.1', port: 0, path: '/hooks' },
     // --tunnel: the receiver stays on loopback; offers carry the tunnel's public URL instead.
     exposeReceiver: tunnel && exposeThrough(ctx, tunnel),
-    eventTimeoutMs: durationFlag(options.eventTimeout ?? '10s', '--event-timeout', { min: 1 }),
+    eventTimeoutMs: durationFlag(options.eventTimeout, '--event-timeout', { min: 1 }),
     timeoutMs: optionalDuration(options.timeout, '--timeout', { min: 1 }),
     allowUnverified: Boolean(options.allowUnverified),
     insecure: Boolean(options.insecure),
-    concurrency: integerFlag(options.concurrency ?? '4', '--concurrency', 1, 32),
+    concurrency: integerFlag(options.concurrency, '--concurrency', 1, 32),
   };
   if (options.offerCommand !== undefined) return { ...plan, source: { kind: 'command', command: options.offerCommand } };
   if (!options.sandbox) return { ...plan, source: { kind: 'management', connection: await ctx.connection(options) } };
@@ -97,8 +84,8 @@ async function checkPlan(ctx: CommandContext<CheckOptions>): Promise<CheckPlan> 
 }
 
 /** `sse,webhook` (default), `sse`, `webhook` or `none`. */
-function eventsFlag(text: string | undefined): CheckPlan['events'] {
-  const items = listFlag(text ?? 'sse,webhook') ?? [];
+function eventsFlag(text: string): CheckPlan['events'] {
+  const items = listFlag(text) ?? [];
   if (items.length === 1 && items[0] === 'none') return { sse: false, webhook: false };
   const bad = items.filter((i) => i !== 'sse' && i !== 'webhook');
   if (bad.length || items.length === 0) throw new UsageError(`invalid --events "${text}": use sse,webhook, sse, webhook or none`);

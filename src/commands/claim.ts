@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { readStdinSync } from '../shared/input.js';
 import { terminalSafeJson } from '../shared/json-safety.js';
 import type { CommandContext } from '../cli/command-context.js';
-import { choiceFlag, type IssuerFlags, optionalDuration, trustAnchorFlags } from '../cli/flags.js';
+import { choiceFlag, optionalDuration, trustAnchorFlags } from '../cli/flags.js';
+import type { declareClaim, OptionsOf } from '../cli/program.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
@@ -11,19 +12,7 @@ import { NOTIFY_CHOICES } from '../wallet/notify.js';
 import { ClaimError, UntrustedCredentialError } from '../wallet/errors.js';
 import { offerReference } from '../wallet/offer-input.js';
 
-interface ClaimOptions extends IssuerFlags {
-  txCode?: string;
-  credential?: string[];
-  holderKey?: string;
-  invalidProof?: boolean;
-  notify?: string;
-  saveCredential?: string;
-  insecure?: boolean;
-  trustAnchor?: string[];
-  allowUnverified?: boolean;
-  timeout?: string;
-  requestTimeout?: string;
-}
+type ClaimOptions = OptionsOf<typeof declareClaim>;
 
 /** `claim <offer>`: flags → claim plan → claimOffer (the OID4VCI test wallet) → claim renderer. */
 export async function run(ctx: CommandContext<ClaimOptions>, arg: string): Promise<number> {

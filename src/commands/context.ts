@@ -1,11 +1,11 @@
 import type { CommandContext } from '../cli/command-context.js';
-import type { IssuerFlags } from '../cli/flags.js';
+import type { declareContext, OptionsOf } from '../cli/program.js';
 import { isContextAction, listContexts, showContext, useContext } from '../config/contexts.js';
 import { UsageError } from '../errors.js';
 import { escapeLine } from '../shared/escape.js';
 import { alignColumns } from '../output/width.js';
 
-type ContextOptions = IssuerFlags & { secret?: string[] };
+type ContextOptions = OptionsOf<typeof declareContext>;
 
 /** `context list|show [name]|use <name>`: the named environments of the configuration file. */
 export async function run(ctx: CommandContext<ContextOptions>, action: string | undefined, name: string | undefined): Promise<number> {

@@ -1,16 +1,12 @@
 import type { CommandContext } from '../cli/command-context.js';
 import { choiceFlag, durationFlag, EVENT_NAME_GENERATIONS, OUTCOMES } from '../cli/flags.js';
+import type { declareDemo, OptionsOf } from '../cli/program.js';
 import { UsageError } from '../errors.js';
 import { DemoRenderer } from '../output/renderers/demo.js';
 import { runDemo } from '../sandbox/demo.js';
 import { BUILT_IN_PROFILES } from '../sandbox/profiles.js';
 
-interface DemoOptions {
-  profile: string;
-  outcome: string;
-  eventNames: string;
-  timeout: string;
-}
+type DemoOptions = OptionsOf<typeof declareDemo>;
 
 /** `demo`: flags → demo plan → runDemo → demo renderer. */
 export async function run(ctx: CommandContext<DemoOptions>): Promise<number> {

@@ -1,13 +1,10 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { uiReplay, portFlag, type UiReplayFlags } from '../cli/flags.js';
+import { uiReplay, portFlag } from '../cli/flags.js';
+import type { declareInspect, OptionsOf } from '../cli/program.js';
 import { runInspect } from '../inspector/run.js';
 import { InspectRenderer } from '../output/renderers/inspector.js';
 
-interface InspectOptions extends UiReplayFlags {
-  port: string;
-  host: string;
-  follow: boolean;
-}
+type InspectOptions = OptionsOf<typeof declareInspect>;
 
 /** `inspect`: flags → inspect plan → runInspect (serves until stopped) → inspector renderer. */
 export async function run(ctx: CommandContext<InspectOptions>, files: string[]): Promise<number> {

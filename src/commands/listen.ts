@@ -11,10 +11,10 @@ import {
   portFlag,
   schemeFlag,
   sizeFlag,
-  type HmacFlags,
   uiReplay,
 } from '../cli/flags.js';
-import { tunnelPlan, type TunnelFlags } from '../cli/tunnel-flags.js';
+import type { declareListen, OptionsOf } from '../cli/program.js';
+import { tunnelPlan } from '../cli/tunnel-flags.js';
 import { inspectingListener, startInspector } from '../inspector/run.js';
 import { renderInspectorUrl } from '../output/renderers/inspector.js';
 import { UsageError } from '../errors.js';
@@ -22,28 +22,7 @@ import { DeliveryRenderer } from '../output/renderers/deliveries.js';
 import { runListener, type ListenPlan } from '../webhooks/listener.js';
 import { secretProblem } from '../webhooks/index.js';
 
-interface ListenOptions extends HmacFlags, TunnelFlags {
-  port: string;
-  host: string;
-  path?: string;
-  scheme: string;
-  secret?: string[];
-  tolerance: string;
-  allowUnsigned?: boolean;
-  maxBody: string;
-  save?: string;
-  forwardTo?: string;
-  until?: string;
-  count?: string;
-  timeout?: string;
-  failOnInvalid?: boolean;
-  maxConnections: string;
-  fsync?: boolean;
-  redact: boolean;
-  ui?: boolean;
-  uiPort: string;
-  events?: string;
-}
+type ListenOptions = OptionsOf<typeof declareListen>;
 
 /** `listen`: flags → listen plan → runListener → delivery renderer. */
 export async function run(ctx: CommandContext<ListenOptions>): Promise<number> {

@@ -1,7 +1,8 @@
 import type { CommandContext } from '../cli/command-context.js';
 import { withFlagHint } from '../cli/flag-hints.js';
-import { choiceFlag, durationFlag, followFlags, followWarnings, reportTargets, trustAnchorFlags, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
-import { offerRequest, type OfferRequestFlags } from '../cli/offer-flags.js';
+import { choiceFlag, followFlags, followWarnings, reportTargets, trustAnchorFlags } from '../cli/flags.js';
+import { offerRequest } from '../cli/offer-flags.js';
+import type { declareOfferCreate, OptionsOf } from '../cli/program.js';
 import { CliError, codeForExit, ExitCode, UsageError } from '../errors.js';
 import { assertFetchable, createDispatcher } from '../http/client.js';
 import { followTarget, type IssuerConnection } from '../issuer/endpoints.js';
@@ -14,24 +15,13 @@ import type { IssuanceRecorder } from '../report/issuance.js';
 import { type FollowPlan, followSessions } from '../sse/follow.js';
 import { ClaimRenderer } from '../output/renderers/claim.js';
 import { offerReference } from '../wallet/offer-input.js';
-import { tunnelPlan, type TunnelFlags } from '../cli/tunnel-flags.js';
+import { tunnelPlan } from '../cli/tunnel-flags.js';
 import { renderTunnelRecord, renderTunnelStatus } from '../output/renderers/tunnel.js';
 import { escapeLine } from '../shared/escape.js';
 import { awaitWebhooks, type WebhookChannel, type WebhookChannelReporter, withWebhookChannel } from '../tunnel/webhook-channel.js';
 import { NOTIFY_CHOICES, type NotifyChoice } from '../wallet/notify.js';
 
-interface OfferCreateOptions extends FollowFlags, IssuerFlags, OfferRequestFlags, TunnelFlags {
-  tail?: boolean;
-  claim?: boolean;
-  claimTxCode?: string;
-  invalidProof?: boolean;
-  notify?: string;
-  insecure?: boolean;
-  trustAnchor?: string[];
-  allowUnverified?: boolean;
-  dryRun?: boolean;
-  junit?: string;
-}
+type OfferCreateOptions = OptionsOf<typeof declareOfferCreate>;
 
 /** `offer create`: flags → offer request → createOffer → offer renderer (then, with --tail, the follow engine). */
 export async function run(ctx: CommandContext<OfferCreateOptions>): Promise<number> {
@@ -69,7 +59,7 @@ async function createAndFollow(ctx: CommandContext<OfferCreateOptions>, events: 
   // Read before anything is sent: a bad file is a usage error, not a half-done smoke test.
   const trustAnchors = options.claim ? trustAnchorFlags(options.trustAnchor) : [];
   const notify = choiceFlag(options.notify ?? 'accepted', '--notify', NOTIFY_CHOICES);
-  const connectTimeoutMs = options.connectTimeout ? durationFlag(options.connectTimeout, '--connect-timeout', { min: 1 }) : 10_000;
+  const { connectTimeoutMs } = followOptions;
   // --wait-for-server covers the create request too: the issuer may still be starting (CI).
   const waitForServerMs = followOptions.waitForServerMs;
   const connection = { ...(await ctx.connection(options)), dispatcher: createDispatcher({ connectTimeoutMs }), waitForServerMs };

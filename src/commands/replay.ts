@@ -1,29 +1,13 @@
 import type { CommandContext } from '../cli/command-context.js';
 import { durationFlag, factorFlag, filterFlag, integerFlag, portFlag, rateFlag, signingSchemeFlag, signingSecretFlag, urlFlag } from '../cli/flags.js';
+import type { declareReplay, OptionsOf } from '../cli/program.js';
 import { UsageError } from '../errors.js';
 import { exchangeTracer } from '../output/renderers/exchange.js';
 import { ReplayRenderer } from '../output/renderers/replay.js';
 import type { ResignOptions } from '../replay/delivery.js';
 import { replayToTarget, serveCaptured, type ReplaySource } from '../replay/engine.js';
 
-interface ReplayOptions {
-  to?: string;
-  serveSse?: boolean;
-  port: string;
-  host: string;
-  scheme?: string;
-  secret?: string[];
-  newIds?: boolean;
-  concurrency: string;
-  rate?: string;
-  speed?: string;
-  filter?: string[];
-  includeRejected?: boolean;
-  retries: string;
-  timeout: string;
-  dryRun?: boolean;
-  skipInvalid?: boolean;
-}
+type ReplayOptions = OptionsOf<typeof declareReplay>;
 
 /** The most deliveries in flight: more costs memory and sockets and gains nothing on one target. */
 const MAX_CONCURRENCY = 1024;

@@ -12,27 +12,12 @@ import { SandboxIssuer } from '../sandbox/server.js';
 import type { WebhookSigning } from '../sandbox/webhook-delivery.js';
 import { drainWithin, untilStopped } from '../shared/shutdown.js';
 import { localOrigin } from '../shared/http-server.js';
-import { tunnelPlan, type TunnelFlags } from '../cli/tunnel-flags.js';
+import type { declareSandbox, OptionsOf } from '../cli/program.js';
+import { tunnelPlan } from '../cli/tunnel-flags.js';
 import { renderTunnelRecord, renderTunnelStatus } from '../output/renderers/tunnel.js';
 import { openUnlessStopped, TUNNEL_CLOSE_MS, type Tunnel, type TunnelHooks } from '../tunnel/index.js';
 
-interface SandboxCliOptions extends TunnelFlags {
-  port: string;
-  host: string;
-  token?: string;
-  eventNames: string;
-  webhookScheme?: string;
-  webhookSecret?: string;
-  autoClaim?: string;
-  autoClaimOutcome: string;
-  publicUrl?: string;
-  ui?: boolean;
-  uiPort: string;
-  forwardTo?: string;
-  legacyWellKnown?: boolean;
-  notificationEndpoint?: boolean;
-  fault?: string[];
-}
+type SandboxCliOptions = OptionsOf<typeof declareSandbox>;
 
 /** `sandbox`: flags → sandbox options → SandboxIssuer until stopped. */
 export async function run(ctx: CommandContext<SandboxCliOptions>): Promise<number> {

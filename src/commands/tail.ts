@@ -1,4 +1,5 @@
-import { followFlags, followWarnings, sessionIdFlag, type FollowFlags, type IssuerFlags } from '../cli/flags.js';
+import { followFlags, followWarnings, sessionIdFlag } from '../cli/flags.js';
+import type { declareTail, OptionsOf } from '../cli/program.js';
 import type { CommandContext } from '../cli/command-context.js';
 import { UsageError } from '../errors.js';
 import { assertUsable, followTarget } from '../issuer/endpoints.js';
@@ -6,7 +7,7 @@ import { EventRenderer } from '../output/renderers/events.js';
 import { followSessions } from '../sse/follow.js';
 import { isHttpUrl } from '../shared/url.js';
 
-type TailOptions = FollowFlags & IssuerFlags;
+type TailOptions = OptionsOf<typeof declareTail>;
 
 // tail subscribes to a session someone else started: what happened before is lost.
 const SILENCE_HINT =

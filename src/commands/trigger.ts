@@ -1,5 +1,6 @@
 import type { CommandContext } from '../cli/command-context.js';
 import { choiceFlag, durationFlag, signingSchemeFlag, signingSecretFlag, urlFlag } from '../cli/flags.js';
+import type { declareTrigger, OptionsOf } from '../cli/program.js';
 import { UsageError } from '../errors.js';
 import { createDispatcher } from '../http/client.js';
 import { closestEventType, type CatalogProvider } from '../issuer/event-types.js';
@@ -9,16 +10,7 @@ import { parseAssignment, type Assignment } from '../shared/json-path.js';
 import { sendTrigger } from '../trigger/send.js';
 import { PROVIDER_NAMES, PROVIDER_SCHEMES, TRIGGER_PROVIDERS, triggerEntry } from '../trigger/templates.js';
 
-interface TriggerOptions {
-  to?: string;
-  provider?: string;
-  scheme?: string;
-  secret?: string[];
-  set?: string[];
-  session?: string;
-  timeout: string;
-  dryRun?: boolean;
-}
+type TriggerOptions = OptionsOf<typeof declareTrigger>;
 
 /** `trigger`: flags → one provider-faithful, signed event → POST → result renderer. Exit 0 on 2xx, 1 otherwise. */
 export async function run(ctx: CommandContext<TriggerOptions>, type: string): Promise<number> {

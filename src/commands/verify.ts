@@ -1,5 +1,6 @@
 import type { CommandContext } from '../cli/command-context.js';
-import { durationFlag, hmacFlags, instantFlag, schemeFlag, type HmacFlags } from '../cli/flags.js';
+import { durationFlag, hmacFlags, instantFlag, schemeFlag } from '../cli/flags.js';
+import type { declareVerify, OptionsOf } from '../cli/program.js';
 import { deliveryFromCapture } from '../capture/pick.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { renderVerdict } from '../output/renderers/verdict.js';
@@ -8,15 +9,7 @@ import { readBytesArgument } from '../shared/input.js';
 import { verifyDelivery } from '../webhooks/index.js';
 import type { Delivery, Verdict } from '../webhooks/types.js';
 
-interface VerifyOptions extends HmacFlags {
-  scheme: string;
-  secret?: string[];
-  header?: string[];
-  body?: string;
-  record?: string;
-  at?: string;
-  tolerance: string;
-}
+type VerifyOptions = OptionsOf<typeof declareVerify>;
 
 /** `verify`: flags → one delivery → verifyDelivery → verdict renderer. Exit 0 valid, 6 invalid. */
 export async function run(ctx: CommandContext<VerifyOptions>): Promise<number> {

@@ -1,6 +1,6 @@
 import { format } from 'node:util';
 import { type Complete, RootCommand, type Command as TabCommand } from '@bomb.sh/tab';
-import type { Command } from 'commander';
+import type { CommandUnknownOpts as Command } from '@commander-js/extra-typings';
 import type { Shell } from './shells.js';
 import { ARGUMENT_VALUES, helpTopics, OPTION_VALUES, type Source, type Value } from './values.js';
 

@@ -4,7 +4,7 @@ import type { IssuerConnection } from '../issuer/endpoints.js';
 import { maskUserinfo } from '../shared/url.js';
 import { type FollowReporter, failureLine } from '../sse/follow.js';
 import type { ClaimReporter, ClaimResult, ClaimStep } from '../wallet/claim.js';
-import { CLAIM_STEPS } from '../wallet/errors.js';
+import { CLAIM_STEPS } from '../wallet/steps.js';
 import type { CheckResult, RunReport } from './checks.js';
 
 /** The module (JUnit testsuite) of an `offer create --claim` smoke test. */

@@ -1,10 +1,10 @@
-import { CliError, type ErrorCode, ExitCode } from '../errors.js';
+import { CliError, type ErrorCode, ExitCode, type TunnelFailure } from '../errors.js';
 import { escapeLine } from '../shared/escape.js';
 import { maskSecret } from '../shared/redact.js';
 
-/** Why a tunnel could not be opened; `exitCode` follows the contract (4 for a refused token). */
-export type TunnelFailure = 'missing' | 'config' | 'auth' | 'domain' | 'limit' | 'network' | 'timeout' | 'aborted' | 'other';
+export type { TunnelFailure };
 
+/** Why a tunnel could not be opened; `exitCode` follows the contract (4 for a refused token). */
 export class TunnelError extends CliError {
   readonly failure: TunnelFailure;
   /** The provider's own error code, e.g. ERR_NGROK_107. */

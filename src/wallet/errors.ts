@@ -1,8 +1,8 @@
 import { CliError, type ErrorCode, type ErrorKind, ExitCode } from '../errors.js';
 
-/** The claim steps, in order; errors, the --json output and the reports name them. */
-export const CLAIM_STEPS = ['offer', 'issuer-metadata', 'authorization-server-metadata', 'token', 'nonce', 'proof', 'credential', 'decode', 'notification'] as const;
-export type ClaimStepName = (typeof CLAIM_STEPS)[number];
+import type { ClaimStepName } from './steps.js';
+
+export type { ClaimStepName };
 
 /**
  * A claim that failed at a step. The exit code says why: 3 the issuer refused (an OAuth error

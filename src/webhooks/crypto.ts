@@ -1,6 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { SchemeName } from './index.js';
-import type { Verdict } from './types.js';
+import type { SchemeName, Verdict } from './types.js';
 import { invalid } from './types.js';
 
 export function hmacSha256(key: Buffer | string, ...parts: (Buffer | string)[]): Buffer {

@@ -3,10 +3,10 @@ import { DEFAULT_HMAC, githubScheme, hmacScheme } from './hmac.js';
 import { igrantScheme } from './igrant.js';
 import { standardScheme, svixScheme } from './standard.js';
 import { stripeScheme } from './stripe.js';
-import { invalid, type Delivery, type SignatureScheme, type Verdict, type VerifyContext } from './types.js';
+import { invalid, type Delivery, type SchemeName, type SignatureScheme, type Verdict, type VerifyContext } from './types.js';
 
-/** Every signature scheme by name: the one list of scheme names (`SchemeName` is its keys). */
-export const SCHEMES = {
+/** Every signature scheme by name (`SchemeName`, types.ts): a name without a scheme does not compile. */
+export const SCHEMES: { readonly [K in SchemeName]: SignatureScheme } = {
   standard: standardScheme,
   svix: svixScheme,
   igrant: igrantScheme,
@@ -14,10 +14,7 @@ export const SCHEMES = {
   github: githubScheme,
   'hmac-sha256': hmacScheme,
   bearer: bearerScheme,
-} as const satisfies Record<string, SignatureScheme>;
-
-/** A signature scheme's name: a key of SCHEMES. */
-export type SchemeName = keyof typeof SCHEMES;
+};
 
 /** What `--scheme` takes (listen, verify): a scheme, `auto` (picked from the headers) or `none` (no check). */
 export const SCHEME_NAMES = ['auto', ...(Object.keys(SCHEMES) as SchemeName[]), 'none'] as const;
@@ -83,4 +80,4 @@ export function signedAtOf(headers: Delivery['headers']): number | undefined {
   return undefined;
 }
 
-export type { Delivery, Verdict, VerifyContext, SignatureScheme } from './types.js';
+export type { Delivery, SchemeName, Verdict, VerifyContext, SignatureScheme } from './types.js';

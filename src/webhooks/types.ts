@@ -1,4 +1,8 @@
-import type { SchemeName } from './index.js';
+/**
+ * A signature scheme's name. SCHEMES (index.ts) has one scheme for each: a name here without a
+ * scheme there does not compile, nor a scheme there without a name here.
+ */
+export type SchemeName = 'standard' | 'svix' | 'igrant' | 'stripe' | 'github' | 'hmac-sha256' | 'bearer';
 
 /** A received delivery as the verifiers see it: lower-case header names, the raw body bytes. */
 export interface Delivery {
