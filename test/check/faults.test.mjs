@@ -48,11 +48,11 @@ test('every sandbox fault fails its module and no other (engine, in process, one
       await sandbox.close();
     }
   };
-  // Eight sandboxes at a time: the faults that drop events each wait out the event timeout, and
+  // Four sandboxes at a time: the faults that drop events each wait out the event timeout, and
   // those waits overlap instead of adding up (16 faults: 62 s one after the other).
   const queue = [...FAULTS];
   await Promise.all(
-    Array.from({ length: 8 }, async () => {
+    Array.from({ length: 4 }, async () => {
       for (let fault = queue.shift(); fault; fault = queue.shift()) await checkFault(fault);
     }),
   );
