@@ -37,6 +37,30 @@ export function offerRequest(options: OfferRequestFlags): OfferRequest {
   };
 }
 
+// The wallet's options: without --claim there is no wallet to use them.
+const CLAIM_ONLY = [
+  { name: 'claimTxCode', flag: '--claim-tx-code' },
+  { name: 'invalidProof', flag: '--invalid-proof' },
+  { name: 'notify', flag: '--notify' },
+  { name: 'insecure', flag: '--insecure' },
+  { name: 'trustAnchor', flag: '--trust-anchor' },
+  { name: 'allowUnverified', flag: '--allow-unverified' },
+];
+
+/** How `offer create`'s flags combine: a usage error for a combination that cannot work, warnings for flags that do nothing. */
+export function offerCreateFlagChecks(
+  options: { claim?: boolean; tail?: boolean; junit?: string; tunnel?: string; tunnelDomain?: string; webhookUrl?: string; dryRun?: boolean },
+  given: (option: string) => boolean,
+): string[] {
+  if (options.junit !== undefined && !options.claim) throw new UsageError('--junit needs --claim: the report is of the issuance smoke test');
+  if (options.tunnel !== undefined || options.tunnelDomain !== undefined) {
+    if (!options.tail && !options.claim) throw new UsageError('--tunnel needs --claim or --tail: the webhooks are received while the session is followed');
+    if (options.webhookUrl !== undefined) throw new UsageError("--tunnel sets the offer's webhook URL itself: give --tunnel or --webhook-url, not both");
+    if (options.dryRun) throw new UsageError('--dry-run sends nothing, so it opens no tunnel: drop --tunnel (--webhook-url shows a webhook in the preview)');
+  }
+  return options.claim ? [] : CLAIM_ONLY.filter((flag) => given(flag.name)).map((flag) => `${flag.flag} has no effect without --claim`);
+}
+
 /** `--expires-in 10m|never`: whole seconds, at least 1; `never` is walt.id's -1. */
 function expiryFlag(text: string): number {
   if (text === 'never' || text === '-1') return -1;

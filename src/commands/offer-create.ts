@@ -1,9 +1,9 @@
 import type { CommandContext } from '../cli/command-context.js';
 import { withFlagHint } from '../cli/flag-hints.js';
 import { choiceFlag, followFlags, followWarnings, reportTargets, trustAnchorFlags } from '../cli/flags.js';
-import { offerRequest } from '../cli/offer-flags.js';
+import { offerCreateFlagChecks, offerRequest } from '../cli/offer-flags.js';
 import type { declareOfferCreate, OptionsOf } from '../cli/program.js';
-import { CliError, codeForExit, ExitCode, UsageError } from '../errors.js';
+import { CliError, codeForExit, ExitCode } from '../errors.js';
 import { assertFetchable, createDispatcher } from '../http/client.js';
 import { followTarget, type IssuerConnection } from '../issuer/endpoints.js';
 import { createOffer, offerHttpRequest, type OfferRequest } from '../issuer/offers.js';
@@ -46,14 +46,8 @@ async function createAndFollow(ctx: CommandContext<OfferCreateOptions>, events: 
   // Checked even when nothing is followed: a bad value is an error, not something to ignore.
   const followOptions = followFlags(options);
   const follow = options.tail || options.claim ? followOptions : undefined;
-  for (const flag of CLAIM_ONLY) if (!options.claim && ctx.given(flag.name)) output.warn(`${flag.flag} has no effect without --claim`);
-  if (options.junit !== undefined && !options.claim) throw new UsageError('--junit needs --claim: the report is of the issuance smoke test');
+  for (const warning of offerCreateFlagChecks(options, ctx.given)) output.warn(warning);
   const tunnel = options.tunnel === undefined && options.tunnelDomain === undefined ? undefined : tunnelPlan(options, await ctx.settings());
-  if (tunnel) {
-    if (!follow) throw new UsageError('--tunnel needs --claim or --tail: the webhooks are received while the session is followed');
-    if (options.webhookUrl !== undefined) throw new UsageError("--tunnel sets the offer's webhook URL itself: give --tunnel or --webhook-url, not both");
-    if (options.dryRun) throw new UsageError('--dry-run sends nothing, so it opens no tunnel: drop --tunnel (--webhook-url shows a webhook in the preview)');
-  }
   const reports = options.claim && !options.dryRun ? reportTargets(options.junit, ctx.env) : undefined;
   for (const warning of follow ? followWarnings(follow) : []) output.warn(warning);
   // Read before anything is sent: a bad file is a usage error, not a half-done smoke test.
@@ -145,13 +139,3 @@ async function issue(
   const claimed = new ClaimRenderer(output, { unusedTxCode: '--claim-tx-code ignored: the offer asks for no transaction code (add --tx-code to ask for one)' });
   return webhooks(await claimWhileFollowing({ follow: followPlan, claim }, recorder?.follow(events) ?? events, recorder?.claim(claimed) ?? claimed));
 }
-
-// The wallet's options: without --claim there is no wallet to use them.
-const CLAIM_ONLY = [
-  { name: 'claimTxCode', flag: '--claim-tx-code' },
-  { name: 'invalidProof', flag: '--invalid-proof' },
-  { name: 'notify', flag: '--notify' },
-  { name: 'insecure', flag: '--insecure' },
-  { name: 'trustAnchor', flag: '--trust-anchor' },
-  { name: 'allowUnverified', flag: '--allow-unverified' },
-];
