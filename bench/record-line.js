@@ -1,8 +1,7 @@
-// The cost that serializeRecord's per-record line cache (capture/record.ts) saves: listen --save
-// --json and tail --save --json want each record's line twice (the capture file, stdout). Cached,
-// the second reader gets the same string; uncached, it would serialise the record again, and
-// without the payload's own text at hand (the renderer has only the record) stringify the payload.
-//   node bench/record-line.js        (after npm run build)
+// What keepRawData saves (capture/record.ts): a record whose payload came as JSON text (a webhook
+// body, an SSE `data:`) is serialised with that text spliced in, instead of stringifying the
+// parsed payload again. Run after npm run build:
+//   node bench/record-line.js
 import { keepRawData, serializeRecord } from '../dist/capture/record.js';
 
 const body = JSON.stringify({
@@ -12,41 +11,32 @@ const body = JSON.stringify({
 });
 const record = () => ({
   v: 1,
-  source: 'webhook',
+  source: 'sse',
   receivedAt: '2026-12-02T08:00:00.000Z',
-  provider: 'crossmint',
-  type: 'openid4vc.issuance.completed',
-  id: `msg_${Math.random()}`,
+  provider: 'waltid',
+  type: 'credential_request_w3c_vc_succeeded',
+  id: `e-${Math.random()}`,
   sessionId: 's-123',
   status: 'SUCCESSFUL',
-  verified: true,
-  scheme: 'svix',
-  request: { method: 'POST', path: '/hook', headers: { 'content-type': 'application/json', 'svix-id': 'msg_1' }, body },
+  url: 'http://127.0.0.1:7005/issuer2/sessions/s-123/events',
   data: JSON.parse(body),
 });
 const N = 20_000;
 const WAYS = {
-  // Today: the line is made once (the payload's text spliced in) and read by both.
-  cached: (pair) => {
-    keepRawData(pair[0], body);
-    serializeRecord(pair[0]);
-    serializeRecord(pair[0]);
+  spliced: (r) => {
+    keepRawData(r, body);
+    serializeRecord(r);
   },
-  // Without the cache: the capture splices, the renderer serialises the record again.
-  'serialised twice': (pair) => {
-    keepRawData(pair[0], body);
-    serializeRecord(pair[0]);
-    serializeRecord(pair[1]);
-  },
+  stringified: (r) => serializeRecord(r),
 };
 const results = Object.fromEntries(Object.keys(WAYS).map((name) => [name, []]));
 for (let round = 0; round < 7; round++) {
   for (const [name, way] of Object.entries(WAYS)) {
-    const pairs = Array.from({ length: N }, () => [record(), record()]);
+    const records = Array.from({ length: N }, record);
     const started = process.hrtime.bigint();
-    for (const pair of pairs) way(pair);
+    for (const r of records) way(r);
     results[name].push(Number(process.hrtime.bigint() - started) / N / 1000);
   }
 }
 const median = (values) => values.sort((a, b) => a - b)[values.length >> 1];
-for (const [name, values] of Object.entries(results)) console.log(`${name.padEnd(18)} ${median(values).toFixed(2)} µs per record (median of 7 rounds of ${N})`);
+for (const [name, values] of Object.entries(results)) console.log(`${name.padEnd(12)} ${median(values).toFixed(2)} µs per record (median of 7 rounds of ${N})`);

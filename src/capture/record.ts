@@ -150,31 +150,29 @@ const writeHead = ((): ((record: CaptureRecord) => string) => {
   return (record) => compiled(encoders, record);
 })();
 
-// A record's line is made once, however many consumers want it (the capture file and --json
-// stdout), and from the payload's own text where the engine parsed it from one. Measured by
-// bench/record-line.js (a 0.6 KB webhook record read by both): 15 µs a record cached, 43 µs when
-// the second reader serialises it again (medians of 7 rounds of 20,000, on a busy machine: the
-// ratio is what carries over). Records are not changed once serialised.
-const RAW_DATA = new WeakMap<CaptureRecord, string>();
-const LINES = new WeakMap<CaptureRecord, string>();
+// The payload's own text rides on the record as a hidden (non-enumerable, symbol-keyed) property
+// that the engine which parsed it sets: JSON, spreads and deep-equality do not see it. Spliced in,
+// the capture keeps the payload as it was sent (integers beyond 2^53, escapes) at the cost of
+// stringifying it: 2.7 µs a 0.6 KB record either way (bench/record-line.js). Kept in WeakMaps
+// instead (with each line cached) it cost tail a fifth of its rate (0.74x → 0.61x of the bare
+// baseline, two runs each of npm run bench -- --only tail): a million short-lived WeakMap keys slow
+// every garbage collection.
+const RAW_DATA: unique symbol = Symbol('rawData');
+type WithRawData = CaptureRecord & { [RAW_DATA]?: string };
 
 /**
  * The JSON text `record.data` was parsed from (a webhook body, an SSE `data:`): serializeRecord
  * splices it in verbatim when it fits on one line, instead of serialising the parsed payload again.
- * Not for a payload changed after parsing (keys redacted).
+ * For the engine that made the record, before anyone else has it; not for a payload changed after
+ * parsing (keys redacted).
  */
 export function keepRawData(record: CaptureRecord, rawData: string): void {
-  RAW_DATA.set(record, rawData);
+  Object.defineProperty(record, RAW_DATA, { value: rawData });
 }
 
 /** A record as one NDJSON line (no newline), its fields in the order of `RECORD_FIELDS`. The record is not changed. */
 export function serializeRecord(record: CaptureRecord): string {
-  let line = LINES.get(record);
-  if (line === undefined) {
-    line = serializeOnce(record, RAW_DATA.get(record));
-    LINES.set(record, line);
-  }
-  return line;
+  return serializeOnce(record, (record as WithRawData)[RAW_DATA]);
 }
 
 function serializeOnce(record: CaptureRecord, rawData: string | undefined): string {

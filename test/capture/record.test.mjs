@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { keepRawData, RECORD_FIELD_NAMES, serializeRecord, sseRecord } from '../../dist/capture/record.js';
 
-/** The line of a fresh copy of `record` (a record's line is made once), with the payload's text when given. */
+/** The line of a copy of `record` (the payload's text, when given, kept by its maker), frozen: serialising changes nothing. */
 function lineOf(record, raw) {
-  const copy = Object.freeze({ ...record });
+  const copy = { ...record };
   if (raw !== undefined) keepRawData(copy, raw);
-  return serializeRecord(copy);
+  return serializeRecord(Object.freeze(copy));
 }
 import { eventFromSse } from 'issuer-events';
 
