@@ -172,10 +172,7 @@ export function keepRawData(record: CaptureRecord, rawData: string): void {
 
 /** A record as one NDJSON line (no newline), its fields in the order of `RECORD_FIELDS`. The record is not changed. */
 export function serializeRecord(record: CaptureRecord): string {
-  return serializeOnce(record, (record as WithRawData)[RAW_DATA]);
-}
-
-function serializeOnce(record: CaptureRecord, rawData: string | undefined): string {
+  const rawData = (record as WithRawData)[RAW_DATA];
   let data: string | undefined;
   try {
     // Spliced only when the text is the JSON itself: no line breaks, no BOM before it.
