@@ -176,7 +176,9 @@ export async function main(argv: string[], version: string, io: CliIo = processI
     }
   }
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    const parse = (): Promise<unknown> => program.parseAsync(argv, { from: 'user' });
+    // Loaded only for a run in-process that has its own stop (tests): the binary's start-up does not pay for it.
+    await (io.stop ? (await import('./shared/shutdown.js')).withStopSignal(io.stop, parse) : parse());
     return runOf(program).exitCode;
   } catch (error) {
     return handleError(error, argv, io);

@@ -8,6 +8,12 @@ export interface CliIo {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   env: NodeJS.ProcessEnv;
+  /**
+   * In-process only: the run's SIGINT and SIGTERM. Aborted with 'SIGINT' or 'SIGTERM' as its reason,
+   * it stops the run as that signal stops the process (src/shared/shutdown.ts); the process's own
+   * signals then do not reach the run.
+   */
+  stop?: AbortSignal;
 }
 
 export function processIo(): CliIo {

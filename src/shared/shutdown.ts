@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { ExitCode } from '../errors.js';
 import { safeTimeout } from './duration.js';
@@ -8,11 +9,24 @@ import { safeTimeout } from './duration.js';
  * a stdout reader that went away (`| head`) → 0, quietly. Work in flight drains for a bounded
  * time (DRAIN_MS) before captures are closed.
  */
-type StopReason = 'SIGINT' | 'SIGTERM' | 'stdout-closed';
+export type StopReason = 'SIGINT' | 'SIGTERM' | 'stdout-closed';
 
 const DRAIN_MS = 10_000;
 
 const bus = new EventEmitter();
+
+/**
+ * The stop signal of a run of the CLI in-process (CliIo.stop, src/cli/io.ts): within it, that
+ * signal's abort is what SIGINT and SIGTERM are to the process, and the process's signals are left
+ * to their owner. Async context, not a parameter, because every server and follower of every
+ * command waits on onStop, as each would on a signal.
+ */
+const runStop = new AsyncLocalStorage<AbortSignal>();
+
+/** Runs `fn` with `signal` as its stop (aborted with a StopReason); without one, the process's signals stop it. */
+export function withStopSignal<T>(signal: AbortSignal | undefined, fn: () => T): T {
+  return signal ? runStop.run(signal, fn) : fn();
+}
 
 /** Asks the running command to stop as if signalled (used by the output layer on EPIPE). */
 export function requestStop(reason: StopReason): void {
@@ -35,18 +49,37 @@ export function onStop(onStopped: (reason: StopReason) => void): () => void {
     dispose();
     onStopped(reason);
   };
-  const onInt = (): void => fire('SIGINT');
-  const onTerm = (): void => fire('SIGTERM');
   const onBus = (reason: StopReason): void => fire(reason);
-  process.once('SIGINT', onInt);
-  process.once('SIGTERM', onTerm);
   bus.on('stop', onBus);
+  const signal = runStop.getStore();
+  const unlisten = signal ? listenTo(signal, fire) : listenToProcess(fire);
   function dispose(): void {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    unlisten();
     bus.off('stop', onBus);
   }
   return dispose;
+}
+
+function listenToProcess(fire: (reason: StopReason) => void): () => void {
+  const onInt = (): void => fire('SIGINT');
+  const onTerm = (): void => fire('SIGTERM');
+  process.once('SIGINT', onInt);
+  process.once('SIGTERM', onTerm);
+  return () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  };
+}
+
+function listenTo(signal: AbortSignal, fire: (reason: StopReason) => void): () => void {
+  const onAbort = (): void => fire(signal.reason as StopReason);
+  // A stop asked for before this listener existed still stops it, as a signal would have.
+  if (signal.aborted) {
+    queueMicrotask(onAbort);
+    return () => {};
+  }
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
 }
 
 /**

@@ -351,7 +351,7 @@ test('sandbox --tunnel (stand-in): offers carry the public URL, and the claim wa
   assert.deepEqual(parseNdjson(done.stdout)[0], { kind: 'tunnel', provider: 'ngrok', url: publicUrl, forwardsTo: localUrl });
   assert.equal(calls().at(-1).event, 'close');
 
-  const both = await runInProcess(['sandbox', '--port', '0', '--tunnel', 'ngrok', '--public-url', 'http://192.168.1.20:7005'], { env });
+  const both = await runCli(['sandbox', '--port', '0', '--tunnel', 'ngrok', '--public-url', 'http://192.168.1.20:7005'], { env });
   assert.equal(both.code, 2);
   assert.match(both.stderr, /--tunnel sets the public URL itself: give --tunnel or --public-url, not both/);
 });

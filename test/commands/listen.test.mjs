@@ -306,7 +306,8 @@ test('listen --ui: nothing is announced (no Inspector URL, no Ready) until both 
 
 test('thousands of signed deliveries over 64 connections, SIGINT mid-burst: every accepted one is in the file exactly once', async () => {
   const file = join(tmp(), 'burst.ndjson');
-  const l = await startListen(['--secret', SECRET, '--save', file, '--quiet', '--json'], { timeoutMs: 120_000 });
+  // Spawned: a real SIGINT reaching the binary while 64 connections are open (the other tests stop it in-process).
+  const l = await startListen(['--secret', SECRET, '--save', file, '--quiet', '--json'], { timeoutMs: 120_000, spawn: true });
   const agent = new Agent({ connections: 64, pipelining: 1 });
   const accepted = new Set();
   let sent = 0;

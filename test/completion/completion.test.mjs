@@ -304,11 +304,14 @@ test('zsh: installed in $fpath, TAB in a real line editor completes from the pro
     const edited = lines.find((l) => l.startsWith('LINE:'))?.slice(5);
     return { matches: [...new Set(lines.filter((l) => !l.startsWith('LINE:') && l !== 'DONE'))].sort(), edited };
   };
-  const unique = await tab('issuer-events trigger credential_request_w3c_vc_s');
+  // Three shells at once: each waits mostly on its pseudo-terminal, and each has its own output file.
+  const [unique, schemes, contexts] = await Promise.all([
+    tab('issuer-events trigger credential_request_w3c_vc_s'),
+    tab('issuer-events trigger --scheme s'),
+    tab('issuer-events context use '),
+  ]);
   assert.equal(unique.edited, 'issuer-events trigger credential_request_w3c_vc_succeeded ', 'the only match is inserted');
-  const schemes = await tab('issuer-events trigger --scheme s');
   assert.deepEqual(schemes.matches, ['standard', 'stripe', 'svix']);
   assert.equal(schemes.edited, 'issuer-events trigger --scheme s', 'ambiguous: the line keeps the common prefix');
-  const contexts = await tab('issuer-events context use ');
   assert.deepEqual(contexts.matches, [...CONTEXTS].sort());
 });

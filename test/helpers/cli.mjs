@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { releaseAtEnd } from './cleanup.mjs';
+import { startInProcess } from './in-process.mjs';
 
 export const BIN = fileURLToPath(new URL('../../bin/issuer-events.js', import.meta.url));
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -134,34 +135,46 @@ export function waitFor(predicate, { timeoutMs = 60_000, intervalMs = 20 } = {})
   });
 }
 
+/** @typedef {{ env?: Record<string, string>, cwd?: string, timeoutMs?: number, timed?: boolean, spawn?: boolean }} ServerOptions */
+
 /**
- * Starts `issuer-events listen ...` and resolves once it printed its Ready line.
- * Returns { url, origin, result, child, stderr() }.
- */
-/**
+ * Starts a command that serves and resolves with what `ready` captures from its stderr (the URL of
+ * its Ready line). In-process (startInProcess) unless `spawn`: a test of what only the binary does
+ * (real signals, exit with open sockets, its memory, its pid) spawns it, and so does a run whose
+ * environment sets NODE_OPTIONS (a preload, such as the ngrok stand-in, acts before the binary).
  * @param {string[]} args
- * @param {CliOptions} [options]
+ * @param {RegExp | ((stderr: string) => string | undefined)} ready matched against the whole stderr so far (its first group is the URL), or a function of it that returns the URL
+ * @param {ServerOptions} [options]
  */
-export async function startListen(args, options = {}) {
-  let ready;
-  const readyPromise = new Promise((resolve) => (ready = resolve));
+export async function startServer(args, ready, options = {}) {
+  const { spawn: spawnIt, ...rest } = options;
+  const spawned = spawnIt || rest.env?.NODE_OPTIONS !== undefined;
+  let found;
+  const readyPromise = new Promise((resolve) => (found = resolve));
   let err = '';
-  const result = runCli(['listen', '--port', '0', ...args], {
-    ...options,
-    timeoutMs: options.timeoutMs ?? 120_000,
-    onStderr(d) {
-      err += d;
-      const m = /Ready! Listening on (\S+)/.exec(err);
-      if (m) ready(m[1]);
-    },
-  });
+  const onStderr = (d) => {
+    err += d;
+    const url = typeof ready === 'function' ? ready(err) : ready.exec(err)?.[1];
+    if (url) found(url);
+  };
+  const result = spawned ? runCli(args, { ...rest, timeoutMs: rest.timeoutMs ?? 120_000, onStderr }) : startInProcess(args, { ...rest, onStderr });
   const url = await Promise.race([
     readyPromise,
     result.then((r) => {
-      throw new Error(`listen exited ${r.code}: ${r.stderr}`);
+      throw new Error(`${args[0]} exited ${r.code}: ${r.stderr}`);
     }),
   ]);
   return { url, origin: new URL(url).origin, result, child: result.child, stderr: () => err };
+}
+
+/**
+ * Starts `issuer-events listen --port 0 ...` and resolves once it printed its Ready line.
+ * Returns { url, origin, result, child, stderr() }.
+ * @param {string[]} args
+ * @param {ServerOptions} [options]
+ */
+export function startListen(args, options = {}) {
+  return startServer(['listen', '--port', '0', ...args], /Ready! Listening on (\S+)/, options);
 }
 
 /**

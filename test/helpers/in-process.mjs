@@ -6,6 +6,7 @@
 // directory, and anything that must outlive or race the test.
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
+import { releaseAtEnd } from './cleanup.mjs';
 import { cleanEnv, ROOT } from './cli.mjs';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
@@ -39,6 +40,72 @@ function sink(onText) {
 }
 
 /**
+ * Starts `issuer-events <args>` in-process and returns at once: `result` resolves like runCli's;
+ * `child.kill('SIGINT' | 'SIGTERM')` stops the run as that signal stops the binary (CliIo.stop), so a
+ * test of a server reads the same either way. What only a process has (a pid, real signals, exit with
+ * open sockets, stdin) is refused or absent: those tests spawn with runCli.
+ * @param {string[]} args
+ * @param {{ env?: Record<string, string>, timed?: boolean, timeoutMs?: number, cwd?: string,
+ *   onStdout?: (data: string) => void, onStderr?: (data: string) => void }} [options]
+ * @returns {Promise<import('./cli.mjs').CliResult> & { child: { kill: (signal?: string) => boolean } }}
+ */
+export function startInProcess(args, options = {}) {
+  for (const key of Object.keys(options)) {
+    if (!['env', 'timed', 'timeoutMs', 'cwd', 'onStdout', 'onStderr'].includes(key)) throw new Error(`runInProcess has no ${key}: spawn the binary with runCli`);
+  }
+  if (options.env?.NODE_OPTIONS !== undefined) throw new Error('NODE_OPTIONS acts when a process starts: spawn the binary with runCli');
+  const stop = new AbortController();
+  let stdout = '';
+  let stderr = '';
+  const started = performance.now();
+  const result = cli.then(async ({ main }) => {
+    const restore = enter(options.cwd ?? ROOT);
+    const run = main(args, version, {
+      stdout: /** @type {any} */ (
+        sink((text) => {
+          stdout += text;
+          options.onStdout?.(text);
+        })
+      ),
+      stderr: /** @type {any} */ (
+        sink((text) => {
+          stderr += text;
+          options.onStderr?.(text);
+        })
+      ),
+      env: cleanEnv(options.env),
+      stop: stop.signal,
+    });
+    let timer;
+    const deadline = new Promise((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`issuer-events ${args.join(' ')} still running after ${options.timeoutMs ?? 120_000} ms; stderr: ${stderr}`)),
+        options.timeoutMs ?? 120_000,
+      );
+    });
+    const code = await Promise.race([run, deadline]).finally(() => {
+      clearTimeout(timer);
+      restore();
+      released();
+    });
+    return { code, signal: null, stdout, stderr, activeMs: performance.now() - started };
+  });
+  // A test that failed while a server still runs must not leave it behind: stopped as by SIGTERM.
+  const released = releaseAtEnd(() => {
+    stop.abort('SIGTERM');
+    return result.catch(() => {});
+  });
+  const child = {
+    kill(signal = 'SIGTERM') {
+      if (signal !== 'SIGINT' && signal !== 'SIGTERM') throw new Error(`in-process runs stop on SIGINT or SIGTERM, not ${signal}: spawn with runCli`);
+      stop.abort(signal);
+      return true;
+    },
+  };
+  return Object.assign(result, { child });
+}
+
+/**
  * Runs `issuer-events <args>` in-process. Resolves with { code, signal: null, stdout, stderr, activeMs }
  * like runCli, for the options that mean the same in-process (env, timed, timeoutMs: a run still going
  * then fails the test, as a spawned one would be killed).
@@ -48,30 +115,9 @@ function sink(onText) {
  * @param {{ env?: Record<string, string>, timed?: boolean, timeoutMs?: number, cwd?: string }} [options]
  * @returns {Promise<import('./cli.mjs').CliResult>}
  */
-export async function runInProcess(args, options = {}) {
+export function runInProcess(args, options = {}) {
   for (const key of Object.keys(options)) {
     if (key !== 'env' && key !== 'timed' && key !== 'timeoutMs' && key !== 'cwd') throw new Error(`runInProcess has no ${key}: spawn the binary with runCli`);
   }
-  const { main } = await cli;
-  const restore = enter(options.cwd ?? ROOT);
-  let stdout = '';
-  let stderr = '';
-  const started = performance.now();
-  const run = main(args, version, {
-    stdout: /** @type {any} */ (sink((text) => (stdout += text))),
-    stderr: /** @type {any} */ (sink((text) => (stderr += text))),
-    env: cleanEnv(options.env),
-  });
-  let timer;
-  const deadline = new Promise((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`issuer-events ${args.join(' ')} still running after ${options.timeoutMs ?? 120_000} ms; stderr: ${stderr}`)),
-      options.timeoutMs ?? 120_000,
-    );
-  });
-  const code = await Promise.race([run, deadline]).finally(() => {
-    clearTimeout(timer);
-    restore();
-  });
-  return { code, signal: null, stdout, stderr, activeMs: performance.now() - started };
+  return startInProcess(args, options).then((r) => r);
 }

@@ -1,27 +1,15 @@
 import { request } from 'node:http';
-import { runCli } from './cli.mjs';
+import { startServer } from './cli.mjs';
 
 /**
- * Starts a command that serves the inspector; resolves once it printed `Inspector: <url>`.
+ * Starts a command that serves the inspector (in-process unless `spawn`); resolves once it printed
+ * `Inspector: <url>` and, for listen and sandbox, their Ready line (Ready means every listener is bound).
  * @param {string[]} args
- * @param {{ env?: Record<string, string> }} [options]
+ * @param {{ env?: Record<string, string>, spawn?: boolean }} [options]
  */
 export async function startWithUi(args, options = {}) {
-  let err = '';
-  let found;
-  const ready = new Promise((resolve) => (found = resolve));
-  const result = runCli(args, {
-    env: options.env,
-    timeoutMs: 120_000,
-    onStderr(d) {
-      err += d;
-      const m = /Inspector: (\S+)/.exec(err);
-      // listen and sandbox print their own Ready line after the inspector's (Ready means every listener is bound).
-      if (m && (args[0] === 'inspect' || /^Ready! /m.test(err))) found(m[1]);
-    },
-  });
-  const url = await Promise.race([ready, result.then((r) => Promise.reject(new Error(`exited ${r.code}: ${r.stderr}`)))]);
-  return { url, origin: new URL(url).origin, token: new URL(url).hash.slice('#token='.length), result, child: result.child, stderr: () => err };
+  const server = await startServer(args, (err) => (args[0] === 'inspect' || /^Ready! /m.test(err) ? /Inspector: (\S+)/.exec(err)?.[1] : undefined), options);
+  return { ...server, token: new URL(server.url).hash.slice('#token='.length) };
 }
 
 /**

@@ -7,7 +7,7 @@ import { clientAuthenticationNone } from '@openid4vc/oauth2';
 import { Openid4vciClient } from '@openid4vc/openid4vci';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { loadProfiles, SandboxIssuer } from 'issuer-events';
-import { runCli } from './cli.mjs';
+import { startServer } from './cli.mjs';
 import { listen, readBody } from './http.mjs';
 
 /** @param {Record<string, unknown>} [options] extra SandboxOptions (faults, legacyWellKnown, …) */
@@ -122,32 +122,18 @@ export async function issue(sandbox, profileId, options = {}) {
 }
 
 /**
- * Starts `issuer-events sandbox --port 0 …args` and resolves with its URL once Ready.
+ * Starts `issuer-events sandbox --port 0 …args` (in-process unless `spawn`) and resolves with its URL once Ready.
+ * `stop()` ends it as SIGTERM would.
  * @param {string[]} args
+ * @param {{ spawn?: boolean, env?: Record<string, string> }} [options]
  */
-export async function startSandboxCli(args = []) {
-  let ready;
-  let failed;
-  const url = new Promise((resolve, reject) => {
-    ready = resolve;
-    failed = reject;
-  });
-  let err = '';
-  const result = runCli(['sandbox', '--port', '0', ...args], {
-    timeoutMs: 120_000,
-    onStderr(d) {
-      err += d;
-      const m = /Ready! Sandbox issuer on (\S+)/.exec(err);
-      if (m) ready(m[1]);
-    },
-  });
-  // Exiting before Ready (a refused flag) fails the wait instead of hanging it; later, it changes nothing.
-  result.then((r) => failed(new Error(`sandbox exited ${r.code}: ${r.stderr}`)));
+export async function startSandboxCli(args = [], options = {}) {
+  const server = await startServer(['sandbox', '--port', '0', ...args], /Ready! Sandbox issuer on (\S+)/, options);
   const stop = () => {
-    result.child.kill('SIGTERM');
-    return result;
+    server.child.kill('SIGTERM');
+    return server.result;
   };
-  return { url: /** @type {string} */ (await url), result, stderr: () => err, stop };
+  return { url: /** @type {string} */ (server.url), result: server.result, child: server.child, stderr: server.stderr, stop };
 }
 
 /**
