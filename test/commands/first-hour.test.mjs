@@ -322,11 +322,12 @@ test("README's check gate runs as written against a walt.id-style issuer: exit 0
   assert.match(snippet, /node-version: 24/);
   assert.match(snippet, /path: check\.xml/);
   // The installed binary is this checkout's (the package itself is smoke-tested by scripts/smoke-installed.mjs in CI).
-  const sandbox = await startSandboxCli([]);
+  // The sandbox is spawned so that check can run in-process in the gate's own directory.
+  const sandbox = await startSandboxCli([], { spawn: true });
   try {
     const cwd = mkdtempSync(join(tmpdir(), 'ie-gate-'));
     const args = /** @type {string} */ (runs[1]).split(' ').slice(1);
-    const r = await runCli(args, { cwd, env: { ISSUER_EVENTS_BASE_URL: sandbox.url }, timeoutMs: 120_000 });
+    const r = await runInProcess(args, { cwd, env: { ISSUER_EVENTS_BASE_URL: sandbox.url }, timeoutMs: 120_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^\d+ passed, 0 failed, \d+ warned, \d+ skipped/m);
     const xml = readFileSync(join(cwd, 'check.xml'), 'utf8');

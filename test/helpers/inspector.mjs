@@ -19,7 +19,9 @@ export async function startWithUi(args, options = {}) {
  * @param {{ width?: number, timezoneId?: string }} [options] the window's width; the browser's time zone (dates shown depend on it)
  */
 export async function openPage(browser, url, { width = 1400, timezoneId } = {}) {
-  const page = await browser.newPage({ viewport: { width, height: 900 }, timezoneId });
+  // Loaded here: the tests that only start a server do not load the browser's driver.
+  const { borrowPage } = await import('./browser.mjs');
+  const page = await borrowPage(browser, { width, height: 900, timezoneId });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);

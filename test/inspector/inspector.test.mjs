@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { parseNdjson, startListen } from '../helpers/cli.mjs';
 import { runInProcess } from '../helpers/in-process.mjs';
-import { browserTest } from '../helpers/browser.mjs';
+import { borrowPage, browserTest } from '../helpers/browser.mjs';
 import { openPage, raw, startWithUi } from '../helpers/inspector.mjs';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -245,7 +245,7 @@ browserTest('inspect: 10,000 captured records render without freezing the tab; l
   writeFileSync(file, `${lines.join('\n')}\n`);
   const ui = await startWithUi(['inspect', file, '--port', '0']);
   try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const page = await borrowPage(browser);
     const started = Date.now();
     await page.goto(ui.url);
     await page.waitForFunction(() => document.querySelector('[data-testid=count]')?.textContent === '10000 records', undefined, { timeout: 30_000 });

@@ -589,11 +589,23 @@ test('examples/ci-smoke.sh passes against the sandbox and fails when the wallet 
       child.stderr.on('data', (d) => (out += d));
       child.on('close', (code) => resolve({ code, out }));
     });
-  let r = await run({});
-  assert.equal(r.code, 0, r.out);
-  assert.match(r.out, /issuance gate: exit 0/);
-  r = await run({ SANDBOX_OUTCOME: 'fail' });
-  assert.equal(r.code, 3, r.out);
-  r = await run({ SANDBOX_OUTCOME: 'wrong-tx-code' });
-  assert.equal(r.code, 3, r.out);
+  // Without ISSUER_EVENTS_BASE_URL the script starts its own sandbox; the failing wallets run at once
+  // against one sandbox, as against a real issuer (ISSUER_EVENTS_BASE_URL).
+  const sandbox = await startSandboxCli();
+  try {
+    const [passed, invalidProof, wrongTxCode] = await Promise.all([
+      run({}),
+      run({ SANDBOX_OUTCOME: 'fail', ISSUER_EVENTS_BASE_URL: sandbox.url }),
+      run({ SANDBOX_OUTCOME: 'wrong-tx-code', ISSUER_EVENTS_BASE_URL: sandbox.url }),
+    ]);
+    assert.equal(passed.code, 0, passed.out);
+    assert.match(passed.out, /issuance gate: exit 0/);
+    assert.match(passed.out, /issuing openBadgeCredential at http:\/\/127\.0\.0\.1:\d+/);
+    assert.equal(invalidProof.code, 3, invalidProof.out);
+    assert.match(invalidProof.out, /issuance gate: exit 3/);
+    assert.equal(wrongTxCode.code, 3, wrongTxCode.out);
+    assert.match(wrongTxCode.out, /issuance gate: exit 3/);
+  } finally {
+    await sandbox.stop();
+  }
 });
