@@ -1,6 +1,7 @@
-// The build is incremental (tsc --incremental, its state in dist/.tsbuildinfo, so that a removed
-// dist/ means a whole build): an unchanged tree builds in about 4.6 s instead of 12.6 s, measured
-// on two cores, and every `npm test` starts with a build. tsc never deletes what a removed source
+// The build is incremental (`tsc -b tsconfig.build.json`, its state in dist/.tsbuildinfo, so that
+// a removed dist/ means a whole build): on two cores an unchanged tree builds in 1.3 s (build mode
+// compares the sources' times and hashes with that state before it loads a program; plain
+// --incremental took 3.3 s, a whole build 12.6 s), and every `npm test` starts with a build. tsc never deletes what a removed source
 // file once produced, so this does: every file in dist/ whose source in src/ is gone.
 import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
