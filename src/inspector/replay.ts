@@ -25,9 +25,6 @@ interface ReplayOutcome {
   error?: string;
 }
 
-/** Records sent per click at most (a whole session is a handful; this bounds a crafted request). */
-export const MAX_REPLAY = 1000;
-
 /** Re-signed when a secret usable for the record's scheme is configured; otherwise the exact captured bytes. */
 function resignFor(record: CaptureRecord, settings: ReplaySettings): ResignOptions | undefined {
   // A record's scheme is read from a file: a name only once checked.

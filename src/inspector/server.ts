@@ -5,10 +5,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { readBody } from '../http/body.js';
 import { isHttpUrl } from '../shared/url.js';
 import { boundServer, closeServer, listenOn, localOrigin } from '../shared/http-server.js';
-import { replayRecords, MAX_REPLAY, type ReplaySettings } from './replay.js';
+import type { ReplaySettings } from './replay.js';
 import { isLoopbackHostHeader } from '../shared/request-guard.js';
 import { actionRefusal, SECURITY_HEADERS, tokenMatches } from './security.js';
 import type { RecordStore, StoredRecord } from './store.js';
+
+/** Records sent per click at most (a whole session is a handful; this bounds a crafted request). */
+const MAX_REPLAY = 1000;
 
 export interface InspectorOptions {
   host: string;
@@ -211,6 +214,8 @@ export class InspectorServer {
     if (!isHttpUrl(to)) return this.send(res, 400, { error: `not an http(s) URL: ${to}` });
     const items = this.selection(input);
     if (typeof items === 'string') return this.send(res, 400, { error: items });
+    // Loaded at the first replay: its HTTP client (undici) costs 0.2 s of CPU at every start-up otherwise.
+    const { replayRecords } = await import('./replay.js');
     const results = await replayRecords(items, to, this.options.replay);
     this.send(res, 200, { to, results });
   }

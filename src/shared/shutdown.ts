@@ -9,7 +9,7 @@ import { safeTimeout } from './duration.js';
  * a stdout reader that went away (`| head`) → 0, quietly. Work in flight drains for a bounded
  * time (DRAIN_MS) before captures are closed.
  */
-export type StopReason = 'SIGINT' | 'SIGTERM' | 'stdout-closed';
+type StopReason = 'SIGINT' | 'SIGTERM' | 'stdout-closed';
 
 const DRAIN_MS = 10_000;
 
