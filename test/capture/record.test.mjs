@@ -8,7 +8,7 @@ function lineOf(record, raw) {
   if (raw !== undefined) keepRawData(copy, raw);
   return serializeRecord(Object.freeze(copy));
 }
-import { eventFromSse } from 'issuer-events';
+import { eventFromSse } from '../../dist/issuer/catalog.js';
 
 test('every field of the record is written, in the order of the description', () => {
   /** @type {import('../../dist/capture/record.js').CaptureRecord} */

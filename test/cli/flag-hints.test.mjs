@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FLAG_HINTS, flagHint, withFlagHint } from '../../dist/cli/flag-hints.js';
-import { CaptureWriter, ClaimError, StreamError, UsageError, WebhookReceiver } from '../../dist/index.js';
+import { CaptureWriter } from '../../dist/capture/writer.js';
+import { UsageError } from '../../dist/errors.js';
+import { StreamError } from '../../dist/sse/stream.js';
+import { ClaimError } from '../../dist/wallet/errors.js';
+import { WebhookReceiver } from '../../dist/webhooks/receiver.js';
 
 // Engines say what happened; the CLI's one table names the flag that changes it. Each failure an
 // engine marks (a kind, or a code of its own) and the flag the user is pointed to:

@@ -4,7 +4,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, test } from 'node:test';
-import { BUILT_IN_PROFILES, EVENT_CATALOG, SCHEME_NAMES } from 'issuer-events';
+import { EVENT_CATALOG } from '../../dist/issuer/event-types.js';
+import { BUILT_IN_PROFILES } from '../../dist/sandbox/profiles.js';
+import { SCHEME_NAMES } from '../../dist/webhooks/index.js';
 import { TRIGGER_PROVIDERS } from '../../dist/trigger/templates.js';
 import { signingSchemeNames } from '../../dist/webhooks/index.js';
 import { AUTH_METHODS, VALUE_MODES } from '../../dist/issuer/offers.js';

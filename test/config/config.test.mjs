@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runInProcess } from '../helpers/in-process.mjs';
-import { loadConfigFile, resolveSettings } from 'issuer-events';
+import { loadConfigFile, resolveSettings } from '../../dist/config/load.js';
 
 const fixture = (name) => fileURLToPath(new URL(`../fixtures/config/${name}/`, import.meta.url));
 

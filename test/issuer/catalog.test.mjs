@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventFromSse, judgeSessionStatus, parseCondition, conditionMet, describeEvent } from 'issuer-events';
+import { describeEvent, eventFromSse } from '../../dist/issuer/catalog.js';
+import { conditionMet, parseCondition } from '../../dist/issuer/condition.js';
+import { judgeSessionStatus } from '../../dist/issuer/status.js';
 
 test('the {} keep-alive is not an event; a named {} is', () => {
   assert.equal(eventFromSse({ data: '{}' }), null);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDuration, parseSize } from 'issuer-events';
+import { parseDuration, parseSize } from '../../dist/shared/duration.js';
 
 test('durations and sizes', () => {
   assert.equal(parseDuration('1500ms'), 1500);

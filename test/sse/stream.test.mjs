@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { SseStream, eventFromSse } from 'issuer-events';
+import { eventFromSse } from '../../dist/issuer/catalog.js';
+import { SseStream } from '../../dist/sse/stream.js';
 import { backoffDelay, parseRetryAfter } from '../../dist/shared/backoff.js';
 import { RecentKeys } from '../../dist/shared/recent-keys.js';
 import { startSseServer, openStream, writeApart } from '../helpers/sse-server.mjs';

@@ -3,7 +3,7 @@
 // server. Each test names the wpt file it comes from.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { SseStream } from 'issuer-events';
+import { SseStream } from '../../dist/sse/stream.js';
 import { listen } from '../helpers/http.mjs';
 
 const servers = [];
