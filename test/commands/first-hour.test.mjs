@@ -76,21 +76,21 @@ test('context list, show (with the origin of each setting, secrets masked) and u
       contexts: { local: { baseUrl: 'http://127.0.0.1:7005' }, staging: { baseUrl: 'https://issuer.example', target: 'acme.main.issuer', token: 'staging-token-secret' } },
     }),
   );
-  let r = await runCli(['context'], { cwd: dir });
+  let r = await runInProcess(['context'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '* local    http://127.0.0.1:7005\n  staging  https://issuer.example\n');
-  r = await runCli(['context', 'show', 'staging'], { cwd: dir, env: { ISSUER_EVENTS_BASE_URL: 'http://127.0.0.1:9999' } });
+  r = await runInProcess(['context', 'show', 'staging'], { cwd: dir, env: { ISSUER_EVENTS_BASE_URL: 'http://127.0.0.1:9999' } });
   assert.match(r.stdout, /^baseUrl\s+http:\/\/127\.0\.0\.1:9999\s+env ISSUER_EVENTS_BASE_URL$/m);
   assert.match(r.stdout, /^target\s+acme\.main\.issuer\s+.*contexts\.staging\.target$/m);
   assert.doesNotMatch(r.stdout, /staging-token-secret/);
   assert.match(r.stdout, /^token\s+…#[0-9a-f]{6}\s/m);
-  r = await runCli(['context', 'use', 'staging'], { cwd: dir });
+  r = await runInProcess(['context', 'use', 'staging'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(readFileSync(file, 'utf8')).context, 'staging');
-  r = await runCli(['context', 'use', 'nope'], { cwd: dir });
+  r = await runInProcess(['context', 'use', 'nope'], { cwd: dir });
   assert.equal(r.code, 2);
   assert.match(r.stderr, /unknown context "nope" .*known: local, staging/);
-  r = await runCli(['context', '--json'], { cwd: dir });
+  r = await runInProcess(['context', '--json'], { cwd: dir });
   assert.deepEqual(
     parseNdjson(r.stdout).map((c) => [c.name, c.selected]),
     [
@@ -110,15 +110,15 @@ test('context list and show align their columns for names and values of any leng
       contexts: { x: { baseUrl: 'http://127.0.0.1:7005' }, 'staging-eu-west-1-long': { baseUrl: long }, dev: {}, 東京: { baseUrl: 'https://tokyo.example' } },
     }),
   );
-  const plain = await runCli(['context'], { cwd: dir, env: { NO_COLOR: '1' } });
+  const plain = await runInProcess(['context'], { cwd: dir, env: { NO_COLOR: '1' } });
   assert.equal(plain.code, 0, plain.stderr);
   // 東京 takes four columns on a terminal, not two.
   assert.equal(plain.stdout, `* x                       http://127.0.0.1:7005\n  staging-eu-west-1-long  ${long}\n  dev\n  東京                    https://tokyo.example\n`);
-  const coloured = await runCli(['context'], { cwd: dir, env: { FORCE_COLOR: '1' } });
+  const coloured = await runInProcess(['context'], { cwd: dir, env: { FORCE_COLOR: '1' } });
   assert.match(coloured.stdout, /\x1b\[/, 'the selected context is coloured');
   assert.equal(stripVTControlCharacters(coloured.stdout), plain.stdout);
   for (const env of [{ NO_COLOR: '1' }, { FORCE_COLOR: '1' }]) {
-    const show = await runCli(['context', 'show', 'staging-eu-west-1-long'], { cwd: dir, env });
+    const show = await runInProcess(['context', 'show', 'staging-eu-west-1-long'], { cwd: dir, env });
     assert.equal(show.code, 0, show.stderr);
     const rows = stripVTControlCharacters(show.stdout).split('\n').slice(1, -1);
     assert.equal(rows.length, 5, show.stdout); // baseUrl, target, token, webhookSecret, ngrokAuthtoken
@@ -137,14 +137,14 @@ test('context use keeps the comments of a YAML config, the one on the context: l
   const yaml = (selected) =>
     `# issuer-events settings\ncontext: ${selected}  # the default for this checkout\ncontexts:\n  local:\n    baseUrl: http://127.0.0.1:7005 # sandbox\n  staging:\n    baseUrl: https://issuer.example\n`;
   writeFileSync(file, yaml('local'));
-  let r = await runCli(['context', 'use', 'staging'], { cwd: dir });
+  let r = await runInProcess(['context', 'use', 'staging'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(readFileSync(file, 'utf8'), yaml('staging'));
   writeFileSync(file, yaml("'local'").replace('staging:', '"odd: name":'));
-  r = await runCli(['context', 'use', 'odd: name'], { cwd: dir });
+  r = await runInProcess(['context', 'use', 'odd: name'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(readFileSync(file, 'utf8'), yaml('"odd: name"').replace('staging:', '"odd: name":'));
-  r = await runCli(['context', 'show'], { cwd: dir, env: { NO_COLOR: '1' } });
+  r = await runInProcess(['context', 'show'], { cwd: dir, env: { NO_COLOR: '1' } });
   assert.match(r.stdout, /^context +odd: name /);
 });
 

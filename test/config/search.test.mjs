@@ -67,14 +67,14 @@ test('22. the search goes up to the project root (package.json or .git) and no f
   writeFileSync(join(project, 'package.json'), '{"name":"app"}');
   writeFileSync(join(project, '.issuer-eventsrc.yaml'), 'baseUrl: http://127.0.0.1:1/project\n');
   const above = markingConfig(join(root, 'issuer-events.config.cjs'), "{ baseUrl: 'http://127.0.0.1:1/above' }");
-  let r = await runCli(['context', 'show'], { cwd: deep });
+  let r = await runInProcess(['context', 'show'], { cwd: deep });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^baseUrl\s+http:\/\/127\.0\.0\.1:1\/project\s+.*\.issuer-eventsrc\.yaml baseUrl$/m);
   // A .git directory marks a project root too; above it nothing is read.
   const repo = join(root, 'repo');
   mkdirSync(join(repo, '.git', 'objects'), { recursive: true });
   mkdirSync(join(repo, 'src'));
-  r = await runCli(['context', 'show'], { cwd: join(repo, 'src') });
+  r = await runInProcess(['context', 'show'], { cwd: join(repo, 'src') });
   assert.match(r.stdout, /^baseUrl\s+http:\/\/localhost:7005\s+default$/m);
   assert.equal(existsSync(above), false, 'a config above the project root ran');
   // No project root, inside the home directory: up to the home directory, included.
@@ -114,11 +114,11 @@ test("14. a YAML alias bomb in a profile's credentialData is refused when the fi
   assert.match(r.stderr, /^error: invalid config file .*issuer-events\.config\.yaml: larger than 4 MB once YAML aliases are expanded\n$/);
   // A self-referencing anchor (a cycle) is refused the same way, as is a file over the bound.
   writeFileSync(join(cwd, 'issuer-events.config.yaml'), 'profiles:\n  loop:\n    credentialData: &c\n      again: *c\n');
-  const cycle = await runCli(['context', 'show'], { cwd });
+  const cycle = await runInProcess(['context', 'show'], { cwd });
   assert.equal(cycle.code, 2, cycle.stderr);
   assert.match(cycle.stderr, /larger than 4 MB once YAML aliases are expanded\n$/);
   writeFileSync(join(cwd, 'issuer-events.config.yaml'), `# ${'x'.repeat(5 * 1024 * 1024)}\nbaseUrl: http://127.0.0.1:1\n`);
-  const big = await runCli(['context', 'show'], { cwd });
+  const big = await runInProcess(['context', 'show'], { cwd });
   assert.equal(big.code, 2, big.stderr);
   assert.match(big.stderr, /^error: invalid config file .*: larger than 4 MB\n$/);
 });
