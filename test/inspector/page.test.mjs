@@ -120,7 +120,8 @@ browserTest('Copy as curl from a capture file with no replay target: an explicit
     await page.locator('[data-testid=row]').nth(0).click();
     await page.click('[data-testid=copy-curl]');
     assert.match(await page.evaluate(() => document.body.dataset.curl ?? ''), /^curl -X POST '<your-endpoint>' -H /);
-    assert.match(await page.textContent('[data-testid=replay-result]'), /<your-endpoint>/);
+    // The note follows the clipboard's answer, which comes later than the click.
+    await page.waitForFunction(() => /<your-endpoint>/.test(document.querySelector('[data-testid=replay-result]')?.textContent ?? ''), undefined, { timeout: 10_000 });
     await page.locator('[data-testid=row]').nth(1).click();
     await page.click('[data-testid=copy-curl]');
     assert.match(await page.evaluate(() => document.body.dataset.curl ?? ''), /^curl -X POST 'http:\/\/127\.0\.0\.1:3000\/webhooks\/sandbox' -H /);
