@@ -23,9 +23,9 @@ const bus = new EventEmitter();
  */
 const runStop = new AsyncLocalStorage<AbortSignal>();
 
-/** Runs `fn` with `signal` as its stop (aborted with a StopReason); without one, the process's signals stop it. */
-export function withStopSignal<T>(signal: AbortSignal | undefined, fn: () => T): T {
-  return signal ? runStop.run(signal, fn) : fn();
+/** Runs `fn` with `signal` as its stop (aborted with a StopReason) instead of the process's signals. */
+export function withStopSignal<T>(signal: AbortSignal, fn: () => T): T {
+  return runStop.run(signal, fn);
 }
 
 /** Asks the running command to stop as if signalled (used by the output layer on EPIPE). */

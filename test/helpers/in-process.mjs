@@ -51,7 +51,7 @@ function sink(onText) {
  */
 export function startInProcess(args, options = {}) {
   for (const key of Object.keys(options)) {
-    if (!['env', 'timed', 'timeoutMs', 'cwd', 'onStdout', 'onStderr'].includes(key)) throw new Error(`runInProcess has no ${key}: spawn the binary with runCli`);
+    if (!['env', 'timed', 'timeoutMs', 'cwd', 'onStdout', 'onStderr'].includes(key)) throw new Error(`in-process runs have no ${key}: spawn the binary with runCli`);
   }
   if (options.env?.NODE_OPTIONS !== undefined) throw new Error('NODE_OPTIONS acts when a process starts: spawn the binary with runCli');
   const stop = new AbortController();
@@ -76,12 +76,10 @@ export function startInProcess(args, options = {}) {
       env: cleanEnv(options.env),
       stop: stop.signal,
     });
+    const timeoutMs = options.timeoutMs ?? 120_000;
     let timer;
     const deadline = new Promise((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`issuer-events ${args.join(' ')} still running after ${options.timeoutMs ?? 120_000} ms; stderr: ${stderr}`)),
-        options.timeoutMs ?? 120_000,
-      );
+      timer = setTimeout(() => reject(new Error(`issuer-events ${args.join(' ')} still running after ${timeoutMs} ms; stderr: ${stderr}`)), timeoutMs);
     });
     const code = await Promise.race([run, deadline]).finally(() => {
       clearTimeout(timer);
@@ -116,8 +114,7 @@ export function startInProcess(args, options = {}) {
  * @returns {Promise<import('./cli.mjs').CliResult>}
  */
 export function runInProcess(args, options = {}) {
-  for (const key of Object.keys(options)) {
-    if (key !== 'env' && key !== 'timed' && key !== 'timeoutMs' && key !== 'cwd') throw new Error(`runInProcess has no ${key}: spawn the binary with runCli`);
-  }
-  return startInProcess(args, options).then((r) => r);
+  // startInProcess checks the rest; its streaming callbacks are for servers, which it starts.
+  for (const key of ['onStdout', 'onStderr']) if (key in options) throw new Error(`runInProcess has no ${key}: start a server with startServer`);
+  return startInProcess(args, options);
 }
